@@ -63,5 +63,7 @@ def check_range(field: str, value: float, low: float, high: float, unit: str = "
     """Return ``value`` if ``low <= value <= high`` (and finite), else raise :class:`InputError`."""
     suffix = f" {unit}" if unit else ""
     if not (low <= value <= high):  # also rejects NaN
-        raise InputError(f"{value:g}{suffix} is out of range", field=field, allowed=f"{low:g} to {high:g}{suffix}")
+        raise InputError(
+            f"{value:g}{suffix} is out of range", field=field, allowed=f"{low:g} to {high:g}{suffix}"
+        )
     return value

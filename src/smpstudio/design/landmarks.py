@@ -68,8 +68,9 @@ LANDMARK_NAMES = (
 )
 
 
-def point_at(head: Head, *, x_mm: float | None = None, y_mm: float | None = None, z_mm: float,
-             front: bool = True) -> FloatArray:
+def point_at(
+    head: Head, *, x_mm: float | None = None, y_mm: float | None = None, z_mm: float, front: bool = True
+) -> FloatArray:
     """The surface point at height ``z_mm`` with the given ``x_mm`` (solving y) or ``y_mm`` (solving x).
 
     ``front`` picks the sign of the solved y; the solved x is positive (the client's right).

@@ -1,0 +1,261 @@
+"""The design document: a versioned JSON file holding everything needed to regenerate a design.
+
+Layout (``schema_version`` 1; JSON Schema in ``smpstudio/data/schemas/design-1.schema.json``)::
+
+    {"schema_version": 1, "generator": "smpstudio 0.1.0", "seed": 7,
+     "head": {...}, "pattern": {...}, "hairline": {...}, "maps": {...}, "sampling": {...},
+     "summary": {"dot_count", "treated_area_cm2", ...}, "warnings": [...],
+     "dots": [{"position_mm": [x, y, z], "diameter_mm", "shade", "zone", "session"}, ...]}
+
+Writing is canonical: fixed key order, numbers rounded (positions and diameters to 1 µm, shade to
+0.001), one dot per line. Reading a file and writing it again gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from smpstudio import __version__
+from smpstudio.design.maps import ZONES
+from smpstudio.errors import DocumentError
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "DesignDocument",
+    "DotTable",
+    "dump_design",
+    "json_schema",
+    "load_design",
+    "read_design",
+    "write_design",
+]
+
+SCHEMA_VERSION = 1
+ZoneName = Literal["hairline", "frontal", "midscalp", "crown", "fringe", "feather", "scar"]
+assert tuple(ZoneName.__args__) == ZONES  # type: ignore[attr-defined]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class HeadSection(_Strict):
+    preset: Literal["male", "female", "custom"]
+    length_mm: Annotated[float, Field(ge=150, le=240)]
+    width_mm: Annotated[float, Field(ge=120, le=190)]
+    height_mm: Annotated[float, Field(ge=100, le=160)]
+
+
+class PatternSection(_Strict):
+    name: str
+    regions: list[list[tuple[float, float]]] = Field(default_factory=list)
+
+
+class HairlineSection(_Strict):
+    style: Literal["natural", "soft", "defined", "mature", "widows-peak"]
+    height_mm: Annotated[float, Field(ge=40, le=130)]
+    forced: bool = False
+
+
+class MapsSection(_Strict):
+    density_per_cm2: Annotated[float, Field(ge=10, le=200)]
+    feather_mm: Annotated[float, Field(ge=0, le=30)]
+    sessions: list[Annotated[float, Field(gt=0, le=1)]]
+    chart_step_mm: Annotated[float, Field(gt=0, le=5)]
+
+
+class SamplingSection(_Strict):
+    method: Literal["bridson2007-variable"]
+    packing_constant: Annotated[float, Field(gt=0.3, lt=0.95)]
+    candidates_k: Annotated[int, Field(ge=1, le=200)]
+    follicular_units: bool
+    min_spacing_tolerance_mm: float
+
+
+class SummarySection(_Strict):
+    dot_count: Annotated[int, Field(ge=0)]
+    site_count: Annotated[int, Field(ge=0)]
+    expected_site_count: Annotated[float, Field(ge=0)]
+    treated_area_cm2: Annotated[float, Field(ge=0)]
+    remaining_hair_area_cm2: Annotated[float, Field(ge=0)]
+    mean_density_per_cm2: Annotated[float, Field(ge=0)]
+    dots_per_session: list[Annotated[int, Field(ge=0)]]
+
+
+class Dot(BaseModel):
+    """One pigment dot. Validated without building an object per dot (see :data:`_DOTS`)."""
+
+    model_config = ConfigDict(extra="forbid")
+    position_mm: tuple[float, float, float]
+    diameter_mm: Annotated[float, Field(gt=0, le=2)]
+    shade: Annotated[float, Field(ge=0, le=1)]
+    zone: ZoneName
+    session: Annotated[int, Field(ge=1, le=5)]
+
+
+class _Header(_Strict):
+    schema_version: Literal[1]
+    generator: str
+    seed: Annotated[int, Field(ge=0)]
+    head: HeadSection
+    pattern: PatternSection
+    hairline: HairlineSection
+    maps: MapsSection
+    sampling: SamplingSection
+    summary: SummarySection
+    warnings: list[str]
+
+
+class _DocumentModel(_Header):
+    dots: list[Dot]
+
+
+@dataclass(frozen=True, eq=False)
+class DotTable:
+    """The dots as columns: the form every algorithm uses."""
+
+    position_mm: NDArray[np.float64]  # (N, 3)
+    diameter_mm: NDArray[np.float64]  # (N,)
+    shade: NDArray[np.float64]  # (N,)
+    zone: NDArray[np.uint8]  # (N,) index into ZONES
+    session: NDArray[np.int32]  # (N,)
+
+    def __len__(self) -> int:
+        return int(self.diameter_mm.size)
+
+
+@dataclass(frozen=True, eq=False)
+class DesignDocument:
+    """A design: its header sections (plain dicts, as in the file) and its dots."""
+
+    header: dict[str, Any]
+    dots: DotTable
+
+    @property
+    def seed(self) -> int:
+        return int(self.header["seed"])
+
+
+_DOTS_ADAPTER: TypeAdapter[list[Dot]] = TypeAdapter(list[Dot])
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of the current document version (generated from the models)."""
+    schema = _DocumentModel.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = f"https://smpstudio.org/schemas/design-{SCHEMA_VERSION}.schema.json"
+    schema["title"] = "smpstudio design document"
+    return schema
+
+
+def packaged_schema() -> dict[str, Any]:
+    """The JSON Schema file shipped in the package."""
+    text = (
+        resources.files("smpstudio.data.schemas").joinpath(f"design-{SCHEMA_VERSION}.schema.json").read_text()
+    )
+    return dict(json.loads(text))
+
+
+def _round(a: NDArray[np.float64], decimals: int) -> list[Any]:
+    out: list[Any] = np.round(np.asarray(a, dtype=np.float64), decimals).tolist()
+    return out
+
+
+def dump_design(doc: DesignDocument) -> str:
+    """Canonical JSON text of a design (see the module docstring)."""
+    header = _Header.model_validate(doc.header).model_dump(mode="json")
+    dots = doc.dots
+    pos = _round(dots.position_mm, 3)
+    dia = _round(dots.diameter_mm, 3)
+    shade = _round(dots.shade, 3)
+    zones = [ZONES[z] for z in dots.zone.tolist()]
+    sessions = dots.session.tolist()
+    lines = [
+        f'{{"position_mm": [{p[0]!r}, {p[1]!r}, {p[2]!r}], "diameter_mm": {d!r}, "shade": {s!r}, '
+        f'"zone": "{z}", "session": {k}}}'
+        for p, d, s, z, k in zip(pos, dia, shade, zones, sessions, strict=True)
+    ]
+    head_text = json.dumps(header, indent=2, ensure_ascii=False)
+    body = "[]" if not lines else "[\n    " + ",\n    ".join(lines) + "\n  ]"
+    return head_text[:-2] + ',\n  "dots": ' + body + "\n}\n"
+
+
+def _json_path(loc: tuple[int | str, ...]) -> str:
+    path = "$"
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return path
+
+
+def load_design(text: str | bytes) -> DesignDocument:
+    """Parse and validate a design's JSON text; errors name the JSON path of the problem."""
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        where = f"line {exc.lineno}, column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else "bytes"
+        raise DocumentError(
+            f"not valid JSON ({where})", field="$", allowed="a design JSON document"
+        ) from None
+    if not isinstance(data, dict):
+        raise DocumentError("the document is not a JSON object", field="$")
+    version = data.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise DocumentError(
+            f"schema_version {version!r} is not supported by smpstudio {__version__}",
+            field="$.schema_version",
+            allowed=str(SCHEMA_VERSION),
+        )
+    raw_dots = data.pop("dots", None)
+    if raw_dots is None:
+        raise DocumentError("missing", field="$.dots", allowed="a list of dots")
+    try:
+        header = _Header.model_validate(data).model_dump(mode="json")
+        dots = _DOTS_ADAPTER.validate_python(raw_dots)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = tuple(err["loc"])
+        if exc.title.startswith("list["):
+            loc = ("dots", *loc)
+        raise DocumentError(err["msg"], field=_json_path(loc)) from None
+    n = len(dots)
+    table = DotTable(
+        position_mm=np.array([d.position_mm for d in dots], dtype=np.float64).reshape(n, 3),
+        diameter_mm=np.array([d.diameter_mm for d in dots], dtype=np.float64),
+        shade=np.array([d.shade for d in dots], dtype=np.float64),
+        zone=np.array([ZONES.index(d.zone) for d in dots], dtype=np.uint8),
+        session=np.array([d.session for d in dots], dtype=np.int32),
+    )
+    if header["summary"]["dot_count"] != n:
+        raise DocumentError(
+            f"says {header['summary']['dot_count']} dots but the file holds {n}", field="$.summary.dot_count"
+        )
+    return DesignDocument(header, table)
+
+
+def write_design(doc: DesignDocument, path: str | Path) -> Path:
+    """Write ``doc`` to ``path`` atomically (a temporary file renamed into place)."""
+    target = Path(path)
+    tmp = target.with_name(f".{target.name}.tmp")
+    tmp.write_text(dump_design(doc), encoding="utf-8")
+    tmp.replace(target)
+    return target
+
+
+def read_design(path: str | Path) -> DesignDocument:
+    """Read and validate a design file."""
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise DocumentError(f"no such file: {p}", field="design") from None
+    except IsADirectoryError:
+        raise DocumentError(f"{p} is a directory", field="design") from None
+    return load_design(raw)

@@ -1,0 +1,290 @@
+"""Hairline styles and placement: the edge of the scalp as a curve on the scalp chart.
+
+The scalp's edge (frontal hairline, temples, sideburns, over the ears, nape) is star-shaped around
+the vertex, so it is held as the polar angle ``psi_edge(beta)`` of the chart (see
+:func:`smpstudio.design.head.chart_from_points_mm`), interpolated periodically (PCHIP, no
+overshoot) through landmark control points. The frontal part follows the placement rules of
+:mod:`smpstudio.design.landmarks`; the sides and nape are canonical geometry of the natural margin.
+
+Styles (practitioner taxonomy, ``shared/domain.md`` §1.6 [C]; zone depths from Shapiro & Shapiro [B]):
+
+============  ==========  =====  =======  ==========  ==========  ========================================
+style         transition  edge   scatter  macro       micro       notes
+              [mm]        [-]    [mm]     [mm @ mm]   [mm @ mm]
+============  ==========  =====  =======  ==========  ==========  ========================================
+natural       20          0.25   3        2.5 @ 25    1.0 @ 5     broken edge, both irregularities
+soft          28          0.12   5        2.0 @ 25    1.5 @ 5     the softest, widest transition
+defined       3           0.90   0        0           0           "edge-up"; straight lines are the most
+                                                                  detectable (warned)
+mature        20          0.25   3        2.5 @ 25    1.0 @ 5     +15 mm at the midline, +25 mm at the
+                                                                  corners (Rassman, juvenile vs mature [B/C])
+widows-peak   20          0.25   3        2.5 @ 25    1.0 @ 5     a V of 12 mm depth, 20 mm half-width
+============  ==========  =====  =======  ==========  ==========  ========================================
+
+``transition`` is the depth of the zone over which density rises from ``edge`` (relative density at
+the leading edge) to full; Shapiro describes a 2-3 cm hairline zone. ``scatter`` is the e-folding
+distance of the sparse dots ahead of the edge (micro-irregularity); ``macro``/``micro`` are the
+amplitudes and wavelengths of the edge's displacement. All are clinic-consensus defaults [C].
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.interpolate import PchipInterpolator
+
+from smpstudio.design.head import Head, midline_arc_of_point_mm, surface_points_from_directions
+from smpstudio.design.landmarks import hairline_landmarks, landmarks, point_at
+from smpstudio.errors import InputError, check_choice, check_range
+
+__all__ = [
+    "DEFAULT_HAIRLINE_HEIGHT_MM",
+    "MIN_HAIRLINE_HEIGHT_MM",
+    "STYLES",
+    "EdgeCurve",
+    "HairlineStyle",
+    "design_edge",
+    "natural_edge",
+    "resolve_hairline_height",
+]
+
+FloatArray = NDArray[np.float64]
+
+#: Mid-frontal point height above the glabella (Wolf [B]; Garg [A/B]). [mm]
+DEFAULT_HAIRLINE_HEIGHT_MM = 80.0
+#: Below this a hairline is refused unless forced: natural hairlines exist at 5-6 cm (Wolf), and too
+#: low is the cardinal sin, hard to correct (Wolf; Shapiro & Shapiro [B]). [mm]
+MIN_HAIRLINE_HEIGHT_MM = 60.0
+#: Range accepted at all (forced or not). [mm]
+HAIRLINE_HEIGHT_RANGE_MM = (40.0, 130.0)
+
+
+@dataclass(frozen=True, slots=True)
+class HairlineStyle:
+    """Parameters of a hairline style (see the module table). Lengths in mm, ratios in [0, 1]."""
+
+    name: str
+    transition_mm: float
+    edge_density: float
+    scatter_mm: float
+    macro_amplitude_mm: float
+    macro_wavelength_mm: float
+    micro_amplitude_mm: float
+    micro_wavelength_mm: float
+    midline_offset_mm: float = 0.0
+    corner_offset_mm: float = 0.0
+    peak_depth_mm: float = 0.0
+    peak_half_width_mm: float = 0.0
+
+
+_NATURAL = dict(
+    transition_mm=20.0,
+    edge_density=0.25,
+    scatter_mm=3.0,
+    macro_amplitude_mm=2.5,
+    macro_wavelength_mm=25.0,
+    micro_amplitude_mm=1.0,
+    micro_wavelength_mm=5.0,
+)
+
+STYLES: dict[str, HairlineStyle] = {
+    "natural": HairlineStyle("natural", **_NATURAL),
+    "soft": HairlineStyle(
+        "soft",
+        transition_mm=28.0,
+        edge_density=0.12,
+        scatter_mm=5.0,
+        macro_amplitude_mm=2.0,
+        macro_wavelength_mm=25.0,
+        micro_amplitude_mm=1.5,
+        micro_wavelength_mm=5.0,
+    ),
+    "defined": HairlineStyle(
+        "defined",
+        transition_mm=3.0,
+        edge_density=0.9,
+        scatter_mm=0.0,
+        macro_amplitude_mm=0.0,
+        macro_wavelength_mm=25.0,
+        micro_amplitude_mm=0.0,
+        micro_wavelength_mm=5.0,
+    ),
+    "mature": HairlineStyle("mature", **_NATURAL, midline_offset_mm=15.0, corner_offset_mm=25.0),
+    "widows-peak": HairlineStyle("widows-peak", **_NATURAL, peak_depth_mm=12.0, peak_half_width_mm=20.0),
+}
+
+#: Margins away from the frontal hairline (temples below the peak, sideburns, nape) blend over this. [mm]
+MARGIN_TRANSITION_MM = 5.0
+MARGIN_EDGE_DENSITY = 0.35
+
+
+def resolve_hairline_height(
+    style: str, height_mm: float | None, *, force: bool = False
+) -> tuple[float, list[str]]:
+    """The MFP height [mm] for ``style`` (default 80 mm plus the style's midline offset) and warnings.
+
+    Raises :class:`InputError` for a hairline below :data:`MIN_HAIRLINE_HEIGHT_MM` unless ``force``.
+    """
+    spec = STYLES[check_choice("style", style, STYLES)]
+    height = DEFAULT_HAIRLINE_HEIGHT_MM + spec.midline_offset_mm if height_mm is None else float(height_mm)
+    check_range("hairline_height_mm", height, *HAIRLINE_HEIGHT_RANGE_MM, unit="mm")
+    warnings: list[str] = []
+    if height < MIN_HAIRLINE_HEIGHT_MM:
+        if not force:
+            raise InputError(
+                f"{height:g} mm above the glabella is too low: a hairline that is too low is the hardest "
+                "mistake to correct and looks unnatural as the client ages; pass --force to design it anyway",
+                field="hairline_height_mm",
+                allowed=f"{MIN_HAIRLINE_HEIGHT_MM:g} to {HAIRLINE_HEIGHT_RANGE_MM[1]:g} mm, lower only with --force",
+            )
+        warnings.append(f"hairline forced to {height:g} mm, below the {MIN_HAIRLINE_HEIGHT_MM:g} mm floor")
+    elif height < 70.0:
+        warnings.append(f"hairline at {height:g} mm is low; 80 mm is the usual mid-frontal height")
+    if style == "defined":
+        warnings.append(
+            "a defined (straight) hairline is the most detectable style; consider natural or soft"
+        )
+    return height, warnings
+
+
+@dataclass(frozen=True)
+class EdgeCurve:
+    """The scalp's edge as ``psi(beta)`` on the chart, with the frontal-weight and style it came from.
+
+    ``beta`` is the azimuth [rad] (0 towards the face, +pi/2 to the client's right) and ``psi`` the
+    polar angle from the vertex direction [rad]; a point is inside the scalp when its ``psi`` is
+    smaller than ``psi(beta)``.
+    """
+
+    beta_ctrl: FloatArray
+    psi_ctrl: FloatArray
+    beta_fronto_temporal: float
+    beta_temporal_peak: float
+    beta_sideburn: float
+    radius_mm: float
+
+    def psi(self, beta: FloatArray) -> FloatArray:
+        """Edge polar angle [rad] at azimuth ``beta`` [rad]."""
+        b = np.asarray(beta, dtype=np.float64)
+        return _periodic_pchip(self.beta_ctrl, self.psi_ctrl, b)
+
+    def frontal_weight(self, beta: FloatArray) -> FloatArray:
+        """1 on the frontal hairline (up to the temporal peaks), 0 from the sideburns on. [-]"""
+        b = np.abs(np.asarray(beta, dtype=np.float64))
+        t = np.clip((b - self.beta_temporal_peak) / (self.beta_sideburn - self.beta_temporal_peak), 0.0, 1.0)
+        return 1.0 - t * t * (3.0 - 2.0 * t)
+
+
+def _periodic_pchip(x: FloatArray, y: FloatArray, at: FloatArray) -> FloatArray:
+    xs = np.concatenate([x - 2 * np.pi, x, x + 2 * np.pi])
+    ys = np.concatenate([y, y, y])
+    wrapped = (at + np.pi) % (2 * np.pi) - np.pi
+    return np.asarray(PchipInterpolator(xs, ys)(wrapped), dtype=np.float64)
+
+
+def _polar(p: FloatArray) -> tuple[float, float]:
+    d = p / np.linalg.norm(p)
+    return float(np.arctan2(d[0], d[1])), float(np.arccos(np.clip(d[2], -1.0, 1.0)))
+
+
+def _margin_points(head: Head) -> list[FloatArray]:
+    """Right-side natural margin behind the temporal peak: sideburn, over the ear, mastoid, nape."""
+    lm = landmarks(head)
+    ear = lm["ear_right"]
+    zt = head.tragion_z_mm
+    return [
+        point_at(head, y_mm=float(ear[1]) + 0.07 * head.length_mm, z_mm=zt - 4.0),  # sideburn foot
+        point_at(
+            head, y_mm=float(ear[1]) - 0.02 * head.length_mm, z_mm=zt + 0.30 * head.height_mm
+        ),  # over ear
+        point_at(
+            head, y_mm=float(ear[1]) - 0.20 * head.length_mm, z_mm=zt - 0.15 * head.height_mm
+        ),  # mastoid
+        point_at(head, y_mm=-0.75 * head.b_mm, z_mm=zt - 0.33 * head.height_mm),  # nape, lateral
+    ]
+
+
+def _edge_from_front(head: Head, psi_midline: float, front: list[tuple[float, float]]) -> EdgeCurve:
+    """A symmetric edge from the midline ``psi`` and right-side frontal points (beta, psi), plus margin."""
+    margin = [_polar(p) for p in _margin_points(head)]
+    nape = _polar(point_at(head, x_mm=0.0, z_mm=head.tragion_z_mm - 0.36 * head.height_mm, front=False))
+    right = sorted(front + margin)
+    betas = [b for b, _ in right]
+    if any(b1 <= b0 for b0, b1 in zip(betas, betas[1:], strict=False)) or betas[0] <= 0 or betas[-1] >= np.pi:
+        raise ValueError(f"edge control points are not ordered by azimuth: {np.degrees(betas)}")
+    beta = np.array([-b for b, _ in reversed(right)] + [0.0] + [b for b, _ in right] + [np.pi])
+    psi = np.array([p for _, p in reversed(right)] + [psi_midline] + [p for _, p in right] + [nape[1]])
+    return EdgeCurve(
+        beta,
+        psi,
+        beta_fronto_temporal=right[1][0],
+        beta_temporal_peak=right[-len(margin) - 1][0],
+        beta_sideburn=margin[0][0],
+        radius_mm=head.chart_radius_mm,
+    )
+
+
+def natural_edge(head: Head) -> EdgeCurve:
+    """The client's natural (juvenile) scalp edge, with the MFP at the default 80 mm."""
+    return design_edge(head, "natural", DEFAULT_HAIRLINE_HEIGHT_MM)
+
+
+def design_edge(head: Head, style: str, height_mm: float) -> EdgeCurve:
+    """The designed scalp edge for ``style`` with the MFP at ``height_mm`` (before irregularity).
+
+    Mature corners recede by the style's corner offset beyond its midline offset; a widow's peak is
+    added later as a displacement (:func:`edge_displacement_mm`) because it is narrower than the
+    control-point spacing.
+    """
+    spec = STYLES[check_choice("style", style, STYLES)]
+    lm = hairline_landmarks(head, height_mm)
+    _, p_mfp = _polar(lm["mid_frontal_point"])
+    b_ft, p_ft = _polar(lm["fronto_temporal_right"])
+    b_tp, p_tp = _polar(lm["temporal_peak_right"])
+    extra_corner = (spec.corner_offset_mm - spec.midline_offset_mm) / head.chart_radius_mm
+    p_ft -= max(extra_corner, 0.0)
+    # The fronto-temporal recess between the corner and the temporal peak (juvenile: shallow).
+    b_mid = 0.5 * (b_ft + b_tp)
+    p_mid = 0.5 * (p_ft + p_tp) - 6.0 / head.chart_radius_mm - 0.5 * max(extra_corner, 0.0)
+    b_half = 0.5 * b_ft
+    p_half = 0.5 * (p_mfp + p_ft) + 1.5 / head.chart_radius_mm  # a gently rounded front
+    return _edge_from_front(head, p_mfp, [(b_half, p_half), (b_ft, p_ft), (b_mid, p_mid), (b_tp, p_tp)])
+
+
+def edge_displacement_mm(
+    edge: EdgeCurve, style: str, beta: FloatArray, rng: np.random.Generator
+) -> FloatArray:
+    """Displacement of the leading edge away from the vertex [mm] (positive = lower on the forehead).
+
+    Sums the style's macro- and micro-irregularity (a few sinusoids with random phases along the
+    hairline, weighted to the frontal hairline) and the widow's peak.
+    """
+    spec = STYLES[style]
+    b = np.asarray(beta, dtype=np.float64)
+    s_mm = b * edge.radius_mm * np.sin(edge.psi(b))  # approximate arc along the hairline
+    out = np.zeros_like(b)
+    for amplitude, wavelength, factors in (
+        (spec.macro_amplitude_mm, spec.macro_wavelength_mm, (0.63, 1.0, 1.7)),
+        (spec.micro_amplitude_mm, spec.micro_wavelength_mm, (0.71, 1.0, 1.41, 2.3)),
+    ):
+        phases = rng.uniform(0.0, 2 * np.pi, size=len(factors))
+        if amplitude <= 0.0:
+            continue
+        weights = rng.uniform(0.5, 1.0, size=len(factors))
+        weights *= amplitude / np.sqrt(0.5 * np.sum(weights**2))  # RMS equals the amplitude / sqrt(2)
+        for w, f, ph in zip(weights, factors, phases, strict=True):
+            out += w * np.sin(2 * np.pi * s_mm / (wavelength * f) + ph)
+    out *= edge.frontal_weight(b)
+    if spec.peak_depth_mm > 0.0:
+        lateral = np.abs(b) * edge.radius_mm * np.sin(edge.psi(b))
+        out += spec.peak_depth_mm * np.clip(1.0 - lateral / spec.peak_half_width_mm, 0.0, 1.0)
+    return out
+
+
+def hairline_height_of_edge_mm(head: Head, edge: EdgeCurve) -> float:
+    """The MFP height [mm] of an edge: midline arc from the glabella to ``psi(0)``."""
+    psi0 = float(edge.psi(np.array([0.0]))[0])
+    p = surface_points_from_directions(head, np.array([0.0, np.sin(psi0), np.cos(psi0)]))
+    return midline_arc_of_point_mm(head, p)
