@@ -224,10 +224,9 @@ def hair_fraction(pattern: Pattern, grid: ChartGrid, natural: EdgeCurve) -> Floa
         fringe = _symmetric_profile(
             natural, [(0.0, 0.0), (b_tp, 0.0), (b_sb, side), (np.pi, back)], grid.beta_rad
         )
-        if side > 0 or back > 0:
-            hair = np.minimum(hair, _smoothstep((fringe - depth_mm) / BORDER_MM + 0.5))
-        else:
-            hair = np.zeros(grid.shape)
+        # Hair rises from 0 at the fringe's upper border to full BORDER_MM below it; where the fringe
+        # has no width (the frontal hairline, or the whole scalp for "full") no hair remains.
+        hair = np.minimum(hair, _smoothstep((fringe - depth_mm) / BORDER_MM))
     if spec.thinning == "ludwig":
         front_v = float(chart_from_points_mm(head, landmarks(head)["mid_frontal_point"])[1])
         crown_v = float(chart_from_points_mm(head, landmarks(head)["crown_whorl"])[1])
