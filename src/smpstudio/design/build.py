@@ -39,7 +39,7 @@ from smpstudio.design.patterns import Pattern, hair_fraction
 from smpstudio.design.sessions import assign_sessions
 from smpstudio.errors import check_range
 
-__all__ = ["DesignSpec", "FU_SIZE_PROBABILITIES", "build_design", "design_context"]
+__all__ = ["FU_SIZE_PROBABILITIES", "DesignSpec", "build_design", "design_context"]
 
 FloatArray = NDArray[np.float64]
 

@@ -74,11 +74,11 @@ def chart_grid(head: Head, step_mm: float = DEFAULT_STEP_MM) -> ChartGrid:
     """The chart raster of ``head`` at ``step_mm`` [mm] resolution."""
     reach = head.chart_radius_mm * CHART_MAX_PSI_RAD
     n = int(np.ceil(2 * reach / step_mm)) | 1  # odd, so the vertex is a cell centre
-    coords = (np.arange(n) - n // 2) * step_mm
+    coords: FloatArray = ((np.arange(n) - n // 2) * step_mm).astype(np.float64)
     uu, vv = np.meshgrid(coords, coords)
     chart = np.stack([uu, vv], axis=-1)
-    psi = np.hypot(uu, vv) / head.chart_radius_mm
-    beta = np.arctan2(uu, vv)
+    psi: FloatArray = np.hypot(uu, vv) / head.chart_radius_mm
+    beta: FloatArray = np.arctan2(uu, vv)
     pts = points_from_chart_mm(head, chart)
     du = np.gradient(pts, step_mm, axis=1)
     dv = np.gradient(pts, step_mm, axis=0)

@@ -24,11 +24,13 @@ widows-peak   20          0.25   3        2.5 @ 25    1.0 @ 5     a V of 12 mm d
 ``transition`` is the depth of the zone over which density rises from ``edge`` (relative density at
 the leading edge) to full; Shapiro describes a 2-3 cm hairline zone. ``scatter`` is the e-folding
 distance of the sparse dots ahead of the edge (micro-irregularity); ``macro``/``micro`` are the
-amplitudes and wavelengths of the edge's displacement. All are clinic-consensus defaults [C].
+amplitudes (the peak of a single sinusoid of the same power) and wavelengths of the edge's
+displacement. All are clinic-consensus defaults [C].
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -137,7 +139,8 @@ def resolve_hairline_height(
                 f"{height:g} mm above the glabella is too low: a hairline that is too low is the hardest "
                 "mistake to correct and looks unnatural as the client ages; pass --force to design it anyway",
                 field="hairline_height_mm",
-                allowed=f"{MIN_HAIRLINE_HEIGHT_MM:g} to {HAIRLINE_HEIGHT_RANGE_MM[1]:g} mm, lower only with --force",
+                allowed=f"{MIN_HAIRLINE_HEIGHT_MM:g} to {HAIRLINE_HEIGHT_RANGE_MM[1]:g} mm "
+                "(lower only with --force)",
             )
         warnings.append(f"hairline forced to {height:g} mm, below the {MIN_HAIRLINE_HEIGHT_MM:g} mm floor")
     elif height < 70.0:
@@ -212,7 +215,7 @@ def _edge_from_front(head: Head, psi_midline: float, front: list[tuple[float, fl
     nape = _polar(point_at(head, x_mm=0.0, z_mm=head.tragion_z_mm - 0.36 * head.height_mm, front=False))
     right = sorted(front + margin)
     betas = [b for b, _ in right]
-    if any(b1 <= b0 for b0, b1 in zip(betas, betas[1:], strict=False)) or betas[0] <= 0 or betas[-1] >= np.pi:
+    if any(b1 <= b0 for b0, b1 in itertools.pairwise(betas)) or betas[0] <= 0 or betas[-1] >= np.pi:
         raise ValueError(f"edge control points are not ordered by azimuth: {np.degrees(betas)}")
     beta = np.array([-b for b, _ in reversed(right)] + [0.0] + [b for b, _ in right] + [np.pi])
     psi = np.array([p for _, p in reversed(right)] + [psi_midline] + [p for _, p in right] + [nape[1]])

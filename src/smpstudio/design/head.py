@@ -1,11 +1,11 @@
-"""The canonical head: a surface in millimetres scaled from a few measurements.
+r"""The canonical head: a surface in millimetres scaled from a few measurements.
 
 Coordinates are RAS millimetres: ``x`` to the client's right, ``y`` towards the face, ``z`` up, with
 the origin at the head centre: the point midway between glabella and opisthocranion, in the plane
 of maximum head length (the "equator"). The cranial vault above the equator is the upper half of a
 superquadric with semi-axes ``(width/2, length/2, vault_height)``,
 
-.. math:: (x/a)^2 + (y/b)^2 \right)^{q/2} + |z/c|^q = 1, \quad q = 2.6,
+.. math:: \left((x/a)^2 + (y/b)^2\right)^{q/2} + |z/c|^q = 1, \quad q = 2.6,
 
 whose flatter crown and steeper forehead keep the head broad at hairline height, as a skull is (an
 ellipsoid, ``q = 2``, narrows too early and pushes the temple corners back). Below the equator the
@@ -195,7 +195,8 @@ def surface_normals(head: Head, points_mm: FloatArray) -> FloatArray:
     w = np.maximum(horizontal, 1e-300) ** (q / 2.0 - 1.0)
     zz = np.abs(p[..., 2] / c) ** (q - 1.0) * np.sign(p[..., 2]) / c
     g = np.stack([w * p[..., 0] / head.a_mm**2, w * p[..., 1] / head.b_mm**2, zz], axis=-1)
-    return g / np.linalg.norm(g, axis=-1, keepdims=True)
+    out: FloatArray = g / np.linalg.norm(g, axis=-1, keepdims=True)
+    return out
 
 
 def chart_from_points_mm(head: Head, points_mm: FloatArray) -> FloatArray:

@@ -26,7 +26,7 @@ norwood-3 8        32       -             -              deep fronto-temporal re
 norwood-4 25       45       38 x 42       -              bridge of hair between front and crown
 4a        48       52       -             -
 norwood-5 40       58       50 x 56       -              bridge thin (half its hair)
-5a        75       78       -             -              frontal loss reaches the vertex
+5a        92       95       -             -              frontal loss reaches the vertex
 norwood-6 -        -        -             62 / 78        bridge gone: front and crown merge
 norwood-7 -        -        -             42 / 55        narrow horseshoe, low on the sides
 ========= ======== ======== ============= ============== ===========================================
@@ -94,7 +94,7 @@ PATTERNS: dict[str, PatternSpec] = {
         PatternSpec(
             "norwood-5", f"{_N} 5: larger front and crown, thin bridge", 40, 58, (50, 56), bridge_hair=0.5
         ),
-        PatternSpec("norwood-5a", f"{_N} 5a: frontal loss reaches the vertex", 75, 78),
+        PatternSpec("norwood-5a", f"{_N} 5a: frontal loss reaches the vertex", 92, 95),
         PatternSpec("norwood-6", f"{_N} 6: bridge gone, front and crown merged", fringe_mm=(62, 78)),
         PatternSpec("norwood-7", f"{_N} 7: a narrow horseshoe fringe remains", fringe_mm=(42, 55)),
         PatternSpec(

@@ -4,9 +4,11 @@ SMP is done in 2-4 sessions: the first lays out the design conservatively, the s
 density, the third refines (``shared/domain.md`` §1.4, clinic consensus [C]). Every session's
 cumulative dots should cover the area evenly, so session ``s`` (cumulative fraction ``F_s`` of the
 dots) is grown by random sequential adsorption: visiting the dots not yet chosen in random order,
-a dot joins if no chosen dot lies within ``max(R_p, R_q)``, with ``R = r(x) / sqrt(F_s)`` the spacing
-that density would have; it stops at ``round(F_s N)`` dots. If adsorption jams first (rare), random
-remaining dots complete the count, so the fractions hold exactly.
+a dot joins if no chosen dot lies within ``max(R_p, R_q)``, with ``R = 0.8 r(x) / sqrt(F_s)``: 0.8 of
+the spacing that density would have, because adsorption restricted to the existing dots jams early
+(at 1.0 it stalls near 36 % of the dots for a 45 % session; at 0.8 it reaches 53 %, measured on a
+maximal fill). It stops at ``round(F_s N)`` dots; should it jam first, random remaining dots complete
+the count, so the fractions always hold exactly.
 """
 
 from __future__ import annotations
@@ -17,7 +19,10 @@ from numpy.typing import NDArray
 
 from smpstudio.design.bridson2007 import _blocked, _grid_dims
 
-__all__ = ["assign_sessions"]
+__all__ = ["ADSORPTION_SPACING", "assign_sessions"]
+
+#: Session spacing relative to the spacing of the session's density (see the module docstring).
+ADSORPTION_SPACING = 0.8
 
 FloatArray = NDArray[np.float64]
 
@@ -90,7 +95,7 @@ def assign_sessions(
     extent = pts.max(axis=0) + 1.0 - lo
     chosen = np.zeros(n, dtype=bool)
     for s, fraction in enumerate(fractions[:-1], start=1):
-        radius = np.ascontiguousarray(spacing_mm / np.sqrt(fraction), dtype=np.float64)
+        radius = np.ascontiguousarray(ADSORPTION_SPACING * spacing_mm / np.sqrt(fraction), dtype=np.float64)
         cell, dims = _grid_dims(extent, float(radius.max()))
         target = round(fraction * n)
         order = rng.permutation(n).astype(np.int64)

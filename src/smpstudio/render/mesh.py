@@ -41,9 +41,9 @@ def _grid_triangles(n_rows: int, n_cols: int, wrap: bool) -> NDArray[np.int32]:
     b = i * n_cols + (j + 1) % n_cols
     c = (i + 1) * n_cols + j
     d = (i + 1) * n_cols + (j + 1) % n_cols
-    return np.concatenate([np.stack([a, c, b], -1).reshape(-1, 3), np.stack([b, c, d], -1).reshape(-1, 3)]).astype(
-        np.int32
-    )
+    return np.concatenate(
+        [np.stack([a, c, b], -1).reshape(-1, 3), np.stack([b, c, d], -1).reshape(-1, 3)]
+    ).astype(np.int32)
 
 
 def _head_mesh(head: Head, n_polar: int = 181, n_azimuth: int = 360) -> Mesh:
@@ -57,7 +57,9 @@ def _head_mesh(head: Head, n_polar: int = 181, n_azimuth: int = 360) -> Mesh:
     return Mesh(v, n, t, np.full(len(t), MATERIALS["head"], dtype=np.int32))
 
 
-def _ellipsoid(center: FloatArray, radii: FloatArray, rotation: FloatArray, material: str, n: int = 24) -> Mesh:
+def _ellipsoid(
+    center: FloatArray, radii: FloatArray, rotation: FloatArray, material: str, n: int = 24
+) -> Mesh:
     polar = np.linspace(1e-3, np.pi - 1e-3, n)
     azim = np.linspace(0.0, 2 * np.pi, 2 * n, endpoint=False)
     p, a = np.meshgrid(polar, azim, indexing="ij")

@@ -26,9 +26,9 @@ from smpstudio.design.chart import ChartGrid
 from smpstudio.design.document import DotTable
 from smpstudio.design.head import Head, surface_normals
 from smpstudio.design.landmarks import landmarks
+from smpstudio.errors import check_choice
 from smpstudio.render.camera import Camera
 from smpstudio.render.mesh import Mesh, head_scene
-from smpstudio.errors import check_choice
 
 __all__ = ["LOOKS", "RenderStyle", "render_preview"]
 
@@ -37,8 +37,9 @@ FloatArray = NDArray[np.float64]
 LOOKS = ("healed", "plan")
 
 #: Session colours of the plan look (sRGB, 0-1): blue, green, amber, purple, red.
-SESSION_RGB = np.array([[0.10, 0.35, 0.85], [0.10, 0.62, 0.30], [0.92, 0.55, 0.05], [0.55, 0.20, 0.70],
-                        [0.85, 0.15, 0.15]])
+SESSION_RGB = np.array(
+    [[0.10, 0.35, 0.85], [0.10, 0.62, 0.30], [0.92, 0.55, 0.05], [0.55, 0.20, 0.70], [0.85, 0.15, 0.15]]
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,8 +63,9 @@ class RenderStyle:
 
 
 @nb.njit(cache=True)
-def _rasterise(rows: int, cols: int, pr: FloatArray, pc: FloatArray, depth: FloatArray,
-               tris: NDArray[np.int32]) -> tuple[FloatArray, NDArray[np.int32], FloatArray, FloatArray]:
+def _rasterise(
+    rows: int, cols: int, pr: FloatArray, pc: FloatArray, depth: FloatArray, tris: NDArray[np.int32]
+) -> tuple[FloatArray, NDArray[np.int32], FloatArray, FloatArray]:
     zbuf = np.full((rows, cols), np.inf)
     tri_id = np.full((rows, cols), -1, dtype=np.int32)
     w1 = np.zeros((rows, cols))
@@ -120,11 +122,29 @@ def _bilinear(raster: FloatArray, x: float, y: float) -> float:
 
 
 @nb.njit(cache=True)
-def _shade(tri_id: NDArray[np.int32], w1: FloatArray, w2: FloatArray, tris: NDArray[np.int32],
-           material: NDArray[np.int32], verts: FloatArray, normals: FloatArray, eye: FloatArray,
-           light: FloatArray, fill: FloatArray, skin: FloatArray, hair_rgb: FloatArray, background: FloatArray,
-           hair: FloatArray, origin: float, step: float, chart_r0: float, cover: float, grain: float,
-           brows: FloatArray, eyes: FloatArray) -> FloatArray:
+def _shade(
+    tri_id: NDArray[np.int32],
+    w1: FloatArray,
+    w2: FloatArray,
+    tris: NDArray[np.int32],
+    material: NDArray[np.int32],
+    verts: FloatArray,
+    normals: FloatArray,
+    eye: FloatArray,
+    light: FloatArray,
+    fill: FloatArray,
+    skin: FloatArray,
+    hair_rgb: FloatArray,
+    background: FloatArray,
+    hair: FloatArray,
+    origin: float,
+    step: float,
+    chart_r0: float,
+    cover: float,
+    grain: float,
+    brows: FloatArray,
+    eyes: FloatArray,
+) -> FloatArray:
     rows, cols = tri_id.shape
     img = np.empty((rows, cols, 3))
     for r in range(rows):
@@ -164,22 +184,23 @@ def _shade(tri_id: NDArray[np.int32], w1: FloatArray, w2: FloatArray, tris: NDAr
                 hf = _bilinear(hair, (u - origin) / step - 0.5, (v - origin) / step - 0.5)
                 if hf > 0.0:
                     gi, gj = int(np.floor(u / grain)), int(np.floor(v / grain))
-                    noise = _hash01(gi, gj, 7)
-                    k = min(cover * hf * 3.0 * max(noise - 0.66, 0.0) / 0.34 * 1.5, 1.0)
-                    rgb0 = rgb0 * (1 - k) + hair_rgb[0] * k
-                    rgb1 = rgb1 * (1 - k) + hair_rgb[1] * k
-                    rgb2 = rgb2 * (1 - k) + hair_rgb[2] * k
+                    # One grain in three shows a shaft, of random strength; the mean darkening of
+                    # full native hair is `cover` (mean of `shaft` is 0.17).
+                    shaft = max(_hash01(gi, gj, 7) - 0.66, 0.0) / 0.34
+                    mix = min(cover * hf * shaft / 0.17, 1.0)
+                    rgb0 = rgb0 * (1 - mix) + hair_rgb[0] * mix
+                    rgb1 = rgb1 * (1 - mix) + hair_rgb[1] * mix
+                    rgb2 = rgb2 * (1 - mix) + hair_rgb[2] * mix
                     spec *= 1.0 - 0.8 * hf
                 for e in range(brows.shape[0]):  # brows: arcs above each eye (x centre, z, half-width)
                     dx = (px - brows[e, 0]) / brows[e, 2]
                     if abs(dx) < 1.0 and py > 0.0:
                         zc = brows[e, 1] + 4.0 * (1.0 - dx * dx)
                         if abs(pz - zc) < 3.2 + 1.5 * (1.0 - abs(dx)):
-                            noise = _hash01(int(px * 3.0), int(pz * 3.0), 11)
-                            k = 0.55 + 0.35 * noise
-                            rgb0 = rgb0 * (1 - k) + hair_rgb[0] * k
-                            rgb1 = rgb1 * (1 - k) + hair_rgb[1] * k
-                            rgb2 = rgb2 * (1 - k) + hair_rgb[2] * k
+                            mix = 0.55 + 0.35 * _hash01(int(px * 3.0), int(pz * 3.0), 11)
+                            rgb0 = rgb0 * (1 - mix) + hair_rgb[0] * mix
+                            rgb1 = rgb1 * (1 - mix) + hair_rgb[1] * mix
+                            rgb2 = rgb2 * (1 - mix) + hair_rgb[2] * mix
                 for e in range(eyes.shape[0]):  # eyes: almond (x centre, z, half-width, half-height)
                     dx = (px - eyes[e, 0]) / eyes[e, 2]
                     if py > 0.0 and abs(dx) < 1.0:
@@ -202,8 +223,17 @@ def _shade(tri_id: NDArray[np.int32], w1: FloatArray, w2: FloatArray, tris: NDAr
 
 
 @nb.njit(cache=True)
-def _splat(img: FloatArray, zbuf: FloatArray, rows_px: FloatArray, cols_px: FloatArray, depth: FloatArray,
-           radius_px: FloatArray, alpha: FloatArray, rgb: FloatArray, facing: NDArray[np.bool_]) -> None:
+def _splat(
+    img: FloatArray,
+    zbuf: FloatArray,
+    rows_px: FloatArray,
+    cols_px: FloatArray,
+    depth: FloatArray,
+    radius_px: FloatArray,
+    alpha: FloatArray,
+    rgb: FloatArray,
+    facing: NDArray[np.bool_],
+) -> None:
     n_rows, n_cols = zbuf.shape
     for d in range(rows_px.size):
         if not facing[d]:
@@ -280,17 +310,42 @@ def render_preview(
     style = style or RenderStyle()
     scene = scene or head_scene(head)
     rc, depth = camera.project(scene.vertices)
-    zbuf, tri_id, w1, w2 = _rasterise(camera.rows, camera.cols, np.ascontiguousarray(rc[:, 0]),
-                                      np.ascontiguousarray(rc[:, 1]), depth, scene.triangles)
+    zbuf, tri_id, w1, w2 = _rasterise(
+        camera.rows,
+        camera.cols,
+        np.ascontiguousarray(rc[:, 0]),
+        np.ascontiguousarray(rc[:, 1]),
+        depth,
+        scene.triangles,
+    )
     key = np.array([-0.45, 0.75, 0.55])
     key /= np.linalg.norm(key)
     fill = np.array([0.6, 0.3, -0.1])
     fill /= np.linalg.norm(fill)
     brows, eyes = _face_features(head)
-    img = _shade(tri_id, w1, w2, scene.triangles, scene.material, scene.vertices, scene.normals, camera.eye_mm,
-                 key, fill, np.array(style.skin_rgb), np.array(style.hair_rgb), np.array(style.background_rgb),
-                 np.ascontiguousarray(hair, dtype=np.float64), grid.origin_mm - 0.5 * grid.step_mm, grid.step_mm,
-                 head.chart_radius_mm, style.stubble_cover, style.stubble_grain_mm, brows, eyes)
+    img = _shade(
+        tri_id,
+        w1,
+        w2,
+        scene.triangles,
+        scene.material,
+        scene.vertices,
+        scene.normals,
+        camera.eye_mm,
+        key,
+        fill,
+        np.array(style.skin_rgb),
+        np.array(style.hair_rgb),
+        np.array(style.background_rgb),
+        np.ascontiguousarray(hair, dtype=np.float64),
+        grid.origin_mm - 0.5 * grid.step_mm,
+        grid.step_mm,
+        head.chart_radius_mm,
+        style.stubble_cover,
+        style.stubble_grain_mm,
+        brows,
+        eyes,
+    )
     if len(dots):
         pos = dots.position_mm
         drc, ddepth = camera.project(pos)
@@ -304,6 +359,15 @@ def render_preview(
         else:
             rgb = np.tile(np.array(style.pigment_rgb), (len(dots), 1))
             alpha = np.clip(0.35 + 0.6 * dots.shade, 0.0, 0.95)
-        _splat(img, zbuf, np.ascontiguousarray(drc[:, 0]), np.ascontiguousarray(drc[:, 1]), ddepth, radius_px,
-               alpha, np.ascontiguousarray(rgb, dtype=np.float64), facing)
+        _splat(
+            img,
+            zbuf,
+            np.ascontiguousarray(drc[:, 0]),
+            np.ascontiguousarray(drc[:, 1]),
+            ddepth,
+            radius_px,
+            alpha,
+            np.ascontiguousarray(rgb, dtype=np.float64),
+            facing,
+        )
     return np.clip(np.rint(img * 255.0), 0, 255).astype(np.uint8)

@@ -1,0 +1,301 @@
+"""The ``smp`` command: parses, calls :mod:`smpstudio.services`, prints (Rich) or emits ``--json``.
+
+Every computing command takes ``--json`` and then prints exactly one JSON object on stdout. Errors
+print one line on stderr naming the field and what is allowed; exit code 2 for bad input, 1 for
+other failures; a traceback only with ``--debug``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from smpstudio import __version__
+from smpstudio.errors import SmpError
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="smp",
+    help="smpstudio: design, preview and plan scalp micropigmentation.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+err = Console(stderr=True)
+out = Console()
+_state = {"debug": False}
+
+T = TypeVar("T")
+
+
+def _fail(message: str, code: int) -> None:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def _run(action: Callable[[], T]) -> T:
+    """Run a service call, turning errors into a message and an exit code."""
+    try:
+        return action()
+    except SmpError as exc:
+        if _state["debug"]:
+            raise
+        _fail(str(exc).replace("[", r"\["), exc.exit_code)
+    except (KeyboardInterrupt, typer.Exit):
+        raise
+    except Exception as exc:
+        if _state["debug"]:
+            raise
+        _fail(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)", 1)
+    raise AssertionError("unreachable")
+
+
+@contextmanager
+def _status(message: str, quiet: bool) -> Iterator[None]:
+    """A spinner on stderr for work that may take over a second (first runs compile kernels)."""
+    if quiet or not err.is_terminal:
+        yield
+        return
+    with err.status(message):
+        yield
+
+
+def _emit_json(obj: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"smpstudio {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    _state["debug"] = debug
+
+
+@app.command()
+def design(
+    pattern: Annotated[
+        str,
+        typer.Option(
+            help="Hair-loss pattern: norwood-1 ... norwood-7 (2a-5a, 3v), "
+            "ludwig-1 ... ludwig-3, diffuse, full."
+        ),
+    ],
+    out_path: Annotated[Path, typer.Option("--out", help="Design file to write (.json).")],
+    style: Annotated[
+        str, typer.Option(help="Hairline style: natural, soft, defined, mature, widows-peak.")
+    ] = "soft",
+    hairline_height_mm: Annotated[
+        float | None,
+        typer.Option(
+            help="Mid-frontal point above the glabella, along the forehead [mm]; default 80 (95 for mature)."
+        ),
+    ] = None,
+    density_per_cm2: Annotated[float, typer.Option(help="Target dots per cm² where hair is missing.")] = 80.0,
+    feather_mm: Annotated[float, typer.Option(help="Feathering into remaining hair [mm].")] = 10.0,
+    sessions: Annotated[
+        str, typer.Option(help="Session count, or cumulative fractions like 0.45,0.8,1.")
+    ] = "0.45,0.8,1",
+    head: Annotated[str, typer.Option(help="Head preset: male or female.")] = "male",
+    head_length_mm: Annotated[float | None, typer.Option(help="Glabella to occiput [mm].")] = None,
+    head_width_mm: Annotated[float | None, typer.Option(help="Maximum head breadth [mm].")] = None,
+    head_height_mm: Annotated[float | None, typer.Option(help="Ear canal to vertex [mm].")] = None,
+    region: Annotated[
+        list[str] | None,
+        typer.Option(help='Free region (scar, alopecia patch) as "u,v; u,v; u,v" chart mm; repeatable.'),
+    ] = None,
+    follicular_units: Annotated[bool, typer.Option(help="Group dots into follicular units of 1-4.")] = False,
+    seed: Annotated[int | None, typer.Option(help="Random seed; the same seed gives the same dots.")] = None,
+    force: Annotated[bool, typer.Option(help="Allow a hairline below 60 mm.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Design the dots for a hair-loss pattern and a hairline style, and write the design file."""
+    from smpstudio.services.design import (
+        DesignRequest,
+        create_design,
+        design_summary,
+        parse_regions,
+        parse_sessions,
+        save_design,
+    )
+
+    def action() -> dict[str, Any]:
+        request = DesignRequest(
+            pattern=pattern,
+            style=style,
+            hairline_height_mm=hairline_height_mm,
+            density_per_cm2=density_per_cm2,
+            feather_mm=feather_mm,
+            sessions=parse_sessions(sessions),
+            head=head,
+            head_length_mm=head_length_mm,
+            head_width_mm=head_width_mm,
+            head_height_mm=head_height_mm,
+            regions=parse_regions(region or []),
+            follicular_units=follicular_units,
+            seed=seed,
+            force=force,
+        )
+        t0 = time.perf_counter()
+        with _status("Designing dots...", as_json):
+            doc = create_design(request)
+        save_design(doc, out_path)
+        summary = design_summary(doc)
+        summary["elapsed_s"] = round(time.perf_counter() - t0, 3)
+        return summary
+
+    summary = _run(action)
+    if as_json:
+        _emit_json(summary)
+        return
+    table = Table(show_header=False, box=None)
+    for key in (
+        "pattern",
+        "style",
+        "hairline_height_mm",
+        "dot_count",
+        "treated_area_cm2",
+        "mean_density_per_cm2",
+        "dots_per_session",
+        "remaining_hair_area_cm2",
+        "seed",
+    ):
+        table.add_row(key, str(summary[key]))
+    out.print(table)
+    for warning in summary["warnings"]:
+        err.print(f"[yellow]warning:[/] {warning}")
+    out.print(f"wrote {out_path}")
+
+
+@app.command()
+def preview(
+    design_file: Annotated[Path, typer.Argument(help="Design file from `smp design`.")],
+    out_path: Annotated[Path, typer.Option("--out", help="Image to write (.png, .jpg, .webp).")],
+    view: Annotated[str, typer.Option(help="front, top, left, right, back or three-quarter.")] = "front",
+    size: Annotated[int, typer.Option(help="Image side [px], 64-8000.")] = 1600,
+    look: Annotated[str, typer.Option(help="healed (true size) or plan (coloured by session).")] = "healed",
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Render a design on the canonical head."""
+    from smpstudio.services.design import load_design_file, preview_design, save_preview
+
+    def action() -> dict[str, Any]:
+        t0 = time.perf_counter()
+        doc = load_design_file(design_file)
+        with _status("Rendering...", as_json):
+            image = preview_design(doc, view=view, size_px=size, look=look)
+        save_preview(image, out_path)
+        return {
+            "out": str(out_path),
+            "view": view,
+            "look": look,
+            "size_px": size,
+            "dot_count": len(doc.dots),
+            "elapsed_s": round(time.perf_counter() - t0, 3),
+        }
+
+    result = _run(action)
+    if as_json:
+        _emit_json(result)
+    else:
+        out.print(f"wrote {result['out']} ({result['size_px']} px, {view}, {look})")
+
+
+@app.command()
+def catalogue(
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """List the patterns, hairline styles, head presets, views and looks."""
+    from smpstudio.services.design import catalogue as get_catalogue
+
+    cat = get_catalogue()
+    if as_json:
+        _emit_json(cat)
+        return
+    for section in ("patterns", "styles"):
+        table = Table(title=section, show_header=False)
+        for name, text in cat[section].items():
+            table.add_row(name, text)
+        out.print(table)
+    out.print(
+        f"heads: {', '.join(cat['heads'])}   views: {', '.join(cat['views'])}   "
+        f"looks: {', '.join(cat['looks'])}"
+    )
+
+
+@app.command()
+def demo(
+    out_dir: Annotated[Path, typer.Option("--out-dir", help="Folder for the demo files.")] = Path("out"),
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Design a Norwood-6 soft hairline and render its previews into a folder."""
+    from rich.progress import Progress
+
+    from smpstudio.design.build import design_context
+    from smpstudio.services.design import (
+        DesignRequest,
+        create_design,
+        preview_design,
+        save_design,
+        save_preview,
+        spec_from_document,
+    )
+
+    shots = [
+        ("front", "healed"),
+        ("three-quarter", "healed"),
+        ("top", "healed"),
+        ("top", "plan"),
+        ("right", "healed"),
+    ]
+
+    def action() -> dict[str, Any]:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        paths: dict[str, str] = {}
+        with Progress(console=err, disable=as_json or not err.is_terminal, transient=True) as progress:
+            task = progress.add_task("demo", total=len(shots) + 1)
+            doc = create_design(DesignRequest(pattern="norwood-6", style="soft", seed=2026))
+            paths["design"] = str(save_design(doc, out_dir / "design.json"))
+            progress.advance(task)
+            ctx = design_context(spec_from_document(doc))
+            for view, look in shots:
+                image = preview_design(doc, view=view, size_px=1600, look=look, context=ctx)
+                name = f"preview-{view}-{look}.png"
+                paths[name] = str(save_preview(image, out_dir / name))
+                progress.advance(task)
+        return {"dot_count": len(doc.dots), "files": paths}
+
+    result = _run(action)
+    if as_json:
+        _emit_json(result)
+        return
+    out.print(f"Norwood-6 design, soft hairline: {result['dot_count']} dots")
+    for path in result["files"].values():
+        out.print(f"  {path}")
+
+
+def main() -> None:
+    """Entry point of the ``smp`` console script."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

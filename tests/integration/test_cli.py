@@ -1,0 +1,143 @@
+"""The `smp` command as a user runs it: real processes, real files, exit codes and stderr."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+SMP = [sys.executable, "-m", "smpstudio.cli.main"]
+
+
+def smp(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*SMP, *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("cli")
+
+
+@pytest.fixture(scope="module")
+def design_file(workdir: Path) -> Path:
+    res = smp(
+        "design",
+        "--pattern",
+        "norwood-6",
+        "--style",
+        "soft",
+        "--seed",
+        "4",
+        "--out",
+        "d.json",
+        "--json",
+        cwd=workdir,
+    )
+    assert res.returncode == 0, res.stderr
+    return workdir / "d.json"
+
+
+def test_design_json_is_exactly_one_object(workdir: Path, design_file: Path) -> None:
+    res = smp(
+        "design",
+        "--pattern",
+        "norwood-6",
+        "--style",
+        "soft",
+        "--seed",
+        "4",
+        "--out",
+        "e.json",
+        "--json",
+        cwd=workdir,
+    )
+    obj = json.loads(res.stdout)
+    assert res.stdout.count("\n") == 1
+    for key in (
+        "schema_version",
+        "dot_count",
+        "treated_area_cm2",
+        "mean_density_per_cm2",
+        "hairline_height_mm",
+        "seed",
+        "warnings",
+    ):
+        assert key in obj
+    assert obj["seed"] == 4 and obj["hairline_height_mm"] == 80.0 and obj["dot_count"] > 20000
+    # The same seed writes the same bytes.
+    assert (workdir / "e.json").read_bytes() == design_file.read_bytes()
+
+
+def test_preview_writes_a_png_of_the_requested_size(workdir: Path, design_file: Path) -> None:
+    res = smp(
+        "preview",
+        str(design_file),
+        "--view",
+        "three-quarter",
+        "--size",
+        "400",
+        "--out",
+        "p.png",
+        "--json",
+        cwd=workdir,
+    )
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout)["size_px"] == 400
+    img = np.asarray(Image.open(workdir / "p.png"))
+    assert img.shape == (400, 400, 3) and img.std() > 10
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["design", "--pattern", "norwood-9", "--out", "x.json"], "norwood-1, norwood-2"),
+        (["design", "--pattern", "full", "--style", "curly", "--out", "x.json"], "natural, soft, defined"),
+        (["design", "--pattern", "full", "--hairline-height-mm", "50", "--out", "x.json"], "--force"),
+        (["design", "--pattern", "full", "--density-per-cm2", "900", "--out", "x.json"], "10 to 200"),
+        (["design", "--pattern", "full", "--sessions", "0.9,0.5,1", "--out", "x.json"], "sessions"),
+        (["design", "--pattern", "full", "--region", "1,2;3", "--out", "x.json"], "region"),
+        (["design", "--pattern", "full", "--head", "child", "--out", "x.json"], "male, female"),
+        (["design", "--pattern", "full", "--out", "no/such/dir/x.json"], "does not exist"),
+        (["preview", "missing.json", "--out", "p.png"], "no such file"),
+        (["preview", "d.json", "--view", "side", "--out", "p.png"], "three-quarter"),
+        (["preview", "d.json", "--size", "99999", "--out", "p.png"], "64 to 8000"),
+        (["preview", "d.json", "--out", "p.gif"], ".png"),
+    ],
+)
+def test_bad_input_names_the_field_exits_2_without_traceback(
+    workdir: Path, design_file: Path, args: list[str], needle: str
+) -> None:
+    res = smp(*args, cwd=workdir)
+    assert res.returncode == 2, (res.stdout, res.stderr)
+    assert needle in res.stderr
+    assert "Traceback" not in res.stderr and res.stdout == ""
+    assert not (workdir / "x.json").exists()
+
+
+def test_corrupt_design_file_names_the_json_path_and_keeps_files(workdir: Path, design_file: Path) -> None:
+    data = json.loads(design_file.read_text())
+    data["dots"][7]["shade"] = 3
+    bad = workdir / "bad.json"
+    bad.write_text(json.dumps(data))
+    before = bad.read_bytes()
+    res = smp("preview", "bad.json", "--out", "q.png", cwd=workdir)
+    assert res.returncode == 2 and "$.dots[7].shade" in res.stderr
+    assert bad.read_bytes() == before and not (workdir / "q.png").exists()
+
+
+def test_demo_writes_design_and_previews(tmp_path: Path) -> None:
+    res = smp("demo", "--out-dir", "out", "--json", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    files = json.loads(res.stdout)["files"]
+    assert len(files) == 6 and all((tmp_path / p).exists() for p in files.values())
+
+
+def test_catalogue_lists_every_pattern(workdir: Path) -> None:
+    res = smp("catalogue", "--json", cwd=workdir)
+    cat = json.loads(res.stdout)
+    assert "norwood-3v" in cat["patterns"] and "widows-peak" in cat["styles"] and "top" in cat["views"]
