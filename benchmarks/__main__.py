@@ -1,0 +1,58 @@
+"""Run named benchmarks: ``python -m benchmarks [NAME ...] [--json]``.
+
+Each benchmark runs our code and its peer on the same input in this process (min of 3 runs each,
+ours after a warm-up that compiles the kernels) and prints a table of ratios; ``--json`` prints one
+JSON list of ``{"name", "params", "ours_s", "peer", "peer_s", "speedup"}`` instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+
+from rich.console import Console
+from rich.table import Table
+
+from benchmarks import design, sampling
+from benchmarks._timing import Row
+
+BENCHMARKS: dict[str, Callable[[], list[Row]]] = {
+    "sampling-20k": lambda: sampling.run(20_000),
+    "sampling-100k": lambda: sampling.run(100_000),
+    "design-50k": design.run_design,
+    "preview-1600": design.run_preview,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "names", nargs="*", metavar="NAME", help=f"any of: {', '.join(BENCHMARKS)} (default: all)"
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON list")
+    args = parser.parse_args(argv)
+    unknown = [n for n in args.names if n not in BENCHMARKS]
+    if unknown:
+        parser.error(f"unknown benchmark {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}")
+    err = Console(stderr=True)
+    rows: list[Row] = []
+    for name in args.names or list(BENCHMARKS):
+        with err.status(f"running {name} (peers can take minutes)..."):
+            rows.extend(BENCHMARKS[name]())
+    if args.json:
+        sys.stdout.write(json.dumps([r.to_dict() for r in rows]) + "\n")
+        return 0
+    table = Table(title="smpstudio vs peers (min of 3 runs, seconds)")
+    for col in ("benchmark", "params", "ours s", "peer", "peer s", "speedup"):
+        table.add_column(col, justify="right" if col.endswith(("s", "speedup")) else "left")
+    for r in rows:
+        params = ", ".join(f"{k}={v}" for k, v in r.params.items())
+        table.add_row(r.name, params, f"{r.ours_s:.3f}", r.peer, f"{r.peer_s:.3f}", f"{r.speedup:.1f}x")
+    Console(width=max(Console().width, 160)).print(table)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
