@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 
 SMP = [sys.executable, "-m", "smpstudio.cli.main"]
+DESIGN = ["design", "--pattern", "norwood-6", "--style", "soft", "--seed", "4", "--json", "--out"]
 
 
 def smp(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -25,37 +26,13 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def design_file(workdir: Path) -> Path:
-    res = smp(
-        "design",
-        "--pattern",
-        "norwood-6",
-        "--style",
-        "soft",
-        "--seed",
-        "4",
-        "--out",
-        "d.json",
-        "--json",
-        cwd=workdir,
-    )
+    res = smp(*DESIGN, "d.json", cwd=workdir)
     assert res.returncode == 0, res.stderr
     return workdir / "d.json"
 
 
 def test_design_json_is_exactly_one_object(workdir: Path, design_file: Path) -> None:
-    res = smp(
-        "design",
-        "--pattern",
-        "norwood-6",
-        "--style",
-        "soft",
-        "--seed",
-        "4",
-        "--out",
-        "e.json",
-        "--json",
-        cwd=workdir,
-    )
+    res = smp(*DESIGN, "e.json", cwd=workdir)
     obj = json.loads(res.stdout)
     assert res.stdout.count("\n") == 1
     for key in (

@@ -256,35 +256,39 @@ def _sample(
     n_active = 0
     next_seed = 0
     two_pi = 2.0 * np.pi
+
+    def insert(x: float, y: float, z: float, n: int) -> bool:
+        return _try_insert(
+            x,
+            y,
+            z,
+            split,
+            kind,
+            prm,
+            density,
+            origin,
+            step,
+            c_pack,
+            lo,
+            cell_f,
+            dims_f,
+            heads_f,
+            cell_c,
+            dims_c,
+            heads_c,
+            n_coarse,
+            nxt,
+            pts,
+            rad,
+            n,
+        )
+
     while n < max_points:
         if n_active == 0:  # growth stalled: start again from the next seed that fits
             while next_seed < seeds.shape[0]:
                 sx, sy, sz = seeds[next_seed]
                 next_seed += 1
-                if _try_insert(
-                    sx,
-                    sy,
-                    sz,
-                    split,
-                    kind,
-                    prm,
-                    density,
-                    origin,
-                    step,
-                    c_pack,
-                    lo,
-                    cell_f,
-                    dims_f,
-                    heads_f,
-                    cell_c,
-                    dims_c,
-                    heads_c,
-                    n_coarse,
-                    nxt,
-                    pts,
-                    rad,
-                    n,
-                ):
+                if insert(sx, sy, sz, n):
                     active[n_active] = n
                     n_active += 1
                     n += 1
@@ -313,30 +317,7 @@ def _sample(
             qx, qy, qz = _project(
                 kind, prm, px + ct * e1x + st * e2x, py + ct * e1y + st * e2y, pz + ct * e1z + st * e2z
             )
-            if _try_insert(
-                qx,
-                qy,
-                qz,
-                split,
-                kind,
-                prm,
-                density,
-                origin,
-                step,
-                c_pack,
-                lo,
-                cell_f,
-                dims_f,
-                heads_f,
-                cell_c,
-                dims_c,
-                heads_c,
-                n_coarse,
-                nxt,
-                pts,
-                rad,
-                n,
-            ):
+            if insert(qx, qy, qz, n):
                 active[n_active] = n
                 n_active += 1
                 n += 1
