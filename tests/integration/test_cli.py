@@ -118,3 +118,12 @@ def test_catalogue_lists_every_pattern(workdir: Path) -> None:
     res = smp("catalogue", "--json", cwd=workdir)
     cat = json.loads(res.stdout)
     assert "norwood-3v" in cat["patterns"] and "widows-peak" in cat["styles"] and "top" in cat["views"]
+
+
+def test_a_refused_design_leaves_an_existing_file_untouched(workdir: Path, design_file: Path) -> None:
+    target = workdir / "keep.json"
+    target.write_bytes(design_file.read_bytes())
+    before = target.read_bytes()
+    res = smp("design", "--pattern", "full", "--hairline-height-mm", "45", "--out", "keep.json", cwd=workdir)
+    assert res.returncode == 2
+    assert target.read_bytes() == before
