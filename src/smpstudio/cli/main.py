@@ -30,6 +30,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    rich_markup_mode=None,  # help texts carry units in brackets, e.g. [mm]
 )
 err = Console(stderr=True)
 out = Console()
