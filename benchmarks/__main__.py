@@ -40,7 +40,14 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[Row] = []
     for name in args.names or list(BENCHMARKS):
         with err.status(f"running {name} (peers can take minutes)..."):
-            rows.extend(BENCHMARKS[name]())
+            try:
+                rows.extend(BENCHMARKS[name]())
+            except ModuleNotFoundError as exc:
+                err.print(
+                    f"error: the peer package {exc.name!r} is not installed; run `make bench`, which "
+                    "installs the bench extras (pip install -e '.[bench]')"
+                )
+                return 2
     if args.json:
         sys.stdout.write(json.dumps([r.to_dict() for r in rows]) + "\n")
         return 0
