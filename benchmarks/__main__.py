@@ -45,7 +45,8 @@ def main(argv: list[str] | None = None) -> int:
             except ModuleNotFoundError as exc:
                 err.print(
                     f"error: the peer package {exc.name!r} is not installed; run `make bench`, which "
-                    "installs the bench extras (pip install -e '.[bench]')"
+                    "installs the bench extras (pip install -e '.[bench]')",
+                    markup=False,
                 )
                 return 2
     if args.json:
