@@ -22,6 +22,7 @@ from smpstudio.design.head import (
     chart_from_points_mm,
     points_from_chart_mm,
     surface_normals,
+    surface_points_from_directions,
 )
 from smpstudio.design.maps import (
     DIAMETER_RANGE_MM,
@@ -187,8 +188,6 @@ def _follicular_units(
     radius = np.where(rank == 0, 0.0, FU_DOT_SPACING_MM)
     offset = radius[:, None] * (np.cos(angle)[:, None] * e1[owner] + np.sin(angle)[:, None] * e2[owner])
     dots = sites[owner] + offset
-    from smpstudio.design.head import surface_points_from_directions
-
     dots = surface_points_from_directions(head, dots / np.linalg.norm(dots, axis=1, keepdims=True))
     return dots, owner
 

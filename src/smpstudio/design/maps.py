@@ -201,18 +201,20 @@ def design_maps(
         )
     else:
         factor_out = np.zeros(grid.shape)
-    # Ahead of the edge, scattered dots exist only where the scalp in front is itself untreated skin
-    # that the hairline zone would reach (never below the natural margin at the sides and nape).
+    # Scattered dots ahead of the edge belong to the frontal hairline only (weighted by `front`), so
+    # the sideburns and nape keep a clean margin.
     factor = np.where(inside, factor_in, factor_out)
 
     density = settings.density_per_cm2 / 100.0 * need * factor
     density[density < DENSITY_FLOOR * settings.density_per_cm2 / 100.0] = 0.0
     density[~reach] = 0.0
 
+    # Zones, later rules overriding earlier ones: the crown behind the vertex, the frontal third, the
+    # fringe down the sides and back, the hairline's transition zone, feathering into hair, scars.
+    v_mm = np.broadcast_to(grid.v_mm[:, None], grid.shape)
     zone = np.full(grid.shape, ZONE_CODE["midscalp"], dtype=np.uint8)
-    crown_v = -0.2 * grid.head.length_mm
-    zone[(grid.v_mm[:, None] < crown_v * 0.35) & np.ones(grid.shape, bool)] = ZONE_CODE["crown"]
-    zone[(grid.v_mm[:, None] > 0.25 * grid.head.b_mm) & np.ones(grid.shape, bool)] = ZONE_CODE["frontal"]
+    zone[v_mm < -0.07 * grid.head.length_mm] = ZONE_CODE["crown"]
+    zone[v_mm > 0.25 * grid.head.b_mm] = ZONE_CODE["frontal"]
     zone[grid.psi_rad > np.radians(75.0)] = ZONE_CODE["fringe"]
     zone[(depth_mm < spec.transition_mm) & (front > 0.5) | (~inside & (front > 0.5))] = ZONE_CODE["hairline"]
     zone[inside_nat & (hair > 0.5)] = ZONE_CODE["feather"]

@@ -171,7 +171,7 @@ def region_mask(grid: ChartGrid, regions: Sequence[Polygon]) -> NDArray[np.bool_
     return np.asarray(img, dtype=bool)
 
 
-def _symmetric_profile(edge: EdgeCurve, knots: list[tuple[float, float]], beta: FloatArray) -> FloatArray:
+def _symmetric_profile(knots: list[tuple[float, float]], beta: FloatArray) -> FloatArray:
     """A profile over |beta| through (beta, value) knots, flat beyond the last one."""
     xs = np.array([k[0] for k in knots])
     ys = np.array([k[1] for k in knots])
@@ -195,7 +195,6 @@ def hair_fraction(pattern: Pattern, grid: ChartGrid, natural: EdgeCurve) -> Floa
     if spec.midline_recession_mm > 0 or spec.temple_recession_mm > 0:
         m, t = spec.midline_recession_mm * scale, spec.temple_recession_mm * scale
         rec = _symmetric_profile(
-            natural,
             [
                 (0.0, m),
                 (0.5 * beta_ft, 0.5 * (m + t) - 0.1 * (t - m)),
@@ -221,9 +220,7 @@ def hair_fraction(pattern: Pattern, grid: ChartGrid, natural: EdgeCurve) -> Floa
             hair = np.where(bridge, np.minimum(hair, spec.bridge_hair), hair)
     if spec.fringe_mm is not None:
         side, back = (f * scale for f in spec.fringe_mm)
-        fringe = _symmetric_profile(
-            natural, [(0.0, 0.0), (b_tp, 0.0), (b_sb, side), (np.pi, back)], grid.beta_rad
-        )
+        fringe = _symmetric_profile([(0.0, 0.0), (b_tp, 0.0), (b_sb, side), (np.pi, back)], grid.beta_rad)
         # Hair rises from 0 at the fringe's upper border to full BORDER_MM below it; where the fringe
         # has no width (the frontal hairline, or the whole scalp for "full") no hair remains.
         hair = np.minimum(hair, _smoothstep((fringe - depth_mm) / BORDER_MM))
@@ -238,7 +235,6 @@ def hair_fraction(pattern: Pattern, grid: ChartGrid, natural: EdgeCurve) -> Floa
         hair = np.minimum(hair, spec.thinning_hair + (1.0 - spec.thinning_hair) * ramp)
     elif spec.thinning == "diffuse":
         fringe = _symmetric_profile(
-            natural,
             [(0.0, 20.0 * scale), (b_tp, 20.0 * scale), (b_sb, 50.0 * scale), (np.pi, 60.0 * scale)],
             grid.beta_rad,
         )
