@@ -127,3 +127,35 @@ def test_a_refused_design_leaves_an_existing_file_untouched(workdir: Path, desig
     res = smp("design", "--pattern", "full", "--hairline-height-mm", "45", "--out", "keep.json", cwd=workdir)
     assert res.returncode == 2
     assert target.read_bytes() == before
+
+
+def test_optics_mc_prints_the_contract_fields(workdir: Path) -> None:
+    config = workdir / "slab.json"
+    layer = {"n": 1.0, "mua_per_mm": 1.0, "mus_per_mm": 9.0, "g": 0.75, "thickness_mm": 0.2}
+    config.write_text(json.dumps({"n_above": 1.0, "n_below": 1.0, "layers": [layer]}))
+    res = smp("optics", "mc", "slab.json", "--photons", "20000", "--seed", "3", "--json", cwd=workdir)
+    assert res.returncode == 0, res.stderr
+    obj = json.loads(res.stdout)
+    for key in (
+        "specular",
+        "diffuse_reflectance",
+        "absorbed",
+        "transmittance",
+        "stderr",
+        "photons",
+        "photons_per_s",
+    ):
+        assert key in obj
+    assert obj["photons"] == 20000 and set(obj["stderr"]) >= {"diffuse_reflectance", "transmittance"}
+    again = json.loads(
+        smp("optics", "mc", "slab.json", "--photons", "20000", "--seed", "3", "--json", cwd=workdir).stdout
+    )
+    assert again["diffuse_reflectance"] == obj["diffuse_reflectance"]
+
+
+def test_optics_mc_rejects_bad_layers(workdir: Path) -> None:
+    (workdir / "bad.json").write_text(
+        '{"layers": [{"n": 1.4, "mua_per_mm": 1, "mus_per_mm": 9, "g": 1.5, "thickness_mm": 1}]}'
+    )
+    res = smp("optics", "mc", "bad.json", cwd=workdir)
+    assert res.returncode == 2 and "layers[0].g" in res.stderr and "Traceback" not in res.stderr

@@ -293,6 +293,62 @@ def demo(
         out.print(f"  {path}")
 
 
+optics = typer.Typer(
+    help="Skin optics: light transport in layered skin.", no_args_is_help=True, rich_markup_mode=None
+)
+app.add_typer(optics, name="optics")
+
+
+@optics.command("mc")
+def optics_mc(
+    config: Annotated[
+        Path,
+        typer.Argument(
+            help='Layers as JSON: {"n_above", "n_below", "layers": [{"n", '
+            '"mua_per_mm", "mus_per_mm", "g", "thickness_mm"}]}; '
+            "thickness_mm null for a semi-infinite last layer."
+        ),
+    ],
+    photons: Annotated[int, typer.Option(help="Photon packets to trace.")] = 100_000,
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same result.")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Monte Carlo light transport (MCML semantics) through a stack of layers."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from smpstudio.services.optics import load_layer_config, run_transport
+
+    def action() -> dict[str, Any]:
+        stack = load_layer_config(config)
+        columns = (
+            TextColumn("photons"),
+            BarColumn(),
+            TextColumn("{task.completed:,}/{task.total:,}"),
+            TimeRemainingColumn(),
+        )
+        with Progress(*columns, console=err, disable=as_json or not err.is_terminal, transient=True) as bar:
+            task = bar.add_task("photons", total=photons)
+            result = run_transport(
+                stack, photons, seed=seed, progress=lambda done, total: bar.update(task, completed=done)
+            )
+        return result.to_dict()
+
+    result = _run(action)
+    if as_json:
+        _emit_json(result)
+        return
+    table = Table(show_header=True)
+    for col in ("quantity", "fraction", "standard error"):
+        table.add_column(col)
+    stderr = result["stderr"]
+    assert isinstance(stderr, dict)
+    table.add_row("specular reflectance", f"{result['specular']:.6f}", "exact")
+    for key in ("diffuse_reflectance", "absorbed", "transmittance"):
+        table.add_row(key.replace("_", " "), f"{result[key]:.6f}", f"{stderr[key]:.6f}")
+    out.print(table)
+    out.print(f"{result['photons']:,} photons, {result['photons_per_s']:,.0f} photons/s")
+
+
 def main() -> None:
     """Entry point of the ``smp`` console script."""
     app()

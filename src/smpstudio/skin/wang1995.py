@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numba as nb
@@ -261,6 +262,7 @@ def _run_batch(
 @nb.njit(cache=True, parallel=True)
 def _run(
     photons_per_batch: NDArray[np.int64],
+    first_batch: int,
     seed: int,
     w0: float,
     start: int,
@@ -285,7 +287,7 @@ def _run(
     radial = np.zeros((batches, nr))
     spread = np.zeros((batches, max(probes.size, 1), max(ns, 1)))
     for b in nb.prange(batches):
-        state = _seed_state(seed, b)
+        state = _seed_state(seed, first_batch + b)
         rd[b], tt[b] = _run_batch(
             photons_per_batch[b],
             w0,
@@ -383,6 +385,7 @@ def simulate(
     radial_bins: tuple[float, int] = (0.01, 200),
     spread_depths_mm: tuple[float, ...] = (),
     spread_bins: tuple[float, int] = (0.01, 300),
+    progress: Callable[[int, int], None] | None = None,
 ) -> TransportResult:
     """Trace ``photons`` packets through ``stack``.
 
@@ -402,6 +405,8 @@ def simulate(
         Probe depths for the lateral spread of returning light. [mm]
     spread_bins
         ``(dr_mm, count)`` of the lateral-spread histograms.
+    progress
+        Called as ``progress(photons_done, photons)`` after each of about eight parts of the run.
     """
     check_range("photons", photons, 1, MAX_PHOTONS)
     check_range("seed", seed, 0, 2**63 - 1)
@@ -418,25 +423,34 @@ def simulate(
     dr, nr = radial_bins
     sdr, sn = spread_bins
     t0 = time.perf_counter()
-    rd, tt, absorbed, radial, spread = _run(
-        per,
-        int(seed),
-        w0,
-        start,
-        arr["n"],
-        arr["mua"],
-        arr["mus"],
-        arr["g"],
-        arr["z_top"],
-        arr["z_bottom"],
-        float(stack.n_above),
-        float(stack.n_below),
-        int(nr),
-        float(dr),
-        probes,
-        int(sn),
-        float(sdr),
-    )
+    parts = []
+    chunk = max(1, batches // 8) if progress is not None else batches
+    for first in range(0, batches, chunk):
+        parts.append(
+            _run(
+                per[first : first + chunk],
+                first,
+                int(seed),
+                w0,
+                start,
+                arr["n"],
+                arr["mua"],
+                arr["mus"],
+                arr["g"],
+                arr["z_top"],
+                arr["z_bottom"],
+                float(stack.n_above),
+                float(stack.n_below),
+                int(nr),
+                float(dr),
+                probes,
+                int(sn),
+                float(sdr),
+            )
+        )
+        if progress is not None:
+            progress(int(per[: first + chunk].sum()), photons)
+    rd, tt, absorbed, radial, spread = (np.concatenate([p[i] for p in parts]) for i in range(5))
     seconds = time.perf_counter() - t0
     frac = per.astype(np.float64)
     total = float(photons)
