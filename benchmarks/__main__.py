@@ -15,14 +15,16 @@ from collections.abc import Callable
 from rich.console import Console
 from rich.table import Table
 
-from benchmarks import design, sampling
+from benchmarks import design, optics, sampling
 from benchmarks._timing import Row
 
-BENCHMARKS: dict[str, Callable[[], list[Row]]] = {
-    "sampling-20k": lambda: sampling.run(20_000),
-    "sampling-100k": lambda: sampling.run(100_000),
-    "design-50k": design.run_design,
-    "preview-1600": design.run_preview,
+BENCHMARKS: dict[str, Callable[[argparse.Namespace], list[Row]]] = {
+    "sampling-20k": lambda a: sampling.run(20_000),
+    "sampling-100k": lambda a: sampling.run(100_000),
+    "design-50k": lambda a: design.run_design(),
+    "preview-1600": lambda a: design.run_preview(),
+    "mcml-slab": lambda a: optics.run("slab", a.mcml),
+    "mcml-skin": lambda a: optics.run("skin", a.mcml),
 }
 
 
@@ -32,6 +34,9 @@ def main(argv: list[str] | None = None) -> int:
         "names", nargs="*", metavar="NAME", help=f"any of: {', '.join(BENCHMARKS)} (default: all)"
     )
     parser.add_argument("--json", action="store_true", help="print one JSON list")
+    parser.add_argument(
+        "--mcml", metavar="PATH", help="the reference MCML binary (never part of the project)"
+    )
     args = parser.parse_args(argv)
     unknown = [n for n in args.names if n not in BENCHMARKS]
     if unknown:
@@ -41,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in args.names or list(BENCHMARKS):
         with err.status(f"running {name} (peers can take minutes)..."):
             try:
-                rows.extend(BENCHMARKS[name]())
+                rows.extend(BENCHMARKS[name](args))
             except ModuleNotFoundError as exc:
                 err.print(
                     f"error: the peer package {exc.name!r} is not installed; run `make bench`, which "
@@ -57,7 +62,9 @@ def main(argv: list[str] | None = None) -> int:
         table.add_column(col, justify="right" if col.endswith(("s", "speedup")) else "left")
     for r in rows:
         params = ", ".join(f"{k}={v}" for k, v in r.params.items())
-        table.add_row(r.name, params, f"{r.ours_s:.3f}", r.peer, f"{r.peer_s:.3f}", f"{r.speedup:.1f}x")
+        peer_s = "-" if r.peer_s is None else f"{r.peer_s:.3f}"
+        speedup = "-" if r.speedup is None else f"{r.speedup:.1f}x"
+        table.add_row(r.name, params, f"{r.ours_s:.3f}", r.peer, peer_s, speedup)
     Console(width=max(Console().width, 160)).print(table)
     return 0
 
