@@ -159,3 +159,56 @@ def test_optics_mc_rejects_bad_layers(workdir: Path) -> None:
     )
     res = smp("optics", "mc", "bad.json", cwd=workdir)
     assert res.returncode == 2 and "layers[0].g" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_optics_dot_prints_the_contract_fields(workdir: Path) -> None:
+    res = smp(
+        "optics",
+        "dot",
+        "--skin-type",
+        "III",
+        "--depth-mm",
+        "0.3",
+        "--dilution",
+        "0.5",
+        "--photons",
+        "2000",
+        "--json",
+        cwd=workdir,
+    )
+    assert res.returncode == 0, res.stderr
+    obj = json.loads(res.stdout)
+    assert set(obj) == {
+        "dot_srgb",
+        "skin_srgb",
+        "dot_lab",
+        "skin_lab",
+        "delta_e2000",
+        "blue_red_ratio_dot",
+        "blue_red_ratio_skin",
+        "blur_fwhm_mm",
+    }
+    assert all(0.0 <= v <= 1.0 for v in obj["dot_srgb"] + obj["skin_srgb"])
+
+
+def test_optics_sweep_writes_a_chart(workdir: Path) -> None:
+    res = smp(
+        "optics",
+        "sweep",
+        "--skin-type",
+        "II",
+        "--depths",
+        "0.1,0.5",
+        "--photons",
+        "1000",
+        "--out",
+        "sweep.png",
+        "--json",
+        cwd=workdir,
+    )
+    assert res.returncode == 0, res.stderr
+    assert len(json.loads(res.stdout)["dots"]) == 2
+    img = np.asarray(Image.open(workdir / "sweep.png"))
+    assert img.shape[0] > 400 and img.std() > 10
+    bad = smp("optics", "sweep", "--depths", "0.1,x", "--out", "s.png", cwd=workdir)
+    assert bad.returncode == 2 and "depths" in bad.stderr

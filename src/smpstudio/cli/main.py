@@ -349,6 +349,107 @@ def optics_mc(
     out.print(f"{result['photons']:,} photons, {result['photons_per_s']:,.0f} photons/s")
 
 
+def _fraction_bar(label: str, disable: bool) -> Any:
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    return Progress(
+        TextColumn(label),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeRemainingColumn(),
+        console=err,
+        disable=disable or not err.is_terminal,
+        transient=True,
+    )
+
+
+@optics.command("dot")
+def optics_dot(
+    skin_type: Annotated[str, typer.Option(help="Fitzpatrick skin type I-VI.")] = "III",
+    depth_mm: Annotated[float, typer.Option(help="Depth of the top of the pigment deposit [mm].")] = 0.3,
+    dilution: Annotated[float, typer.Option(help="Fraction of undiluted ink, 0-1.")] = 1.0,
+    pigment: Annotated[
+        str, typer.Option(help="carbon-black, tattoo-black or iron-oxide-black.")
+    ] = "carbon-black",
+    photons: Annotated[int, typer.Option(help="Photon packets per wavelength.")] = 20_000,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Colour, contrast and blur of a pigment dot in scalp skin, by light transport."""
+    from smpstudio.services.optics import dot_look
+
+    def action() -> dict[str, Any]:
+        with _fraction_bar("wavelengths", as_json) as bar:
+            task = bar.add_task("wavelengths", total=1)
+            look = dot_look(
+                skin_type,
+                depth_mm,
+                dilution=dilution,
+                pigment=pigment,
+                photons=photons,
+                seed=seed,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+        return look.to_dict()
+
+    result = _run(action)
+    if as_json:
+        _emit_json(result)
+        return
+    table = Table(show_header=False, box=None)
+    for key, value in result.items():
+        table.add_row(key, str(value))
+    out.print(table)
+
+
+@optics.command("sweep")
+def optics_sweep(
+    out_path: Annotated[Path, typer.Option("--out", help="Chart to write (.png).")],
+    skin_type: Annotated[str, typer.Option(help="Fitzpatrick skin type I-VI.")] = "II",
+    depths: Annotated[
+        str, typer.Option(help="Depths of the deposit [mm], comma-separated.")
+    ] = "0.1,0.2,0.3,0.5,1,1.5,2",
+    dilution: Annotated[float, typer.Option(help="Fraction of undiluted ink, 0-1.")] = 1.0,
+    pigment: Annotated[
+        str, typer.Option(help="carbon-black, tattoo-black or iron-oxide-black.")
+    ] = "carbon-black",
+    photons: Annotated[int, typer.Option(help="Photon packets per wavelength.")] = 20_000,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Chart a dot's colour, blue shift, contrast and blur against its depth."""
+    from smpstudio.services.optics import depth_sweep, parse_depths
+
+    def action() -> dict[str, Any]:
+        values = parse_depths(depths)
+        with _fraction_bar("depths", as_json) as bar:
+            task = bar.add_task("depths", total=len(values))
+            results = depth_sweep(
+                skin_type,
+                values,
+                dilution=dilution,
+                pigment=pigment,
+                photons=photons,
+                seed=seed,
+                out=out_path,
+                progress=lambda done, total: bar.update(task, completed=done),
+            )
+        return {
+            "out": str(out_path),
+            "skin_type": skin_type,
+            "pigment": pigment,
+            "dilution": dilution,
+            "depths_mm": list(values),
+            "dots": [r.to_dict() for r in results],
+        }
+
+    result = _run(action)
+    if as_json:
+        _emit_json(result)
+    else:
+        out.print(f"wrote {result['out']}")
+
+
 def main() -> None:
     """Entry point of the ``smp`` console script."""
     app()

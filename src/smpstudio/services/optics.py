@@ -7,11 +7,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from smpstudio.errors import DocumentError
+from smpstudio.errors import DocumentError, InputError, check_range
+from smpstudio.skin.appearance import DotAppearance, dot_appearance
 from smpstudio.skin.layers import LayerStack, stack_from_dict
+from smpstudio.skin.scalp import Dot, ScalpSkin
+from smpstudio.skin.sweep_chart import sweep_chart
 from smpstudio.skin.wang1995 import TransportResult, simulate
 
-__all__ = ["load_layer_config", "run_transport"]
+__all__ = ["depth_sweep", "dot_look", "load_layer_config", "parse_depths", "run_transport"]
 
 
 def load_layer_config(path: str | Path) -> LayerStack:
@@ -37,3 +40,72 @@ def run_transport(
 ) -> TransportResult:
     """Monte Carlo light transport through ``stack`` (see :mod:`smpstudio.skin.wang1995`)."""
     return simulate(stack, photons, seed=seed, progress=progress)
+
+
+def dot_look(
+    skin_type: str,
+    depth_mm: float,
+    *,
+    dilution: float = 1.0,
+    pigment: str = "carbon-black",
+    photons: int = 20_000,
+    seed: int = 0,
+    progress: Callable[[int, int], None] | None = None,
+) -> DotAppearance:
+    """Colour, contrast and blur of one dot in a client's scalp skin."""
+    check_range("photons", photons, 500, 10_000_000)
+    return dot_appearance(
+        ScalpSkin(skin_type), Dot(depth_mm, dilution, pigment), photons=photons, seed=seed, progress=progress
+    )
+
+
+def parse_depths(text: str) -> tuple[float, ...]:
+    """``"0.1,0.3,0.5"`` -> depths in mm (1-20 of them, each 0-3 mm)."""
+    try:
+        depths = tuple(float(p) for p in text.replace(" ", "").split(",") if p)
+    except ValueError:
+        raise InputError(
+            f"{text!r} is not a list of numbers",
+            field="depths",
+            allowed="comma-separated depths in mm, e.g. 0.1,0.3,0.5",
+        ) from None
+    if not 1 <= len(depths) <= 20:
+        raise InputError(f"{len(depths)} depths given", field="depths", allowed="1 to 20 depths")
+    for d in depths:
+        check_range("depths", d, 0.0, 3.0, unit="mm")
+    return depths
+
+
+def depth_sweep(
+    skin_type: str,
+    depths_mm: tuple[float, ...],
+    *,
+    dilution: float = 1.0,
+    pigment: str = "carbon-black",
+    photons: int = 20_000,
+    seed: int = 0,
+    out: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[DotAppearance]:
+    """Dot appearance at each depth, and the chart when ``out`` is given."""
+    if out is not None and out.suffix.lower() != ".png":
+        raise InputError(
+            f"cannot write {out.suffix or 'a file without extension'}", field="out", allowed=".png"
+        )
+    if out is not None and not out.parent.exists():
+        raise InputError(f"folder {out.parent} does not exist", field="out")
+    results = []
+    for i, depth in enumerate(depths_mm):
+        results.append(
+            dot_look(skin_type, depth, dilution=dilution, pigment=pigment, photons=photons, seed=seed)
+        )
+        if progress is not None:
+            progress(i + 1, len(depths_mm))
+    if out is not None:
+        sweep_chart(
+            depths_mm,
+            results,
+            out=out,
+            title=f"{pigment}, dilution {dilution:g}, Fitzpatrick {skin_type}: the dot with depth",
+        )
+    return results

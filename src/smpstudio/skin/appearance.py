@@ -1,0 +1,185 @@
+"""What a pigment dot looks like: reflectance spectra by light transport, then colour.
+
+For a skin and a dot, the diffuse reflectance ``Rd(λ)`` over 400-700 nm comes from the Monte Carlo
+engine (:mod:`smpstudio.skin.wang1995`) on the layer stacks of :mod:`smpstudio.skin.scalp`, once over
+the dot (a laterally infinite deposit: the dot's centre) and once over bare skin. The specular part is
+left out, as in a 45°/0° or diffuse-excluded measurement.
+
+Colour (colour-science): ``XYZ = Σ Rd S x̄ / Σ S ȳ`` with the CIE 1931 2° observer and illuminant D65,
+then sRGB (IEC 61966-2-1) and CIELAB (D65 white), and the CIEDE2000 difference between dot and skin.
+
+* ``blue_red_ratio``: linear-sRGB blue over red of the remitted light; a dot reads bluer than the
+  skin when its ratio is above the skin's (shared/optics.md §2).
+* ``blur_fwhm_mm``: full width at half maximum of the areal density of light that reaches the
+  deposit's mid-depth and comes back out, around the point where it got there
+  (:meth:`TransportResult.spread_fwhm_mm`), averaged over wavelength with weights ``S ȳ`` (luminance).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cache
+
+import colour
+import numpy as np
+from numpy.typing import NDArray
+
+from smpstudio.skin.pigments import PIGMENTS
+from smpstudio.skin.scalp import Dot, ScalpSkin, scalp_stack
+from smpstudio.skin.wang1995 import simulate
+
+__all__ = [
+    "WAVELENGTHS_NM",
+    "DotAppearance",
+    "Spectrum",
+    "dot_appearance",
+    "reflectance_spectrum",
+    "spectrum_colour",
+]
+
+FloatArray = NDArray[np.float64]
+
+#: Default spectral sampling. [nm]
+WAVELENGTHS_NM: tuple[float, ...] = tuple(float(x) for x in range(400, 701, 20))
+DEFAULT_PHOTONS = 20_000
+
+
+@dataclass(frozen=True, eq=False)
+class Spectrum:
+    """Diffuse reflectance per wavelength with standard errors, and the spread radius at a probe depth."""
+
+    wavelengths_nm: FloatArray
+    reflectance: FloatArray
+    stderr: FloatArray
+    spread_fwhm_mm: FloatArray
+    photons: int
+
+
+@cache
+def _observer() -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Wavelengths [nm], CIE 1931 2° colour matching functions and D65, 380-780 nm every 5 nm."""
+    shape = colour.SpectralShape(380, 780, 5)
+    cmfs = colour.MSDS_CMFS["CIE 1931 2 Degree Standard Observer"].copy().align(shape)
+    d65 = colour.SDS_ILLUMINANTS["D65"].copy().align(shape)
+    return np.asarray(shape.wavelengths, dtype=np.float64), np.asarray(cmfs.values), np.asarray(d65.values)
+
+
+def _xyz(wavelengths_nm: FloatArray, reflectance: FloatArray) -> FloatArray:
+    lam, cmfs, d65 = _observer()
+    r = np.interp(lam, wavelengths_nm, reflectance)
+    k = 1.0 / np.sum(d65 * cmfs[:, 1])
+    return np.asarray(k * np.sum((r * d65)[:, None] * cmfs, axis=0), dtype=np.float64)
+
+
+def spectrum_colour(
+    wavelengths_nm: Sequence[float] | FloatArray, reflectance: FloatArray
+) -> dict[str, FloatArray]:
+    """XYZ (Y of a perfect white = 1), sRGB (0-1, clipped), linear sRGB and CIELAB of a reflectance."""
+    xyz = _xyz(np.asarray(wavelengths_nm, dtype=np.float64), np.asarray(reflectance, dtype=np.float64))
+    white = colour.CCS_ILLUMINANTS["CIE 1931 2 Degree Standard Observer"]["D65"]
+    linear = np.asarray(colour.XYZ_to_RGB(xyz, "sRGB", white, apply_cctf_encoding=False), dtype=np.float64)
+    srgb = np.clip(np.asarray(colour.XYZ_to_sRGB(xyz), dtype=np.float64), 0.0, 1.0)
+    lab = np.asarray(colour.XYZ_to_Lab(xyz, white), dtype=np.float64)
+    return {"xyz": xyz, "srgb": srgb, "linear_srgb": linear, "lab": lab}
+
+
+def reflectance_spectrum(
+    skin: ScalpSkin,
+    dot: Dot | None = None,
+    *,
+    wavelengths_nm: Sequence[float] = WAVELENGTHS_NM,
+    photons: int = DEFAULT_PHOTONS,
+    seed: int = 0,
+    probe_depth_mm: float | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Spectrum:
+    """Diffuse reflectance of ``skin`` (with ``dot``) at each wavelength, ``photons`` packets each."""
+    lam = np.asarray(wavelengths_nm, dtype=np.float64)
+    rd, se, fwhm = (np.empty(lam.size) for _ in range(3))
+    probes = () if probe_depth_mm is None else (probe_depth_mm,)
+    for i, wavelength in enumerate(lam):
+        result = simulate(
+            scalp_stack(skin, wavelength, dot),
+            photons,
+            seed=seed + 7919 * i,
+            spread_depths_mm=probes,
+            spread_bins=(0.005, 600),
+        )
+        rd[i] = result.diffuse_reflectance
+        se[i] = result.stderr["diffuse_reflectance"]
+        fwhm[i] = result.spread_fwhm_mm()[0] if probes else np.nan
+        if progress is not None:
+            progress(i + 1)
+    return Spectrum(lam, rd, se, fwhm, photons)
+
+
+@dataclass(frozen=True)
+class DotAppearance:
+    """The ``smp optics dot`` result (sRGB in 0-1, CIELAB, CIEDE2000, ratios, blur [mm])."""
+
+    dot_srgb: tuple[float, float, float]
+    skin_srgb: tuple[float, float, float]
+    dot_lab: tuple[float, float, float]
+    skin_lab: tuple[float, float, float]
+    delta_e2000: float
+    blue_red_ratio_dot: float
+    blue_red_ratio_skin: float
+    blur_fwhm_mm: float
+
+    def to_dict(self) -> dict[str, object]:
+        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
+
+
+def _tuple3(a: FloatArray) -> tuple[float, float, float]:
+    return (round(float(a[0]), 5), round(float(a[1]), 5), round(float(a[2]), 5))
+
+
+def dot_appearance(
+    skin: ScalpSkin,
+    dot: Dot,
+    *,
+    wavelengths_nm: Sequence[float] = WAVELENGTHS_NM,
+    photons: int = DEFAULT_PHOTONS,
+    seed: int = 0,
+    progress: Callable[[int, int], None] | None = None,
+) -> DotAppearance:
+    """Colour of ``dot`` in ``skin`` against the bare skin, their difference and the dot's blur."""
+    n = len(wavelengths_nm)
+    top = max(dot.depth_mm, skin.epidermis_mm)
+    mid_depth = top + 0.5 * PIGMENTS[dot.pigment].deposit_mm
+    bare = reflectance_spectrum(
+        skin,
+        None,
+        wavelengths_nm=wavelengths_nm,
+        photons=photons,
+        seed=seed,
+        probe_depth_mm=mid_depth,
+        progress=None if progress is None else (lambda i: progress(i, 2 * n)),
+    )
+    over = reflectance_spectrum(
+        skin,
+        dot,
+        wavelengths_nm=wavelengths_nm,
+        photons=photons,
+        seed=seed + 1,
+        progress=None if progress is None else (lambda i: progress(n + i, 2 * n)),
+    )
+    c_dot = spectrum_colour(over.wavelengths_nm, over.reflectance)
+    c_skin = spectrum_colour(bare.wavelengths_nm, bare.reflectance)
+    lam, cmfs, d65 = _observer()
+    weight = np.interp(bare.wavelengths_nm, lam, cmfs[:, 1] * d65)
+    ok = np.isfinite(bare.spread_fwhm_mm)
+    blur = (
+        float(np.sum(weight[ok] * bare.spread_fwhm_mm[ok]) / np.sum(weight[ok])) if ok.any() else float("nan")
+    )
+    return DotAppearance(
+        dot_srgb=_tuple3(c_dot["srgb"]),
+        skin_srgb=_tuple3(c_skin["srgb"]),
+        dot_lab=_tuple3(c_dot["lab"]),
+        skin_lab=_tuple3(c_skin["lab"]),
+        delta_e2000=round(float(colour.delta_E(c_dot["lab"], c_skin["lab"], method="CIE 2000")), 4),
+        blue_red_ratio_dot=round(float(c_dot["linear_srgb"][2] / c_dot["linear_srgb"][0]), 5),
+        blue_red_ratio_skin=round(float(c_skin["linear_srgb"][2] / c_skin["linear_srgb"][0]), 5),
+        blur_fwhm_mm=round(blur, 4),
+    )

@@ -1,0 +1,62 @@
+"""Reduced scattering of skin and melanin absorption (Jacques 2013).
+
+Jacques SL, *Optical properties of biological tissues: a review*, Phys Med Biol 2013;58:R37-R61,
+doi:10.1088/0031-9155/58/11/R37 (shared/optics.md §1.1, §1.3).
+
+Scattering, Eq. 2: ``mus'(λ) = a' [f_Ray (λ/500)^-4 + (1 - f_Ray)(λ/500)^-b_Mie]``, with ``a'`` the
+reduced scattering at 500 nm; ``mus = mus' / (1 - g)``. Parameter sets (optics.md §1.1, transcribed from
+Jacques 2013 Tables 1-2 by open codes; to verify against the PDF):
+
+=========  ==========  =====  ======  ================================================
+tissue     a' [cm⁻¹]   f_Ray  b_Mie   source
+=========  ==========  =====  ======  ================================================
+dermis     43.6        0.41   0.562   Table 2, skin average
+epidermis  66.7        0.29   0.689   Table 1 (Salomatina et al. 2006, in vitro)
+=========  ==========  =====  ======  ================================================
+
+Melanin: ``mua_mel(λ) = 519 (λ/500)^-3.5 cm⁻¹``, the absorption inside melanosomes; the epidermis
+absorbs ``M mua_mel + (1 - M) mua_baseline`` for a melanosome volume fraction ``M``.
+
+Valid range: 400-1000 nm for these fits. Units returned: mm⁻¹ (the cm⁻¹ fits divided by 10).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+__all__ = ["SCATTERING", "melanin_mua_per_mm", "reduced_scattering_per_mm"]
+
+FloatArray = NDArray[np.float64]
+
+#: (a' at 500 nm [cm⁻¹], Rayleigh fraction at 500 nm, Mie power) per tissue.
+SCATTERING: dict[str, tuple[float, float, float]] = {
+    "dermis": (43.6, 0.41, 0.562),
+    "epidermis": (66.7, 0.29, 0.689),
+}
+MELANIN_MUA_500_PER_CM = 519.0
+MELANIN_POWER = 3.5
+VALID_NM = (400.0, 1000.0)
+
+
+def _wavelength(wavelength_nm: ArrayLike) -> FloatArray:
+    lam = np.asarray(wavelength_nm, dtype=np.float64)
+    if np.any((lam < VALID_NM[0]) | (lam > VALID_NM[1])):
+        raise ValueError(f"wavelength_nm must be within {VALID_NM[0]:g}-{VALID_NM[1]:g} nm")
+    return lam
+
+
+def reduced_scattering_per_mm(
+    wavelength_nm: ArrayLike, tissue: Literal["dermis", "epidermis"] = "dermis"
+) -> FloatArray:
+    """Reduced scattering coefficient ``mus'`` of ``tissue``. [mm⁻¹]"""
+    a, f_ray, b_mie = SCATTERING[tissue]
+    x = _wavelength(wavelength_nm) / 500.0
+    return a * (f_ray * x**-4.0 + (1.0 - f_ray) * x**-b_mie) / 10.0
+
+
+def melanin_mua_per_mm(wavelength_nm: ArrayLike) -> FloatArray:
+    """Absorption coefficient inside melanosomes (volume fraction 1). [mm⁻¹]"""
+    return MELANIN_MUA_500_PER_CM * (_wavelength(wavelength_nm) / 500.0) ** -MELANIN_POWER / 10.0
