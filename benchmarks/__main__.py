@@ -15,7 +15,7 @@ from collections.abc import Callable
 from rich.console import Console
 from rich.table import Table
 
-from benchmarks import design, optics, sampling
+from benchmarks import appearance, design, optics, sampling
 from benchmarks._timing import Row
 
 BENCHMARKS: dict[str, Callable[[argparse.Namespace], list[Row]]] = {
@@ -25,6 +25,7 @@ BENCHMARKS: dict[str, Callable[[argparse.Namespace], list[Row]]] = {
     "preview-1600": lambda a: design.run_preview(),
     "mcml-slab": lambda a: optics.run("slab", a.mcml),
     "mcml-skin": lambda a: optics.run("skin", a.mcml),
+    "appearance-lookup": lambda a: appearance.run(),
 }
 
 

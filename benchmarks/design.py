@@ -82,7 +82,9 @@ def run_preview() -> list[Row]:
 
     def ours_dots(i: int) -> np.ndarray:
         canvas = np.full((1600, 1600, 3), 230 / 255.0)
-        _splat(canvas, np.full((1600, 1600), np.inf), rows, cols, depth, radius_px, alpha, rgb, everywhere)
+        _splat(
+            canvas, np.full((1600, 1600), np.inf), rows, cols, depth, radius_px, alpha, rgb, everywhere, False
+        )
         return canvas
 
     ours_dots_s, _ = best_of(ours_dots, warmup=True)

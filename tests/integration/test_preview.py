@@ -48,3 +48,14 @@ def test_plan_look_colours_dots_by_session() -> None:
     blue = (img[..., 2] > img[..., 0] + 40) & (img[..., 2] > 120)
     green = (img[..., 1] > img[..., 0] + 30) & (img[..., 1] > img[..., 2] + 20)
     assert blue.sum() > 200 and green.sum() > 200
+
+
+def test_the_healed_look_takes_skin_and_dot_colours_from_the_optics_table() -> None:
+    _, ctx, doc = make_design("full", "natural", seed=5)
+    light = preview_design(doc, view="top", size_px=300, context=ctx, skin_type="I").astype(float)
+    dark = preview_design(doc, view="top", size_px=300, context=ctx, skin_type="VI").astype(float)
+    centre = (slice(120, 180), slice(120, 180))
+    assert light[centre].mean() > dark[centre].mean() + 40
+    shallow = preview_design(doc, view="top", size_px=300, context=ctx, depth_mm=0.1).astype(float)
+    deep = preview_design(doc, view="top", size_px=300, context=ctx, depth_mm=1.5).astype(float)
+    assert shallow[centre].mean() < deep[centre].mean()  # deep ink reads fainter

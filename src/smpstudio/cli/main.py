@@ -193,16 +193,29 @@ def preview(
     view: Annotated[str, typer.Option(help="front, top, left, right, back or three-quarter.")] = "front",
     size: Annotated[int, typer.Option(help="Image side [px], 64-8000.")] = 1600,
     look: Annotated[str, typer.Option(help="healed (true size) or plan (coloured by session).")] = "healed",
+    skin_type: Annotated[str, typer.Option(help="Fitzpatrick skin type I-VI of the client.")] = "III",
+    depth_mm: Annotated[float, typer.Option(help="Depth of the healed pigment deposit [mm].")] = 0.2,
+    pigment: Annotated[
+        str, typer.Option(help="carbon-black, tattoo-black or iron-oxide-black.")
+    ] = "carbon-black",
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
-    """Render a design on the canonical head."""
+    """Render a design on the canonical head, coloured by the skin-optics appearance table."""
     from smpstudio.services.design import load_design_file, preview_design, save_preview
 
     def action() -> dict[str, Any]:
         t0 = time.perf_counter()
         doc = load_design_file(design_file)
         with _status("Rendering...", as_json):
-            image = preview_design(doc, view=view, size_px=size, look=look)
+            image = preview_design(
+                doc,
+                view=view,
+                size_px=size,
+                look=look,
+                skin_type=skin_type,
+                depth_mm=depth_mm,
+                pigment=pigment,
+            )
         save_preview(image, out_path)
         return {
             "out": str(out_path),
@@ -210,6 +223,9 @@ def preview(
             "look": look,
             "size_px": size,
             "dot_count": len(doc.dots),
+            "skin_type": skin_type,
+            "depth_mm": depth_mm,
+            "pigment": pigment,
             "elapsed_s": round(time.perf_counter() - t0, 3),
         }
 
@@ -448,6 +464,46 @@ def optics_sweep(
         _emit_json(result)
     else:
         out.print(f"wrote {result['out']}")
+
+
+@optics.command("build-table")
+def optics_build_table(
+    out_path: Annotated[
+        Path | None, typer.Option("--out", help="Where to write; default: the packaged table.")
+    ] = None,
+    photons: Annotated[int, typer.Option(help="Photon packets per wavelength and grid point.")] = 8_000,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Rebuild the appearance table (skin type x depth x dilution x pigment) by light transport."""
+    from smpstudio.services.optics import rebuild_table
+
+    def action() -> dict[str, Any]:
+        t0 = time.perf_counter()
+        with _fraction_bar("grid points", as_json) as bar:
+            task = bar.add_task("points", total=1)
+            path, meta = rebuild_table(
+                out_path,
+                photons=photons,
+                seed=seed,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+        return {
+            "out": str(path),
+            "photons_per_wavelength": meta["photons_per_wavelength"],
+            "max_reflectance_stderr": meta["max_reflectance_stderr_bare_skin"],
+            "elapsed_s": round(time.perf_counter() - t0, 1),
+        }
+
+    result = _run(action)
+    if as_json:
+        _emit_json(result)
+    else:
+        out.print(
+            f"wrote {result['out']}: {result['photons_per_wavelength']:,} photons per wavelength and point, "
+            f"reflectance standard error up to {result['max_reflectance_stderr']} "
+            f"({result['elapsed_s']} s)"
+        )
 
 
 def main() -> None:

@@ -233,7 +233,10 @@ def _splat(
     alpha: FloatArray,
     rgb: FloatArray,
     facing: NDArray[np.bool_],
+    multiply: bool,
 ) -> None:
+    """Blend dots over ``img``: towards ``rgb`` (``multiply`` False), or by the factor ``rgb`` on the lit
+    pixel (``multiply`` True: ``rgb`` is the dot-to-skin reflectance ratio, so lighting carries over)."""
     n_rows, n_cols = zbuf.shape
     for d in range(rows_px.size):
         if not facing[d]:
@@ -257,7 +260,8 @@ def _splat(
                         w = (tr if dr else 1.0 - tr) * (tc if dc else 1.0 - tc)
                         a = min(alpha[d] * cover * w, 1.0)
                         for k in range(3):
-                            img[rr, cc, k] = img[rr, cc, k] * (1.0 - a) + rgb[d, k] * a
+                            target = img[rr, cc, k] * rgb[d, k] if multiply else rgb[d, k]
+                            img[rr, cc, k] = img[rr, cc, k] * (1.0 - a) + target * a
         else:
             rmin, rmax = max(int(np.floor(r0 - rad - 1)), 0), min(int(np.ceil(r0 + rad + 1)), n_rows - 1)
             cmin, cmax = max(int(np.floor(c0 - rad - 1)), 0), min(int(np.ceil(c0 + rad + 1)), n_cols - 1)
@@ -268,7 +272,8 @@ def _splat(
                     if cov > 0.0:
                         a = alpha[d] * cov
                         for k in range(3):
-                            img[rr, cc, k] = img[rr, cc, k] * (1.0 - a) + rgb[d, k] * a
+                            target = img[rr, cc, k] * rgb[d, k] if multiply else rgb[d, k]
+                            img[rr, cc, k] = img[rr, cc, k] * (1.0 - a) + target * a
 
 
 def _face_features(head: Head) -> tuple[FloatArray, FloatArray]:
@@ -292,6 +297,7 @@ def render_preview(
     look: str = "healed",
     style: RenderStyle | None = None,
     scene: Mesh | None = None,
+    dot_ratio: FloatArray | None = None,
 ) -> NDArray[np.uint8]:
     """Render the design on the head as an sRGB image of shape ``(rows, cols, 3)``, uint8.
 
@@ -305,6 +311,9 @@ def render_preview(
         From :func:`smpstudio.render.camera.view_camera`.
     look
         ``"healed"`` or ``"plan"`` (see the module docstring).
+    dot_ratio : ndarray of shape (N, 3), optional
+        Per dot, the ratio of its colour to the bare skin's (from the skin-optics appearance table);
+        without it the healed look uses the plain grey pigment of ``style``.
     """
     check_choice("look", look, LOOKS)
     style = style or RenderStyle()
@@ -356,6 +365,10 @@ def render_preview(
             radius_px = np.maximum(radius_px, 1.2)
             rgb = SESSION_RGB[(dots.session - 1) % len(SESSION_RGB)]
             alpha = np.full(len(dots), 0.95)
+        elif dot_ratio is not None:
+            # Physical colours: each dot multiplies the lit skin by its dot-to-skin reflectance ratio.
+            rgb = np.asarray(dot_ratio, dtype=np.float64)
+            alpha = np.ones(len(dots))
         else:
             rgb = np.tile(np.array(style.pigment_rgb), (len(dots), 1))
             alpha = np.clip(0.35 + 0.6 * dots.shade, 0.0, 0.95)
@@ -369,5 +382,6 @@ def render_preview(
             alpha,
             np.ascontiguousarray(rgb, dtype=np.float64),
             facing,
+            look != "plan" and dot_ratio is not None,
         )
     return np.clip(np.rint(img * 255.0), 0, 255).astype(np.uint8)

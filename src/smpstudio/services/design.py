@@ -23,7 +23,8 @@ from smpstudio.design.maps import DEFAULT_DENSITY_PER_CM2, MapSettings
 from smpstudio.design.patterns import PATTERNS, Pattern
 from smpstudio.errors import InputError, check_choice, check_range
 from smpstudio.render.camera import VIEWS, view_camera
-from smpstudio.render.preview import LOOKS, render_preview
+from smpstudio.render.preview import LOOKS, RenderStyle, render_preview
+from smpstudio.skin.appearance_table import packaged_table
 
 __all__ = [
     "DesignRequest",
@@ -200,6 +201,27 @@ def load_design_file(path: str | Path) -> DesignDocument:
     return read_design(path)
 
 
+#: Default deposit depth of a healed SMP dot: the papillary dermis, just below a 66 µm scalp epidermis
+#: (shared/optics.md §1.7: about 0.1-0.3 mm). [mm]
+DEFAULT_DOT_DEPTH_MM = 0.2
+
+
+def dot_colours(
+    doc: DesignDocument,
+    *,
+    skin_type: str = "III",
+    depth_mm: float = DEFAULT_DOT_DEPTH_MM,
+    pigment: str = "carbon-black",
+) -> tuple[tuple[float, float, float], NDArray[np.float64]]:
+    """The skin's sRGB and each dot's colour-to-skin ratio, from the appearance table (dilution = shade)."""
+    check_range("depth_mm", depth_mm, 0.0, 3.0, unit="mm")
+    table = packaged_table()
+    skin = table.skin(skin_type)[:3]
+    dots = table.lookup_many(skin_type, np.full(len(doc.dots), depth_mm), doc.dots.shade, pigment)[:, :3]
+    ratio = np.clip(dots / np.maximum(skin, 1e-6), 0.0, 1.0)
+    return (float(skin[0]), float(skin[1]), float(skin[2])), ratio
+
+
 def preview_design(
     doc: DesignDocument,
     *,
@@ -207,14 +229,28 @@ def preview_design(
     size_px: int = 1600,
     look: str = "healed",
     context: DesignContext | None = None,
+    skin_type: str = "III",
+    depth_mm: float = DEFAULT_DOT_DEPTH_MM,
+    pigment: str = "carbon-black",
 ) -> NDArray[np.uint8]:
-    """Render a design's preview image (rows, cols, 3) uint8."""
+    """Render a design's preview image (rows, cols, 3) uint8; the healed look takes the skin's and the
+    dots' colours from the skin-optics appearance table for ``skin_type``, ``depth_mm`` and ``pigment``."""
     check_choice("view", view, VIEWS)
     check_choice("look", look, LOOKS)
     check_range("size", size_px, *PREVIEW_SIZE_RANGE_PX, unit="px")
+    skin_rgb, ratio = dot_colours(doc, skin_type=skin_type, depth_mm=depth_mm, pigment=pigment)
     ctx = context or design_context(spec_from_document(doc))
     camera = view_camera(ctx.grid.head, view, int(size_px))
-    return render_preview(ctx.grid.head, ctx.grid, ctx.maps.hair, doc.dots, camera, look=look)
+    return render_preview(
+        ctx.grid.head,
+        ctx.grid,
+        ctx.maps.hair,
+        doc.dots,
+        camera,
+        look=look,
+        style=RenderStyle(skin_rgb=skin_rgb),
+        dot_ratio=ratio,
+    )
 
 
 def save_preview(image: NDArray[np.uint8], path: str | Path) -> Path:

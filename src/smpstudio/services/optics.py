@@ -14,7 +14,7 @@ from smpstudio.skin.scalp import Dot, ScalpSkin
 from smpstudio.skin.sweep_chart import sweep_chart
 from smpstudio.skin.wang1995 import TransportResult, simulate
 
-__all__ = ["depth_sweep", "dot_look", "load_layer_config", "parse_depths", "run_transport"]
+__all__ = ["depth_sweep", "dot_look", "load_layer_config", "parse_depths", "rebuild_table", "run_transport"]
 
 
 def load_layer_config(path: str | Path) -> LayerStack:
@@ -109,3 +109,25 @@ def depth_sweep(
             title=f"{pigment}, dilution {dilution:g}, Fitzpatrick {skin_type}: the dot with depth",
         )
     return results
+
+
+def rebuild_table(
+    out: Path | None = None,
+    *,
+    photons: int = 8_000,
+    seed: int = 0,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[Path, dict[str, Any]]:
+    """Build the appearance table and write it (by default over the packaged one)."""
+    from smpstudio.skin.appearance_table import TABLE_SCHEMA_VERSION, build_table
+
+    check_range("photons", photons, 500, 1_000_000)
+    target = out or Path(__file__).resolve().parents[1] / "data" / f"appearance-{TABLE_SCHEMA_VERSION}.npz"
+    if target.suffix != ".npz":
+        raise InputError(
+            f"cannot write {target.suffix or 'a file without extension'}", field="out", allowed=".npz"
+        )
+    if not target.parent.exists():
+        raise InputError(f"folder {target.parent} does not exist", field="out")
+    table = build_table(photons=photons, seed=seed, progress=progress)
+    return table.save(target), table.meta

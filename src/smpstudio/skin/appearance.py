@@ -33,6 +33,7 @@ __all__ = [
     "WAVELENGTHS_NM",
     "DotAppearance",
     "Spectrum",
+    "bare_spectrum",
     "dot_appearance",
     "reflectance_spectrum",
     "spectrum_colour",
@@ -135,6 +136,29 @@ def _tuple3(a: FloatArray) -> tuple[float, float, float]:
     return (round(float(a[0]), 5), round(float(a[1]), 5), round(float(a[2]), 5))
 
 
+def bare_spectrum(
+    skin: ScalpSkin,
+    dot: Dot,
+    *,
+    wavelengths_nm: Sequence[float] = WAVELENGTHS_NM,
+    photons: int = DEFAULT_PHOTONS,
+    seed: int = 0,
+    progress: Callable[[int], None] | None = None,
+) -> Spectrum:
+    """The bare skin's spectrum, probing the spread of light at the mid-depth of ``dot``'s deposit."""
+    top = max(dot.depth_mm, skin.epidermis_mm)
+    mid_depth = top + 0.5 * PIGMENTS[dot.pigment].deposit_mm
+    return reflectance_spectrum(
+        skin,
+        None,
+        wavelengths_nm=wavelengths_nm,
+        photons=photons,
+        seed=seed,
+        probe_depth_mm=mid_depth,
+        progress=progress,
+    )
+
+
 def dot_appearance(
     skin: ScalpSkin,
     dot: Dot,
@@ -143,20 +167,23 @@ def dot_appearance(
     photons: int = DEFAULT_PHOTONS,
     seed: int = 0,
     progress: Callable[[int, int], None] | None = None,
+    bare: Spectrum | None = None,
 ) -> DotAppearance:
-    """Colour of ``dot`` in ``skin`` against the bare skin, their difference and the dot's blur."""
+    """Colour of ``dot`` in ``skin`` against the bare skin, their difference and the dot's blur.
+
+    ``bare`` may pass the bare skin's spectrum, computed by :func:`bare_spectrum` for the same skin,
+    wavelengths and deposit, to share it between dots that differ only in dilution or pigment.
+    """
     n = len(wavelengths_nm)
-    top = max(dot.depth_mm, skin.epidermis_mm)
-    mid_depth = top + 0.5 * PIGMENTS[dot.pigment].deposit_mm
-    bare = reflectance_spectrum(
-        skin,
-        None,
-        wavelengths_nm=wavelengths_nm,
-        photons=photons,
-        seed=seed,
-        probe_depth_mm=mid_depth,
-        progress=None if progress is None else (lambda i: progress(i, 2 * n)),
-    )
+    if bare is None:
+        bare = bare_spectrum(
+            skin,
+            dot,
+            wavelengths_nm=wavelengths_nm,
+            photons=photons,
+            seed=seed,
+            progress=None if progress is None else (lambda i: progress(i, 2 * n)),
+        )
     over = reflectance_spectrum(
         skin,
         dot,

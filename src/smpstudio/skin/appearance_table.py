@@ -1,0 +1,232 @@
+"""Appearance tables: dot and skin colours precomputed by light transport, interpolated at run time.
+
+Over a grid of Fitzpatrick type × deposit depth × dilution × pigment, the table holds the dot's sRGB
+and CIELAB, the bare skin's, their CIEDE2000 difference, the blue/red ratios and the blur FWHM, all
+from :func:`smpstudio.skin.appearance.dot_appearance`. It is a versioned ``.npz`` in the package
+(``smpstudio/data/appearance-1.npz``), rebuilt by ``smp optics build-table``, which records the photons
+per point and the largest standard error of the reflectance it reached.
+
+Lookup interpolates linearly in depth and dilution (exactly at the grid's skin types and pigments);
+depths and dilutions outside the grid are clamped to it.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numba as nb
+import numpy as np
+from numpy.typing import NDArray
+
+from smpstudio import __version__
+from smpstudio.errors import DocumentError, check_choice
+from smpstudio.skin.appearance import bare_spectrum, dot_appearance
+from smpstudio.skin.pigments import PIGMENTS
+from smpstudio.skin.scalp import FITZPATRICK_MELANOSOME, Dot, ScalpSkin
+
+__all__ = ["TABLE_SCHEMA_VERSION", "AppearanceTable", "build_table", "packaged_table"]
+
+FloatArray = NDArray[np.float64]
+
+TABLE_SCHEMA_VERSION = 1
+SKIN_TYPES = tuple(FITZPATRICK_MELANOSOME)
+DEPTHS_MM = (0.07, 0.1, 0.15, 0.2, 0.3, 0.5, 0.8, 1.5)
+DILUTIONS = (0.1, 0.25, 0.5, 1.0)
+TABLE_WAVELENGTHS_NM = tuple(float(x) for x in range(400, 701, 25))
+DEFAULT_TABLE_PHOTONS = 8_000
+#: Per dot: sRGB (3), CIELAB (3), ΔE2000, blue/red ratio, blur FWHM [mm].
+DOT_FIELDS = ("r", "g", "b", "L", "a", "b_star", "delta_e2000", "blue_red_ratio", "blur_fwhm_mm")
+#: Per skin: sRGB (3), CIELAB (3), blue/red ratio.
+SKIN_FIELDS = ("r", "g", "b", "L", "a", "b_star", "blue_red_ratio")
+
+
+@nb.njit(cache=True)
+def _bilinear_lookup(
+    grid: FloatArray, depths: FloatArray, dilutions: FloatArray, depth: float, dilution: float
+) -> FloatArray:
+    """Interpolate ``grid[depth_index, dilution_index, field]`` at (depth, dilution), clamped."""
+    d = min(max(depth, depths[0]), depths[-1])
+    u = min(max(dilution, dilutions[0]), dilutions[-1])
+    i = min(np.searchsorted(depths, d, side="right") - 1, depths.size - 2)
+    j = min(np.searchsorted(dilutions, u, side="right") - 1, dilutions.size - 2)
+    ti = (d - depths[i]) / (depths[i + 1] - depths[i])
+    tj = (u - dilutions[j]) / (dilutions[j + 1] - dilutions[j])
+    out: FloatArray = (1 - ti) * ((1 - tj) * grid[i, j] + tj * grid[i, j + 1]) + ti * (
+        (1 - tj) * grid[i + 1, j] + tj * grid[i + 1, j + 1]
+    )
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class AppearanceTable:
+    """The table's arrays and metadata; ``dots[skin, pigment, depth, dilution, field]``."""
+
+    dots: FloatArray
+    skins: FloatArray
+    depths_mm: FloatArray
+    dilutions: FloatArray
+    skin_types: tuple[str, ...]
+    pigments: tuple[str, ...]
+    meta: dict[str, Any]
+
+    def lookup(
+        self, skin_type: str, depth_mm: float, dilution: float, pigment: str = "carbon-black"
+    ) -> FloatArray:
+        """The dot's fields (:data:`DOT_FIELDS`) at one point, interpolated."""
+        s = self.skin_types.index(check_choice("skin_type", skin_type, self.skin_types))
+        p = self.pigments.index(check_choice("pigment", pigment, self.pigments))
+        return _bilinear_lookup(
+            self.dots[s, p], self.depths_mm, self.dilutions, float(depth_mm), float(dilution)
+        )
+
+    def lookup_many(
+        self, skin_type: str, depth_mm: FloatArray, dilution: FloatArray, pigment: str = "carbon-black"
+    ) -> FloatArray:
+        """Vectorised :meth:`lookup` for arrays of depths and dilutions; shape ``(N, len(DOT_FIELDS))``."""
+        s = self.skin_types.index(check_choice("skin_type", skin_type, self.skin_types))
+        p = self.pigments.index(check_choice("pigment", pigment, self.pigments))
+        grid = self.dots[s, p]
+        d = np.clip(np.asarray(depth_mm, dtype=np.float64), self.depths_mm[0], self.depths_mm[-1])
+        u = np.clip(np.asarray(dilution, dtype=np.float64), self.dilutions[0], self.dilutions[-1])
+        i = np.clip(np.searchsorted(self.depths_mm, d, side="right") - 1, 0, self.depths_mm.size - 2)
+        j = np.clip(np.searchsorted(self.dilutions, u, side="right") - 1, 0, self.dilutions.size - 2)
+        ti = ((d - self.depths_mm[i]) / (self.depths_mm[i + 1] - self.depths_mm[i]))[:, None]
+        tj = ((u - self.dilutions[j]) / (self.dilutions[j + 1] - self.dilutions[j]))[:, None]
+        out: FloatArray = (1 - ti) * ((1 - tj) * grid[i, j] + tj * grid[i, j + 1]) + ti * (
+            (1 - tj) * grid[i + 1, j] + tj * grid[i + 1, j + 1]
+        )
+        return out
+
+    def skin(self, skin_type: str) -> FloatArray:
+        """The bare skin's fields (:data:`SKIN_FIELDS`)."""
+        row: FloatArray = self.skins[
+            self.skin_types.index(check_choice("skin_type", skin_type, self.skin_types))
+        ]
+        return row
+
+    def save(self, path: str | Path) -> Path:
+        target = Path(path)
+        buffer = io.BytesIO()
+        np.savez_compressed(
+            buffer,
+            dots=self.dots,
+            skins=self.skins,
+            depths_mm=self.depths_mm,
+            dilutions=self.dilutions,
+            meta=np.array(json.dumps(self.meta, sort_keys=True)),
+        )
+        tmp = target.with_name(f".{target.name}.tmp")
+        tmp.write_bytes(buffer.getvalue())
+        tmp.replace(target)
+        return target
+
+
+def load_table(source: str | Path | bytes) -> AppearanceTable:
+    """Read a table file; a wrong version or shape is a :class:`DocumentError` naming the field."""
+    try:
+        data = np.load(io.BytesIO(source) if isinstance(source, bytes) else source, allow_pickle=False)
+        meta = json.loads(str(data["meta"]))
+        arrays = {
+            k: np.asarray(data[k], dtype=np.float64) for k in ("dots", "skins", "depths_mm", "dilutions")
+        }
+    except (OSError, KeyError, ValueError) as exc:
+        raise DocumentError(f"not an appearance table ({type(exc).__name__})", field="table") from None
+    if meta.get("schema_version") != TABLE_SCHEMA_VERSION:
+        raise DocumentError(
+            f"schema_version {meta.get('schema_version')!r} is not supported",
+            field="table.schema_version",
+            allowed=str(TABLE_SCHEMA_VERSION),
+        )
+    skin_types, pigments = tuple(meta["skin_types"]), tuple(meta["pigments"])
+    expected = (
+        len(skin_types),
+        len(pigments),
+        arrays["depths_mm"].size,
+        arrays["dilutions"].size,
+        len(DOT_FIELDS),
+    )
+    if arrays["dots"].shape != expected:
+        raise DocumentError(
+            f"dots have shape {arrays['dots'].shape}, expected {expected}", field="table.dots"
+        )
+    return AppearanceTable(
+        arrays["dots"], arrays["skins"], arrays["depths_mm"], arrays["dilutions"], skin_types, pigments, meta
+    )
+
+
+@cache
+def packaged_table() -> AppearanceTable:
+    """The table shipped in the package."""
+    ref = resources.files("smpstudio.data").joinpath(f"appearance-{TABLE_SCHEMA_VERSION}.npz")
+    return load_table(ref.read_bytes())
+
+
+def build_table(
+    *, photons: int = DEFAULT_TABLE_PHOTONS, seed: int = 0, progress: Callable[[int, int], None] | None = None
+) -> AppearanceTable:
+    """Compute the table by light transport (``photons`` per wavelength and point)."""
+    pigments = tuple(PIGMENTS)
+    dots = np.empty((len(SKIN_TYPES), len(pigments), len(DEPTHS_MM), len(DILUTIONS), len(DOT_FIELDS)))
+    skins = np.empty((len(SKIN_TYPES), len(SKIN_FIELDS)))
+    total = dots.shape[0] * dots.shape[1] * dots.shape[2] * dots.shape[3]
+    done = 0
+    worst_se = 0.0
+    for s, skin_type in enumerate(SKIN_TYPES):
+        skin = ScalpSkin(skin_type)
+        for i, depth in enumerate(DEPTHS_MM):
+            # The bare skin depends on the deposit only through its mid-depth (the blur probe).
+            bare = {
+                pigment: bare_spectrum(
+                    skin,
+                    Dot(depth, 1.0, pigment),
+                    wavelengths_nm=TABLE_WAVELENGTHS_NM,
+                    photons=photons,
+                    seed=seed + 17 * (i + 1),
+                )
+                for pigment in pigments
+            }
+            for spectrum in bare.values():
+                worst_se = max(worst_se, float(spectrum.stderr.max()))
+            for p, pigment in enumerate(pigments):
+                for j, dilution in enumerate(DILUTIONS):
+                    look = dot_appearance(
+                        skin,
+                        Dot(depth, dilution, pigment),
+                        wavelengths_nm=TABLE_WAVELENGTHS_NM,
+                        photons=photons,
+                        seed=seed + 1000 * (i * len(DILUTIONS) + j + 1),
+                        bare=bare[pigment],
+                    )
+                    dots[s, p, i, j] = (
+                        *look.dot_srgb,
+                        *look.dot_lab,
+                        look.delta_e2000,
+                        look.blue_red_ratio_dot,
+                        look.blur_fwhm_mm,
+                    )
+                    if p == 0 and i == 0 and j == 0:
+                        skins[s] = (*look.skin_srgb, *look.skin_lab, look.blue_red_ratio_skin)
+                    done += 1
+                    if progress is not None:
+                        progress(done, total)
+    meta = {
+        "schema_version": TABLE_SCHEMA_VERSION,
+        "generator": f"smpstudio {__version__}",
+        "skin_types": list(SKIN_TYPES),
+        "pigments": list(pigments),
+        "dot_fields": list(DOT_FIELDS),
+        "skin_fields": list(SKIN_FIELDS),
+        "wavelengths_nm": list(TABLE_WAVELENGTHS_NM),
+        "photons_per_wavelength": photons,
+        "seed": seed,
+        "max_reflectance_stderr_bare_skin": round(worst_se, 5),
+        "method": "MCML-semantics Monte Carlo (smpstudio.skin.wang1995); CIE 1931 2°, D65; CIEDE2000",
+    }
+    return AppearanceTable(dots, skins, np.array(DEPTHS_MM), np.array(DILUTIONS), SKIN_TYPES, pigments, meta)
