@@ -63,9 +63,9 @@ def main(argv: list[str] | None = None) -> int:
         table.add_column(col, justify="right" if col.endswith(("s", "speedup")) else "left")
     for r in rows:
         params = ", ".join(f"{k}={v}" for k, v in r.params.items())
-        peer_s = "-" if r.peer_s is None else f"{r.peer_s:.3f}"
+        peer_s = "-" if r.peer_s is None else f"{r.peer_s:.4g}"
         speedup = "-" if r.speedup is None else f"{r.speedup:.1f}x"
-        table.add_row(r.name, params, f"{r.ours_s:.3f}", r.peer, peer_s, speedup)
+        table.add_row(r.name, params, f"{r.ours_s:.4g}", r.peer, peer_s, speedup)
     Console(width=max(Console().width, 160)).print(table)
     return 0
 

@@ -18,21 +18,27 @@ class Row:
     params: dict[str, Any]
     ours_s: float
     peer: str
-    peer_s: float
+    peer_s: float | None
+    """None when no peer ran (e.g. no reference binary given): our figures alone."""
 
     @property
-    def speedup(self) -> float:
-        return self.peer_s / self.ours_s
+    def speedup(self) -> float | None:
+        return None if self.peer_s is None else self.peer_s / self.ours_s
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "params": self.params,
-            "ours_s": round(self.ours_s, 4),
+            "ours_s": _significant(self.ours_s),
             "peer": self.peer,
-            "peer_s": round(self.peer_s, 4),
-            "speedup": round(self.speedup, 2),
+            "peer_s": None if self.peer_s is None else _significant(self.peer_s),
+            "speedup": None if self.speedup is None else round(self.speedup, 2),
         }
+
+
+def _significant(x: float, digits: int = 4) -> float:
+    """``x`` to ``digits`` significant figures (microsecond timings keep their value)."""
+    return float(f"{x:.{digits}g}")
 
 
 def best_of(fn: Callable[[int], Any], runs: int = RUNS, warmup: bool = False) -> tuple[float, Any]:
