@@ -38,6 +38,14 @@ _state = {"debug": False}
 
 T = TypeVar("T")
 
+# Options shared by several commands.
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+SkinTypeOption = Annotated[str, typer.Option(help="Fitzpatrick skin type I-VI.")]
+DilutionOption = Annotated[float, typer.Option(help="Fraction of undiluted ink, 0-1.")]
+PigmentOption = Annotated[str, typer.Option(help="carbon-black, tattoo-black or iron-oxide-black.")]
+PhotonsOption = Annotated[int, typer.Option(help="Photon packets per wavelength.")]
+SeedOption = Annotated[int, typer.Option(help="Random seed; the same seed gives the same result.")]
+
 
 def _fail(message: str, code: int) -> None:
     err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
@@ -126,7 +134,7 @@ def design(
     follicular_units: Annotated[bool, typer.Option(help="Group dots into follicular units of 1-4.")] = False,
     seed: Annotated[int | None, typer.Option(help="Random seed; the same seed gives the same dots.")] = None,
     force: Annotated[bool, typer.Option(help="Allow a hairline below 60 mm.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Design the dots for a hair-loss pattern and a hairline style, and write the design file."""
     from smpstudio.services.design import (
@@ -195,10 +203,8 @@ def preview(
     look: Annotated[str, typer.Option(help="healed (true size) or plan (coloured by session).")] = "healed",
     skin_type: Annotated[str, typer.Option(help="Fitzpatrick skin type I-VI of the client.")] = "III",
     depth_mm: Annotated[float, typer.Option(help="Depth of the healed pigment deposit [mm].")] = 0.2,
-    pigment: Annotated[
-        str, typer.Option(help="carbon-black, tattoo-black or iron-oxide-black.")
-    ] = "carbon-black",
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    pigment: PigmentOption = "carbon-black",
+    as_json: JsonFlag = False,
 ) -> None:
     """Render a design on the canonical head, coloured by the skin-optics appearance table."""
     from smpstudio.services.design import load_design_file, preview_design, save_preview
@@ -238,7 +244,7 @@ def preview(
 
 @app.command()
 def catalogue(
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """List the patterns, hairline styles, head presets, views and looks."""
     from smpstudio.services.design import catalogue as get_catalogue
@@ -261,7 +267,7 @@ def catalogue(
 @app.command()
 def demo(
     out_dir: Annotated[Path, typer.Option("--out-dir", help="Folder for the demo files.")] = Path("out"),
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Design a Norwood-6 soft hairline and render its previews into a folder."""
     from rich.progress import Progress
@@ -327,7 +333,7 @@ def optics_mc(
     ],
     photons: Annotated[int, typer.Option(help="Photon packets to trace.")] = 100_000,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same result.")] = 0,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Monte Carlo light transport (MCML semantics) through a stack of layers."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
@@ -381,15 +387,13 @@ def _fraction_bar(label: str, disable: bool) -> Any:
 
 @optics.command("dot")
 def optics_dot(
-    skin_type: Annotated[str, typer.Option(help="Fitzpatrick skin type I-VI.")] = "III",
+    skin_type: SkinTypeOption = "III",
     depth_mm: Annotated[float, typer.Option(help="Depth of the top of the pigment deposit [mm].")] = 0.3,
-    dilution: Annotated[float, typer.Option(help="Fraction of undiluted ink, 0-1.")] = 1.0,
-    pigment: Annotated[
-        str, typer.Option(help="carbon-black, tattoo-black or iron-oxide-black.")
-    ] = "carbon-black",
-    photons: Annotated[int, typer.Option(help="Photon packets per wavelength.")] = 20_000,
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    dilution: DilutionOption = 1.0,
+    pigment: PigmentOption = "carbon-black",
+    photons: PhotonsOption = 20_000,
+    seed: SeedOption = 0,
+    as_json: JsonFlag = False,
 ) -> None:
     """Colour, contrast and blur of a pigment dot in scalp skin, by light transport."""
     from smpstudio.services.optics import dot_look
@@ -421,17 +425,15 @@ def optics_dot(
 @optics.command("sweep")
 def optics_sweep(
     out_path: Annotated[Path, typer.Option("--out", help="Chart to write (.png).")],
-    skin_type: Annotated[str, typer.Option(help="Fitzpatrick skin type I-VI.")] = "II",
+    skin_type: SkinTypeOption = "II",
     depths: Annotated[
         str, typer.Option(help="Depths of the deposit [mm], comma-separated.")
     ] = "0.1,0.2,0.3,0.5,1,1.5,2",
-    dilution: Annotated[float, typer.Option(help="Fraction of undiluted ink, 0-1.")] = 1.0,
-    pigment: Annotated[
-        str, typer.Option(help="carbon-black, tattoo-black or iron-oxide-black.")
-    ] = "carbon-black",
-    photons: Annotated[int, typer.Option(help="Photon packets per wavelength.")] = 20_000,
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    dilution: DilutionOption = 1.0,
+    pigment: PigmentOption = "carbon-black",
+    photons: PhotonsOption = 20_000,
+    seed: SeedOption = 0,
+    as_json: JsonFlag = False,
 ) -> None:
     """Chart a dot's colour, blue shift, contrast and blur against its depth."""
     from smpstudio.services.optics import depth_sweep, parse_depths
@@ -472,8 +474,8 @@ def optics_build_table(
         Path | None, typer.Option("--out", help="Where to write; default: the packaged table.")
     ] = None,
     photons: Annotated[int, typer.Option(help="Photon packets per wavelength and grid point.")] = 8_000,
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    seed: SeedOption = 0,
+    as_json: JsonFlag = False,
 ) -> None:
     """Rebuild the appearance table (skin type x depth x dilution x pigment) by light transport."""
     from smpstudio.services.optics import rebuild_table
