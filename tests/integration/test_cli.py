@@ -212,3 +212,22 @@ def test_optics_sweep_writes_a_chart(workdir: Path) -> None:
     assert img.shape[0] > 400 and img.std() > 10
     bad = smp("optics", "sweep", "--depths", "0.1,x", "--out", "s.png", cwd=workdir)
     assert bad.returncode == 2 and "depths" in bad.stderr
+
+
+def test_simulate_prints_the_contract_fields(workdir: Path) -> None:
+    res = smp("simulate", "--technique", "smp", "--skin-type", "III", "--json", cwd=workdir)
+    assert res.returncode == 0, res.stderr
+    obj = json.loads(res.stdout)
+    assert set(obj) == {
+        "day0_apparent_diameter_mm",
+        "healed_diameter_mm",
+        "healed_contrast",
+        "touch_up_due_years",
+        "blue_red_ratio_healed",
+        "blue_red_ratio_5y",
+        "timeline",
+        "risks",
+    }
+    assert set(obj["timeline"][0]) == {"day", "diameter_mm", "contrast", "dot_srgb"}
+    bad = smp("simulate", "--technique", "smp", "--needle", "1RL-0.25", cwd=workdir)
+    assert bad.returncode == 2 and "technique" in bad.stderr

@@ -508,6 +508,71 @@ def optics_build_table(
         )
 
 
+@app.command()
+def simulate(
+    technique: Annotated[
+        str | None, typer.Option(help="Preset: smp or tattoo (or give --needle and --depth-mm).")
+    ] = None,
+    needle: Annotated[str | None, typer.Option(help="Cartridge, e.g. 1RL-0.18, 3RL-0.25, 5RL-0.35.")] = None,
+    depth_mm: Annotated[float | None, typer.Option(help="Depth of the pigment deposit [mm].")] = None,
+    ink: Annotated[str, typer.Option(help="smp-carbon, tattoo-black or iron-oxide-black.")] = "smp-carbon",
+    dilution: DilutionOption = 0.5,
+    passes: Annotated[int, typer.Option(help="Passes over the same dot (hand), 1-5.")] = 1,
+    skin_type: SkinTypeOption = "III",
+    uv: Annotated[str, typer.Option(help="Sun exposure: low, moderate or high.")] = "moderate",
+    scalp: Annotated[str, typer.Option(help="Scalp: normal, oily or dry.")] = "normal",
+    touch_up_threshold: Annotated[
+        float, typer.Option(help="Loss of healed contrast that calls for a touch-up.")
+    ] = 0.3,
+    as_json: JsonFlag = False,
+) -> None:
+    """Heal and age one impression: size, contrast and colour to 5 years, touch-up date, risks."""
+    from smpstudio.services.optics import simulate_technique
+
+    def action() -> dict[str, Any]:
+        with _status("Simulating...", as_json):
+            result = simulate_technique(
+                technique=technique,
+                needle=needle,
+                depth_mm=depth_mm,
+                ink=ink,
+                dilution=dilution,
+                passes=passes,
+                skin_type=skin_type,
+                uv=uv,
+                scalp=scalp,
+                touch_up_threshold=touch_up_threshold,
+            )
+        return result.to_dict()
+
+    result = _run(action)
+    if as_json:
+        _emit_json(result)
+        return
+    table = Table(title="timeline")
+    for col in ("day", "diameter mm", "contrast ΔE2000", "colour sRGB"):
+        table.add_column(col)
+    timeline = result["timeline"]
+    assert isinstance(timeline, list)
+    for point in timeline:
+        table.add_row(
+            str(point["day"]),
+            f"{point['diameter_mm']:.3f}",
+            f"{point['contrast']:.1f}",
+            str(point["dot_srgb"]),
+        )
+    out.print(table)
+    due = result["touch_up_due_years"]
+    out.print(
+        f"healed: {result['healed_diameter_mm']} mm, contrast {result['healed_contrast']}; "
+        f"touch-up due after {due if due is not None else 'more than 15'} years"
+    )
+    risks = result["risks"]
+    assert isinstance(risks, list)
+    for risk in risks:
+        err.print(f"risk {risk['code']}: {risk['message']}", markup=False)
+
+
 def main() -> None:
     """Entry point of the ``smp`` console script."""
     app()

@@ -7,14 +7,23 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from smpstudio.errors import DocumentError, InputError, check_range
+from smpstudio.errors import DocumentError, InputError, check_choice, check_range
 from smpstudio.skin.appearance import DotAppearance, dot_appearance
 from smpstudio.skin.layers import LayerStack, stack_from_dict
 from smpstudio.skin.scalp import Dot, ScalpSkin
 from smpstudio.skin.sweep_chart import sweep_chart
+from smpstudio.skin.technique import DotTimeline
 from smpstudio.skin.wang1995 import TransportResult, simulate
 
-__all__ = ["depth_sweep", "dot_look", "load_layer_config", "parse_depths", "rebuild_table", "run_transport"]
+__all__ = [
+    "depth_sweep",
+    "dot_look",
+    "load_layer_config",
+    "parse_depths",
+    "rebuild_table",
+    "run_transport",
+    "simulate_technique",
+]
 
 
 def load_layer_config(path: str | Path) -> LayerStack:
@@ -131,3 +140,42 @@ def rebuild_table(
         raise InputError(f"folder {target.parent} does not exist", field="out")
     table = build_table(photons=photons, seed=seed, progress=progress)
     return table.save(target), table.meta
+
+
+def simulate_technique(
+    *,
+    technique: str | None = None,
+    needle: str | None = None,
+    depth_mm: float | None = None,
+    ink: str = "smp-carbon",
+    dilution: float = 0.5,
+    passes: int = 1,
+    skin_type: str = "III",
+    uv: str = "moderate",
+    scalp: str = "normal",
+    touch_up_threshold: float = 0.3,
+) -> DotTimeline:
+    """Healing and ageing of one impression, from a technique preset or an explicit needle and depth."""
+    from smpstudio.skin.impression import TECHNIQUES, Impression, parse_needle
+    from smpstudio.skin.kinetics import Kinetics
+    from smpstudio.skin.technique import simulate_impression
+
+    if technique is not None:
+        if needle is not None or depth_mm is not None:
+            raise InputError(
+                "give either a technique or a needle and depth, not both",
+                field="technique",
+                allowed="--technique smp|tattoo, or --needle and --depth-mm",
+            )
+        impression = TECHNIQUES[check_choice("technique", technique, TECHNIQUES)]
+    else:
+        if needle is None or depth_mm is None:
+            raise InputError(
+                "missing",
+                field="needle" if needle is None else "depth_mm",
+                allowed="--technique smp|tattoo, or both --needle and --depth-mm",
+            )
+        impression = Impression(parse_needle(needle), depth_mm, ink=ink, dilution=dilution, passes=passes)
+    return simulate_impression(
+        impression, skin_type, Kinetics(uv=uv, scalp=scalp), touch_up_threshold=touch_up_threshold
+    )

@@ -1,0 +1,220 @@
+"""The technique simulator: one impression's look from day 0 to years later, and when to touch up.
+
+Colours come from the appearance table (:mod:`smpstudio.skin.appearance_table`): on each day the dot's
+ink is the impression's ink fraction times the pigment still in the skin (:mod:`smpstudio.skin.kinetics`),
+looked up at the deposit's depth for the client's skin type; below the table's lowest dilution the dot's
+colour is blended linearly towards the bare skin (no ink, no dot). While scabs sit on the dots the
+visible mark is the scab: wider (1.4×) and dark brown-black (a dried-blood and pigment crust, sRGB
+0.20/0.13/0.11, [M]).
+
+Sizes: a fresh puncture shows the cluster's footprint; the healed dot is 0.55 of it (practitioners
+report holes shrinking by about half, 250 µm fresh to 100-150 µm healed [C]), widened by blow-out, and
+it spreads slowly over the years.
+
+Contrast is the CIEDE2000 difference between dot and skin. The touch-up is due when it has fallen by
+the threshold (default 30 %) below its value on day 30, after the colour has settled: the lightening of
+days 5-10, when the scabs shed, is healing, not fading, and does not count.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import colour
+import numpy as np
+from numpy.typing import NDArray
+
+from smpstudio.errors import check_range
+from smpstudio.skin.appearance_table import DOT_FIELDS, SKIN_FIELDS, AppearanceTable, packaged_table
+from smpstudio.skin.impression import BLOWOUT_FROM_MM, Impression
+from smpstudio.skin.kinetics import Kinetics, pigment_fraction, scab_state
+
+__all__ = ["DEFAULT_DAYS", "HEALED_SHRINK", "DotTimeline", "risks", "simulate_impression"]
+
+FloatArray = NDArray[np.float64]
+
+#: Days reported in the timeline (day 0 to 5 years).
+DEFAULT_DAYS = (0, 1, 2, 3, 5, 7, 10, 14, 21, 30, 90, 180, 365, 730, 1095, 1461, 1826)
+HEALED_SHRINK = 0.55
+SCAB_SRGB = (0.20, 0.13, 0.11)
+SETTLED_DAY = 30
+YEAR_DAYS = 365.25
+
+
+@dataclass(frozen=True)
+class TimelinePoint:
+    day: float
+    diameter_mm: float
+    contrast: float
+    dot_srgb: tuple[float, float, float]
+    blue_red_ratio: float
+
+
+@dataclass(frozen=True)
+class DotTimeline:
+    """The ``smp simulate`` result."""
+
+    day0_apparent_diameter_mm: float
+    healed_diameter_mm: float
+    healed_contrast: float
+    touch_up_due_years: float | None
+    blue_red_ratio_healed: float
+    blue_red_ratio_5y: float
+    timeline: list[TimelinePoint] = field(default_factory=list)
+    risks: list[dict[str, str]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "day0_apparent_diameter_mm": round(self.day0_apparent_diameter_mm, 4),
+            "healed_diameter_mm": round(self.healed_diameter_mm, 4),
+            "healed_contrast": round(self.healed_contrast, 3),
+            "touch_up_due_years": None
+            if self.touch_up_due_years is None
+            else round(self.touch_up_due_years, 2),
+            "blue_red_ratio_healed": round(self.blue_red_ratio_healed, 4),
+            "blue_red_ratio_5y": round(self.blue_red_ratio_5y, 4),
+            "timeline": [
+                {
+                    "day": p.day,
+                    "diameter_mm": round(p.diameter_mm, 4),
+                    "contrast": round(p.contrast, 3),
+                    "dot_srgb": [round(c, 4) for c in p.dot_srgb],
+                }
+                for p in self.timeline
+            ],
+            "risks": self.risks,
+        }
+
+
+def _lab(srgb: FloatArray) -> FloatArray:
+    return np.asarray(colour.XYZ_to_Lab(colour.sRGB_to_XYZ(srgb)), dtype=np.float64)
+
+
+def _dot_look(
+    table: AppearanceTable, skin_type: str, impression: Impression, kin: Kinetics, day: float
+) -> tuple[FloatArray, float]:
+    """Settled dot colour (sRGB) and blue/red ratio on ``day``, without the scab."""
+    years = day / YEAR_DAYS
+    depth = impression.depth_mm
+    if depth > BLOWOUT_FROM_MM:
+        depth += kin.deep_drift_mm_per_year * years
+    ink = impression.ink_fraction * pigment_fraction(kin, day, impression.depth_mm)
+    lowest = float(table.dilutions[0])
+    fields = table.lookup(skin_type, depth, max(ink, lowest), impression.pigment)
+    dot = fields[:3]
+    ratio = float(fields[DOT_FIELDS.index("blue_red_ratio")])
+    if ink < lowest:
+        skin = table.skin(skin_type)
+        w = ink / lowest
+        dot = w * dot + (1 - w) * skin[:3]
+        ratio = w * ratio + (1 - w) * float(skin[SKIN_FIELDS.index("blue_red_ratio")])
+    return np.asarray(dot, dtype=np.float64), ratio
+
+
+def _healed_diameter(impression: Impression, kin: Kinetics, day: float) -> float:
+    base = impression.fresh_diameter_mm * HEALED_SHRINK * impression.blowout_factor
+    return math.sqrt(base**2 + kin.spread_mm2_per_year * max(day, 0.0) / YEAR_DAYS)
+
+
+def _point(
+    table: AppearanceTable, skin_type: str, impression: Impression, kin: Kinetics, day: float
+) -> TimelinePoint:
+    skin_srgb = table.skin(skin_type)[:3]
+    dot, ratio = _dot_look(table, skin_type, impression, kin, day)
+    scab = scab_state(kin, day)
+    if day == 0:
+        diameter = impression.fresh_diameter_mm
+    else:
+        diameter = scab * kin.scab_width * impression.fresh_diameter_mm + (1 - scab) * _healed_diameter(
+            impression, kin, day
+        )
+    shown = scab * np.asarray(SCAB_SRGB) + (1 - scab) * dot
+    contrast = float(colour.delta_E(_lab(shown), _lab(skin_srgb), method="CIE 2000"))
+    return TimelinePoint(
+        float(day), float(diameter), contrast, (float(shown[0]), float(shown[1]), float(shown[2])), ratio
+    )
+
+
+def risks(impression: Impression) -> list[dict[str, str]]:
+    """Risk flags with reasons (domain.md §1.1-1.2, §8.2 rule 3)."""
+    out = []
+    if impression.depth_mm > BLOWOUT_FROM_MM:
+        out.append(
+            {
+                "code": "too-deep",
+                "message": f"deposit at {impression.depth_mm:g} mm is below the papillary "
+                f"dermis ({BLOWOUT_FROM_MM:g} mm): dots blur, spread (blow-out) and heal blue-grey",
+            }
+        )
+    if impression.ink == "smp-carbon" and impression.dilution >= 0.9:
+        out.append(
+            {
+                "code": "undiluted",
+                "message": "undiluted ink heals too dark and makes dots merge on "
+                "repeated touch-ups (the 'helmet' look); dilute for SMP",
+            }
+        )
+    if impression.ink == "tattoo-black":
+        out.append(
+            {
+                "code": "tattoo-ink",
+                "message": "concentrated tattoo ink gives larger, bluer dots that "
+                "are hard to correct; use diluted SMP pigment",
+            }
+        )
+    if impression.needle.diameter_mm > 0.30 or impression.needle.count > 3:
+        out.append(
+            {
+                "code": "needle-too-large-for-hairline",
+                "message": f"{impression.needle.name} is too large "
+                "for hairline work, where 1RL needles of 0.18-0.25 mm keep dots fine",
+            }
+        )
+    if impression.ink == "iron-oxide-black":
+        out.append(
+            {
+                "code": "iron-oxide-laser-darkening",
+                "message": "iron oxides can darken under laser removal "
+                "(paradoxical darkening): any later removal needs a test spot first",
+            }
+        )
+    return out
+
+
+def simulate_impression(
+    impression: Impression,
+    skin_type: str = "III",
+    kinetics: Kinetics | None = None,
+    *,
+    days: tuple[float, ...] = DEFAULT_DAYS,
+    touch_up_threshold: float = 0.3,
+    table: AppearanceTable | None = None,
+) -> DotTimeline:
+    """Simulate one impression's healing and ageing on ``skin_type`` (see the module docstring)."""
+    check_range("touch_up_threshold", touch_up_threshold, 0.05, 0.9)
+    kin = kinetics or Kinetics()
+    table = table or packaged_table()
+    timeline = [_point(table, skin_type, impression, kin, d) for d in days]
+    settled = _point(table, skin_type, impression, kin, SETTLED_DAY)
+    target = (1.0 - touch_up_threshold) * settled.contrast
+    due: float | None = None
+    previous_day, previous = float(SETTLED_DAY), settled.contrast
+    for day in np.arange(SETTLED_DAY + 30.0, 15 * YEAR_DAYS, 30.0):
+        contrast = _point(table, skin_type, impression, kin, float(day)).contrast
+        if contrast <= target:
+            t = (previous - target) / (previous - contrast) if previous > contrast else 1.0
+            due = (previous_day + t * (float(day) - previous_day)) / YEAR_DAYS
+            break
+        previous_day, previous = float(day), contrast
+    five_years = _dot_look(table, skin_type, impression, kin, 5 * YEAR_DAYS)[1]
+    return DotTimeline(
+        day0_apparent_diameter_mm=impression.fresh_diameter_mm,
+        healed_diameter_mm=_healed_diameter(impression, kin, SETTLED_DAY),
+        healed_contrast=settled.contrast,
+        touch_up_due_years=due,
+        blue_red_ratio_healed=settled.blue_red_ratio,
+        blue_red_ratio_5y=five_years,
+        timeline=timeline,
+        risks=risks(impression),
+    )
