@@ -138,7 +138,6 @@ class DesignMaps:
     """Target dot density. [mm⁻²]"""
     zone: NDArray[np.uint8] = field(repr=False)
     """Zone code per cell (index into :data:`ZONES`)."""
-    inside_design: NDArray[np.bool_] = field(repr=False)
 
     @property
     def expected_dot_count(self) -> float:
@@ -220,4 +219,4 @@ def design_maps(
     zone[inside_nat & (hair > 0.5)] = ZONE_CODE["feather"]
     if pattern.regions:
         zone[region_mask(grid, pattern.regions)] = ZONE_CODE["scar"]
-    return DesignMaps(grid, hair, density, zone, inside)
+    return DesignMaps(grid, hair, density, zone)
