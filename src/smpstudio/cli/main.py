@@ -198,7 +198,9 @@ def design(
 def preview(
     design_file: Annotated[Path, typer.Argument(help="Design file from `smp design`.")],
     out_path: Annotated[Path, typer.Option("--out", help="Image to write (.png, .jpg, .webp).")],
-    view: Annotated[str, typer.Option(help="front, top, left, right, back or three-quarter.")] = "front",
+    view: Annotated[
+        str, typer.Option(help="front, top, left, right, back, three-quarter or hairline (close-up).")
+    ] = "front",
     size: Annotated[int, typer.Option(help="Image side [px], 64-8000.")] = 1600,
     look: Annotated[str, typer.Option(help="healed (true size) or plan (coloured by session).")] = "healed",
     skin_type: Annotated[str, typer.Option(help="Fitzpatrick skin type I-VI of the client.")] = "III",

@@ -14,7 +14,7 @@ from numpy.typing import NDArray
 from smpstudio.design.head import Head
 from smpstudio.errors import check_choice
 
-__all__ = ["VIEWS", "Camera", "view_camera"]
+__all__ = ["VIEWS", "Camera", "close_up_camera", "view_camera"]
 
 FloatArray = NDArray[np.float64]
 
@@ -73,5 +73,28 @@ def view_camera(head: Head, view: str, size_px: int) -> Camera:
     right /= np.linalg.norm(right)
     up = np.cross(right, forward)
     framed_mm = frame * (head.c_up_mm + head.c_low_mm) if view != "top" else frame * head.length_mm * 1.25
+    focal = 0.5 * size_px * CAMERA_DISTANCE_MM / (0.5 * framed_mm)
+    return Camera(eye, right, up, forward, float(focal), int(size_px), int(size_px))
+
+
+#: Width of skin a close-up frames: the frontal hairline and a finger's breadth either side. [mm]
+CLOSE_UP_FRAMED_MM = 60.0
+
+
+def close_up_camera(
+    target_mm: FloatArray,
+    direction: tuple[float, float, float],
+    size_px: int,
+    framed_mm: float = CLOSE_UP_FRAMED_MM,
+) -> Camera:
+    """A close-up looking at ``target_mm`` from ``direction``, framing ``framed_mm`` of skin."""
+    target = np.asarray(target_mm, dtype=np.float64)
+    d = np.asarray(direction, dtype=np.float64)
+    eye = target + CAMERA_DISTANCE_MM * d / np.linalg.norm(d)
+    forward = target - eye
+    forward /= np.linalg.norm(forward)
+    right = np.cross(forward, np.array([0.0, 0.0, 1.0]))
+    right /= np.linalg.norm(right)
+    up = np.cross(right, forward)
     focal = 0.5 * size_px * CAMERA_DISTANCE_MM / (0.5 * framed_mm)
     return Camera(eye, right, up, forward, float(focal), int(size_px), int(size_px))

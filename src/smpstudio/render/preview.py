@@ -30,7 +30,7 @@ from smpstudio.errors import check_choice
 from smpstudio.render.camera import Camera
 from smpstudio.render.mesh import Mesh, head_scene
 
-__all__ = ["LOOKS", "RenderStyle", "render_preview"]
+__all__ = ["LOOKS", "PreviewCanvas", "RenderStyle", "prepare_canvas", "render_preview", "to_uint8"]
 
 FloatArray = NDArray[np.float64]
 
@@ -287,35 +287,63 @@ def _face_features(head: Head) -> tuple[FloatArray, FloatArray]:
     return brows, eyes
 
 
-def render_preview(
+@dataclass(frozen=True, eq=False)
+class PreviewCanvas:
+    """A lit head without dots, and where each dot of a design lands on it: draw many dot states
+    (healing frames) over one rasterised scene."""
+
+    image: FloatArray
+    zbuf: FloatArray
+    rows_px: FloatArray
+    cols_px: FloatArray
+    depth_mm: FloatArray
+    px_per_mm: FloatArray
+    facing: NDArray[np.bool_]
+
+    def draw(
+        self,
+        diameter_mm: FloatArray,
+        rgb: FloatArray,
+        alpha: FloatArray,
+        *,
+        multiply: bool,
+        onto: FloatArray | None = None,
+    ) -> FloatArray:
+        """Splat the dots (diameters [mm] on the skin, colours, opacities) over a copy of the lit scene,
+        or over ``onto`` in place; returns the float image."""
+        img = self.image.copy() if onto is None else onto
+        if self.rows_px.size:
+            _splat(
+                img,
+                self.zbuf,
+                self.rows_px,
+                self.cols_px,
+                self.depth_mm,
+                np.ascontiguousarray(0.5 * np.asarray(diameter_mm, dtype=np.float64) * self.px_per_mm),
+                np.ascontiguousarray(alpha, dtype=np.float64),
+                np.ascontiguousarray(rgb, dtype=np.float64),
+                self.facing,
+                multiply,
+            )
+        return img
+
+
+def to_uint8(img: FloatArray) -> NDArray[np.uint8]:
+    """A float image in 0-1 as 8-bit sRGB."""
+    return np.clip(np.rint(img * 255.0), 0, 255).astype(np.uint8)
+
+
+def prepare_canvas(
     head: Head,
     grid: ChartGrid,
     hair: FloatArray,
     dots: DotTable,
     camera: Camera,
     *,
-    look: str = "healed",
     style: RenderStyle | None = None,
     scene: Mesh | None = None,
-    dot_ratio: FloatArray | None = None,
-) -> NDArray[np.uint8]:
-    """Render the design on the head as an sRGB image of shape ``(rows, cols, 3)``, uint8.
-
-    Parameters
-    ----------
-    head, grid, hair
-        The head, its chart raster and the remaining-hair fraction on it (:mod:`smpstudio.design`).
-    dots
-        The design's dots.
-    camera
-        From :func:`smpstudio.render.camera.view_camera`.
-    look
-        ``"healed"`` or ``"plan"`` (see the module docstring).
-    dot_ratio : ndarray of shape (N, 3), optional
-        Per dot, the ratio of its colour to the bare skin's (from the skin-optics appearance table);
-        without it the healed look uses the plain grey pigment of ``style``.
-    """
-    check_choice("look", look, LOOKS)
+) -> PreviewCanvas:
+    """Rasterise and light the head scene for ``camera`` and project the dots onto it."""
     style = style or RenderStyle()
     scene = scene or head_scene(head)
     rc, depth = camera.project(scene.vertices)
@@ -355,33 +383,68 @@ def render_preview(
         brows,
         eyes,
     )
+    pos = dots.position_mm
     if len(dots):
-        pos = dots.position_mm
         drc, ddepth = camera.project(pos)
         normals = surface_normals(head, pos)
         facing = np.einsum("ij,ij->i", normals, camera.eye_mm - pos) > 0.0
-        radius_px = 0.5 * style.apparent_spread * dots.diameter_mm * camera.focal_px / ddepth
-        if look == "plan":
-            radius_px = np.maximum(radius_px, 1.2)
-            rgb = SESSION_RGB[(dots.session - 1) % len(SESSION_RGB)]
-            alpha = np.full(len(dots), 0.95)
-        elif dot_ratio is not None:
-            # Physical colours: each dot multiplies the lit skin by its dot-to-skin reflectance ratio.
-            rgb = np.asarray(dot_ratio, dtype=np.float64)
-            alpha = np.ones(len(dots))
-        else:
-            rgb = np.tile(np.array(style.pigment_rgb), (len(dots), 1))
-            alpha = np.clip(0.35 + 0.6 * dots.shade, 0.0, 0.95)
-        _splat(
-            img,
-            zbuf,
-            np.ascontiguousarray(drc[:, 0]),
-            np.ascontiguousarray(drc[:, 1]),
-            ddepth,
-            radius_px,
-            alpha,
-            np.ascontiguousarray(rgb, dtype=np.float64),
-            facing,
-            look != "plan" and dot_ratio is not None,
-        )
-    return np.clip(np.rint(img * 255.0), 0, 255).astype(np.uint8)
+    else:
+        drc, ddepth, facing = np.zeros((0, 2)), np.zeros(0), np.zeros(0, dtype=np.bool_)
+    return PreviewCanvas(
+        image=img,
+        zbuf=zbuf,
+        rows_px=np.ascontiguousarray(drc[:, 0]),
+        cols_px=np.ascontiguousarray(drc[:, 1]),
+        depth_mm=np.ascontiguousarray(ddepth),
+        px_per_mm=np.ascontiguousarray(style.apparent_spread * camera.focal_px / np.maximum(ddepth, 1e-9)),
+        facing=facing,
+    )
+
+
+def render_preview(
+    head: Head,
+    grid: ChartGrid,
+    hair: FloatArray,
+    dots: DotTable,
+    camera: Camera,
+    *,
+    look: str = "healed",
+    style: RenderStyle | None = None,
+    scene: Mesh | None = None,
+    dot_ratio: FloatArray | None = None,
+) -> NDArray[np.uint8]:
+    """Render the design on the head as an sRGB image of shape ``(rows, cols, 3)``, uint8.
+
+    Parameters
+    ----------
+    head, grid, hair
+        The head, its chart raster and the remaining-hair fraction on it (:mod:`smpstudio.design`).
+    dots
+        The design's dots.
+    camera
+        From :func:`smpstudio.render.camera.view_camera`.
+    look
+        ``"healed"`` or ``"plan"`` (see the module docstring).
+    dot_ratio : ndarray of shape (N, 3), optional
+        Per dot, the ratio of its colour to the bare skin's (from the skin-optics appearance table);
+        without it the healed look uses the plain grey pigment of ``style``.
+    """
+    check_choice("look", look, LOOKS)
+    style = style or RenderStyle()
+    canvas = prepare_canvas(head, grid, hair, dots, camera, style=style, scene=scene)
+    if not len(dots):
+        return to_uint8(canvas.image)
+    diameter = np.asarray(dots.diameter_mm, dtype=np.float64)
+    if look == "plan":
+        # At least 1.2 px across, whatever the view's scale.
+        diameter = np.maximum(diameter, 2.4 / canvas.px_per_mm)
+        rgb = SESSION_RGB[(dots.session - 1) % len(SESSION_RGB)]
+        alpha = np.full(len(dots), 0.95)
+    elif dot_ratio is not None:
+        # Physical colours: each dot multiplies the lit skin by its dot-to-skin reflectance ratio.
+        rgb = np.asarray(dot_ratio, dtype=np.float64)
+        alpha = np.ones(len(dots))
+    else:
+        rgb = np.tile(np.array(style.pigment_rgb), (len(dots), 1))
+        alpha = np.clip(0.35 + 0.6 * dots.shade, 0.0, 0.95)
+    return to_uint8(canvas.draw(diameter, rgb, alpha, multiply=look != "plan" and dot_ratio is not None))

@@ -18,18 +18,20 @@ from PIL import Image
 from smpstudio.design.build import DesignContext, DesignSpec, build_design, design_context
 from smpstudio.design.document import DesignDocument, read_design, write_design
 from smpstudio.design.hairline import STYLES
-from smpstudio.design.head import HEAD_PRESETS, Head, head_preset
+from smpstudio.design.head import HEAD_PRESETS, Head, head_preset, midline_point_at_arc_mm
 from smpstudio.design.maps import DEFAULT_DENSITY_PER_CM2, MapSettings
 from smpstudio.design.patterns import PATTERNS, Pattern
 from smpstudio.errors import InputError, check_choice, check_range
-from smpstudio.render.camera import VIEWS, view_camera
+from smpstudio.render.camera import VIEWS, Camera, close_up_camera, view_camera
 from smpstudio.render.preview import LOOKS, RenderStyle, render_preview
 from smpstudio.skin.appearance_table import packaged_table
 
 __all__ = [
+    "PREVIEW_VIEWS",
     "DesignRequest",
     "catalogue",
     "create_design",
+    "design_camera",
     "design_summary",
     "load_design_file",
     "parse_regions",
@@ -76,7 +78,7 @@ def catalogue() -> dict[str, Any]:
             name: dict(zip(("length_mm", "width_mm", "height_mm"), m, strict=True))
             for name, m in HEAD_PRESETS.items()
         },
-        "views": list(VIEWS),
+        "views": list(PREVIEW_VIEWS),
         "looks": list(LOOKS),
     }
 
@@ -222,6 +224,24 @@ def dot_colours(
     return (float(skin[0]), float(skin[1]), float(skin[2])), ratio
 
 
+#: Views of a design: the standard views of the head, and ``hairline``, a close-up of the frontal hairline.
+PREVIEW_VIEWS = (*VIEWS, "hairline")
+#: How far behind the mid-frontal point (along the midline) the hairline close-up is centred. [mm]
+HAIRLINE_VIEW_BEHIND_MM = 12.0
+
+
+def design_camera(ctx: DesignContext, view: str, size_px: int) -> Camera:
+    """The camera of a named view (:data:`PREVIEW_VIEWS`) for a design."""
+    check_choice("view", view, PREVIEW_VIEWS)
+    check_range("size", size_px, *PREVIEW_SIZE_RANGE_PX, unit="px")
+    head = ctx.grid.head
+    if view == "hairline":
+        # Centred just behind the mid-frontal point, so the edge and the zone behind it show.
+        target = midline_point_at_arc_mm(head, ctx.hairline_height_mm + HAIRLINE_VIEW_BEHIND_MM)
+        return close_up_camera(target, (0.0, 1.0, 0.6), int(size_px))
+    return view_camera(head, view, int(size_px))
+
+
 def preview_design(
     doc: DesignDocument,
     *,
@@ -235,12 +255,10 @@ def preview_design(
 ) -> NDArray[np.uint8]:
     """Render a design's preview image (rows, cols, 3) uint8; the healed look takes the skin's and the
     dots' colours from the skin-optics appearance table for ``skin_type``, ``depth_mm`` and ``pigment``."""
-    check_choice("view", view, VIEWS)
     check_choice("look", look, LOOKS)
-    check_range("size", size_px, *PREVIEW_SIZE_RANGE_PX, unit="px")
     skin_rgb, ratio = dot_colours(doc, skin_type=skin_type, depth_mm=depth_mm, pigment=pigment)
     ctx = context or design_context(spec_from_document(doc))
-    camera = view_camera(ctx.grid.head, view, int(size_px))
+    camera = design_camera(ctx, view, size_px)
     return render_preview(
         ctx.grid.head,
         ctx.grid,

@@ -18,7 +18,8 @@ Pigment mass (shared/optics.md §5.2 proposal [D]):
   multiplied by UV exposure (low 0.7, moderate 1.0, high 1.6: UV is the most-cited factor [C]) and scalp
   type (normal 1.0, oily 1.2, dry/flaky 1.15 [C]).
 
-Healing overlay (domain.md §2.1 [C]): redness around each dot for the first 2 days; a scab over every
+Healing overlay (domain.md §2.1 [C]): redness around each dot for the first 2 days (fading linearly
+from the session; a halo 3× the fresh dot's diameter [M], coloured by :mod:`smpstudio.skin.erythema`); a scab over every
 dot from day 1, 1.4× wider and darker than the dot, shed on a day between 5 and 10 (per dot), taking
 pigment with it (that loss is part of ``1 - f``); colour settled by day 30.
 
@@ -32,9 +33,21 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+from numpy.typing import NDArray
+
 from smpstudio.errors import check_choice
 
-__all__ = ["SCALP_FACTORS", "UV_FACTORS", "Kinetics", "pigment_fraction", "scab_state"]
+__all__ = [
+    "SCALP_FACTORS",
+    "UV_FACTORS",
+    "Kinetics",
+    "pigment_fraction",
+    "redness_state",
+    "scab_state",
+    "scabbed",
+    "shed_days",
+]
 
 UV_FACTORS = {"low": 0.7, "moderate": 1.0, "high": 1.6}
 SCALP_FACTORS = {"normal": 1.0, "oily": 1.2, "dry": 1.15}
@@ -55,6 +68,8 @@ class Kinetics:
     deep_drift_mm_per_year: float = 0.02
     scab_width: float = 1.4
     scab_shed_days: tuple[float, float] = (5.0, 10.0)
+    redness_days: float = 2.0
+    redness_halo: float = 3.0
 
     def __post_init__(self) -> None:
         check_choice("uv", self.uv, UV_FACTORS)
@@ -82,3 +97,19 @@ def scab_state(kin: Kinetics, day: float) -> float:
     if day <= first:
         return 1.0
     return max(0.0, (last - day) / (last - first))
+
+
+def scabbed(kin: Kinetics, day: float, shed_day: NDArray[np.float64]) -> NDArray[np.bool_]:
+    """Per dot, whether its scab is still on: scabs form on day 1 and each sheds on its own ``shed_day``."""
+    return np.asarray((day >= 1.0) & (day < shed_day), dtype=np.bool_)
+
+
+def shed_days(kin: Kinetics, count: int, seed: int) -> NDArray[np.float64]:
+    """A shedding day for each of ``count`` dots, uniform over the shedding window (per dot, not all at once)."""
+    first, last = kin.scab_shed_days
+    return np.random.default_rng(seed).uniform(first, last, count)
+
+
+def redness_state(kin: Kinetics, day: float) -> float:
+    """Strength of the redness around the dots on ``day`` (1 at the session, gone after ``redness_days``)."""
+    return max(0.0, 1.0 - max(day, 0.0) / kin.redness_days)

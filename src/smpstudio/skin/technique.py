@@ -30,7 +30,18 @@ from smpstudio.skin.appearance_table import DOT_FIELDS, SKIN_FIELDS, AppearanceT
 from smpstudio.skin.impression import BLOWOUT_FROM_MM, Impression
 from smpstudio.skin.kinetics import Kinetics, pigment_fraction, scab_state
 
-__all__ = ["DEFAULT_DAYS", "HEALED_SHRINK", "DotTimeline", "risks", "simulate_impression"]
+__all__ = [
+    "DEFAULT_DAYS",
+    "HEALED_SHRINK",
+    "SETTLED_DAY",
+    "DotTimeline",
+    "DotsLook",
+    "healed_diameter_mm",
+    "looks_on_day",
+    "risks",
+    "settled_look",
+    "simulate_impression",
+]
 
 FloatArray = NDArray[np.float64]
 
@@ -91,48 +102,90 @@ def _lab(srgb: FloatArray) -> FloatArray:
     return np.asarray(colour.XYZ_to_Lab(colour.sRGB_to_XYZ(srgb)), dtype=np.float64)
 
 
-def _dot_look(
-    table: AppearanceTable, skin_type: str, impression: Impression, kin: Kinetics, day: float
-) -> tuple[FloatArray, float]:
-    """Settled dot colour (sRGB) and blue/red ratio on ``day``, without the scab."""
+@dataclass(frozen=True, eq=False)
+class DotsLook:
+    """What a set of dots shows on one day: colour (sRGB 0-1), diameter, blue/red ratio, scab."""
+
+    srgb: FloatArray
+    diameter_mm: FloatArray
+    blue_red_ratio: FloatArray
+    scab: FloatArray
+
+
+def settled_look(
+    table: AppearanceTable,
+    skin_type: str,
+    impression: Impression,
+    kin: Kinetics,
+    day: float,
+    ink_scale: FloatArray | None = None,
+) -> tuple[FloatArray, FloatArray]:
+    """Dot colours (sRGB, shape (N, 3)) and blue/red ratios on ``day`` without the scab.
+
+    ``ink_scale`` multiplies the impression's ink per dot (a design's shades); default one dot of 1.
+    """
     years = day / YEAR_DAYS
     depth = impression.depth_mm
     if depth > BLOWOUT_FROM_MM:
         depth += kin.deep_drift_mm_per_year * years
-    ink = impression.ink_fraction * pigment_fraction(kin, day, impression.depth_mm)
+    scale = np.ones(1) if ink_scale is None else np.asarray(ink_scale, dtype=np.float64)
+    ink = impression.ink_fraction * pigment_fraction(kin, day, impression.depth_mm) * scale
     lowest = float(table.dilutions[0])
-    fields = table.lookup(skin_type, depth, max(ink, lowest), impression.pigment)
-    dot = fields[:3]
-    ratio = float(fields[DOT_FIELDS.index("blue_red_ratio")])
-    if ink < lowest:
-        skin = table.skin(skin_type)
-        w = ink / lowest
-        dot = w * dot + (1 - w) * skin[:3]
-        ratio = w * ratio + (1 - w) * float(skin[SKIN_FIELDS.index("blue_red_ratio")])
-    return np.asarray(dot, dtype=np.float64), ratio
+    fields = table.lookup_many(
+        skin_type, np.full(ink.size, depth), np.maximum(ink, lowest), impression.pigment
+    )
+    dot = fields[:, :3]
+    ratio = fields[:, DOT_FIELDS.index("blue_red_ratio")]
+    # Below the table's lowest dilution the dot fades linearly into the bare skin (no ink, no dot).
+    w = np.clip(ink / lowest, 0.0, 1.0)
+    skin = table.skin(skin_type)
+    dot = w[:, None] * dot + (1 - w[:, None]) * skin[:3]
+    ratio = w * ratio + (1 - w) * float(skin[SKIN_FIELDS.index("blue_red_ratio")])
+    return dot, ratio
 
 
-def _healed_diameter(impression: Impression, kin: Kinetics, day: float) -> float:
+def healed_diameter_mm(impression: Impression, kin: Kinetics, day: float) -> float:
+    """Diameter of the healed dot on ``day`` (after the scab), spreading slowly over the years. [mm]"""
     base = impression.fresh_diameter_mm * HEALED_SHRINK * impression.blowout_factor
     return math.sqrt(base**2 + kin.spread_mm2_per_year * max(day, 0.0) / YEAR_DAYS)
+
+
+def looks_on_day(
+    table: AppearanceTable,
+    skin_type: str,
+    impression: Impression,
+    kin: Kinetics,
+    day: float,
+    *,
+    ink_scale: FloatArray | None = None,
+    scab: FloatArray | None = None,
+) -> DotsLook:
+    """The dots' look on ``day``: the scab while it is on (``scab`` per dot 0-1; default the share of
+    dots still scabbed), else the settled dot."""
+    dot, ratio = settled_look(table, skin_type, impression, kin, day, ink_scale)
+    on = np.full(len(dot), scab_state(kin, day)) if scab is None else np.asarray(scab, dtype=np.float64)
+    if day == 0:
+        diameter = np.full(len(dot), impression.fresh_diameter_mm)
+    else:
+        healed = healed_diameter_mm(impression, kin, day)
+        diameter = on * kin.scab_width * impression.fresh_diameter_mm + (1 - on) * healed
+    shown = on[:, None] * np.asarray(SCAB_SRGB) + (1 - on[:, None]) * dot
+    return DotsLook(shown, diameter, ratio, on)
 
 
 def _point(
     table: AppearanceTable, skin_type: str, impression: Impression, kin: Kinetics, day: float
 ) -> TimelinePoint:
     skin_srgb = table.skin(skin_type)[:3]
-    dot, ratio = _dot_look(table, skin_type, impression, kin, day)
-    scab = scab_state(kin, day)
-    if day == 0:
-        diameter = impression.fresh_diameter_mm
-    else:
-        diameter = scab * kin.scab_width * impression.fresh_diameter_mm + (1 - scab) * _healed_diameter(
-            impression, kin, day
-        )
-    shown = scab * np.asarray(SCAB_SRGB) + (1 - scab) * dot
+    look = looks_on_day(table, skin_type, impression, kin, day)
+    shown = look.srgb[0]
     contrast = float(colour.delta_E(_lab(shown), _lab(skin_srgb), method="CIE 2000"))
     return TimelinePoint(
-        float(day), float(diameter), contrast, (float(shown[0]), float(shown[1]), float(shown[2])), ratio
+        float(day),
+        float(look.diameter_mm[0]),
+        contrast,
+        (float(shown[0]), float(shown[1]), float(shown[2])),
+        float(look.blue_red_ratio[0]),
     )
 
 
@@ -207,10 +260,10 @@ def simulate_impression(
             due = (previous_day + t * (float(day) - previous_day)) / YEAR_DAYS
             break
         previous_day, previous = float(day), contrast
-    five_years = _dot_look(table, skin_type, impression, kin, 5 * YEAR_DAYS)[1]
+    five_years = float(settled_look(table, skin_type, impression, kin, 5 * YEAR_DAYS)[1][0])
     return DotTimeline(
         day0_apparent_diameter_mm=impression.fresh_diameter_mm,
-        healed_diameter_mm=_healed_diameter(impression, kin, SETTLED_DAY),
+        healed_diameter_mm=healed_diameter_mm(impression, kin, SETTLED_DAY),
         healed_contrast=settled.contrast,
         touch_up_due_years=due,
         blue_red_ratio_healed=settled.blue_red_ratio,
