@@ -82,4 +82,5 @@ def write_packaged(path: Path) -> Path:
 
 if __name__ == "__main__":  # pragma: no cover - data rebuild
     default = Path(str(resources.files("smpstudio.data").joinpath(ERYTHEMA_FILE)))
-    print(write_packaged(Path(sys.argv[1]) if len(sys.argv) > 1 else default))
+    written = write_packaged(Path(sys.argv[1]) if len(sys.argv) > 1 else default)
+    sys.stdout.write(f"{written}\n")

@@ -19,9 +19,9 @@ Pigment mass (shared/optics.md §5.2 proposal [D]):
   type (normal 1.0, oily 1.2, dry/flaky 1.15 [C]).
 
 Healing overlay (domain.md §2.1 [C]): redness around each dot for the first 2 days (fading linearly
-from the session; a halo 3× the fresh dot's diameter [M], coloured by :mod:`smpstudio.skin.erythema`); a scab over every
-dot from day 1, 1.4× wider and darker than the dot, shed on a day between 5 and 10 (per dot), taking
-pigment with it (that loss is part of ``1 - f``); colour settled by day 30.
+from the session; a halo 3× the fresh dot's diameter [M], coloured by :mod:`smpstudio.skin.erythema`);
+a scab over every dot from day 1, 1.4× wider and darker than the dot, shed on a day between 5 and 10
+(per dot), taking pigment with it (that loss is part of ``1 - f``); colour settled by day 30.
 
 Spread: the visible dot widens slowly, its diameter growing as ``sqrt(d² + 0.003 t_years)`` mm (about
 0.02 mm a decade at 0.12 mm) [M]; deep deposits drift deeper by 0.02 mm a year (why old tattoo ink keeps
@@ -105,7 +105,7 @@ def scabbed(kin: Kinetics, day: float, shed_day: NDArray[np.float64]) -> NDArray
 
 
 def shed_days(kin: Kinetics, count: int, seed: int) -> NDArray[np.float64]:
-    """A shedding day for each of ``count`` dots, uniform over the shedding window (per dot, not all at once)."""
+    """A shedding day for each of ``count`` dots, uniform over the window (per dot, not all at once)."""
     first, last = kin.scab_shed_days
     return np.random.default_rng(seed).uniform(first, last, count)
 
