@@ -225,6 +225,8 @@ def test_simulate_prints_the_contract_fields(workdir: Path) -> None:
         "touch_up_due_years",
         "blue_red_ratio_healed",
         "blue_red_ratio_5y",
+        "blue_shift_healed",
+        "blue_shift_5y",
         "timeline",
         "risks",
     }

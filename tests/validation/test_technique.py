@@ -46,6 +46,21 @@ def test_tattoo_technique_heals_into_larger_blurrier_dots() -> None:
     assert smp.risks == []
 
 
+@pytest.mark.parametrize("skin_type", ["I", "II", "III", "IV", "V", "VI"])
+def test_tattoo_technique_heals_bluer_than_smp_and_keeps_turning_bluer(skin_type: str) -> None:
+    # "Bluer" as the eye reads a dot on skin: the share of its difference from the skin that is a shift to
+    # blue rather than a darkening (-Δb*/|ΔL*|). The dot's own blue/red ratio is not that: a faint deep
+    # dot keeps the skin's orange (its own ratio is reported, and stays near the skin's).
+    smp = simulate_impression(TECHNIQUES["smp"], skin_type)
+    tattoo = simulate_impression(TECHNIQUES["tattoo"], skin_type)
+    assert tattoo.blue_shift_healed > smp.blue_shift_healed
+    assert tattoo.blue_shift_5y > 1.25 * smp.blue_shift_5y
+    assert tattoo.blue_shift_5y > tattoo.blue_shift_healed  # deep ink keeps turning bluer
+    assert smp.blue_shift_5y <= smp.blue_shift_healed + 0.02  # shallow SMP ink fades, it does not blue
+    if skin_type in ("I", "II", "III", "IV"):
+        assert tattoo.blue_shift_healed > 1.2 * smp.blue_shift_healed  # clearly, where the skin is light
+
+
 def test_kinetics_keep_pigment_between_zero_and_one_and_deep_ink_clears_more() -> None:
     kin = Kinetics()
     for day in (0, 3, 10, 30, 365, 3650):

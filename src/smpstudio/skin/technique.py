@@ -11,6 +11,11 @@ Sizes: a fresh puncture shows the cluster's footprint; the healed dot is 0.55 of
 report holes shrinking by about half, 250 µm fresh to 100-150 µm healed [C]), widened by blow-out, and
 it spreads slowly over the years.
 
+Blue: ``blue_red_ratio`` is the dot's own linear-sRGB blue over red. A faint deep dot keeps much of the
+skin's orange, so its own ratio can stay below a dark shallow dot's even though it reads bluer on the
+skin; :func:`blue_shift` measures that reading (the share of the dot's difference from the skin that is a
+shift to blue rather than darkening) and is what rises with depth and, for deep ink, with the years.
+
 Contrast is the CIEDE2000 difference between dot and skin. The touch-up is due when it has fallen by
 the threshold (default 30 %) below its value on day 30, after the colour has settled: the lightening of
 days 5-10, when the scabs shed, is healing, not fading, and does not count.
@@ -36,6 +41,7 @@ __all__ = [
     "SETTLED_DAY",
     "DotTimeline",
     "DotsLook",
+    "blue_shift",
     "healed_diameter_mm",
     "looks_on_day",
     "risks",
@@ -72,6 +78,8 @@ class DotTimeline:
     touch_up_due_years: float | None
     blue_red_ratio_healed: float
     blue_red_ratio_5y: float
+    blue_shift_healed: float
+    blue_shift_5y: float
     timeline: list[TimelinePoint] = field(default_factory=list)
     risks: list[dict[str, str]] = field(default_factory=list)
 
@@ -85,6 +93,8 @@ class DotTimeline:
             else round(self.touch_up_due_years, 2),
             "blue_red_ratio_healed": round(self.blue_red_ratio_healed, 4),
             "blue_red_ratio_5y": round(self.blue_red_ratio_5y, 4),
+            "blue_shift_healed": round(self.blue_shift_healed, 3),
+            "blue_shift_5y": round(self.blue_shift_5y, 3),
             "timeline": [
                 {
                     "day": p.day,
@@ -171,6 +181,14 @@ def looks_on_day(
         diameter = on * kin.scab_width * impression.fresh_diameter_mm + (1 - on) * healed
     shown = on[:, None] * np.asarray(SCAB_SRGB) + (1 - on[:, None]) * dot
     return DotsLook(shown, diameter, ratio, on)
+
+
+def blue_shift(dot_srgb: FloatArray, skin_srgb: FloatArray) -> float:
+    """How much of a dot's difference from the skin is a shift to blue rather than a darkening:
+    ``-Δb* / |ΔL*|`` (CIELAB, D65). Near-neutral shallow dots sit below 1; deep ink, seen through the
+    dermis that scatters blue back before it reaches the pigment, above it. [-]"""
+    d = _lab(dot_srgb) - _lab(skin_srgb)
+    return float(-d[2] / max(abs(d[0]), 1e-6))
 
 
 def _point(
@@ -260,14 +278,18 @@ def simulate_impression(
             due = (previous_day + t * (float(day) - previous_day)) / YEAR_DAYS
             break
         previous_day, previous = float(day), contrast
-    five_years = float(settled_look(table, skin_type, impression, kin, 5 * YEAR_DAYS)[1][0])
+    skin = table.skin(skin_type)[:3]
+    healed_dot = settled_look(table, skin_type, impression, kin, SETTLED_DAY)[0][0]
+    five_dot, five_ratio = settled_look(table, skin_type, impression, kin, 5 * YEAR_DAYS)
     return DotTimeline(
         day0_apparent_diameter_mm=impression.fresh_diameter_mm,
         healed_diameter_mm=healed_diameter_mm(impression, kin, SETTLED_DAY),
         healed_contrast=settled.contrast,
         touch_up_due_years=due,
         blue_red_ratio_healed=settled.blue_red_ratio,
-        blue_red_ratio_5y=five_years,
+        blue_red_ratio_5y=float(five_ratio[0]),
+        blue_shift_healed=blue_shift(healed_dot, skin),
+        blue_shift_5y=blue_shift(five_dot[0], skin),
         timeline=timeline,
         risks=risks(impression),
     )

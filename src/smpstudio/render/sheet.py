@@ -1,0 +1,141 @@
+"""Contact sheets and animations of a sequence of frames, with captions.
+
+A sheet is a grid: one row per technique (or one row wrapped into several when there is a single
+technique), one column per day, each cell a thumbnail with its caption underneath. Animations are
+GIF or WebP, one frame per day, every technique side by side, the caption printed on each frame.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+from PIL import Image, ImageDraw, ImageFont
+
+from smpstudio.errors import InputError
+
+__all__ = ["ANIMATION_FORMATS", "contact_sheet", "save_animation"]
+
+ImageArray = NDArray[np.uint8]
+
+ANIMATION_FORMATS = {".gif": "GIF", ".webp": "WEBP"}
+BACKGROUND = (250, 250, 250)
+INK = (25, 25, 30)
+MUTED = (90, 90, 100)
+ALERT = (170, 40, 30)
+
+
+@cache
+def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    return ImageFont.load_default(size=size)
+
+
+def _thumbnail(frame: ImageArray, size_px: int) -> Image.Image:
+    image = Image.fromarray(frame)
+    return image.resize((size_px, size_px), Image.Resampling.LANCZOS) if image.width != size_px else image
+
+
+def _wrap(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.ImageFont | ImageFont.FreeTypeFont, width: int) -> list[str]:
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for word in paragraph.split():
+            trial = f"{line} {word}".strip()
+            if draw.textlength(trial, font=font) <= width or not line:
+                line = trial
+            else:
+                lines.append(line)
+                line = word
+        lines.append(line)
+    return lines
+
+
+def contact_sheet(
+    rows: Sequence[Sequence[ImageArray]],
+    captions: Sequence[Sequence[str]],
+    *,
+    title: str,
+    row_labels: Sequence[str] = (),
+    alerts: Sequence[Sequence[bool]] = (),
+    cell_px: int = 360,
+    columns: int | None = None,
+) -> ImageArray:
+    """A grid of thumbnails with captions under each and a title on top; an ``alerts`` cell gets a red
+    frame and caption (the touch-up date). A single row wraps after ``columns`` cells."""
+    if len(rows) == 1 and columns and len(rows[0]) > columns:
+        frames, texts = list(rows[0]), list(captions[0])
+        flags = list(alerts[0]) if alerts else [False] * len(frames)
+        rows = [frames[i : i + columns] for i in range(0, len(frames), columns)]
+        captions = [texts[i : i + columns] for i in range(0, len(texts), columns)]
+        alerts = [flags[i : i + columns] for i in range(0, len(flags), columns)]
+        row_labels = [row_labels[0] if row_labels else ""] + [""] * (len(rows) - 1)
+    n_cols = max(len(r) for r in rows)
+    pad, caption_px, title_px = 12, 58, 44
+    label_px = 110 if any(row_labels) else 0
+    width = label_px + pad + n_cols * (cell_px + pad)
+    height = title_px + len(rows) * (cell_px + caption_px + pad) + pad
+    sheet = Image.new("RGB", (width, height), BACKGROUND)
+    draw = ImageDraw.Draw(sheet)
+    draw.text((pad, 10), title, fill=INK, font=_font(22))
+    caption_font, label_font = _font(15), _font(18)
+    for i, row in enumerate(rows):
+        top = title_px + i * (cell_px + caption_px + pad)
+        if i < len(row_labels) and row_labels[i]:
+            for k, line in enumerate(_wrap(draw, row_labels[i], label_font, label_px - 8)):
+                draw.text((pad, top + cell_px // 2 - 20 + 22 * k), line, fill=INK, font=label_font)
+        for j, frame in enumerate(row):
+            left = label_px + pad + j * (cell_px + pad)
+            sheet.paste(_thumbnail(frame, cell_px), (left, top))
+            alert = bool(alerts and alerts[i][j])
+            if alert:
+                draw.rectangle((left - 3, top - 3, left + cell_px + 2, top + cell_px + 2), outline=ALERT, width=3)
+            lines = _wrap(draw, captions[i][j], caption_font, cell_px)
+            for k, line in enumerate(lines[:3]):
+                colour = ALERT if alert else (INK if k == 0 else MUTED)
+                draw.text((left, top + cell_px + 4 + 18 * k), line, fill=colour, font=caption_font)
+    return np.asarray(sheet, dtype=np.uint8)
+
+
+def save_animation(
+    frames: Sequence[Sequence[ImageArray]],
+    captions: Sequence[str],
+    path: str | Path,
+    *,
+    frame_px: int = 640,
+    frame_ms: int = 900,
+    labels: Sequence[str] = (),
+) -> Path:
+    """Write one animation frame per step, the techniques of each step side by side with ``labels``
+    above them and the step's caption below; GIF or WebP by the file's extension. Atomic."""
+    target = Path(path)
+    suffix = target.suffix.lower()
+    if suffix not in ANIMATION_FORMATS:
+        raise InputError(
+            f"cannot write an animation as {suffix or 'a file without extension'}",
+            field="animation",
+            allowed=", ".join(ANIMATION_FORMATS),
+        )
+    if not target.parent.exists():
+        raise InputError(f"folder {target.parent} does not exist", field="animation")
+    font, label_font = _font(18), _font(16)
+    pictures = []
+    for step, caption in zip(frames, captions, strict=True):
+        head = 26 if labels else 0
+        canvas = Image.new("RGB", (len(step) * frame_px, frame_px + head + 30), BACKGROUND)
+        draw = ImageDraw.Draw(canvas)
+        for k, frame in enumerate(step):
+            canvas.paste(_thumbnail(frame, frame_px), (k * frame_px, head))
+            if k < len(labels):
+                draw.text((k * frame_px + 8, 4), labels[k], fill=INK, font=label_font)
+        draw.text((8, head + frame_px + 5), caption, fill=INK, font=font)
+        pictures.append(canvas)
+    tmp = target.with_name(f".{target.name}.tmp")
+    options: dict[str, object] = {"loop": 0, "duration": frame_ms}
+    if suffix == ".webp":
+        options["quality"] = 85
+    pictures[0].save(tmp, format=ANIMATION_FORMATS[suffix], save_all=True, append_images=pictures[1:], **options)
+    tmp.replace(target)
+    return target
