@@ -575,6 +575,89 @@ def simulate(
         err.print(f"risk {risk['code']}: {risk['message']}", markup=False)
 
 
+@app.command()
+def timeline(
+    design_path: Annotated[Path, typer.Argument(metavar="DESIGN.json", help="A design file.")],
+    out_path: Annotated[Path, typer.Option("--out", help="Contact sheet to write (.png).")],
+    skin_type: SkinTypeOption = "III",
+    animation: Annotated[
+        Path | None, typer.Option(help="Also write an animation (.gif or .webp), one frame per day.")
+    ] = None,
+    compare: Annotated[
+        str | None, typer.Option(help="Show the same design put in by another technique: tattoo.")
+    ] = None,
+    day: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Another day to show (repeatable): 45 or 45d, 18m, 2y. Default frames: day 0, 3, "
+            "7, 14, 30 and years 1, 3, 5."
+        ),
+    ] = None,
+    view: Annotated[
+        str, typer.Option(help="front, top, left, right, back, three-quarter or hairline.")
+    ] = "front",
+    size: Annotated[int, typer.Option(help="Frame size [px].")] = 1600,
+    uv: Annotated[str, typer.Option(help="Sun exposure: low, moderate or high.")] = "moderate",
+    scalp: Annotated[str, typer.Option(help="Scalp: normal, oily or dry.")] = "normal",
+    frames_dir: Annotated[
+        Path | None, typer.Option(help="Folder for the frames; default <out>-frames next to the sheet.")
+    ] = None,
+    chart: Annotated[
+        Path | None, typer.Option(help="Contrast and size chart (.png); default <out>-chart.png.")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Heal and age a whole design: frames from day 0 to 5 years, a contact sheet, a chart, an animation."""
+    from smpstudio.services.design import load_design_file
+    from smpstudio.services.timeline import TimelineRequest, parse_day, render_timeline, write_timeline
+
+    def action() -> dict[str, Any]:
+        doc = load_design_file(design_path)
+        request = TimelineRequest(
+            skin_type=skin_type,
+            uv=uv,
+            scalp=scalp,
+            extra_days=tuple(parse_day(d) for d in day or ()),
+            compare=compare,
+            view=view,
+            size_px=size,
+        )
+        t0 = time.perf_counter()
+        with _fraction_bar("frames", as_json) as bar:
+            task = bar.add_task("frames", total=None)
+
+            def progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            result = render_timeline(doc, request, progress=progress)
+        obj = write_timeline(result, out_path, animation=animation, frames_dir=frames_dir, chart=chart)
+        obj["elapsed_s"] = round(time.perf_counter() - t0, 2)
+        return obj
+
+    result = _run(action)
+    if as_json:
+        _emit_json(result)
+        return
+    frames = result["frames"]
+    due = result["touch_up_due_years"]
+    out.print(
+        f"wrote {result['sheet']} ({len(frames)} days, {result['dots']:,} dots, {result['elapsed_s']} s)"
+    )
+    out.print(f"frames in {Path(frames[0]['file']).parent}; chart {result['chart']}")
+    if result["animation"]:
+        out.print(f"animation {result['animation']}")
+    out.print(
+        f"touch-up due after {due if due is not None else 'more than 15'} years "
+        f"(skin type {skin_type}, UV {uv})"
+    )
+    if "compare" in result:
+        other = result["compare"]
+        out.print(
+            f"{other['technique']} technique: dots heal to {other['healed_diameter_mm']} mm; "
+            + "; ".join(r["code"] for r in other["risks"])
+        )
+
+
 def main() -> None:
     """Entry point of the ``smp`` console script."""
     app()

@@ -10,13 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import matplotlib
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-
-from smpstudio.errors import InputError  # noqa: E402
+from smpstudio.errors import InputError
 
 __all__ = ["Curve", "timeline_chart"]
 
@@ -39,11 +35,14 @@ def timeline_chart(curves: Sequence[Curve], path: str | Path, *, title: str) -> 
     """Write the contrast and dot-size chart of ``curves`` as PNG."""
     target = Path(path)
     if target.suffix.lower() != ".png":
-        raise InputError(f"cannot write a chart as {target.suffix or 'no extension'}", field="chart", allowed=".png")
+        raise InputError(
+            f"cannot write a chart as {target.suffix or 'no extension'}", field="chart", allowed=".png"
+        )
     if not target.parent.exists():
         raise InputError(f"folder {target.parent} does not exist", field="chart")
-    fig, (ax_c, ax_d) = plt.subplots(2, 1, figsize=(8.0, 6.4), sharex=True, constrained_layout=True)
-    for c in curves:
+    fig = Figure(figsize=(8.0, 6.4), layout="constrained")
+    ax_c, ax_d = fig.subplots(2, 1, sharex=True)
+    for k, c in enumerate(curves):
         ax_c.plot(c.days, c.contrast, color=c.colour, lw=2, label=c.label)
         ax_d.plot(c.days, c.diameter_mm, color=c.colour, lw=2, label=c.label)
         if c.touch_up_due_years is not None:
@@ -52,7 +51,8 @@ def timeline_chart(curves: Sequence[Curve], path: str | Path, *, title: str) -> 
                 ax.axvline(day, color=c.colour, ls="--", lw=1)
             ax_c.annotate(
                 f"touch-up due\n{c.touch_up_due_years:.1f} years",
-                (day, max(c.contrast) * 0.92),
+                (day, 0.55 - 0.2 * k),
+                xycoords=ax_c.get_xaxis_transform(),
                 xytext=(-6, 0),
                 textcoords="offset points",
                 ha="right",
@@ -73,9 +73,8 @@ def timeline_chart(curves: Sequence[Curve], path: str | Path, *, title: str) -> 
     ax_d.set_ylabel("apparent dot diameter (mm)")
     ax_d.set_xlabel("time since the session")
     ax_c.set_title(title, fontsize=11)
-    ax_c.legend(loc="upper right", fontsize=9)
+    ax_c.legend(loc="upper center", fontsize=9)
     tmp = target.with_name(f".{target.name}.tmp")
     fig.savefig(tmp, dpi=110, format="png")
-    plt.close(fig)
     tmp.replace(target)
     return target

@@ -256,7 +256,7 @@ def _splat(
             for dr in range(2):
                 for dc in range(2):
                     rr, cc = br + dr, bc + dc
-                    if 0 <= rr < n_rows and 0 <= cc < n_cols:
+                    if 0 <= rr < n_rows and 0 <= cc < n_cols and not (multiply and np.isinf(zbuf[rr, cc])):
                         w = (tr if dr else 1.0 - tr) * (tc if dc else 1.0 - tc)
                         a = min(alpha[d] * cover * w, 1.0)
                         for k in range(3):
@@ -269,6 +269,8 @@ def _splat(
                 for cc in range(cmin, cmax + 1):
                     dist = np.sqrt((rr + 0.5 - r0) ** 2 + (cc + 0.5 - c0) ** 2)
                     cov = min(max(rad - dist + 0.5, 0.0), 1.0)
+                    if multiply and np.isinf(zbuf[rr, cc]):
+                        continue  # a ratio to the skin means nothing over the background
                     if cov > 0.0:
                         a = alpha[d] * cov
                         for k in range(3):

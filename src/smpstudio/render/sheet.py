@@ -17,7 +17,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from smpstudio.errors import InputError
 
-__all__ = ["ANIMATION_FORMATS", "contact_sheet", "save_animation"]
+__all__ = ["ANIMATION_FORMATS", "contact_sheet", "save_animation", "with_inset"]
 
 ImageArray = NDArray[np.uint8]
 
@@ -38,7 +38,9 @@ def _thumbnail(frame: ImageArray, size_px: int) -> Image.Image:
     return image.resize((size_px, size_px), Image.Resampling.LANCZOS) if image.width != size_px else image
 
 
-def _wrap(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.ImageFont | ImageFont.FreeTypeFont, width: int) -> list[str]:
+def _wrap(
+    draw: ImageDraw.ImageDraw, text: str, font: ImageFont.ImageFont | ImageFont.FreeTypeFont, width: int
+) -> list[str]:
     lines: list[str] = []
     for paragraph in text.split("\n"):
         line = ""
@@ -91,7 +93,9 @@ def contact_sheet(
             sheet.paste(_thumbnail(frame, cell_px), (left, top))
             alert = bool(alerts and alerts[i][j])
             if alert:
-                draw.rectangle((left - 3, top - 3, left + cell_px + 2, top + cell_px + 2), outline=ALERT, width=3)
+                draw.rectangle(
+                    (left - 3, top - 3, left + cell_px + 2, top + cell_px + 2), outline=ALERT, width=3
+                )
             lines = _wrap(draw, captions[i][j], caption_font, cell_px)
             for k, line in enumerate(lines[:3]):
                 colour = ALERT if alert else (INK if k == 0 else MUTED)
@@ -136,6 +140,20 @@ def save_animation(
     options: dict[str, object] = {"loop": 0, "duration": frame_ms}
     if suffix == ".webp":
         options["quality"] = 85
-    pictures[0].save(tmp, format=ANIMATION_FORMATS[suffix], save_all=True, append_images=pictures[1:], **options)
+    pictures[0].save(
+        tmp, format=ANIMATION_FORMATS[suffix], save_all=True, append_images=pictures[1:], **options
+    )
     tmp.replace(target)
     return target
+
+
+def with_inset(
+    frame: ImageArray, inset: ImageArray, *, margin_px: int = 12, border_px: int = 3
+) -> ImageArray:
+    """``frame`` with ``inset`` pasted into its lower right corner inside a white border."""
+    out = frame.copy()
+    h, w = inset.shape[:2]
+    bottom, right = out.shape[0] - margin_px, out.shape[1] - margin_px
+    out[bottom - h - 2 * border_px : bottom, right - w - 2 * border_px : right] = 255
+    out[bottom - h - border_px : bottom - border_px, right - w - border_px : right - border_px] = inset
+    return out

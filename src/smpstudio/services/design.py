@@ -22,7 +22,7 @@ from smpstudio.design.head import HEAD_PRESETS, Head, head_preset, midline_point
 from smpstudio.design.maps import DEFAULT_DENSITY_PER_CM2, MapSettings
 from smpstudio.design.patterns import PATTERNS, Pattern
 from smpstudio.errors import InputError, check_choice, check_range
-from smpstudio.render.camera import VIEWS, Camera, close_up_camera, view_camera
+from smpstudio.render.camera import CLOSE_UP_FRAMED_MM, VIEWS, Camera, close_up_camera, view_camera
 from smpstudio.render.preview import LOOKS, RenderStyle, render_preview
 from smpstudio.skin.appearance_table import packaged_table
 
@@ -230,15 +230,18 @@ PREVIEW_VIEWS = (*VIEWS, "hairline")
 HAIRLINE_VIEW_BEHIND_MM = 12.0
 
 
-def design_camera(ctx: DesignContext, view: str, size_px: int) -> Camera:
-    """The camera of a named view (:data:`PREVIEW_VIEWS`) for a design."""
+def design_camera(
+    ctx: DesignContext, view: str, size_px: int, *, close_up_mm: float = CLOSE_UP_FRAMED_MM
+) -> Camera:
+    """The camera of a named view (:data:`PREVIEW_VIEWS`) for a design; the ``hairline`` close-up frames
+    ``close_up_mm`` of skin."""
     check_choice("view", view, PREVIEW_VIEWS)
     check_range("size", size_px, *PREVIEW_SIZE_RANGE_PX, unit="px")
     head = ctx.grid.head
     if view == "hairline":
         # Centred just behind the mid-frontal point, so the edge and the zone behind it show.
         target = midline_point_at_arc_mm(head, ctx.hairline_height_mm + HAIRLINE_VIEW_BEHIND_MM)
-        return close_up_camera(target, (0.0, 1.0, 0.6), int(size_px))
+        return close_up_camera(target, (0.0, 1.0, 0.6), int(size_px), close_up_mm)
     return view_camera(head, view, int(size_px))
 
 

@@ -174,7 +174,7 @@ def looks_on_day(
     dots still scabbed), else the settled dot."""
     dot, ratio = settled_look(table, skin_type, impression, kin, day, ink_scale)
     on = np.full(len(dot), scab_state(kin, day)) if scab is None else np.asarray(scab, dtype=np.float64)
-    if day == 0:
+    if day < 1.0:  # the fresh puncture, until the scab forms
         diameter = np.full(len(dot), impression.fresh_diameter_mm)
     else:
         healed = healed_diameter_mm(impression, kin, day)
