@@ -233,3 +233,35 @@ def test_simulate_prints_the_contract_fields(workdir: Path) -> None:
     assert set(obj["timeline"][0]) == {"day", "diameter_mm", "contrast", "dot_srgb"}
     bad = smp("simulate", "--technique", "smp", "--needle", "1RL-0.25", cwd=workdir)
     assert bad.returncode == 2 and "technique" in bad.stderr
+
+
+def test_timeline_writes_sheet_frames_chart_and_animation(workdir: Path, design_file: Path) -> None:
+    res = smp(
+        "timeline", str(design_file), "--skin-type", "III", "--out", "tl.png", "--animation", "tl.gif",
+        "--compare", "tattoo", "--size", "240", "--day", "60", "--json", cwd=workdir,
+    )  # fmt: skip
+    assert res.returncode == 0, res.stderr
+    obj = json.loads(res.stdout)
+    assert [f["day"] for f in obj["frames"]] == [0, 3, 7, 14, 30, 60, 365.25, 1095.75, 1826.25]
+    assert 3.0 <= obj["touch_up_due_years"] <= 5.0
+    for f in obj["frames"] + obj["compare"]["frames"]:
+        assert Image.open(workdir / f["file"]).size == (240, 240)
+    assert Image.open(workdir / "tl.png").width > 4 * 240
+    assert Image.open(workdir / obj["chart"]).format == "PNG"
+    gif = Image.open(workdir / "tl.gif")
+    assert gif.n_frames == 9 and gif.width == 2 * 640  # both techniques side by side
+    assert {r["code"] for r in obj["compare"]["risks"]} >= {"too-deep", "tattoo-ink"}
+
+
+def test_timeline_bad_input_names_the_field(workdir: Path, design_file: Path) -> None:
+    for args, field in (
+        (["--day", "soon"], "day"),
+        (["--compare", "laser"], "compare"),
+        (["--animation", "a.mp4"], "animation"),
+        (["--uv", "extreme"], "uv"),
+        (["--view", "under"], "view"),
+    ):
+        res = smp("timeline", str(design_file), "--out", "bad.png", "--size", "64", *args, cwd=workdir)
+        assert res.returncode == 2, (args, res.stderr)
+        assert field in res.stderr and "Traceback" not in res.stderr
+    assert not (workdir / "bad.png").exists()

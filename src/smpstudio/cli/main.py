@@ -609,9 +609,16 @@ def timeline(
 ) -> None:
     """Heal and age a whole design: frames from day 0 to 5 years, a contact sheet, a chart, an animation."""
     from smpstudio.services.design import load_design_file
-    from smpstudio.services.timeline import TimelineRequest, parse_day, render_timeline, write_timeline
+    from smpstudio.services.timeline import (
+        TimelineRequest,
+        check_outputs,
+        parse_day,
+        render_timeline,
+        write_timeline,
+    )
 
     def action() -> dict[str, Any]:
+        check_outputs(out_path, animation=animation, chart=chart)
         doc = load_design_file(design_path)
         request = TimelineRequest(
             skin_type=skin_type,

@@ -49,6 +49,7 @@ __all__ = [
     "TIMELINE_DAYS",
     "TimelineRequest",
     "TimelineResult",
+    "check_outputs",
     "parse_day",
     "render_timeline",
     "write_timeline",
@@ -63,6 +64,8 @@ MAX_DAY = 30 * YEAR_DAYS
 COMPARE = ("tattoo",)
 #: Side of the hairline close-up in the corner of each frame, as a fraction of the frame.
 INSET_FRACTION = 0.4
+#: Frames smaller than this get no close-up. [px]
+INSET_MIN_FRAME_PX = 200
 #: Skin the close-up frames. [mm]
 INSET_FRAMED_MM = 30.0
 TECHNIQUE_LABELS = {
@@ -202,9 +205,9 @@ def render_timeline(
             style=style,
         )
     ]
-    if request.inset and request.view != "hairline":
+    if request.inset and request.view != "hairline" and request.size_px >= INSET_MIN_FRAME_PX:
         # A close-up of the hairline in the corner of every frame: single dots, scabs and blur show there.
-        inset_px = max(round(request.size_px * INSET_FRACTION), 64)
+        inset_px = round(request.size_px * INSET_FRACTION)
         camera = design_camera(ctx, "hairline", inset_px, close_up_mm=INSET_FRAMED_MM)
         canvases.append(prepare_canvas(ctx.grid.head, ctx.grid, ctx.maps.hair, doc.dots, camera, style=style))
     names = ["smp"] + ([request.compare] if request.compare else [])
@@ -282,16 +285,10 @@ def _curve_for_chart(frames: TechniqueFrames, request: TimelineRequest) -> Curve
     )
 
 
-def write_timeline(
-    result: TimelineResult,
-    out: str | Path,
-    *,
-    animation: str | Path | None = None,
-    frames_dir: str | Path | None = None,
-    chart: str | Path | None = None,
-) -> dict[str, Any]:
-    """Write the contact sheet, every frame, the chart and (optionally) the animation; return the
-    ``smp timeline --json`` object."""
+def check_outputs(
+    out: str | Path, *, animation: str | Path | None = None, chart: str | Path | None = None
+) -> None:
+    """Refuse output paths that cannot be written, before any work is done."""
     sheet_path = Path(out)
     if sheet_path.suffix.lower() != ".png":
         raise InputError(
@@ -309,6 +306,27 @@ def write_timeline(
                 field="animation",
                 allowed=", ".join(ANIMATION_FORMATS),
             )
+    if chart is not None and Path(chart).suffix.lower() != ".png":
+        raise InputError(
+            f"cannot write a chart as {Path(chart).suffix or 'no extension'}", field="chart", allowed=".png"
+        )
+    for name, path in (("animation", animation), ("chart", chart)):
+        if path is not None and not Path(path).parent.exists():
+            raise InputError(f"folder {Path(path).parent} does not exist", field=name)
+
+
+def write_timeline(
+    result: TimelineResult,
+    out: str | Path,
+    *,
+    animation: str | Path | None = None,
+    frames_dir: str | Path | None = None,
+    chart: str | Path | None = None,
+) -> dict[str, Any]:
+    """Write the contact sheet, every frame, the chart and (optionally) the animation; return the
+    ``smp timeline --json`` object."""
+    check_outputs(out, animation=animation, chart=chart)
+    sheet_path = Path(out)
     folder = Path(frames_dir) if frames_dir is not None else sheet_path.with_name(f"{sheet_path.stem}-frames")
     folder.mkdir(parents=True, exist_ok=True)
     chart_path = Path(chart) if chart is not None else sheet_path.with_name(f"{sheet_path.stem}-chart.png")

@@ -11,9 +11,10 @@ Pigment mass (shared/optics.md §5.2 proposal [D]):
 * pigment deeper than 0.35 mm loses a further share by about day 21, when histology shows only
   superficial-dermal pigment left (Kim 2008 [A]): a deep fraction ``0.3 × min((depth - 0.35)/0.5, 1)`` is
   cleared with a 7-day time constant [M];
-* ``k``: slow clearance, 0.25 per year (calibration default, range 0.05-0.6) chosen so the default SMP
+* ``k``: slow clearance, 0.2 per year (calibration default, range 0.05-0.6) chosen so the default SMP
   technique on type III skin reaches the touch-up threshold (30 % loss of healed contrast) at about
-  4 years, inside the 3-6 years clinics advise (domain.md §3 [C]; no controlled data exist): contrast
+  4 years (4.1; 3.5-4.1 over skin types I-VI), inside the 3-6 years clinics advise (domain.md §3 [C]; no
+  controlled data exist), together with the slow spread below: contrast
   saturates with ink, so the ink itself must fall by about two thirds for a 30 % contrast loss. It is
   multiplied by UV exposure (low 0.7, moderate 1.0, high 1.6: UV is the most-cited factor [C]) and scalp
   type (normal 1.0, oily 1.2, dry/flaky 1.15 [C]).
@@ -23,8 +24,9 @@ from the session; a halo 3× the fresh dot's diameter [M], coloured by :mod:`smp
 a scab over every dot from day 1, 1.4× wider and darker than the dot, shed on a day between 5 and 10
 (per dot), taking pigment with it (that loss is part of ``1 - f``); colour settled by day 30.
 
-Spread: the visible dot widens slowly, its diameter growing as ``sqrt(d² + 0.003 t_years)`` mm (about
-0.02 mm a decade at 0.12 mm) [M]; deep deposits drift deeper by 0.02 mm a year (why old tattoo ink keeps
+Spread: the visible dot widens slowly, its diameter growing as ``sqrt(d² + 0.001 t_years)`` mm (about
+0.04 mm a decade at 0.12 mm; calibration default [M], range 0-0.003 mm²/year), the same pigment over a
+wider area, so thinner; deep deposits drift deeper by 0.02 mm a year (why old tattoo ink keeps
 turning bluer) [M].
 """
 
@@ -60,11 +62,11 @@ class Kinetics:
 
     kept_through_healing: float = 0.7
     heal_tau_days: float = 5.0
-    clearance_per_year: float = 0.25
+    clearance_per_year: float = 0.2
     uv: str = "moderate"
     scalp: str = "normal"
     deep_clear_tau_days: float = 7.0
-    spread_mm2_per_year: float = 0.003
+    spread_mm2_per_year: float = 0.001
     deep_drift_mm_per_year: float = 0.02
     scab_width: float = 1.4
     scab_shed_days: tuple[float, float] = (5.0, 10.0)

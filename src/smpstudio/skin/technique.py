@@ -139,7 +139,9 @@ def settled_look(
     if depth > BLOWOUT_FROM_MM:
         depth += kin.deep_drift_mm_per_year * years
     scale = np.ones(1) if ink_scale is None else np.asarray(ink_scale, dtype=np.float64)
-    ink = impression.ink_fraction * pigment_fraction(kin, day, impression.depth_mm) * scale
+    # Slow spread: the same pigment over a wider dot is thinner.
+    thinning = (healed_diameter_mm(impression, kin, 0.0) / healed_diameter_mm(impression, kin, day)) ** 2
+    ink = impression.ink_fraction * pigment_fraction(kin, day, impression.depth_mm) * scale * thinning
     lowest = float(table.dilutions[0])
     fields = table.lookup_many(
         skin_type, np.full(ink.size, depth), np.maximum(ink, lowest), impression.pigment

@@ -1,0 +1,94 @@
+"""The timeline of a design: frames that show healing and ageing as the seeds describe them (issue 4)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from smpstudio.errors import InputError
+from smpstudio.services.timeline import TimelineRequest, parse_day, render_timeline
+from smpstudio.skin.erythema import compute_erythema, erythema_srgb
+from smpstudio.skin.kinetics import Kinetics, redness_state, scabbed, shed_days
+from tests.conftest import make_design
+
+SIZE_PX = 320
+
+
+@pytest.fixture(scope="module")
+def timeline():  # type: ignore[no-untyped-def]
+    _, ctx, doc = make_design("norwood-3", seed=5)
+    request = TimelineRequest(skin_type="III", view="hairline", size_px=SIZE_PX, compare="tattoo")
+    return render_timeline(doc, request, context=ctx)
+
+
+def _scalp(frame: np.ndarray) -> np.ndarray:  # type: ignore[type-arg]
+    """The close-up's pixels as floats (the hairline view is all skin)."""
+    return frame.reshape(-1, 3).astype(np.float64)
+
+
+def _frame(result, technique: str, day: float) -> np.ndarray:  # type: ignore[no-untyped-def,type-arg]
+    frames = next(f for f in result.techniques if f.technique == technique)
+    return frames.images[frames.days.index(day)]
+
+
+def test_the_default_frames_run_from_day_0_to_5_years(timeline) -> None:  # type: ignore[no-untyped-def]
+    smp = timeline.techniques[0]
+    assert smp.days == (0, 3, 7, 14, 30, 365.25, 1095.75, 1826.25)
+    assert all(img.shape == (SIZE_PX, SIZE_PX, 3) for img in smp.images)
+    assert timeline.touch_up_due_years is not None and 3.0 <= timeline.touch_up_due_years <= 5.0
+
+
+def test_day_3_scabs_look_darker_than_the_settled_day_30(timeline) -> None:  # type: ignore[no-untyped-def]
+    day3, day30 = _scalp(_frame(timeline, "smp", 3)), _scalp(_frame(timeline, "smp", 30))
+    assert day3.mean() < day30.mean() - 3
+    assert "scab" in timeline.techniques[0].captions[1]
+
+
+def test_day_0_is_redder_than_day_30(timeline) -> None:  # type: ignore[no-untyped-def]
+    day0, day30 = _scalp(_frame(timeline, "smp", 0)), _scalp(_frame(timeline, "smp", 30))
+    red_green = lambda px: px[:, 0].mean() / px[:, 1].mean()  # noqa: E731
+    assert red_green(day0) > red_green(day30) * 1.02
+
+
+def test_dots_fade_over_the_years_and_the_touch_up_frame_is_flagged(timeline) -> None:  # type: ignore[no-untyped-def]
+    day30, year5 = _scalp(_frame(timeline, "smp", 30)), _scalp(_frame(timeline, "smp", 1826.25))
+    assert year5.mean() > day30.mean()  # lighter: less pigment left
+    smp = timeline.techniques[0]
+    assert smp.touch_up_flags[-1] and not smp.touch_up_flags[4]
+    assert "touch-up due" in smp.captions[-1]
+
+
+def test_tattoo_technique_blurs_and_blues_the_same_design(timeline) -> None:  # type: ignore[no-untyped-def]
+    smp, tattoo = _scalp(_frame(timeline, "smp", 365.25)), _scalp(_frame(timeline, "tattoo", 365.25))
+    blue_red = lambda px: px[:, 2].mean() / px[:, 0].mean()  # noqa: E731
+    # Relative to the same skin, the tattoo frame is less contrasted per dot but bluer overall.
+    assert blue_red(tattoo) > blue_red(smp) * 0.98
+    assert np.abs(tattoo - smp).mean() > 1.0
+
+
+def test_shedding_is_per_dot_and_redness_lasts_two_days() -> None:
+    kin = Kinetics()
+    shed = shed_days(kin, 2000, seed=1)
+    assert shed.min() >= 5.0 and shed.max() <= 10.0
+    on = [scabbed(kin, d, shed).mean() for d in (0.5, 3, 6, 7.5, 9, 11)]
+    assert on[0] == 0.0 and on[1] == 1.0 and on[-1] == 0.0
+    assert on[1] > on[2] > on[3] > on[4] > on[5]  # not all at once
+    assert redness_state(kin, 0) == 1.0 and 0 < redness_state(kin, 1) < 1 and redness_state(kin, 2) == 0.0
+
+
+def test_days_parse_in_days_months_and_years() -> None:
+    assert parse_day("45") == 45 and parse_day("45d") == 45
+    assert parse_day("2y") == pytest.approx(730.5) and parse_day("6m") == pytest.approx(182.625)
+    with pytest.raises(InputError) as info:
+        parse_day("soon")
+    assert info.value.field == "day"
+    with pytest.raises(InputError):
+        parse_day("40y")
+
+
+@pytest.mark.validation
+def test_packaged_erythema_matches_a_fresh_transport_run() -> None:
+    # 8,000 photons per wavelength: reflectance standard error about 0.004, so sRGB agrees within 0.02.
+    fresh = compute_erythema("III", photons=8_000, seed=99)
+    assert np.allclose(fresh, erythema_srgb("III"), atol=0.02)
+    assert erythema_srgb("III")[0] / erythema_srgb("III")[1] > 1.3  # redder than resting skin
