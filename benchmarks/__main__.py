@@ -15,7 +15,7 @@ from collections.abc import Callable
 from rich.console import Console
 from rich.table import Table
 
-from benchmarks import appearance, design, optics, sampling
+from benchmarks import appearance, design, optics, sampling, timeline
 from benchmarks._timing import Row
 
 BENCHMARKS: dict[str, Callable[[argparse.Namespace], list[Row]]] = {
@@ -26,6 +26,7 @@ BENCHMARKS: dict[str, Callable[[argparse.Namespace], list[Row]]] = {
     "mcml-slab": lambda a: optics.run("slab", a.mcml),
     "mcml-skin": lambda a: optics.run("skin", a.mcml),
     "appearance-lookup": lambda a: appearance.run(),
+    "timeline-8x1600": lambda a: timeline.run(),
 }
 
 

@@ -110,8 +110,10 @@ def test_corrupt_design_file_names_the_json_path_and_keeps_files(workdir: Path, 
 def test_demo_writes_design_and_previews(tmp_path: Path) -> None:
     res = smp("demo", "--out-dir", "out", "--json", cwd=tmp_path)
     assert res.returncode == 0, res.stderr
-    files = json.loads(res.stdout)["files"]
-    assert len(files) == 6 and all((tmp_path / p).exists() for p in files.values())
+    obj = json.loads(res.stdout)
+    files = obj["files"]
+    assert len(files) == 9 and all((tmp_path / p).exists() for p in files.values())
+    assert {"timeline", "chart", "animation"} <= set(files) and 3.0 <= obj["touch_up_due_years"] <= 5.0
 
 
 def test_catalogue_lists_every_pattern(workdir: Path) -> None:

@@ -271,7 +271,7 @@ def demo(
     out_dir: Annotated[Path, typer.Option("--out-dir", help="Folder for the demo files.")] = Path("out"),
     as_json: JsonFlag = False,
 ) -> None:
-    """Design a Norwood-6 soft hairline and render its previews into a folder."""
+    """Design a Norwood-6 soft hairline; render its previews and its healing timeline into a folder."""
     from rich.progress import Progress
 
     from smpstudio.design.build import design_context
@@ -283,6 +283,7 @@ def demo(
         save_preview,
         spec_from_document,
     )
+    from smpstudio.services.timeline import TimelineRequest, render_timeline, write_timeline
 
     shots = [
         ("front", "healed"),
@@ -296,7 +297,7 @@ def demo(
         out_dir.mkdir(parents=True, exist_ok=True)
         paths: dict[str, str] = {}
         with Progress(console=err, disable=as_json or not err.is_terminal, transient=True) as progress:
-            task = progress.add_task("demo", total=len(shots) + 1)
+            task = progress.add_task("demo", total=len(shots) + 2)
             doc = create_design(DesignRequest(pattern="norwood-6", style="soft", seed=2026))
             paths["design"] = str(save_design(doc, out_dir / "design.json"))
             progress.advance(task)
@@ -306,13 +307,28 @@ def demo(
                 name = f"preview-{view}-{look}.png"
                 paths[name] = str(save_preview(image, out_dir / name))
                 progress.advance(task)
-        return {"dot_count": len(doc.dots), "files": paths}
+            request = TimelineRequest(skin_type="III", compare="tattoo", size_px=800)
+            timeline = write_timeline(
+                render_timeline(doc, request, context=ctx),
+                out_dir / "timeline.png",
+                animation=out_dir / "timeline.webp",
+            )
+            paths.update(timeline=timeline["sheet"], chart=timeline["chart"], animation=timeline["animation"])
+            progress.advance(task)
+        return {
+            "dot_count": len(doc.dots),
+            "files": paths,
+            "touch_up_due_years": timeline["touch_up_due_years"],
+        }
 
     result = _run(action)
     if as_json:
         _emit_json(result)
         return
-    out.print(f"Norwood-6 design, soft hairline: {result['dot_count']} dots")
+    out.print(
+        f"Norwood-6 design, soft hairline: {result['dot_count']} dots; "
+        f"touch-up due after {result['touch_up_due_years']} years (skin type III)"
+    )
     for path in result["files"].values():
         out.print(f"  {path}")
 

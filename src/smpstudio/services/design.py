@@ -25,6 +25,8 @@ from smpstudio.errors import InputError, check_choice, check_range
 from smpstudio.render.camera import CLOSE_UP_FRAMED_MM, VIEWS, Camera, close_up_camera, view_camera
 from smpstudio.render.preview import LOOKS, RenderStyle, render_preview
 from smpstudio.skin.appearance_table import packaged_table
+from smpstudio.skin.kinetics import Kinetics, pigment_fraction
+from smpstudio.skin.technique import SETTLED_DAY
 
 __all__ = [
     "PREVIEW_VIEWS",
@@ -215,11 +217,14 @@ def dot_colours(
     depth_mm: float = DEFAULT_DOT_DEPTH_MM,
     pigment: str = "carbon-black",
 ) -> tuple[tuple[float, float, float], NDArray[np.float64]]:
-    """The skin's sRGB and each dot's colour-to-skin ratio, from the appearance table (dilution = shade)."""
+    """The skin's sRGB and each dot's colour-to-skin ratio, from the appearance table: the healed look, a
+    month after the session, when the pigment the healing keeps (:mod:`smpstudio.skin.kinetics`) of the
+    dot's dilution (its shade) remains."""
     check_range("depth_mm", depth_mm, 0.0, 3.0, unit="mm")
     table = packaged_table()
     skin = table.skin(skin_type)[:3]
-    dots = table.lookup_many(skin_type, np.full(len(doc.dots), depth_mm), doc.dots.shade, pigment)[:, :3]
+    ink = doc.dots.shade * pigment_fraction(Kinetics(), SETTLED_DAY, depth_mm)
+    dots = table.lookup_many(skin_type, np.full(len(doc.dots), depth_mm), ink, pigment)[:, :3]
     ratio = np.clip(dots / np.maximum(skin, 1e-6), 0.0, 1.0)
     return (float(skin[0]), float(skin[1]), float(skin[2])), ratio
 
