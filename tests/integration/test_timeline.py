@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 import pytest
 
 from smpstudio.errors import InputError
-from smpstudio.services.timeline import TimelineRequest, parse_day, render_timeline
+from smpstudio.services.timeline import TimelineRequest, helmet_report, parse_day, render_timeline
 from smpstudio.skin.erythema import compute_erythema, erythema_srgb
 from smpstudio.skin.kinetics import Kinetics, redness_state, scabbed, shed_days
 from tests.conftest import make_design
@@ -92,3 +94,24 @@ def test_packaged_erythema_matches_a_fresh_transport_run() -> None:
     fresh = compute_erythema("III", photons=8_000, seed=99)
     assert np.allclose(fresh, erythema_srgb("III"), atol=0.02)
     assert erythema_srgb("III")[0] / erythema_srgb("III")[1] > 1.3  # redder than resting skin
+
+
+def test_repeated_touch_ups_pile_up_ink_widen_dots_and_count_merges(timeline) -> None:  # type: ignore[no-untyped-def]
+    sparse = helmet_report(timeline, touch_ups=3)
+    yearly = helmet_report(timeline, touch_ups=6, interval_years=1.0)
+    for report in (sparse, yearly):
+        rows = report["sessions"]
+        assert [r["sessions"] for r in rows] == list(range(1, len(rows) + 1))
+        assert all(b["ink_fraction"] > a["ink_fraction"] for a, b in pairwise(rows))
+        assert all(b["diameter_mm"] > a["diameter_mm"] for a, b in pairwise(rows))
+        assert all(b["merged_dots"] >= a["merged_dots"] for a, b in pairwise(rows))
+    assert not sparse["sessions"][-1]["over_dark"]  # touch-ups when due keep the ink in range
+    assert yearly["sessions"][-1]["over_dark"]  # yearly ones pile it up
+
+
+def test_merging_is_counted_where_apparent_discs_touch() -> None:
+    _, ctx, doc = make_design("norwood-3", seed=5, density=140.0)
+    request = TimelineRequest(skin_type="III", size_px=64, days=(30,), inset=False)
+    result = render_timeline(doc, request, context=ctx)
+    rows = helmet_report(result, touch_ups=10, interval_years=0.5)["sessions"]
+    assert rows[0]["merged_dots"] < rows[-1]["merged_dots"]

@@ -621,6 +621,12 @@ def timeline(
     chart: Annotated[
         Path | None, typer.Option(help="Contrast and size chart (.png); default <out>-chart.png.")
     ] = None,
+    touch_ups: Annotated[
+        int, typer.Option(help="Count the dots that merge over this many repeated touch-ups (0-10).")
+    ] = 0,
+    touch_up_every_years: Annotated[
+        float | None, typer.Option(help="Years between touch-ups; default the forecast touch-up date.")
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Heal and age a whole design: frames from day 0 to 5 years, a contact sheet, a chart, an animation."""
@@ -628,6 +634,7 @@ def timeline(
     from smpstudio.services.timeline import (
         TimelineRequest,
         check_outputs,
+        helmet_report,
         parse_day,
         render_timeline,
         write_timeline,
@@ -654,6 +661,8 @@ def timeline(
 
             result = render_timeline(doc, request, progress=progress)
         obj = write_timeline(result, out_path, animation=animation, frames_dir=frames_dir, chart=chart)
+        if touch_ups:
+            obj["helmet"] = helmet_report(result, touch_ups=touch_ups, interval_years=touch_up_every_years)
         obj["elapsed_s"] = round(time.perf_counter() - t0, 2)
         return obj
 
@@ -673,6 +682,14 @@ def timeline(
         f"touch-up due after {due if due is not None else 'more than 15'} years "
         f"(skin type {skin_type}, UV {uv})"
     )
+    if "helmet" in result:
+        helmet = result["helmet"]
+        for row in helmet["sessions"]:
+            out.print(
+                f"after session {row['sessions']} (year {row['year']:g}): ink {row['ink_fraction']:.2f}, "
+                f"dots {row['diameter_mm']:.3f} mm, {row['merged_dots']:,} dots merged "
+                f"({row['merged_fraction']:.1%})" + ("; over-dark" if row["over_dark"] else "")
+            )
     if "compare" in result:
         other = result["compare"]
         out.print(

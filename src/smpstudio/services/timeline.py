@@ -43,6 +43,7 @@ from smpstudio.skin.technique import (
     healed_diameter_mm,
     looks_on_day,
     simulate_impression,
+    touch_up_course,
 )
 
 __all__ = [
@@ -50,6 +51,7 @@ __all__ = [
     "TimelineRequest",
     "TimelineResult",
     "check_outputs",
+    "helmet_report",
     "parse_day",
     "render_timeline",
     "write_timeline",
@@ -398,3 +400,51 @@ def write_timeline(
             "risks": other.curve.risks,
         }
     return obj
+
+
+def helmet_report(
+    result: TimelineResult, *, touch_ups: int, interval_years: float | None = None
+) -> dict[str, Any]:
+    """Repeated touch-ups of the design (SMP technique) every ``interval_years`` (default: the forecast
+    touch-up date): per session, the ink kept, the dot's size and contrast, and how many dots have grown
+    into a neighbour as the eye sees them (apparent discs touching): the "helmet" look, counted."""
+    from scipy.spatial import cKDTree
+
+    smp = result.techniques[0]
+    request, doc = result.request, result.doc
+    interval = interval_years if interval_years is not None else smp.curve.touch_up_due_years
+    if interval is None:
+        raise InputError(
+            "no touch-up falls due within 15 years", field="touch_up_every_years", allowed="give the interval"
+        )
+    steps = touch_up_course(
+        smp.impression,
+        request.skin_type,
+        Kinetics(uv=request.uv, scalp=request.scalp),
+        touch_ups=touch_ups,
+        interval_years=interval,
+    )
+    pos = doc.dots.position_mm
+    tree = cKDTree(pos) if len(pos) else None
+    spread = RenderStyle().apparent_spread
+    rows = []
+    for step in steps:
+        apparent = doc.dots.diameter_mm * (step.diameter_mm / steps[0].diameter_mm) * spread
+        merged = np.zeros(len(pos), dtype=bool)
+        if tree is not None and len(pos) > 1:
+            pairs = tree.query_pairs(float(apparent.max()), output_type="ndarray")
+            if len(pairs):
+                i, j = pairs[:, 0], pairs[:, 1]
+                touching = np.linalg.norm(pos[i] - pos[j], axis=1) < 0.5 * (apparent[i] + apparent[j])
+                merged[i[touching]] = True
+                merged[j[touching]] = True
+        rows.append(
+            {
+                **step.to_dict(),
+                "merged_dots": int(merged.sum()),
+                "merged_fraction": round(float(merged.mean()) if len(pos) else 0.0, 4),
+                # More pigment in the skin than one undiluted session leaves: too dark, the cap look.
+                "over_dark": step.ink_fraction > 1.0,
+            }
+        )
+    return {"touch_ups": touch_ups, "interval_years": round(interval, 2), "sessions": rows}

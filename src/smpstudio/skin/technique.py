@@ -24,7 +24,7 @@ days 5-10, when the scabs shed, is healing, not fading, and does not count.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import colour
 import numpy as np
@@ -47,6 +47,7 @@ __all__ = [
     "risks",
     "settled_look",
     "simulate_impression",
+    "touch_up_course",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -295,3 +296,66 @@ def simulate_impression(
         timeline=timeline,
         risks=risks(impression),
     )
+
+
+#: Where a touch-up's needle re-enters an existing dot: within this standard deviation of the first entry
+#: (calibration default [M], range 0.02-0.1 mm). Each re-entry widens the dot's footprint. [mm]
+REENTRY_SD_MM = 0.05
+
+
+@dataclass(frozen=True)
+class TouchUpStep:
+    """A dot just before a touch-up (or at the end of the course): ink kept, size, contrast."""
+
+    year: float
+    sessions: int
+    ink_fraction: float
+    diameter_mm: float
+    contrast: float
+
+    def to_dict(self) -> dict[str, float | int]:
+        return {
+            "year": round(self.year, 2),
+            "sessions": self.sessions,
+            "ink_fraction": round(self.ink_fraction, 4),
+            "diameter_mm": round(self.diameter_mm, 4),
+            "contrast": round(self.contrast, 3),
+        }
+
+
+def touch_up_course(
+    impression: Impression,
+    skin_type: str,
+    kinetics: Kinetics | None,
+    *,
+    touch_ups: int,
+    interval_years: float,
+    table: AppearanceTable | None = None,
+) -> list[TouchUpStep]:
+    """Repeated touch-ups every ``interval_years``: each adds the impression's ink to what is left of the
+    earlier deposits (which keep clearing), and re-enters the dot off its centre, widening it
+    (``sqrt(d² + k (2 sd)²)`` after ``k`` re-entries, plus the slow spread). Ink piling up past a single
+    session's is the road to the over-dark, merging "helmet" look. Steps: the dot a year after each
+    session (settled), the last one ``interval_years`` after the last touch-up."""
+    check_range("touch_ups", touch_ups, 0, 10)
+    check_range("interval_years", interval_years, 0.25, 15.0, unit="years")
+    kin = kinetics or Kinetics()
+    table = table or packaged_table()
+    skin = table.skin(skin_type)[:3]
+    starts = [k * interval_years * YEAR_DAYS for k in range(touch_ups + 1)]
+    steps = []
+    for k, start in enumerate(starts):
+        day = start + SETTLED_DAY
+        ink = sum(
+            impression.ink_fraction * pigment_fraction(kin, day - s, impression.depth_mm)
+            for s in starts[: k + 1]
+        )
+        base = healed_diameter_mm(impression, kin, day)
+        diameter = math.sqrt(base**2 + k * (2 * REENTRY_SD_MM) ** 2)
+        single = replace(
+            impression, dilution=min(max(ink / (impression.ink_fraction / impression.dilution), 0.02), 1.0)
+        )
+        dot, _ = settled_look(table, skin_type, single, kin, 0.0)
+        contrast = float(colour.delta_E(_lab(dot[0]), _lab(skin), method="CIE 2000"))
+        steps.append(TouchUpStep(start / YEAR_DAYS, k + 1, ink, diameter, contrast))
+    return steps
