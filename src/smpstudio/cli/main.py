@@ -7,20 +7,14 @@ other failures; a traceback only with ``--debug``.
 
 from __future__ import annotations
 
-import json
-import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from smpstudio import __version__
-from smpstudio.errors import SmpError
 
 __all__ = ["app", "main"]
 
@@ -32,55 +26,21 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode=None,  # help texts carry units in brackets, e.g. [mm]
 )
-err = Console(stderr=True)
-out = Console()
-_state = {"debug": False}
-
-T = TypeVar("T")
-
-# Options shared by several commands.
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
-SkinTypeOption = Annotated[str, typer.Option(help="Fitzpatrick skin type I-VI.")]
-DilutionOption = Annotated[float, typer.Option(help="Fraction of undiluted ink, 0-1.")]
-PigmentOption = Annotated[str, typer.Option(help="carbon-black, tattoo-black or iron-oxide-black.")]
-PhotonsOption = Annotated[int, typer.Option(help="Photon packets per wavelength.")]
-SeedOption = Annotated[int, typer.Option(help="Random seed; the same seed gives the same result.")]
-
-
-def _fail(message: str, code: int) -> None:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
-    raise typer.Exit(code)
-
-
-def _run(action: Callable[[], T]) -> T:
-    """Run a service call, turning errors into a message and an exit code."""
-    try:
-        return action()
-    except SmpError as exc:
-        if _state["debug"]:
-            raise
-        _fail(str(exc).replace("[", r"\["), exc.exit_code)
-    except (KeyboardInterrupt, typer.Exit):
-        raise
-    except Exception as exc:
-        if _state["debug"]:
-            raise
-        _fail(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)", 1)
-    raise AssertionError("unreachable")
-
-
-@contextmanager
-def _status(message: str, quiet: bool) -> Iterator[None]:
-    """A spinner on stderr for work that may take over a second (first runs compile kernels)."""
-    if quiet or not err.is_terminal:
-        yield
-        return
-    with err.status(message):
-        yield
-
-
-def _emit_json(obj: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+from smpstudio.cli.care import register as register_care  # noqa: E402
+from smpstudio.cli.common import (  # noqa: E402
+    DilutionOption,
+    JsonFlag,
+    PhotonsOption,
+    PigmentOption,
+    SeedOption,
+    SkinTypeOption,
+    err,
+    out,
+    state,
+)
+from smpstudio.cli.common import emit_json as _emit_json  # noqa: E402
+from smpstudio.cli.common import run as _run  # noqa: E402
+from smpstudio.cli.common import status as _status  # noqa: E402
 
 
 def _version(value: bool) -> None:
@@ -95,8 +55,17 @@ def _main(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
+    rules: Annotated[
+        Path | None,
+        typer.Option(
+            "--rules",
+            envvar="SMP_RULES",
+            help="The clinic's own rules file (TOML) over the packaged care rules.",
+        ),
+    ] = None,
 ) -> None:
-    _state["debug"] = debug
+    state["debug"] = debug
+    state["rules"] = rules
 
 
 @app.command()
@@ -696,6 +665,9 @@ def timeline(
             f"{other['technique']} technique: dots heal to {other['healed_diameter_mm']} mm; "
             + "; ".join(r["code"] for r in other["risks"])
         )
+
+
+register_care(app)
 
 
 def main() -> None:

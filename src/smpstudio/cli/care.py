@@ -1,0 +1,191 @@
+"""``smp screen``, ``smp triage``, ``smp aftercare``, ``smp pigment check``, ``smp removal estimate``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from smpstudio.cli.common import JsonFlag, SkinTypeOption, emit_json, out, run, state
+
+__all__ = ["register"]
+
+OUTCOME_STYLE = {
+    "proceed": "green", "counsel": "cyan", "doctor_clearance": "yellow", "defer": "yellow", "stop": "red",
+    "expected": "green", "monitor": "cyan", "contact_practitioner": "yellow", "see_doctor": "red",
+    "urgent": "bold red",
+}  # fmt: skip
+
+
+def _badge(value: str) -> str:
+    return f"[{OUTCOME_STYLE.get(value, 'white')}]{value.replace('_', ' ')}[/]"
+
+
+def screen(
+    answers: Annotated[Path, typer.Argument(metavar="ANSWERS.json", help="The client's questionnaire.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Screen a client: each answer's outcome with its reason and source; the worst wins."""
+    from smpstudio.services.care import screen_client
+
+    result = run(lambda: screen_client(answers, rules_path=state["rules"]))
+    if as_json:
+        emit_json(result)
+        return
+    out.print(f"outcome: {_badge(result['outcome'])}  (rules {result['rules_version']})")
+    table = Table("question", "outcome", "reason", "source")
+    for f in result["findings"]:
+        table.add_row(
+            f["question"],
+            _badge(f["outcome"]),
+            f["reason"] + (f" Until {f['until']}." if "until" in f else ""),
+            f["source"],
+        )
+    if result["findings"]:
+        out.print(table)
+
+
+def triage_cmd(
+    day: Annotated[float, typer.Option(help="Days since the session.")],
+    symptom: Annotated[
+        list[str], typer.Option(help="A symptom (repeatable): redness, swelling, itch, ... pus, fever.")
+    ],
+    spreading: Annotated[bool, typer.Option("--spreading", help="It is spreading.")] = False,
+    worsening: Annotated[bool, typer.Option("--worsening", help="It is getting worse.")] = False,
+    size_cm: Annotated[float | None, typer.Option(help="Size of a swelling or gland [cm].")] = None,
+    duration_days: Annotated[float | None, typer.Option(help="How long it has lasted [days].")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Triage a client's symptoms after a session: what to do, why, and what to watch for."""
+    from smpstudio.services.care import triage_report
+
+    result = run(
+        lambda: triage_report(
+            day,
+            symptom,
+            spreading=spreading,
+            worsening=worsening,
+            size_cm=size_cm,
+            duration_days=duration_days,
+            rules_path=state["rules"],
+        )
+    )
+    if as_json:
+        emit_json(result)
+        return
+    out.print(f"{_badge(result['disposition'])}: {result['explanation']}")
+    out.print(f"watch for: {'; '.join(result['watch_for'])}")
+    out.print(
+        f"[dim]{result['note']} Sources: {'; '.join(result['sources'])}. Rules {result['rules_version']}.[/]"
+    )
+
+
+def aftercare(
+    session_date: Annotated[str, typer.Option(help="Date of the session, YYYY-MM-DD.")],
+    fmt: Annotated[
+        str, typer.Option("--format", help="text, json, ics (calendar reminders) or pdf (handout).")
+    ],
+    out_path: Annotated[Path, typer.Option("--out", help="File to write.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Write the day-by-day aftercare plan for a session: text, JSON, calendar reminders or a PDF handout."""
+    from smpstudio.services.care import aftercare as make
+
+    result = run(lambda: make(session_date, fmt, out_path, rules_path=state["rules"]))
+    if as_json:
+        emit_json(result)
+    else:
+        out.print(
+            f"wrote {result['out']} ({result['format']}, {result['days']} days, "
+            f"rules {result['rules_version']})"
+        )
+
+
+pigment = typer.Typer(help="Pigment products: compliance with a jurisdiction's rules.", no_args_is_help=True)
+
+
+@pigment.command("check")
+def pigment_check(
+    product: Annotated[Path, typer.Argument(metavar="PRODUCT.json", help="The product and lot.")],
+    jurisdiction: Annotated[str, typer.Option(help="eu (REACH entry 75), coe (ResAP(2008)1) or us.")] = "eu",
+    as_json: JsonFlag = False,
+) -> None:
+    """Check a pigment lot: limits, bans, label, expiry; warns of laser darkening and missing PAH data."""
+    from smpstudio.services.care import check_pigment
+
+    result = run(lambda: check_pigment(product, jurisdiction, rules_path=state["rules"]))
+    if as_json:
+        emit_json(result)
+    else:
+        verdict = "[green]compliant[/]" if result["compliant"] else "[red]not compliant[/]"
+        out.print(f"{verdict} ({jurisdiction}, rules {result['rules_version']})")
+        for v in result["violations"]:
+            measured = (
+                ""
+                if v["measured_mg_per_kg"] is None
+                else f" {v['measured_mg_per_kg']:g} mg/kg >= {v['limit_mg_per_kg']:g}:"
+            )
+            out.print(
+                f"  [red]violation[/] {v['substance'] or 'label'}:{measured} {v['rule']}", highlight=False
+            )
+        for w in result["warnings"]:
+            out.print(f"  [yellow]warning[/] {w}", highlight=False)
+
+
+removal = typer.Typer(help="Removal and repair planning.", no_args_is_help=True)
+
+
+@removal.command("estimate")
+def removal_estimate(
+    location: Annotated[
+        str, typer.Option(help="head-neck, upper-trunk, lower-trunk, proximal-extremity, distal-extremity.")
+    ],
+    colour: Annotated[str, typer.Option(help="black, black-red, black-red-other, multicolour.")],
+    ink_amount: Annotated[str, typer.Option(help="amateur, minimal, moderate, significant.")],
+    scarring: Annotated[str, typer.Option(help="none, minimal, moderate, significant.")],
+    layering: Annotated[str, typer.Option(help="none or cover-up.")],
+    skin_type: SkinTypeOption = "III",
+    pigment_contains: Annotated[
+        list[str] | None,
+        typer.Option(help="iron-oxide or titanium-dioxide (repeatable): laser darkening risk."),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Estimate laser removal: Kirby-Desai score, SMP sessions, wavelength, interval, warnings."""
+    from smpstudio.services.care import removal_estimate as estimate
+
+    def action() -> dict[str, Any]:
+        return estimate(
+            rules_path=state["rules"],
+            skin_type=skin_type,
+            location=location,
+            colour=colour,
+            ink_amount=ink_amount,
+            scarring=scarring,
+            layering=layering,
+            pigment_contains=tuple(pigment_contains or ()),
+        )
+
+    result = run(action)
+    if as_json:
+        emit_json(result)
+        return
+    out.print(
+        f"Kirby-Desai score {result['kirby_desai_score']} (up to {result['sessions_kirby_desai']} sessions); "
+        f"SMP expected {result['sessions_expected_smp']} ({result['sessions_expected_smp_range'][0]}-"
+        f"{result['sessions_expected_smp_range'][1]}) at {result['wavelength_nm']} nm every "
+        f"{result['interval_weeks']} weeks"
+    )
+    out.print(result["recommendation"], highlight=False)
+    for w in result["warnings"]:
+        out.print(f"[yellow]warning[/] {w}", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(screen)
+    app.command("triage")(triage_cmd)
+    app.command()(aftercare)
+    app.add_typer(pigment, name="pigment")
+    app.add_typer(removal, name="removal")
