@@ -267,3 +267,65 @@ def test_timeline_bad_input_names_the_field(workdir: Path, design_file: Path) ->
         assert res.returncode == 2, (args, res.stderr)
         assert field in res.stderr and "Traceback" not in res.stderr
     assert not (workdir / "bad.png").exists()
+
+
+ANSWERS = {
+    "date_of_birth": "1990-05-01",
+    "answers": {
+        "keloid_history": False, "pregnant_or_breastfeeding": False, "anticoagulants": True,
+        "bleeding_disorder": False, "active_scalp_condition": False, "chemotherapy_recent": False,
+        "immunosuppressed": False, "diabetes": False, "isotretinoin_recent": False,
+        "ink_or_anaesthetic_reaction": False, "laser_in_area_last_90_days": False, "unstable_alopecia": False,
+        "wants_long_hair": False, "under_influence": False,
+    },
+}  # fmt: skip
+
+
+def test_screen_triage_pigment_removal_aftercare_contracts(workdir: Path) -> None:
+    (workdir / "answers.json").write_text(json.dumps(ANSWERS))
+    obj = json.loads(smp("screen", "answers.json", "--json", cwd=workdir).stdout)
+    assert obj["outcome"] == "doctor_clearance" and obj["rules_version"].startswith("care-")
+    assert set(obj["findings"][0]) >= {"question", "outcome", "reason", "source"}
+    res = smp("triage", "--day", "4", "--symptom", "large_dots", "--json", cwd=workdir)
+    obj = json.loads(res.stdout)
+    assert set(obj) >= {"disposition", "explanation", "watch_for", "sources", "rules_version"}
+    assert obj["disposition"] == "expected"
+    product = {
+        "name": "Black", "brand": "B", "lot": "L7", "expires": "2099-01-01", "ci_numbers": ["77266"],
+        "substances_mg_per_kg": {"lead": 0.3, "nickel": 1.2, "benzo[a]pyrene": 0.002},
+        "label": {"batch": "L7", "ingredients": ["CI 77266"]},
+    }  # fmt: skip
+    (workdir / "product.json").write_text(json.dumps(product))
+    obj = json.loads(
+        smp("pigment", "check", "product.json", "--jurisdiction", "eu", "--json", cwd=workdir).stdout
+    )
+    assert obj["compliant"] is False and obj["violations"][0]["substance"] is None  # the statement is missing
+    res = smp(
+        "removal", "estimate", "--skin-type", "III", "--location", "head-neck", "--colour", "black",
+        "--ink-amount", "minimal", "--scarring", "none", "--layering", "none", "--json", cwd=workdir,
+    )  # fmt: skip
+    obj = json.loads(res.stdout)
+    assert obj["kirby_desai_score"] == 7 and obj["wavelength_nm"] == 1064
+    for fmt in ("text", "json", "ics", "pdf"):
+        res = smp(
+            "aftercare", "--session-date", "2026-11-21", "--format", fmt, "--out", f"care.{fmt}", cwd=workdir
+        )
+        assert res.returncode == 0, res.stderr
+        assert (workdir / f"care.{fmt}").stat().st_size > 200
+
+
+def test_care_commands_refuse_unknowns_with_the_valid_list(workdir: Path) -> None:
+    (workdir / "bad-answers.json").write_text(
+        json.dumps({"date_of_birth": "1990-05-01", "answers": {"x": True}})
+    )
+    for args, valid in (
+        (["triage", "--day", "3", "--symptom", "sneezing"], "red_streaks"),
+        (["screen", "bad-answers.json"], "keloid_history"),
+        (["pigment", "check", "product.json", "--jurisdiction", "mars"], "eu"),
+        (["removal", "estimate", "--location", "scalp", "--colour", "black", "--ink-amount", "minimal",
+          "--scarring", "none", "--layering", "none"], "head-neck"),
+        (["aftercare", "--session-date", "2026-11-21", "--format", "docx", "--out", "x.docx"], "pdf"),
+    ):  # fmt: skip
+        res = smp(*args, cwd=workdir)
+        assert res.returncode == 2, (args, res.stderr)
+        assert valid in res.stderr and "Traceback" not in res.stderr
