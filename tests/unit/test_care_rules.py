@@ -302,3 +302,28 @@ def test_a_clinic_overrides_a_default_and_the_version_says_so(tmp_path: Path) ->
         load_rules("care", own)
     assert info.value.field == "rules" and "no_such_rule" in str(info.value)
     json.dumps(rules.data)  # plain data, storable with a record
+
+
+def test_patch_test_is_recommended_after_a_reaction_and_read_at_48_96_168_h() -> None:
+    from smpstudio.care.patch_test import patch_test_plan, patch_test_record
+
+    first = dt.date(2026, 12, 10)
+    plan = patch_test_plan(first, {**ALL_NO, "ink_or_anaesthetic_reaction": True}, CARE, today=TODAY)
+    assert plan["recommended"] and plan["apply_on"] == "2026-12-03" and not plan["warnings"]
+    assert plan["read_at"] == ["2026-12-05T09:00", "2026-12-07T09:00", "2026-12-10T09:00"]
+    assert "cannot be reliably diagnosed" in plan["limited_value"]
+    assert not patch_test_plan(first, ALL_NO, CARE, today=TODAY)["recommended"]
+    late = patch_test_plan(dt.date(2026, 11, 22), ALL_NO, CARE, today=TODAY)
+    assert "too late" in late["warnings"][0]
+    applied = dt.datetime(2026, 12, 3, 9)
+    record = patch_test_record(
+        site="behind the left ear", lot="L1", applied_at=applied, read_at=applied + dt.timedelta(hours=96),
+        result="positive", rules=CARE,
+    )  # fmt: skip
+    assert record["blocks_session"] and record["limited_value"] == plan["limited_value"]
+    with pytest.raises(InputError) as info:
+        patch_test_record(
+            site="ear", lot="L1", applied_at=applied, read_at=applied + dt.timedelta(hours=12),
+            result="negative", rules=CARE,
+        )  # fmt: skip
+    assert info.value.field == "read_at"

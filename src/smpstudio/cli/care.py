@@ -134,6 +134,33 @@ def pigment_check(
             out.print(f"  [yellow]warning[/] {w}", highlight=False)
 
 
+patch = typer.Typer(help="Patch tests before a first session.", no_args_is_help=True)
+
+
+@patch.command("plan")
+def patch_plan(
+    first_session: Annotated[str, typer.Option(help="Date of the first session, YYYY-MM-DD.")],
+    answers: Annotated[
+        Path | None,
+        typer.Option(help="The client's screening answers (ANSWERS.json), to see if it is advised."),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Whether a patch test is advised, when to apply it and read it, and what its record must hold."""
+    from smpstudio.services.care import patch_test
+
+    result = run(lambda: patch_test(first_session, answers, rules_path=state["rules"]))
+    if as_json:
+        emit_json(result)
+        return
+    advised = "recommended" if result["recommended"] else "optional"
+    out.print(f"patch test {advised}; apply on {result['apply_on']}, read at {', '.join(result['read_at'])}")
+    out.print(f"record: {', '.join(result['record'])}")
+    for w in result["warnings"]:
+        out.print(f"[yellow]warning[/] {w}", highlight=False)
+    out.print(f"[dim]{result['limited_value']} ({result['source']})[/]")
+
+
 removal = typer.Typer(help="Removal and repair planning.", no_args_is_help=True)
 
 
@@ -189,3 +216,4 @@ def register(app: typer.Typer) -> None:
     app.command()(aftercare)
     app.add_typer(pigment, name="pigment")
     app.add_typer(removal, name="removal")
+    app.add_typer(patch, name="patch-test")

@@ -9,13 +9,14 @@ from typing import Any
 
 from smpstudio.care.aftercare import FORMATS, aftercare_plan, parse_date, write_aftercare
 from smpstudio.care.compliance import check_product, parse_product
+from smpstudio.care.patch_test import patch_test_plan
 from smpstudio.care.removal import estimate_removal
 from smpstudio.care.rules import load_rules
 from smpstudio.care.screening import parse_answers, screen
 from smpstudio.care.triage import triage
 from smpstudio.errors import InputError
 
-__all__ = ["aftercare", "check_pigment", "removal_estimate", "screen_client", "triage_report"]
+__all__ = ["aftercare", "check_pigment", "patch_test", "removal_estimate", "screen_client", "triage_report"]
 
 
 def _read_json(path: str | Path, field: str) -> Any:
@@ -81,3 +82,14 @@ def check_pigment(
 
 def removal_estimate(*, rules_path: str | Path | None = None, **factors: Any) -> dict[str, Any]:
     return estimate_removal(load_rules("care", rules_path), **factors).to_dict()
+
+
+def patch_test(
+    first_session: str, answers_path: str | Path | None = None, *, rules_path: str | Path | None = None
+) -> dict[str, Any]:
+    """The patch-test plan before a first session, from the client's screening answers when given."""
+    rules = load_rules("care", rules_path)
+    answers: dict[str, bool] = {}
+    if answers_path is not None:
+        _, answers = parse_answers(_read_json(answers_path, "answers"), rules.data["screening"]["questions"])
+    return patch_test_plan(parse_date(first_session, "first-session"), answers, rules)
