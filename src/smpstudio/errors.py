@@ -7,7 +7,10 @@ a short message and an exit code (2 for bad input, 1 for other failures) without
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 __all__ = [
@@ -16,6 +19,8 @@ __all__ = [
     "SmpError",
     "check_choice",
     "check_range",
+    "parse_date",
+    "read_json_file",
 ]
 
 
@@ -67,3 +72,26 @@ def check_range(field: str, value: float, low: float, high: float, unit: str = "
             f"{value:g}{suffix} is out of range", field=field, allowed=f"{low:g} to {high:g}{suffix}"
         )
     return value
+
+
+def parse_date(value: object, field: str) -> dt.date:
+    """An ISO date (``YYYY-MM-DD``) or an :class:`InputError` naming ``field``."""
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise InputError(f"{value!r} is not a date", field=field, allowed="YYYY-MM-DD") from None
+
+
+def read_json_file(path: str | Path, field: str) -> Any:
+    """The JSON value in a text file, or a :class:`DocumentError` naming ``field``."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DocumentError(f"no such file: {p}", field=field) from None
+    except (IsADirectoryError, UnicodeDecodeError):
+        raise DocumentError(f"{p} is not a readable text file", field=field) from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DocumentError(f"not valid JSON (line {exc.lineno}, column {exc.colno})", field=field) from None

@@ -44,13 +44,6 @@ class AftercarePlan:
         }
 
 
-def parse_date(text: str, field: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except (TypeError, ValueError):
-        raise InputError(f"{text!r} is not a date", field=field, allowed="YYYY-MM-DD") from None
-
-
 def aftercare_plan(session_date: dt.date, rules: RuleSet) -> AftercarePlan:
     """The plan for a session on ``session_date`` (see the module docstring)."""
     cfg = rules.data["aftercare"]

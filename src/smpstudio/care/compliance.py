@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from smpstudio.care.rules import RuleSet
-from smpstudio.errors import InputError
+from smpstudio.errors import InputError, parse_date
 
 __all__ = ["Compliance", "check_product", "parse_product"]
 
@@ -53,12 +53,7 @@ def parse_product(obj: Any, rules: RuleSet) -> dict[str, Any]:
         if not isinstance(obj.get(key), str) or not obj[key].strip():
             raise InputError("missing or empty", field=key, allowed="a text")
     if obj.get("expires") is not None:
-        try:
-            dt.date.fromisoformat(str(obj["expires"]))
-        except ValueError:
-            raise InputError(
-                f"{obj['expires']!r} is not a date", field="expires", allowed="YYYY-MM-DD"
-            ) from None
+        parse_date(obj["expires"], "expires")
     ci = obj.get("ci_numbers", [])
     if not isinstance(ci, list) or not all(isinstance(c, str | int) for c in ci):
         raise InputError("must be a list of CI numbers", field="ci_numbers", allowed='e.g. ["77266"]')
@@ -131,7 +126,7 @@ def check_product(
                 }
             )
     expires = product.get("expires")
-    if expires is not None and dt.date.fromisoformat(str(expires)) < today:
+    if expires is not None and parse_date(expires, "expires") < today:
         violations.append(
             {
                 "substance": None,

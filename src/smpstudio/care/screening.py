@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from smpstudio.care.rules import RuleSet
-from smpstudio.errors import InputError
+from smpstudio.errors import InputError, parse_date
 
 __all__ = ["OUTCOMES", "Screening", "parse_answers", "screen"]
 
@@ -51,12 +51,7 @@ def parse_answers(obj: Any, questions: dict[str, Any]) -> tuple[dt.date, dict[st
         raise InputError(
             f"unknown key {sorted(unknown_keys)[0]!r}", field="answers", allowed="date_of_birth, answers"
         )
-    try:
-        born = dt.date.fromisoformat(str(obj.get("date_of_birth")))
-    except ValueError:
-        raise InputError(
-            f"{obj.get('date_of_birth')!r} is not a date", field="date_of_birth", allowed="YYYY-MM-DD"
-        ) from None
+    born = parse_date(obj.get("date_of_birth"), "date_of_birth")
     answers = obj.get("answers", {})
     if not isinstance(answers, dict):
         raise InputError("answers must be an object of question: true|false", field="answers")

@@ -3,35 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 from typing import Any
 
-from smpstudio.care.aftercare import FORMATS, aftercare_plan, parse_date, write_aftercare
+from smpstudio.care.aftercare import FORMATS, aftercare_plan, write_aftercare
 from smpstudio.care.compliance import check_product, parse_product
 from smpstudio.care.patch_test import patch_test_plan
 from smpstudio.care.removal import estimate_removal
-from smpstudio.care.rules import load_rules
+from smpstudio.care.rules import RuleSet, load_rules
 from smpstudio.care.screening import parse_answers, screen
 from smpstudio.care.triage import triage
-from smpstudio.errors import InputError
+from smpstudio.errors import InputError, parse_date, read_json_file
 
 __all__ = ["aftercare", "check_pigment", "patch_test", "removal_estimate", "screen_client", "triage_report"]
 
 
-def _read_json(path: str | Path, field: str) -> Any:
-    target = Path(path)
-    try:
-        return json.loads(target.read_text())
-    except FileNotFoundError:
-        raise InputError(f"{target} does not exist", field=field) from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{target} is not valid JSON: {exc.msg} at line {exc.lineno}", field=field) from None
+def _answers(path: str | Path, rules: RuleSet) -> tuple[dt.date, dict[str, bool]]:
+    return parse_answers(read_json_file(path, "answers"), rules.data["screening"]["questions"])
 
 
 def screen_client(answers_path: str | Path, *, rules_path: str | Path | None = None) -> dict[str, Any]:
     rules = load_rules("care", rules_path)
-    born, answers = parse_answers(_read_json(answers_path, "answers"), rules.data["screening"]["questions"])
+    born, answers = parse_answers(
+        read_json_file(answers_path, "answers"), rules.data["screening"]["questions"]
+    )
     return screen(born, answers, rules).to_dict()
 
 
@@ -76,7 +71,7 @@ def check_pigment(
     rules_path: str | Path | None = None,
 ) -> dict[str, Any]:
     rules = load_rules("pigments", rules_path)
-    product = parse_product(_read_json(product_path, "product"), rules)
+    product = parse_product(read_json_file(product_path, "product"), rules)
     return check_product(product, rules, jurisdiction, today=today).to_dict()
 
 
@@ -91,5 +86,7 @@ def patch_test(
     rules = load_rules("care", rules_path)
     answers: dict[str, bool] = {}
     if answers_path is not None:
-        _, answers = parse_answers(_read_json(answers_path, "answers"), rules.data["screening"]["questions"])
+        _, answers = parse_answers(
+            read_json_file(answers_path, "answers"), rules.data["screening"]["questions"]
+        )
     return patch_test_plan(parse_date(first_session, "first-session"), answers, rules)

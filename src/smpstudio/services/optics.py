@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from smpstudio.errors import DocumentError, InputError, check_choice, check_range
+from smpstudio.errors import InputError, check_choice, check_range, read_json_file
 from smpstudio.skin.appearance import DotAppearance, dot_appearance
 from smpstudio.skin.layers import LayerStack, stack_from_dict
 from smpstudio.skin.scalp import Dot, ScalpSkin
@@ -28,20 +27,7 @@ __all__ = [
 
 def load_layer_config(path: str | Path) -> LayerStack:
     """Read a layer configuration JSON file (see :func:`smpstudio.skin.layers.stack_from_dict`)."""
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DocumentError(f"no such file: {p}", field="config") from None
-    except (IsADirectoryError, UnicodeDecodeError):
-        raise DocumentError(f"{p} is not a readable text file", field="config") from None
-    try:
-        data: Any = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise DocumentError(
-            f"not valid JSON (line {exc.lineno}, column {exc.colno})", field="config"
-        ) from None
-    return stack_from_dict(data)
+    return stack_from_dict(read_json_file(path, "config"))
 
 
 def run_transport(
