@@ -30,7 +30,7 @@ __all__ = [
 
 err = Console(stderr=True)
 out = Console()
-state: dict[str, Any] = {"debug": False, "rules": None}
+state: dict[str, Any] = {"debug": False, "rules": None, "data_dir": "var", "as": None}
 
 T = TypeVar("T")
 

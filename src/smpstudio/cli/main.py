@@ -7,6 +7,7 @@ other failures; a traceback only with ``--debug``.
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -41,6 +42,7 @@ from smpstudio.cli.common import (  # noqa: E402
 from smpstudio.cli.common import emit_json as _emit_json  # noqa: E402
 from smpstudio.cli.common import run as _run  # noqa: E402
 from smpstudio.cli.common import status as _status  # noqa: E402
+from smpstudio.cli.records import register as register_records  # noqa: E402
 
 
 def _version(value: bool) -> None:
@@ -63,9 +65,23 @@ def _main(
             help="The clinic's own rules file (TOML) over the packaged care rules.",
         ),
     ] = None,
+    data_dir: Annotated[
+        Path,
+        typer.Option("--data-dir", envvar="SMP_DATA_DIR", help="Where the clinic store and its files live."),
+    ] = Path("var"),
+    as_user: Annotated[
+        int | None,
+        typer.Option(
+            "--as", envvar="SMP_USER", help="The acting user's id (the owner if the store has one clinic)."
+        ),
+    ] = None,
 ) -> None:
     state["debug"] = debug
     state["rules"] = rules
+    state["data_dir"] = data_dir
+    state["as"] = as_user
+    if rules is not None:
+        os.environ["SMP_RULES"] = str(rules)  # the records services read the clinic's rules from here
 
 
 @app.command()
@@ -668,6 +684,7 @@ def timeline(
 
 
 register_care(app)
+register_records(app)
 
 
 def main() -> None:

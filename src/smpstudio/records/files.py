@@ -1,0 +1,101 @@
+"""Photos and documents, stored content-addressed (SHA-256) behind fsspec.
+
+The default is a folder under the data directory (``files/ab/cdef...``); ``SMP_FILES_URL`` names any
+fsspec location instead (``memory://`` in tests, object storage later). Images lose their EXIF, GPS and
+other metadata on the way in: the pixels are re-encoded, turned upright first, so what is stored is only
+the picture.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import fsspec
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from smpstudio.errors import InputError
+
+__all__ = ["FILES_URL_ENV", "FileStore", "strip_image_metadata"]
+
+FILES_URL_ENV = "SMP_FILES_URL"
+IMAGE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+
+
+def strip_image_metadata(data: bytes, field: str = "photo") -> tuple[bytes, str]:
+    """Re-encode an image without any metadata (EXIF orientation applied first); returns bytes, media type."""
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            fmt = im.format or ""
+            if fmt not in IMAGE_FORMATS:
+                raise InputError(f"image format {fmt or 'unknown'}", field=field, allowed="JPEG, PNG or WebP")
+            upright = ImageOps.exif_transpose(im)
+            clean = Image.frombytes(upright.mode, upright.size, upright.tobytes())
+    except (UnidentifiedImageError, OSError) as exc:
+        raise InputError("not a readable image", field=field, allowed="a JPEG, PNG or WebP file") from exc
+    out = io.BytesIO()
+    if fmt == "JPEG":
+        clean.convert("RGB").save(out, "JPEG", quality=92)
+    elif fmt == "PNG":
+        clean.save(out, "PNG", optimize=True)
+    else:
+        clean.save(out, "WEBP", quality=92)
+    return out.getvalue(), IMAGE_FORMATS[fmt]
+
+
+@dataclass(frozen=True)
+class FileStore:
+    """A content-addressed file store: ``put`` returns the SHA-256 that names the bytes."""
+
+    fs: Any
+    root: str
+
+    @classmethod
+    def for_data_dir(cls, data_dir: Path) -> FileStore:
+        url = os.environ.get(FILES_URL_ENV) or str(Path(data_dir).resolve() / "files")
+        fs, root = fsspec.core.url_to_fs(url)
+        return cls(fs, root.rstrip("/"))
+
+    def path(self, sha256: str) -> str:
+        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+            raise InputError("not a SHA-256 hex digest", field="sha256", allowed="64 hex digits")
+        return f"{self.root}/{sha256[:2]}/{sha256[2:]}"
+
+    def put(self, data: bytes) -> str:
+        sha = hashlib.sha256(data).hexdigest()
+        path = self.path(sha)
+        if not self.fs.exists(path):
+            self.fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
+            tmp = f"{path}.part-{os.getpid()}"
+            with self.fs.open(tmp, "wb") as fh:
+                fh.write(data)
+            self.fs.mv(tmp, path)  # a reader never sees half a file
+        return sha
+
+    def get(self, sha256: str) -> bytes:
+        data: bytes = self.fs.cat_file(self.path(sha256))
+        if hashlib.sha256(data).hexdigest() != sha256:
+            raise InputError("stored file does not match its hash", field="sha256", allowed="an intact file")
+        return data
+
+    def exists(self, sha256: str) -> bool:
+        return bool(self.fs.exists(self.path(sha256)))
+
+    def delete(self, sha256: str) -> None:
+        if self.exists(sha256):
+            self.fs.rm(self.path(sha256))
+
+    def all(self) -> list[str]:
+        if not self.fs.exists(self.root):
+            return []
+        shas = []
+        for p in self.fs.find(self.root):
+            parts = str(p).rstrip("/").split("/")
+            name = parts[-2] + parts[-1]
+            if len(name) == 64 and ".part-" not in name:
+                shas.append(name)
+        return sorted(shas)
