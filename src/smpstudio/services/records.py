@@ -395,7 +395,7 @@ def screen_client(
             answered_on=dt.date.today(),
             answers={k: v for k, v in answers.items()},
             outcome=result["outcome"],
-            defer_until=dt.date.fromisoformat(defer) if defer else None,
+            defer_until=_date_or_none(defer),
             patch_test_recommended=recommended,
             result=result,
             rules_version=rules.version,
@@ -661,6 +661,14 @@ def _iso(value: dt.date | dt.datetime | None) -> str | None:
     if isinstance(value, dt.datetime):
         return value.isoformat(timespec="seconds")
     return value.isoformat()
+
+
+def _date_or_none(value: object) -> dt.date | None:
+    """A defer date when the rules give one ("after pregnancy and breastfeeding" is not a date)."""
+    try:
+        return dt.date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
 
 
 def _datetime(value: str, field: str) -> dt.datetime:
