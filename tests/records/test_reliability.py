@@ -1,0 +1,190 @@
+"""What a crash, a second writer or any sequence of operations does to the store: nothing is lost."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+
+from smpstudio.records import audit
+from smpstudio.records.models import AuditEntry, Client, Lot, Session, StockMove
+from smpstudio.records.store import open_store
+from smpstudio.services import records, treatment
+from tests.records.conftest import write_answers
+
+WRITER = textwrap.dedent(
+    """
+    import sys
+    from smpstudio.records.store import open_store
+    from smpstudio.services.records import add_client
+    store = open_store(sys.argv[1], url=sys.argv[3] or None)
+    for i in range(int(sys.argv[2])):
+        cid = add_client(store, None, name=f"client {i}", date_of_birth="1990-01-01")["id"]
+        print(cid, flush=True)  # acknowledged: the transaction has committed
+    """
+)
+
+
+def _store_url(request: pytest.FixtureRequest, kind: str) -> str | None:
+    return request.getfixturevalue("pg_url") if kind == "postgresql" else None
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_sigkill_mid_stream_keeps_every_acknowledged_record(
+    tmp_path: Path, request: pytest.FixtureRequest, kind: str
+) -> None:
+    url = _store_url(request, kind)
+    store = open_store(tmp_path / "var", url=url, create=True)
+    records.init_clinic(store, name="C")
+    store.close()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(tmp_path / "var"), "100000", url or ""],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    acknowledged = [int(proc.stdout.readline()) for _ in range(40)]
+    os.kill(proc.pid, signal.SIGKILL)  # in the middle of the stream
+    proc.wait()
+    acknowledged += [int(line) for line in proc.stdout.read().split()]
+    store = open_store(tmp_path / "var", url=url)
+    try:
+        assert store.integrity_check() == []
+        with store.session(readonly=True) as db:
+            present = set(db.scalars(select(Client.id)))
+            chain = audit.verify(db)
+        assert set(acknowledged) <= present
+        assert chain["ok"] and chain["entries"] >= len(acknowledged)
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_two_writers_at_once_never_see_a_lock_error(
+    tmp_path: Path, request: pytest.FixtureRequest, kind: str
+) -> None:
+    url = _store_url(request, kind)
+    store = open_store(tmp_path / "var", url=url, create=True)
+    records.init_clinic(store, name="C")
+    store.close()
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(tmp_path / "var"), "60", url or ""],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    results = [p.communicate(timeout=300) for p in procs]
+    for p, (out, err) in zip(procs, results, strict=True):
+        assert p.returncode == 0, err
+        assert "locked" not in err and len(out.split()) == 60
+    store = open_store(tmp_path / "var", url=url)
+    try:
+        with store.session(readonly=True) as db:
+            assert db.scalar(select(func.count(Client.id))) == 120
+            assert audit.verify(db)["ok"]
+    finally:
+        store.close()
+
+
+# ------------------------------------------------------------------------------------- property test
+
+OPS = st.lists(
+    st.one_of(
+        st.tuples(st.just("receive"), st.integers(0, 3)),
+        st.tuples(st.just("session"), st.integers(0, 3)),
+        st.tuples(st.just("adjust"), st.integers(-3, 3)),
+        st.tuples(st.just("recall"), st.just(0)),
+        st.tuples(st.just("read"), st.just(0)),
+    ),
+    max_size=12,
+)
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store with a clinic, a certified practitioner and a screened, consenting client."""
+    base = tmp_path_factory.mktemp("template")
+    store = open_store(base / "var", create=True)
+    owner = records.init_clinic(store, name="C")["owner_id"]
+    records.add_user(store, owner, name="P", role="practitioner", certified_until="2099-01-01")
+    cid = records.add_client(store, owner, name="A", date_of_birth="1980-01-01")["id"]
+    records.screen_client(store, owner, cid, write_answers(base / "a.json"))
+    records.sign_consent(store, owner, client_id=cid, signed_name="A")
+    treatment.add_lot(store, owner, kind="pigment", product="p", lot="P", expires="2099-01-01", quantity=1)
+    store.close()
+    return base / "var"
+
+
+@given(OPS)
+def test_any_operation_sequence_keeps_stock_and_audit_consistent(
+    template: Path, tmp_path_factory: pytest.TempPathFactory, ops: list[tuple[str, int]]
+) -> None:
+    where = tmp_path_factory.mktemp("prop") / "var"
+    shutil.copytree(template, where)
+    store = open_store(where)
+    expected: dict[int, int] = {}
+    sessions = 0
+    day = dt.date(2030, 1, 1)
+    try:
+        for op, n in ops:
+            if op == "receive":
+                lot = treatment.add_lot(
+                    store,
+                    1,
+                    kind="needle",
+                    product="n",
+                    lot=f"N{len(expected)}",
+                    expires="2099-01-01",
+                    quantity=n,
+                )
+                expected[lot["id"]] = n
+            elif op == "session" and expected:
+                lot_id = sorted(expected)[n % len(expected)]
+                res = treatment.record_session(
+                    store,
+                    1,
+                    client_id=1,
+                    practitioner_id=2,
+                    pigment_lot="P",
+                    needle_lot=f"#{lot_id}",
+                    started=day.isoformat(),
+                )
+                day += dt.timedelta(days=14)
+                if expected[lot_id] > 0 and not res["refused"]:
+                    expected[lot_id] -= 1
+                    sessions += 1
+                else:
+                    assert res["refused"]
+            elif op == "adjust" and expected:
+                lot_id = sorted(expected)[0]
+                if expected[lot_id] + n >= 0:
+                    treatment.adjust_lot(store, 1, lot_id=lot_id, delta=n, reason="count")
+                    expected[lot_id] += n
+            elif op == "recall":
+                treatment.lot_clients(store, 1, "P", recall=True)
+            elif op == "read":
+                records.client_record(store, 1, 1)
+        with store.session(readonly=True) as db:
+            for lot_id, qty in expected.items():
+                lot = db.get(Lot, lot_id)
+                assert lot is not None and lot.quantity == qty >= 0
+                moves = db.scalar(select(func.sum(StockMove.delta)).where(StockMove.lot_id == lot_id))
+                assert moves == qty
+            assert db.scalar(select(func.count(Session.id))) == sessions
+            chain = audit.verify(db)
+            assert chain["ok"] and chain["entries"] == db.scalar(select(func.count(AuditEntry.seq)))
+    finally:
+        store.close()
