@@ -15,7 +15,7 @@ from collections.abc import Callable
 from rich.console import Console
 from rich.table import Table
 
-from benchmarks import appearance, design, optics, sampling, timeline
+from benchmarks import appearance, design, optics, records, sampling, timeline
 from benchmarks._timing import Row
 
 BENCHMARKS: dict[str, Callable[[argparse.Namespace], list[Row]]] = {
@@ -27,6 +27,8 @@ BENCHMARKS: dict[str, Callable[[argparse.Namespace], list[Row]]] = {
     "mcml-skin": lambda a: optics.run("skin", a.mcml),
     "appearance-lookup": lambda a: appearance.run(),
     "timeline-8x1600": lambda a: timeline.run(),
+    "records-sqlite": lambda a: records.run_sqlite(),
+    "records-postgresql": lambda a: records.run_postgres(),
 }
 
 

@@ -685,7 +685,11 @@ def _datetime(value: str, field: str) -> dt.datetime:
 def record_of(db: Db, client: Client) -> dict[str, Any]:
     """The client's whole record as plain data (ids, not names, for the staff who touched it)."""
     cid = client.id
-    lots = {lot.id: lot for lot in db.scalars(select(Lot).where(Lot.clinic_id == client.clinic_id))}
+    sessions = list(db.scalars(select(Session).where(Session.client_id == cid).order_by(Session.started_at)))
+    lot_ids = {
+        i for r in sessions for i in (r.pigment_lot_id, r.needle_lot_id, r.diluent_lot_id) if i is not None
+    }
+    lots = {lot.id: lot for lot in db.scalars(select(Lot).where(Lot.id.in_(lot_ids)))} if lot_ids else {}
 
     def lot_ref(lot_id: int | None) -> dict[str, Any] | None:
         if lot_id is None:
@@ -793,7 +797,7 @@ def record_of(db: Db, client: Client) -> dict[str, Any]:
                 "overridden_checks": r.overridden_checks,
                 "rules_version": r.rules_version,
             }
-            for r in rows(Session, Session.started_at)
+            for r in sessions
         ],
         "follow_ups": [
             {
