@@ -13,6 +13,9 @@ FORBIDDEN = {
     "design": ("smpstudio.services", "smpstudio.cli", "smpstudio.render"),
     "render": ("smpstudio.services", "smpstudio.cli"),
     "services": ("smpstudio.cli",),
+    "care": ("smpstudio.services", "smpstudio.cli", "smpstudio.records"),
+    "records": ("smpstudio.services", "smpstudio.cli", "smpstudio.render", "smpstudio.design"),
+    "skin": ("smpstudio.services", "smpstudio.cli", "smpstudio.records"),
 }
 
 

@@ -181,6 +181,16 @@ def get_client(db: Db, actor: Actor, client_id: int, *, for_update: bool = False
     return client
 
 
+def client_session(db: Db, client: Client, session_id: int | None) -> Session | None:
+    """The client's session ``session_id`` (None when none is named)."""
+    if session_id is None:
+        return None
+    sess = db.get(Session, session_id)
+    if sess is None or sess.client_id != client.id:
+        raise InputError(f"no session {session_id} of this client", field="session", allowed="a session id")
+    return sess
+
+
 def get_user(db: Db, actor: Actor, user_id: int, field: str = "user") -> User:
     user = db.get(User, user_id)
     if user is None or user.clinic_id != actor.clinic_id:
@@ -617,12 +627,7 @@ def add_photo(
                 field="client",
                 allowed="a client with `smp consent sign --kind photography`",
             )
-        if session_id is not None:
-            sess = db.get(Session, session_id)
-            if sess is None or sess.client_id != client.id:
-                raise InputError(
-                    f"no session {session_id} of this client", field="session", allowed="a session id"
-                )
+        client_session(db, client, session_id)
         sha = store.files.put(data)
         photo = Photo(
             client_id=client.id,

@@ -48,6 +48,7 @@ from smpstudio.services.records import (
     _datetime,
     _iso,
     care_rules,
+    client_session,
     get_client,
     get_user,
     log,
@@ -207,6 +208,19 @@ def _resolve_lot(db: Db, actor: Actor, ref: str, role: str) -> Lot:
     return _lot_by_code(db, actor, ref, role)
 
 
+def _exposed_entry(
+    cid: int, name: str, email: str | None, phone: str | None, address: str | None, erased: object
+) -> dict[str, Any]:
+    return {
+        "id": cid,
+        "name": name,
+        "contact": {"email": email, "phone": phone, "address": address},
+        "erased": erased is not None,
+        "sessions": [],
+        "patch_tests": [],
+    }
+
+
 def _exposed(db: Db, clinic_id: int, lot_ids: list[int]) -> list[dict[str, Any]]:
     rows = db.execute(
         select(
@@ -232,17 +246,7 @@ def _exposed(db: Db, clinic_id: int, lot_ids: list[int]) -> list[dict[str, Any]]
     ).all()
     clients: dict[int, dict[str, Any]] = {}
     for cid, name, email, phone, address, erased, sid, started in rows:
-        entry = clients.setdefault(
-            cid,
-            {
-                "id": cid,
-                "name": name,
-                "contact": {"email": email, "phone": phone, "address": address},
-                "erased": erased is not None,
-                "sessions": [],
-                "patch_tests": [],
-            },
-        )
+        entry = clients.setdefault(cid, _exposed_entry(cid, name, email, phone, address, erased))
         entry["sessions"].append({"id": sid, "date": started.date().isoformat()})
     for cid, name, email, phone, address, erased, pid in db.execute(
         select(
@@ -251,17 +255,7 @@ def _exposed(db: Db, clinic_id: int, lot_ids: list[int]) -> list[dict[str, Any]]
         .join(PatchTest, PatchTest.client_id == Client.id)
         .where(Client.clinic_id == clinic_id, PatchTest.lot_id.in_(lot_ids))
     ):
-        entry = clients.setdefault(
-            cid,
-            {
-                "id": cid,
-                "name": name,
-                "contact": {"email": email, "phone": phone, "address": address},
-                "erased": erased is not None,
-                "sessions": [],
-                "patch_tests": [],
-            },
-        )
+        entry = clients.setdefault(cid, _exposed_entry(cid, name, email, phone, address, erased))
         entry["patch_tests"].append(pid)
     return list(clients.values())
 
@@ -885,12 +879,7 @@ def report_symptoms(
     def action(db: Db, actor: Actor) -> dict[str, Any]:
         actor.require("symptom")
         client = get_client(db, actor, client_id, for_update=True)
-        if session_id is not None:
-            sess = db.get(Session, session_id)
-            if sess is None or sess.client_id != client.id:
-                raise InputError(
-                    f"no session {session_id} of this client", field="session", allowed="a session id"
-                )
+        client_session(db, client, session_id)
         row = SymptomReport(
             client_id=client.id,
             session_id=session_id,
@@ -930,13 +919,7 @@ def add_adverse_event(
     def action(db: Db, actor: Actor) -> dict[str, Any]:
         actor.require("adverse_event")
         client = get_client(db, actor, client_id, for_update=True)
-        sess = None
-        if session_id is not None:
-            sess = db.get(Session, session_id)
-            if sess is None or sess.client_id != client.id:
-                raise InputError(
-                    f"no session {session_id} of this client", field="session", allowed="a session id"
-                )
+        sess = client_session(db, client, session_id)
         deadline = add_business_days(received, days) if criteria else None
         row = AdverseEvent(
             client_id=client.id,
