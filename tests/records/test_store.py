@@ -462,3 +462,26 @@ def test_restore_refuses_a_file_that_is_not_a_backup(store: Store, tmp_path: Pat
         protection.restore(
             store.data_dir, tmp_path / "junk.zip", None, url=None if store.dialect == "sqlite" else store.url
         )
+
+
+def test_designs_are_versioned_and_plans_and_sessions_point_at_them(store: Store, tmp_path: Path) -> None:
+    from smpstudio.design.document import write_design
+    from tests.conftest import make_design
+
+    ids = setup_clinic(store, tmp_path)
+    path = write_design(make_design("norwood-6", "soft")[2], tmp_path / "d.json")
+    v1 = records.add_design(store, ids["prac"], client_id=ids["client"], path=path)
+    v2 = records.add_design(store, ids["prac"], client_id=ids["client"], path=path)
+    assert (v1["version"], v2["version"]) == (1, 2) and v1["sha256"] == v2["sha256"]
+    plan = records.add_plan(
+        store, ids["prac"], client_id=ids["client"], sessions=3, interval_days=14, design_version=2
+    )
+    with pytest.raises(InputError, match="interval-days"):
+        records.add_plan(store, ids["prac"], client_id=ids["client"], sessions=3, interval_days=2)
+    sid = session(store, ids, design_version=2)["id"]
+    rec = records.client_record(store, ids["owner"], ids["client"])
+    assert rec["sessions"][0]["id"] == sid and rec["sessions"][0]["design"] == v2["id"]
+    assert rec["treatment_plans"][0]["id"] == plan["id"] and rec["treatment_plans"][0]["design"] == v2["id"]
+    (tmp_path / "bad.json").write_text('{"schema_version": 1}')
+    with pytest.raises(InputError):
+        records.add_design(store, ids["prac"], client_id=ids["client"], path=tmp_path / "bad.json")

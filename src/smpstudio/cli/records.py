@@ -303,6 +303,34 @@ def client_design(
     _emit(result, as_json, f"design version {result['version']} stored")
 
 
+@client.command("plan")
+def client_plan(
+    client_id: Annotated[int, typer.Argument(metavar="ID")],
+    sessions: Annotated[int, typer.Option(help="Sessions planned (usually 2-4).")] = 3,
+    interval_days: Annotated[
+        int, typer.Option(help="Days between sessions (at least the rules' minimum).")
+    ] = 14,
+    design_version: Annotated[int | None, typer.Option(help="The design version the plan follows.")] = None,
+    notes: Annotated[str | None, typer.Option(help="Notes.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Record a treatment plan; later sessions of the client belong to it."""
+    from smpstudio.services.records import add_plan
+
+    result = _with_store(
+        lambda s, a: add_plan(
+            s,
+            a,
+            client_id=client_id,
+            sessions=sessions,
+            interval_days=interval_days,
+            design_version=design_version,
+            notes=notes,
+        )
+    )
+    _emit(result, as_json, f"plan {result['id']}: {sessions} sessions, {interval_days} days apart")
+
+
 @client.command("photo")
 def client_photo(
     client_id: Annotated[int, typer.Argument(metavar="ID")],

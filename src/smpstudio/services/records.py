@@ -47,6 +47,7 @@ from smpstudio.records.models import (
     Screening,
     Session,
     SymptomReport,
+    TreatmentPlan,
     User,
     utc_now,
 )
@@ -596,6 +597,50 @@ def add_design(store: Store, actor_id: int | None, *, client_id: int, path: str 
     return transact(store, actor_id, action)
 
 
+def add_plan(
+    store: Store,
+    actor_id: int | None,
+    *,
+    client_id: int,
+    sessions: int,
+    interval_days: int,
+    design_version: int | None = None,
+    notes: str | None = None,
+) -> dict[str, Any]:
+    """A treatment plan: how many sessions, how far apart, on which design version."""
+    if not 1 <= sessions <= 10:
+        raise InputError(f"{sessions}", field="sessions", allowed="1 to 10 sessions")
+    minimum = int(care_rules().data["records"]["minimum_interval_days"])
+    if not minimum <= interval_days <= 365:
+        raise InputError(f"{interval_days} days", field="interval-days", allowed=f"{minimum} to 365 days")
+
+    def action(db: Db, actor: Actor) -> dict[str, Any]:
+        actor.require("session")
+        client = get_client(db, actor, client_id, for_update=True)
+        design_id = None
+        if design_version is not None:
+            design_id = db.scalar(
+                select(Design.id).where(Design.client_id == client.id, Design.version == design_version)
+            )
+            if design_id is None:
+                raise InputError(
+                    f"no design version {design_version}", field="design-version", allowed="a stored version"
+                )
+        plan = TreatmentPlan(
+            client_id=client.id,
+            design_id=design_id,
+            sessions_planned=sessions,
+            interval_days=interval_days,
+            notes=text_field(notes, "notes", required=False, max_len=5000),
+        )
+        db.add(plan)
+        db.flush()
+        log(db, actor, "create", "treatment_plan", plan.id, client=client.id)
+        return {"id": plan.id, "sessions": sessions, "interval_days": interval_days}
+
+    return transact(store, actor_id, action)
+
+
 def add_photo(
     store: Store,
     actor_id: int | None,
@@ -766,6 +811,17 @@ def record_of(db: Db, client: Client) -> dict[str, Any]:
             }
             for r in rows(PatchTest, PatchTest.id)
         ],
+        "treatment_plans": [
+            {
+                "id": r.id,
+                "sessions": r.sessions_planned,
+                "interval_days": r.interval_days,
+                "design": r.design_id,
+                "notes": r.notes,
+                "created_at": _iso(r.created_at),
+            }
+            for r in rows(TreatmentPlan, TreatmentPlan.id)
+        ],
         "designs": [
             {"id": r.id, "version": r.version, "sha256": r.sha256, "created_at": _iso(r.created_at)}
             for r in rows(Design, Design.version)
@@ -789,6 +845,7 @@ def record_of(db: Db, client: Client) -> dict[str, Any]:
                 "started_at": _iso(r.started_at),
                 "ended_at": _iso(r.ended_at),
                 "practitioner": r.practitioner_id,
+                "plan": r.plan_id,
                 "zones": r.zones,
                 "design": r.design_id,
                 "pigment_lot": lot_ref(r.pigment_lot_id),

@@ -39,6 +39,7 @@ from smpstudio.records.models import (
     SterilisationCycle,
     StockMove,
     SymptomReport,
+    TreatmentPlan,
     User,
     utc_now,
 )
@@ -504,7 +505,13 @@ def record_session(
                     "rules_version": rules.version,
                 }
             overridden = [r.code for r in reasons]
+        plan_id = db.scalar(
+            select(TreatmentPlan.id)
+            .where(TreatmentPlan.client_id == client.id)
+            .order_by(TreatmentPlan.id.desc())
+        )
         sess = Session(
+            plan_id=plan_id,
             clinic_id=actor.clinic_id,
             client_id=client.id,
             practitioner_id=practitioner.id,
