@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import insert
 
 from benchmarks._timing import Row, best_of
-from smpstudio.records.audit import GENESIS, entry_hash
+from smpstudio.records.audit import GENESIS, canonical_detail, entry_hash
 from smpstudio.records.models import AuditEntry, Client, Clinic, Lot, Session, User
 from smpstudio.records.store import Store, open_store
 from smpstudio.services.protection import verify_audit
@@ -118,8 +118,8 @@ def generate(store: Store, *, clients: int = CLIENTS, sessions: int = SESSIONS, 
             conn.execute(insert(Session), rows)
         prev, rows = GENESIS, []
         for seq in range(1, audit + 1):
-            at = now + dt.timedelta(microseconds=seq)
-            detail = {"client": 1 + seq % clients}
+            at = (now + dt.timedelta(microseconds=seq)).isoformat(timespec="microseconds")
+            detail = canonical_detail({"client": 1 + seq % clients})
             h = entry_hash(prev, seq, at, 1, 1, "read", "client", str(1 + seq % clients), detail)
             rows.append(
                 {

@@ -391,13 +391,15 @@ class AuditEntry(Base):
 
     __tablename__ = "audit_log"
     seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    at: Mapped[dt.datetime] = mapped_column()
+    #: UTC ISO 8601 with microseconds, stored as text exactly as hashed (it sorts by time).
+    at: Mapped[str] = mapped_column(String(32))
     actor_id: Mapped[int | None] = mapped_column(Integer)
     clinic_id: Mapped[int | None] = mapped_column(Integer)
     action: Mapped[str] = mapped_column(String(20))
     entity: Mapped[str] = mapped_column(String(40))
     entity_id: Mapped[str | None] = mapped_column(String(40))
-    detail: Mapped[dict[str, Any]] = mapped_column()
+    #: Canonical JSON (sorted keys, compact), stored as text exactly as hashed.
+    detail: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
 

@@ -12,7 +12,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session as Db
 
 from smpstudio.care.compliance import check_product, parse_product
@@ -222,29 +222,34 @@ def _exposed_entry(
     }
 
 
-def _exposed(db: Db, clinic_id: int, lot_ids: list[int]) -> list[dict[str, Any]]:
-    rows = db.execute(
-        select(
-            Client.id,
-            Client.name,
-            Client.email,
-            Client.phone,
-            Client.address,
-            Client.erased_at,
-            Session.id,
-            Session.started_at,
-        )
-        .join(Session, Session.client_id == Client.id)
-        .where(
-            Client.clinic_id == clinic_id,
-            or_(
-                Session.pigment_lot_id.in_(lot_ids),
-                Session.needle_lot_id.in_(lot_ids),
-                Session.diluent_lot_id.in_(lot_ids),
-            ),
-        )
-        .order_by(Client.id, Session.started_at)
-    ).all()
+def _exposed(db: Db, clinic_id: int, lots: list[Lot]) -> list[dict[str, Any]]:
+    """Clients who received any of ``lots``: one indexed lookup per lot kind, on that kind's column."""
+    column = {
+        "pigment": Session.pigment_lot_id,
+        "needle": Session.needle_lot_id,
+        "diluent": Session.diluent_lot_id,
+    }
+    by_kind: dict[str, list[int]] = {}
+    for lot in lots:
+        by_kind.setdefault(lot.kind, []).append(lot.id)
+    lot_ids = [lot.id for lot in lots]
+    rows: list[Any] = []
+    for kind, ids in by_kind.items():
+        rows += db.execute(
+            select(
+                Client.id,
+                Client.name,
+                Client.email,
+                Client.phone,
+                Client.address,
+                Client.erased_at,
+                Session.id,
+                Session.started_at,
+            )
+            .join(Client, Session.client_id == Client.id)
+            .where(column[kind].in_(ids), Client.clinic_id == clinic_id)
+        ).all()
+    rows.sort(key=lambda r: (r[0], r[7], r[6]))
     clients: dict[int, dict[str, Any]] = {}
     for cid, name, email, phone, address, erased, sid, started in rows:
         entry = clients.setdefault(cid, _exposed_entry(cid, name, email, phone, address, erased))
@@ -283,7 +288,7 @@ def lot_clients(
                 if row.recalled_at is None:
                     row.recalled_at, row.recall_reason = now, text_field(reason, "reason", required=False)
                     log(db, actor, "update", "lot", row.id, recalled=True)
-        clients = _exposed(db, actor.clinic_id, [r.id for r in lots])
+        clients = _exposed(db, actor.clinic_id, list(lots))
         log(
             db,
             actor,
