@@ -233,22 +233,22 @@ def _exposed(db: Db, clinic_id: int, lots: list[Lot]) -> list[dict[str, Any]]:
     for lot in lots:
         by_kind.setdefault(lot.kind, []).append(lot.id)
     lot_ids = [lot.id for lot in lots]
-    rows: list[Any] = []
-    for kind, ids in by_kind.items():
-        rows += db.execute(
-            select(
-                Client.id,
-                Client.name,
-                Client.email,
-                Client.phone,
-                Client.address,
-                Client.erased_at,
-                Session.id,
-                Session.started_at,
+    hits: list[Any] = []
+    for kind, ids in by_kind.items():  # sessions first, through the lot column's index
+        hits += db.execute(
+            select(Session.client_id, Session.id, Session.started_at).where(
+                column[kind].in_(ids), Session.clinic_id == clinic_id
             )
-            .join(Client, Session.client_id == Client.id)
-            .where(column[kind].in_(ids), Client.clinic_id == clinic_id)
         ).all()
+    people = {
+        r[0]: r
+        for r in db.execute(
+            select(
+                Client.id, Client.name, Client.email, Client.phone, Client.address, Client.erased_at
+            ).where(Client.id.in_({h[0] for h in hits}))
+        )
+    }
+    rows = [(*people[cid], sid, started) for cid, sid, started in hits]
     rows.sort(key=lambda r: (r[0], r[7], r[6]))
     clients: dict[int, dict[str, Any]] = {}
     for cid, name, email, phone, address, erased, sid, started in rows:
