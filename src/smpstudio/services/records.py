@@ -753,6 +753,19 @@ def record_of(db: Db, client: Client) -> dict[str, Any]:
             "expires_on": lot.expires_on.isoformat(),
         }
 
+    consents = list(db.scalars(select(Consent).where(Consent.client_id == cid).order_by(Consent.id)))
+    versions: dict[int, str] = (
+        dict(
+            db.execute(  # type: ignore[arg-type]
+                select(ConsentText.id, ConsentText.version).where(
+                    ConsentText.id.in_({c.consent_text_id for c in consents})
+                )
+            ).all()
+        )
+        if consents
+        else {}
+    )
+
     def rows(model: Any, order: Any) -> list[Any]:
         return list(db.scalars(select(model).where(model.client_id == cid).order_by(order)))
 
@@ -788,7 +801,7 @@ def record_of(db: Db, client: Client) -> dict[str, Any]:
             {
                 "id": r.id,
                 "kind": r.kind,
-                "text_version": db.get(ConsentText, r.consent_text_id).version,  # type: ignore[union-attr]
+                "text_version": versions[r.consent_text_id],
                 "signed_name": r.signed_name,
                 "signature": r.signature_kind,
                 "signature_sha256": r.signature_sha256,
@@ -796,7 +809,7 @@ def record_of(db: Db, client: Client) -> dict[str, Any]:
                 "withdrawn_at": _iso(r.withdrawn_at),
                 "witness": r.witness_id,
             }
-            for r in rows(Consent, Consent.id)
+            for r in consents
         ],
         "patch_tests": [
             {
@@ -824,7 +837,12 @@ def record_of(db: Db, client: Client) -> dict[str, Any]:
         ],
         "designs": [
             {"id": r.id, "version": r.version, "sha256": r.sha256, "created_at": _iso(r.created_at)}
-            for r in rows(Design, Design.version)
+            # Columns only: a design document holds every dot and can be megabytes.
+            for r in db.execute(
+                select(Design.id, Design.version, Design.sha256, Design.created_at)
+                .where(Design.client_id == cid)
+                .order_by(Design.version)
+            )
         ],
         "photos": [
             {
