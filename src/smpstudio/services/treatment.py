@@ -805,26 +805,28 @@ def sessions_for_cycle(store: Store, actor_id: int | None, cycle_id: int) -> dic
 # ---------------------------------------------------------------------- follow-ups, symptoms, events
 
 
+def _open_items(db: Db, actor: Actor, via: str, model: Any, *where: Any) -> list[Any]:
+    """Open (not done) follow-ups or reminders of the clinic's clients on record, oldest due first, with
+    the client's name and contacts; the read of those clients is audited."""
+    rows = db.execute(
+        select(model, Client.name, Client.phone, Client.email)
+        .join(Client, Client.id == model.client_id)
+        .where(
+            Client.clinic_id == actor.clinic_id, Client.erased_at.is_(None), model.done_at.is_(None), *where
+        )
+        .order_by(model.due_on, model.id)
+    ).all()
+    log(db, actor, "read", "client", None, via=via, clients=sorted({r[0].client_id for r in rows}))
+    return list(rows)
+
+
 def followups_due(store: Store, actor_id: int | None, *, on: str | None = None) -> list[dict[str, Any]]:
     """Open follow-ups due on or before ``on`` (today by default), oldest first."""
     day = parse_date(on, "date") if on else dt.date.today()
 
     def action(db: Db, actor: Actor) -> list[dict[str, Any]]:
         actor.require("followup")
-        rows = db.execute(
-            select(FollowUp, Client.name, Client.phone, Client.email)
-            .join(Client, Client.id == FollowUp.client_id)
-            .where(
-                Client.clinic_id == actor.clinic_id,
-                Client.erased_at.is_(None),
-                FollowUp.done_at.is_(None),
-                FollowUp.due_on <= day,
-            )
-            .order_by(FollowUp.due_on, FollowUp.id)
-        ).all()
-        log(
-            db, actor, "read", "client", None, via="followups", clients=sorted({r[0].client_id for r in rows})
-        )
+        rows = _open_items(db, actor, "followups", FollowUp, FollowUp.due_on <= day)
         return [
             {
                 "id": f.id,
@@ -1026,20 +1028,8 @@ def touch_ups_due(store: Store, actor_id: int | None, *, month: str | None = Non
 
     def action(db: Db, actor: Actor) -> list[dict[str, Any]]:
         actor.require("registers")
-        rows = db.execute(
-            select(Reminder, Client.name, Client.phone, Client.email)
-            .join(Client, Client.id == Reminder.client_id)
-            .where(
-                Client.clinic_id == actor.clinic_id,
-                Client.erased_at.is_(None),
-                Reminder.done_at.is_(None),
-                Reminder.kind == "touch-up",
-                Reminder.due_on < end,
-            )
-            .order_by(Reminder.due_on)
-        ).all()
-        log(
-            db, actor, "read", "client", None, via="touch_ups", clients=sorted({r[0].client_id for r in rows})
+        rows = _open_items(
+            db, actor, "touch_ups", Reminder, Reminder.kind == "touch-up", Reminder.due_on < end
         )
         return [
             {
