@@ -28,9 +28,10 @@ from benchmarks._timing import Row, best_of
 from smpstudio.records.audit import GENESIS, canonical_detail, entry_hash
 from smpstudio.records.models import AuditEntry, Client, Clinic, Lot, Session, User
 from smpstudio.records.store import Store, open_store
+from smpstudio.services.clients import client_record
+from smpstudio.services.context import ServiceContext
+from smpstudio.services.lots import lot_clients
 from smpstudio.services.protection import verify_audit
-from smpstudio.services.records import client_record
-from smpstudio.services.treatment import lot_clients
 
 CLIENTS = 100_000
 SESSIONS = 1_000_000
@@ -158,9 +159,14 @@ def generate(store: Store, *, clients: int = CLIENTS, sessions: int = SESSIONS, 
 def _measure(store: Store, label: str, generation_s: float) -> list[Row]:
     rng = random.Random(1)
     pigment_codes = [f"P{rng.randrange(1, LOTS['pigment'] + 1):06d}" for _ in range(3)]
-    recall_s, recall = best_of(lambda i: lot_clients(store, 1, pigment_codes[max(i, 0)]), warmup=True)
-    record_s, record = best_of(lambda i: client_record(store, 1, 1 + rng.randrange(CLIENTS)), warmup=True)
-    verify_s, chain = best_of(lambda i: verify_audit(store, 1), runs=1)
+    recall_s, recall = best_of(
+        lambda i: lot_clients(ServiceContext(store=store, user_id=1), pigment_codes[max(i, 0)]), warmup=True
+    )
+    record_s, record = best_of(
+        lambda i: client_record(ServiceContext(store=store, user_id=1), 1 + rng.randrange(CLIENTS)),
+        warmup=True,
+    )
+    verify_s, chain = best_of(lambda i: verify_audit(ServiceContext(store=store, user_id=1)), runs=1)
     assert chain["ok"], chain
     common = {"store": label, "clients": CLIENTS, "sessions": SESSIONS, "generate_s": round(generation_s, 1)}
     return [

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from smpstudio.records.store import Store, open_store
+from smpstudio.services.context import ServiceContext
 
 PG_SERVER = os.environ.get("SMP_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
 QUESTIONS = [
@@ -76,3 +77,8 @@ def write_answers(path: Path, **yes: bool) -> Path:
     answers = {q: bool(yes.get(q, False)) for q in QUESTIONS}
     path.write_text(json.dumps({"answers": answers}))
     return path
+
+
+def acting(store: Store, user_id: int | None = None) -> ServiceContext:
+    """A service context on ``store`` for the acting user ``user_id`` (the single owner when None)."""
+    return ServiceContext(store=store, user_id=user_id)

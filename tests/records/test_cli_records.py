@@ -243,7 +243,7 @@ def test_sterilisation_commands(clinic: tuple[Path, dict[str, int]]) -> None:
             ],
             "diluent-lot",
         ),
-        (["--as", "999", "client", "show", "1"], "as"),
+        (["--as", "999", "client", "show", "1"], "user"),
     ],
 )
 def test_bad_input_names_the_field_and_changes_nothing(

@@ -19,17 +19,20 @@ from sqlalchemy import func, select
 from smpstudio.records import audit
 from smpstudio.records.models import AuditEntry, Client, Lot, Session, StockMove
 from smpstudio.records.store import open_store
-from smpstudio.services import records, treatment
-from tests.records.conftest import write_answers
+from smpstudio.services import clients, clinics, consent, lots
+from smpstudio.services import sessions as session_svc
+from tests.records.conftest import acting, write_answers
 
 WRITER = textwrap.dedent(
     """
     import sys
     from smpstudio.records.store import open_store
-    from smpstudio.services.records import add_client
+    from smpstudio.services.clients import add_client
+    from smpstudio.services.context import ServiceContext
     store = open_store(sys.argv[1], url=sys.argv[3] or None)
+    ctx = ServiceContext(store=store)
     for i in range(int(sys.argv[2])):
-        cid = add_client(store, None, name=f"client {i}", date_of_birth="1990-01-01")["id"]
+        cid = add_client(ctx, name=f"client {i}", date_of_birth="1990-01-01")["id"]
         print(cid, flush=True)  # acknowledged: the transaction has committed
     """
 )
@@ -45,7 +48,7 @@ def test_sigkill_mid_stream_keeps_every_acknowledged_record(
 ) -> None:
     url = _store_url(request, kind)
     store = open_store(tmp_path / "var", url=url, create=True)
-    records.init_clinic(store, name="C")
+    clinics.init_clinic(acting(store), name="C")
     store.close()
     proc = subprocess.Popen(
         [sys.executable, "-c", WRITER, str(tmp_path / "var"), "100000", url or ""],
@@ -75,7 +78,7 @@ def test_two_writers_at_once_never_see_a_lock_error(
 ) -> None:
     url = _store_url(request, kind)
     store = open_store(tmp_path / "var", url=url, create=True)
-    records.init_clinic(store, name="C")
+    clinics.init_clinic(acting(store), name="C")
     store.close()
     procs = [
         subprocess.Popen(
@@ -118,12 +121,12 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A store with a clinic, a certified practitioner and a screened, consenting client."""
     base = tmp_path_factory.mktemp("template")
     store = open_store(base / "var", create=True)
-    owner = records.init_clinic(store, name="C")["owner_id"]
-    records.add_user(store, owner, name="P", role="practitioner", certified_until="2099-01-01")
-    cid = records.add_client(store, owner, name="A", date_of_birth="1980-01-01")["id"]
-    records.screen_client(store, owner, cid, write_answers(base / "a.json"))
-    records.sign_consent(store, owner, client_id=cid, signed_name="A")
-    treatment.add_lot(store, owner, kind="pigment", product="p", lot="P", expires="2099-01-01", quantity=1)
+    owner = clinics.init_clinic(acting(store), name="C")["owner_id"]
+    clinics.add_user(acting(store, owner), name="P", role="practitioner", certified_until="2099-01-01")
+    cid = clients.add_client(acting(store, owner), name="A", date_of_birth="1980-01-01")["id"]
+    clients.screen_client(acting(store, owner), cid, write_answers(base / "a.json"))
+    consent.sign_consent(acting(store, owner), client_id=cid, signed_name="A")
+    lots.add_lot(acting(store, owner), kind="pigment", product="p", lot="P", expires="2099-01-01", quantity=1)
     store.close()
     return base / "var"
 
@@ -141,9 +144,8 @@ def test_any_operation_sequence_keeps_stock_and_audit_consistent(
     try:
         for op, n in ops:
             if op == "receive":
-                lot = treatment.add_lot(
-                    store,
-                    1,
+                lot = lots.add_lot(
+                    acting(store, 1),
                     kind="needle",
                     product="n",
                     lot=f"N{len(expected)}",
@@ -153,9 +155,8 @@ def test_any_operation_sequence_keeps_stock_and_audit_consistent(
                 expected[lot["id"]] = n
             elif op == "session" and expected:
                 lot_id = sorted(expected)[n % len(expected)]
-                res = treatment.record_session(
-                    store,
-                    1,
+                res = session_svc.record_session(
+                    acting(store, 1),
                     client_id=1,
                     practitioner_id=2,
                     pigment_lot="P",
@@ -171,12 +172,12 @@ def test_any_operation_sequence_keeps_stock_and_audit_consistent(
             elif op == "adjust" and expected:
                 lot_id = sorted(expected)[0]
                 if expected[lot_id] + n >= 0:
-                    treatment.adjust_lot(store, 1, lot_id=lot_id, delta=n, reason="count")
+                    lots.adjust_lot(acting(store, 1), lot_id=lot_id, delta=n, reason="count")
                     expected[lot_id] += n
             elif op == "recall":
-                treatment.lot_clients(store, 1, "P", recall=True)
+                lots.lot_clients(acting(store, 1), "P", recall=True)
             elif op == "read":
-                records.client_record(store, 1, 1)
+                clients.client_record(acting(store, 1), 1)
         with store.session(readonly=True) as db:
             for lot_id, qty in expected.items():
                 lot = db.get(Lot, lot_id)

@@ -13,36 +13,35 @@ import pytest
 from PIL import Image
 from sqlalchemy import inspect, select, text
 
-from smpstudio.errors import InputError
+from smpstudio.errors import AccessError, InputError
 from smpstudio.records import audit
 from smpstudio.records.models import AuditEntry, Lot, StockMove
 from smpstudio.records.store import HEAD_REVISION, Store, alembic_config, open_store
-from smpstudio.services import protection, records, treatment
-from tests.records.conftest import write_answers
+from smpstudio.services import clients, clinics, consent, lots, protection, registers, sessions, sterilisation
+from tests.records.conftest import acting, write_answers
 
 TODAY = dt.date.today()
 SOON = (TODAY + dt.timedelta(days=400)).isoformat()
 
 
 def setup_clinic(store: Store, tmp_path: Path, **answers: bool) -> dict[str, int]:
-    ids = records.init_clinic(store, name="Test Clinic")
+    ids = clinics.init_clinic(acting(store), name="Test Clinic")
     owner = ids["owner_id"]
-    prac = records.add_user(store, owner, name="Pat", role="practitioner", certified_until=SOON)["id"]
-    desk = records.add_user(store, owner, name="Fran", role="front-desk")["id"]
-    client = records.add_client(
-        store,
-        owner,
+    prac = clinics.add_user(acting(store, owner), name="Pat", role="practitioner", certified_until=SOON)["id"]
+    desk = clinics.add_user(acting(store, owner), name="Fran", role="front-desk")["id"]
+    client = clients.add_client(
+        acting(store, owner),
         name="Alex Doe",
         date_of_birth="1980-01-02",
         email="a@example.org",
         phone="+44 1",
         skin_type="III",
     )["id"]
-    records.screen_client(store, prac, client, write_answers(tmp_path / "answers.json", **answers))
-    records.sign_consent(store, prac, client_id=client, signed_name="Alex Doe")
+    clients.screen_client(acting(store, prac), client, write_answers(tmp_path / "answers.json", **answers))
+    consent.sign_consent(acting(store, prac), client_id=client, signed_name="Alex Doe")
     for kind, code, qty in (("pigment", "P1", 2), ("needle", "N1", 3), ("diluent", "D1", 2)):
-        treatment.add_lot(
-            store, owner, kind=kind, product=f"{kind} product", lot=code, expires=SOON, quantity=qty
+        lots.add_lot(
+            acting(store, owner), kind=kind, product=f"{kind} product", lot=code, expires=SOON, quantity=qty
         )
     return {"owner": owner, "prac": prac, "desk": desk, "client": client}
 
@@ -50,8 +49,8 @@ def setup_clinic(store: Store, tmp_path: Path, **answers: bool) -> dict[str, int
 def session(store: Store, ids: dict[str, int], actor: str = "prac", **kw: Any) -> dict[str, Any]:
     args: dict[str, Any] = {"pigment_lot": "P1", "needle_lot": "N1", "diluent_lot": "D1", "dilution": 0.5}
     args.update(kw)
-    return treatment.record_session(
-        store, ids[actor], client_id=ids["client"], practitioner_id=ids["prac"], **args
+    return sessions.record_session(
+        acting(store, ids[actor]), client_id=ids["client"], practitioner_id=ids["prac"], **args
     )
 
 
@@ -104,26 +103,28 @@ def test_a_complete_session_carries_its_lots_and_books_follow_ups(store: Store, 
         (TODAY + dt.timedelta(days=d)).isoformat() for d in (2, 10, 30)
     ]
     assert res["touch_up"]["due_on"] == TODAY.replace(year=TODAY.year + 4).isoformat()
-    rec = records.client_record(store, ids["owner"], ids["client"])
+    rec = clients.client_record(acting(store, ids["owner"]), ids["client"])
     s = rec["sessions"][0]
     assert (s["pigment_lot"]["lot"], s["needle_lot"]["lot"], s["diluent_lot"]["lot"]) == ("P1", "N1", "D1")
     assert s["zones"] == ["hairline", "crown"] and s["dilution"] == 0.5
     assert s["anaesthetic"] == {"product": "lidocaine", "strength_pct": 4.0}
-    due = treatment.followups_due(store, ids["desk"], on=(TODAY + dt.timedelta(days=10)).isoformat())
+    due = registers.followups_due(acting(store, ids["desk"]), on=(TODAY + dt.timedelta(days=10)).isoformat())
     assert [f["due_on"] for f in due] == [(TODAY + dt.timedelta(days=d)).isoformat() for d in (2, 10)]
 
 
 def test_every_refusal_reason_is_listed_at_once(store: Store, tmp_path: Path) -> None:
-    ids = records.init_clinic(store, name="C")
+    ids = clinics.init_clinic(acting(store), name="C")
     owner = ids["owner_id"]
-    expired = records.add_user(store, owner, name="Old", role="practitioner", certified_until="2020-01-01")[
-        "id"
-    ]
-    client = records.add_client(store, owner, name="B", date_of_birth="1990-01-01")["id"]
-    treatment.add_lot(store, owner, kind="pigment", product="p", lot="OLD", expires="2020-01-01", quantity=1)
-    treatment.add_lot(store, owner, kind="needle", product="n", lot="EMPTY", expires=SOON, quantity=0)
-    res = treatment.record_session(
-        store, owner, client_id=client, practitioner_id=expired, pigment_lot="OLD", needle_lot="EMPTY"
+    expired = clinics.add_user(
+        acting(store, owner), name="Old", role="practitioner", certified_until="2020-01-01"
+    )["id"]
+    client = clients.add_client(acting(store, owner), name="B", date_of_birth="1990-01-01")["id"]
+    lots.add_lot(
+        acting(store, owner), kind="pigment", product="p", lot="OLD", expires="2020-01-01", quantity=1
+    )
+    lots.add_lot(acting(store, owner), kind="needle", product="n", lot="EMPTY", expires=SOON, quantity=0)
+    res = sessions.record_session(
+        acting(store, owner), client_id=client, practitioner_id=expired, pigment_lot="OLD", needle_lot="EMPTY"
     )
     assert codes(res) == {
         "screening_missing",
@@ -149,9 +150,8 @@ def test_patch_test_required_missing_then_positive_then_negative(store: Store, t
     ids = setup_clinic(store, tmp_path, ink_or_anaesthetic_reaction=True)
     assert "patch_test_missing" in codes(session(store, ids))
     week_ago = (TODAY - dt.timedelta(days=7)).isoformat()
-    records.record_patch_test(
-        store,
-        ids["prac"],
+    consent.record_patch_test(
+        acting(store, ids["prac"]),
         client_id=ids["client"],
         lot="P1",
         applied=week_ago,
@@ -159,9 +159,8 @@ def test_patch_test_required_missing_then_positive_then_negative(store: Store, t
         result="positive",
     )
     assert "patch_test_positive" in codes(session(store, ids))
-    records.record_patch_test(
-        store,
-        ids["prac"],
+    consent.record_patch_test(
+        acting(store, ids["prac"]),
         client_id=ids["client"],
         lot="P1",
         applied=week_ago,
@@ -173,13 +172,13 @@ def test_patch_test_required_missing_then_positive_then_negative(store: Store, t
 
 def test_withdrawn_consent_refuses(store: Store, tmp_path: Path) -> None:
     ids = setup_clinic(store, tmp_path)
-    records.withdraw_consent(store, ids["prac"], client_id=ids["client"])
+    consent.withdraw_consent(acting(store, ids["prac"]), client_id=ids["client"])
     assert codes(session(store, ids)) == {"consent_withdrawn"}
 
 
 def test_recalled_non_compliant_and_wrong_kind_lots(store: Store, tmp_path: Path) -> None:
     ids = setup_clinic(store, tmp_path)
-    treatment.lot_clients(store, ids["prac"], "D1", recall=True)
+    lots.lot_clients(acting(store, ids["prac"]), "D1", recall=True)
     assert codes(session(store, ids)) == {"lot_recalled"}
     res = session(store, ids, diluent_lot=None, dilution=1.0, pigment_lot="N1")
     assert "lot_wrong_kind" in codes(res)
@@ -207,12 +206,12 @@ def test_too_soon_and_the_owner_override_is_audited(store: Store, tmp_path: Path
     with store.session() as db:
         actions = db.execute(select(AuditEntry.action, AuditEntry.actor_id).order_by(AuditEntry.seq)).all()
     assert ("override", ids["owner"]) in actions and ("refuse", ids["prac"]) in actions
-    assert records.client_record(store, ids["owner"], ids["client"])["sessions"][1]["override_reason"]
+    assert clients.client_record(acting(store, ids["owner"]), ids["client"])["sessions"][1]["override_reason"]
 
 
 def test_out_of_stock_cannot_be_overridden(store: Store, tmp_path: Path) -> None:
     ids = setup_clinic(store, tmp_path)
-    treatment.adjust_lot(store, ids["owner"], lot_id=2, delta=-3, reason="stock count")
+    lots.adjust_lot(acting(store, ids["owner"]), lot_id=2, delta=-3, reason="stock count")
     res = session(store, ids, actor="owner", override_reason="I have a box somewhere")
     assert codes(res) == {"lot_out_of_stock"} and res["override"] == "some reasons cannot be overridden"
 
@@ -220,10 +219,10 @@ def test_out_of_stock_cannot_be_overridden(store: Store, tmp_path: Path) -> None
 def test_recall_lists_exposed_clients_with_contacts_and_sessions(store: Store, tmp_path: Path) -> None:
     ids = setup_clinic(store, tmp_path)
     first = session(store, ids)["id"]
-    other = records.add_client(store, ids["owner"], name="Sam", date_of_birth="1970-05-05", phone="+1 2")[
-        "id"
-    ]
-    res = treatment.lot_clients(store, ids["prac"], "P1", recall=True, reason="microbial contamination")
+    other = clients.add_client(
+        acting(store, ids["owner"]), name="Sam", date_of_birth="1970-05-05", phone="+1 2"
+    )["id"]
+    res = lots.lot_clients(acting(store, ids["prac"]), "P1", recall=True, reason="microbial contamination")
     assert res["lot"] == "P1" and res["lots"][0]["recalled"] is True
     assert [c["id"] for c in res["clients"]] == [ids["client"]]
     c = res["clients"][0]
@@ -231,20 +230,19 @@ def test_recall_lists_exposed_clients_with_contacts_and_sessions(store: Store, t
     assert c["sessions"] == [{"id": first, "date": TODAY.isoformat()}]
     assert other not in [c["id"] for c in res["clients"]]
     with pytest.raises(InputError, match="no lot"):
-        treatment.lot_clients(store, ids["prac"], "NOPE")
+        lots.lot_clients(acting(store, ids["prac"]), "NOPE")
 
 
 def test_roles_are_enforced(store: Store, tmp_path: Path) -> None:
     ids = setup_clinic(store, tmp_path)
-    with pytest.raises(records.AccessError):
+    with pytest.raises(AccessError):
         session(store, ids, actor="desk")
-    with pytest.raises(records.AccessError):
-        records.add_user(store, ids["prac"], name="X", role="owner")
-    with pytest.raises(records.AccessError):
-        protection.export_client(store, ids["desk"], ids["client"], tmp_path / "x.zip")
-    res = treatment.record_session(
-        store,
-        ids["owner"],
+    with pytest.raises(AccessError):
+        clinics.add_user(acting(store, ids["prac"]), name="X", role="owner")
+    with pytest.raises(AccessError):
+        protection.export_client(acting(store, ids["desk"]), ids["client"], tmp_path / "x.zip")
+    res = sessions.record_session(
+        acting(store, ids["owner"]),
         client_id=ids["client"],
         practitioner_id=ids["desk"],
         pigment_lot="P1",
@@ -256,20 +254,19 @@ def test_roles_are_enforced(store: Store, tmp_path: Path) -> None:
 
 def test_clinics_cannot_see_each_others_clients(store: Store, tmp_path: Path) -> None:
     ids = setup_clinic(store, tmp_path)
-    other = records.init_clinic(store, name="Other")["owner_id"]
+    other = clinics.init_clinic(acting(store), name="Other")["owner_id"]
     with pytest.raises(InputError, match="no client"):
-        records.client_record(store, other, ids["client"])
+        clients.client_record(acting(store, other), ids["client"])
     with pytest.raises(InputError, match="acting user"):
-        records.client_record(store, None, ids["client"])  # two clinics: the actor must be named
+        clients.client_record(acting(store, None), ids["client"])  # two clinics: the actor must be named
 
 
 def test_adverse_event_deadline_is_15_business_days(store: Store, tmp_path: Path) -> None:
     ids = setup_clinic(store, tmp_path)
     sid = session(store, ids)["id"]
     monday = TODAY - dt.timedelta(days=TODAY.weekday())
-    res = treatment.add_adverse_event(
-        store,
-        ids["prac"],
+    res = registers.add_adverse_event(
+        acting(store, ids["prac"]),
         client_id=ids["client"],
         session_id=sid,
         description="pustules in the pigment",
@@ -278,21 +275,24 @@ def test_adverse_event_deadline_is_15_business_days(store: Store, tmp_path: Path
     )
     assert res["report_deadline_on"] == (monday + dt.timedelta(days=21)).isoformat()
     assert {lot["lot"] for lot in res["lots"]} == {"P1", "D1", "N1"}
-    minor = treatment.add_adverse_event(store, ids["prac"], client_id=ids["client"], description="itch")
+    minor = registers.add_adverse_event(
+        acting(store, ids["prac"]), client_id=ids["client"], description="itch"
+    )
     assert minor["serious"] is False and minor["report_deadline_on"] is None
-    due = treatment.adverse_events_due(
-        store, ids["prac"], within_days=7, on=(monday + dt.timedelta(days=16)).isoformat()
+    due = registers.adverse_events_due(
+        acting(store, ids["prac"]), within_days=7, on=(monday + dt.timedelta(days=16)).isoformat()
     )
     assert [d["id"] for d in due] == [res["id"]]
-    assert treatment.adverse_events_due(store, ids["prac"], within_days=7, on=monday.isoformat()) == []
+    assert (
+        registers.adverse_events_due(acting(store, ids["prac"]), within_days=7, on=monday.isoformat()) == []
+    )
 
 
 def test_failed_spore_test_lists_loads_since_last_pass(store: Store, tmp_path: Path) -> None:
     ids = setup_clinic(store, tmp_path)
     day = TODAY - dt.timedelta(days=20)
-    treatment.add_cycle(
-        store,
-        ids["prac"],
+    sterilisation.add_cycle(
+        acting(store, ids["prac"]),
         load="L-old",
         temperature_c=134,
         pressure_kpa=206,
@@ -300,12 +300,11 @@ def test_failed_spore_test_lists_loads_since_last_pass(store: Store, tmp_path: P
         indicator="pass",
         run_at=day.isoformat(),
     )
-    treatment.record_spore_test(
-        store, ids["prac"], result="pass", tested_on=(day + dt.timedelta(days=1)).isoformat()
+    sterilisation.record_spore_test(
+        acting(store, ids["prac"]), result="pass", tested_on=(day + dt.timedelta(days=1)).isoformat()
     )
-    c2 = treatment.add_cycle(
-        store,
-        ids["prac"],
+    c2 = sterilisation.add_cycle(
+        acting(store, ids["prac"]),
         load="L-new",
         temperature_c=134,
         pressure_kpa=206,
@@ -314,29 +313,30 @@ def test_failed_spore_test_lists_loads_since_last_pass(store: Store, tmp_path: P
         run_at=(day + dt.timedelta(days=5)).isoformat(),
     )["id"]
     sid = session(store, ids, sterilisation_cycle=c2)["id"]
-    res = treatment.record_spore_test(store, ids["prac"], result="fail", tested_on=TODAY.isoformat())
+    res = sterilisation.record_spore_test(
+        acting(store, ids["prac"]), result="fail", tested_on=TODAY.isoformat()
+    )
     action = res["corrective_action"]
     assert action["cycles"] == [c2]
     assert [s["id"] for s in action["sessions"]] == [sid]
     assert [c["id"] for c in action["clients"]] == [ids["client"]]
-    assert treatment.sessions_for_cycle(store, ids["prac"], c2)["sessions"][0]["id"] == sid
+    assert sterilisation.sessions_for_cycle(acting(store, ids["prac"]), c2)["sessions"][0]["id"] == sid
 
 
 def test_lots_expiring_and_touch_ups_due(store: Store, tmp_path: Path) -> None:
     ids = setup_clinic(store, tmp_path)
-    treatment.add_lot(
-        store,
-        ids["owner"],
+    lots.add_lot(
+        acting(store, ids["owner"]),
         kind="pigment",
         product="p",
         lot="SOON",
         expires=(TODAY + dt.timedelta(days=10)).isoformat(),
         quantity=1,
     )
-    assert [x["lot"] for x in treatment.lots_expiring(store, ids["desk"])] == ["SOON"]
+    assert [x["lot"] for x in lots.lots_expiring(acting(store, ids["desk"]))] == ["SOON"]
     session(store, ids, touch_up_years=2.5)
     due = (TODAY.replace(year=TODAY.year + 2) + dt.timedelta(days=183)).strftime("%Y-%m")
-    rows = treatment.touch_ups_due(store, ids["desk"], month=due)
+    rows = registers.touch_ups_due(acting(store, ids["desk"]), month=due)
     assert len(rows) == 1 and "forecast" in rows[0]["basis"]
 
 
@@ -350,27 +350,31 @@ def test_photo_needs_consent_and_loses_its_exif(store: Store, tmp_path: Path) ->
     im.save(path, "JPEG", exif=exif)
     assert Image.open(path).getexif()
     with pytest.raises(InputError, match="consented to photographs"):
-        records.add_photo(store, ids["prac"], client_id=ids["client"], path=path, view="top")
-    records.sign_consent(
-        store, ids["prac"], client_id=ids["client"], signed_name="Alex Doe", kind="photography"
+        clients.add_photo(acting(store, ids["prac"]), client_id=ids["client"], path=path, view="top")
+    consent.sign_consent(
+        acting(store, ids["prac"]), client_id=ids["client"], signed_name="Alex Doe", kind="photography"
     )
-    res = records.add_photo(store, ids["prac"], client_id=ids["client"], path=path, view="top", kind="before")
+    res = clients.add_photo(
+        acting(store, ids["prac"]), client_id=ids["client"], path=path, view="top", kind="before"
+    )
     stored = store.files.get(res["sha256"])
     assert not Image.open(io.BytesIO(stored)).getexif()
     assert b"PhoneMaker" not in stored
-    again = records.add_photo(store, ids["prac"], client_id=ids["client"], path=path, view="top")
+    again = clients.add_photo(acting(store, ids["prac"]), client_id=ids["client"], path=path, view="top")
     assert again["sha256"] == res["sha256"]  # content-addressed: stored once
 
 
 def test_export_holds_the_record_and_photos(store: Store, tmp_path: Path) -> None:
     ids = setup_clinic(store, tmp_path)
     session(store, ids)
-    records.sign_consent(
-        store, ids["prac"], client_id=ids["client"], signed_name="Alex Doe", kind="photography"
+    consent.sign_consent(
+        acting(store, ids["prac"]), client_id=ids["client"], signed_name="Alex Doe", kind="photography"
     )
     Image.new("RGB", (8, 8)).save(tmp_path / "p.png")
-    records.add_photo(store, ids["prac"], client_id=ids["client"], path=tmp_path / "p.png", view="front")
-    res = protection.export_client(store, ids["owner"], ids["client"], tmp_path / "export.zip")
+    clients.add_photo(
+        acting(store, ids["prac"]), client_id=ids["client"], path=tmp_path / "p.png", view="front"
+    )
+    res = protection.export_client(acting(store, ids["owner"]), ids["client"], tmp_path / "export.zip")
     with zipfile.ZipFile(res["out"]) as zf:
         record = json.loads(zf.read("record.json"))
         assert any(n.startswith("photos/") and n.endswith(".png") for n in zf.namelist())
@@ -380,11 +384,11 @@ def test_export_holds_the_record_and_photos(store: Store, tmp_path: Path) -> Non
 def test_erase_waits_for_retention_then_anonymises(store: Store, tmp_path: Path) -> None:
     ids = setup_clinic(store, tmp_path)
     session(store, ids)
-    res = protection.erase_client(store, ids["owner"], ids["client"])
+    res = protection.erase_client(acting(store, ids["owner"]), ids["client"])
     assert res["erased"] is False and res["retained_until"] == TODAY.replace(year=TODAY.year + 6).isoformat()
     later = TODAY.replace(year=TODAY.year + 6)
-    assert protection.erase_client(store, ids["owner"], ids["client"], on=later)["erased"] is True
-    rec = records.client_record(store, ids["owner"], ids["client"])
+    assert protection.erase_client(acting(store, ids["owner"]), ids["client"], on=later)["erased"] is True
+    rec = clients.client_record(acting(store, ids["owner"]), ids["client"])
     assert rec["client"]["name"].startswith("erased") and rec["client"]["email"] is None
     assert rec["sessions"][0]["pigment_lot"]["lot"] == "P1"  # the lot trace stays
     assert audit_ok(store)
@@ -396,7 +400,7 @@ def audit_ok(store: Store) -> bool:
 
 def test_every_read_and_write_is_in_a_verifiable_chain(store: Store, tmp_path: Path) -> None:
     ids = setup_clinic(store, tmp_path)
-    records.client_record(store, ids["desk"], ids["client"])
+    clients.client_record(acting(store, ids["desk"]), ids["client"])
     with store.session() as db:
         reads = db.execute(
             select(AuditEntry.actor_id).where(AuditEntry.action == "read", AuditEntry.entity == "client")
@@ -425,15 +429,15 @@ def test_tampering_is_detected_and_the_log_refuses_updates(store: Store, tmp_pat
 def test_backup_and_restore_round_trip(store: Store, tmp_path: Path) -> None:
     ids = setup_clinic(store, tmp_path)
     session(store, ids)
-    records.sign_consent(
-        store, ids["prac"], client_id=ids["client"], signed_name="Alex Doe", kind="photography"
+    consent.sign_consent(
+        acting(store, ids["prac"]), client_id=ids["client"], signed_name="Alex Doe", kind="photography"
     )
     Image.new("RGB", (8, 8), (1, 2, 3)).save(tmp_path / "p.png")
-    sha = records.add_photo(store, ids["prac"], client_id=ids["client"], path=tmp_path / "p.png", view="top")[
-        "sha256"
-    ]
-    before = records.client_record(store, ids["owner"], ids["client"])
-    out = protection.backup(store, ids["owner"], tmp_path / "backup.zip")
+    sha = clients.add_photo(
+        acting(store, ids["prac"]), client_id=ids["client"], path=tmp_path / "p.png", view="top"
+    )["sha256"]
+    before = clients.client_record(acting(store, ids["owner"]), ids["client"])
+    out = protection.backup(acting(store, ids["owner"]), tmp_path / "backup.zip")
     assert out["audit_entries"] > 0
     # Damage: a second session and a lost photo after the backup.
     session(store, ids, actor="owner", override_reason="test")
@@ -444,7 +448,7 @@ def test_backup_and_restore_round_trip(store: Store, tmp_path: Path) -> None:
     assert res["restored"] is True
     st = open_store(store.data_dir, url=url)
     try:
-        after = records.client_record(st, ids["owner"], ids["client"])
+        after = clients.client_record(acting(st, ids["owner"]), ids["client"])
         assert after["sessions"] == before["sessions"] and st.files.get(sha)
         assert audit_ok(st)
         with st.session() as db:
@@ -470,18 +474,18 @@ def test_designs_are_versioned_and_plans_and_sessions_point_at_them(store: Store
 
     ids = setup_clinic(store, tmp_path)
     path = write_design(make_design("norwood-6", "soft")[2], tmp_path / "d.json")
-    v1 = records.add_design(store, ids["prac"], client_id=ids["client"], path=path)
-    v2 = records.add_design(store, ids["prac"], client_id=ids["client"], path=path)
+    v1 = clients.add_design(acting(store, ids["prac"]), client_id=ids["client"], path=path)
+    v2 = clients.add_design(acting(store, ids["prac"]), client_id=ids["client"], path=path)
     assert (v1["version"], v2["version"]) == (1, 2) and v1["sha256"] == v2["sha256"]
-    plan = records.add_plan(
-        store, ids["prac"], client_id=ids["client"], sessions=3, interval_days=14, design_version=2
+    plan = clients.add_plan(
+        acting(store, ids["prac"]), client_id=ids["client"], sessions=3, interval_days=14, design_version=2
     )
     with pytest.raises(InputError, match="interval-days"):
-        records.add_plan(store, ids["prac"], client_id=ids["client"], sessions=3, interval_days=2)
+        clients.add_plan(acting(store, ids["prac"]), client_id=ids["client"], sessions=3, interval_days=2)
     sid = session(store, ids, design_version=2)["id"]
-    rec = records.client_record(store, ids["owner"], ids["client"])
+    rec = clients.client_record(acting(store, ids["owner"]), ids["client"])
     assert rec["sessions"][0]["id"] == sid and rec["sessions"][0]["design"] == v2["id"]
     assert rec["treatment_plans"][0]["id"] == plan["id"] and rec["treatment_plans"][0]["design"] == v2["id"]
     (tmp_path / "bad.json").write_text('{"schema_version": 1}')
     with pytest.raises(InputError):
-        records.add_design(store, ids["prac"], client_id=ids["client"], path=tmp_path / "bad.json")
+        clients.add_design(acting(store, ids["prac"]), client_id=ids["client"], path=tmp_path / "bad.json")

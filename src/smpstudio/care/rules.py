@@ -9,7 +9,6 @@ content, so a record can say exactly which rules were applied.
 from __future__ import annotations
 
 import hashlib
-import os
 import tomllib
 from dataclasses import dataclass
 from functools import cache
@@ -19,10 +18,8 @@ from typing import Any
 
 from smpstudio.errors import InputError
 
-__all__ = ["RULES_ENV", "RuleSet", "load_rules"]
+__all__ = ["RuleOverrides", "RuleSet", "load_rules"]
 
-#: Environment variable naming a clinic's override file (the CLI's ``--rules``).
-RULES_ENV = "SMP_RULES"
 RULE_FILES = ("care", "pigments")
 
 
@@ -61,35 +58,53 @@ def _merge(base: dict[str, Any], override: dict[str, Any], path: str) -> dict[st
     return out
 
 
-def load_rules(name: str, override_path: str | Path | None = None) -> RuleSet:
-    """The ``name`` rule set (``care`` or ``pigments``), with the clinic's overrides from
-    ``override_path`` or the :data:`RULES_ENV` file (its ``[care]`` / ``[pigments]`` table)."""
+@dataclass(frozen=True)
+class RuleOverrides:
+    """A clinic's own rules: the parsed TOML (``[care]`` / ``[pigments]`` tables) and its version tag."""
+
+    data: dict[str, Any]
+    version: str
+
+    @classmethod
+    def from_toml(cls, text: str) -> RuleOverrides:
+        """Parse a clinic's rules text; the tag is its own ``version`` and a short hash of the text."""
+        try:
+            clinic = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise InputError(f"not valid TOML: {exc}", field="rules") from None
+        unknown = set(clinic) - {*RULE_FILES, "version"}
+        if unknown:
+            raise InputError(
+                f"unknown section {sorted(unknown)[0]!r}",
+                field="rules",
+                allowed="version, " + ", ".join(RULE_FILES),
+            )
+        short = hashlib.sha256(text.encode()).hexdigest()[:8]
+        return cls(clinic, f"clinic-{clinic.get('version', 'unversioned')}-{short}")
+
+
+def load_rules(name: str, overrides: RuleOverrides | str | Path | None = None) -> RuleSet:
+    """The ``name`` rule set (``care`` or ``pigments``), deep-merged with a clinic's ``overrides``.
+
+    ``overrides`` may also be the path of a rules file (read here, for the faces and tests).
+    """
     if name not in RULE_FILES:
         raise InputError(f"no rule set {name!r}", field="rules", allowed=", ".join(RULE_FILES))
     data = _packaged(name)
     version = f"{name}-{data['version']}"
-    path = override_path if override_path is not None else os.environ.get(RULES_ENV) or None
-    if path is None:
+    if overrides is None:
         return RuleSet(name, data, version)
-    target = Path(path)
-    try:
-        text = target.read_text()
-        clinic = tomllib.loads(text)
-    except FileNotFoundError:
-        raise InputError(f"{target} does not exist", field="rules") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{target} is not valid TOML: {exc}", field="rules") from None
-    unknown = set(clinic) - {*RULE_FILES, "version"}
-    if unknown:
-        raise InputError(
-            f"unknown section {sorted(unknown)[0]!r} in {target}",
-            field="rules",
-            allowed="version, " + ", ".join(RULE_FILES),
-        )
-    section = clinic.get(name, {})
+    if not isinstance(overrides, RuleOverrides):
+        target = Path(overrides)
+        try:
+            text = target.read_text()
+        except FileNotFoundError:
+            raise InputError(f"{target} does not exist", field="rules") from None
+        except (IsADirectoryError, UnicodeDecodeError):
+            raise InputError(f"{target} is not a readable text file", field="rules") from None
+        overrides = RuleOverrides.from_toml(text)
+    section = overrides.data.get(name, {})
     if not section:
         return RuleSet(name, data, version)
     merged = _merge(data, section, "")
-    clinic_version = str(clinic.get("version", "unversioned"))
-    short = hashlib.sha256(text.encode()).hexdigest()[:8]
-    return RuleSet(name, merged, f"{version}+clinic-{clinic_version}-{short}")
+    return RuleSet(name, merged, f"{version}+{overrides.version}")

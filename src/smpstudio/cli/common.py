@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
 
-from smpstudio.errors import SmpError
+from smpstudio.care.rules import RuleOverrides
+from smpstudio.errors import InputError, SmpError
+from smpstudio.services.context import ServiceContext, open_context
+from smpstudio.settings import Settings
 
 __all__ = [
     "DilutionOption",
@@ -20,17 +25,23 @@ __all__ = [
     "PigmentOption",
     "SeedOption",
     "SkinTypeOption",
+    "configure",
+    "context",
     "emit_json",
     "err",
     "out",
+    "rule_overrides",
     "run",
+    "settings",
     "state",
     "status",
+    "with_context",
 ]
 
 err = Console(stderr=True)
 out = Console()
-state: dict[str, Any] = {"debug": False, "rules": None, "data_dir": "var", "as": None}
+#: What the root options and the environment set for this invocation (see :func:`configure`).
+state: dict[str, Any] = {"debug": False, "settings": None}
 
 T = TypeVar("T")
 
@@ -41,6 +52,64 @@ DilutionOption = Annotated[float, typer.Option(help="Fraction of undiluted ink, 
 PigmentOption = Annotated[str, typer.Option(help="carbon-black, tattoo-black or iron-oxide-black.")]
 PhotonsOption = Annotated[int, typer.Option(help="Photon packets per wavelength.")]
 SeedOption = Annotated[int, typer.Option(help="Random seed; the same seed gives the same result.")]
+
+
+def configure(**options: Any) -> Settings:
+    """Build this invocation's :class:`Settings` from the environment and the root options."""
+    settings = Settings.from_env(os.environ, **options)
+    state["settings"] = settings
+    state["debug"] = settings.debug
+    return settings
+
+
+def settings() -> Settings:
+    """This invocation's settings (the environment's alone when no root callback ran)."""
+    if state["settings"] is None:
+        return run(lambda: configure())
+    return state["settings"]  # type: ignore[no-any-return]
+
+
+def rule_overrides() -> RuleOverrides | None:
+    """The clinic rules file named by ``--rules``/``SMP_RULES``, read and parsed (None when none)."""
+    path = settings().rules
+    if path is None:
+        return None
+
+    def read() -> RuleOverrides:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise InputError(f"{path} does not exist", field="rules") from None
+        except (IsADirectoryError, UnicodeDecodeError, PermissionError):
+            raise InputError(f"{path} is not a readable text file", field="rules") from None
+        return RuleOverrides.from_toml(text)
+
+    return run(read)
+
+
+def context() -> ServiceContext:
+    """A context without a store, for the stateless commands (care rules, clock)."""
+    return run(lambda: ServiceContext.from_settings(settings(), None, rule_overrides()))
+
+
+def with_context(action: Callable[[ServiceContext], T], *, create: bool = False) -> T:
+    """Open the store the settings name, run ``action(ctx)`` and close the store; errors become exits."""
+
+    def go() -> T:
+        ctx = open_context(settings(), create=create, overrides=rule_overrides())
+        try:
+            return action(ctx)
+        finally:
+            ctx.db.close()
+
+    return run(go)
+
+
+#: What the command line adds to an error about a field the services name neutrally.
+FIELD_HINTS = {
+    "user": "give the acting user with --as USER_ID or SMP_USER",
+    "data_dir": "choose the store with --data-dir DIR or SMP_DATA_DIR",
+}
 
 
 def fail(message: str, code: int) -> None:
@@ -55,7 +124,8 @@ def run(action: Callable[[], T]) -> T:
     except SmpError as exc:
         if state["debug"]:
             raise
-        fail(str(exc).replace("[", r"\["), exc.exit_code)
+        hint = FIELD_HINTS.get(exc.field or "")
+        fail(str(exc).replace("[", r"\[") + (f"; {hint}" if hint else ""), exc.exit_code)
     except (KeyboardInterrupt, typer.Exit):
         raise
     except Exception as exc:

@@ -7,7 +7,6 @@ other failures; a traceback only with ``--debug``.
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -35,9 +34,9 @@ from smpstudio.cli.common import (  # noqa: E402
     PigmentOption,
     SeedOption,
     SkinTypeOption,
+    configure,
     err,
     out,
-    state,
 )
 from smpstudio.cli.common import emit_json as _emit_json  # noqa: E402
 from smpstudio.cli.common import run as _run  # noqa: E402
@@ -59,29 +58,20 @@ def _main(
     ] = False,
     rules: Annotated[
         Path | None,
-        typer.Option(
-            "--rules",
-            envvar="SMP_RULES",
-            help="The clinic's own rules file (TOML) over the packaged care rules.",
-        ),
+        typer.Option("--rules", help="The clinic's own rules file (TOML) over the packaged care rules."),
     ] = None,
     data_dir: Annotated[
-        Path,
-        typer.Option("--data-dir", envvar="SMP_DATA_DIR", help="Where the clinic store and its files live."),
-    ] = Path("var"),
+        Path | None,
+        typer.Option("--data-dir", help="Where the clinic store and its files live. [env: SMP_DATA_DIR]"),
+    ] = None,
     as_user: Annotated[
         int | None,
         typer.Option(
-            "--as", envvar="SMP_USER", help="The acting user's id (the owner if the store has one clinic)."
+            "--as", help="The acting user's id (the owner if the store has one clinic). [env: SMP_USER]"
         ),
     ] = None,
 ) -> None:
-    state["debug"] = debug
-    state["rules"] = rules
-    state["data_dir"] = data_dir
-    state["as"] = as_user
-    if rules is not None:
-        os.environ["SMP_RULES"] = str(rules)  # the records services read the clinic's rules from here
+    configure(debug=debug or None, rules=rules, data_dir=data_dir, user=as_user)
 
 
 @app.command()

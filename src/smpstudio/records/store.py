@@ -47,7 +47,8 @@ T = TypeVar("T")
 class StoreError(SmpError):
     """The store is missing, of another version, or could not be reached."""
 
-    exit_code = 3
+    kind = "busy"
+    default_code = "store_unavailable"
 
 
 def alembic_config(url: str) -> Any:

@@ -36,8 +36,10 @@ from smpstudio.records.models import (
     Session,
     SymptomReport,
 )
-from smpstudio.records.store import HEAD_REVISION, SQLITE_FILE, Store, StoreError, open_store
-from smpstudio.services.records import Actor, get_client, log, record_of, resolve_actor, transact
+from smpstudio.records.store import HEAD_REVISION, SQLITE_FILE, StoreError, open_store
+from smpstudio.services.access import Actor, get_client, log, resolve_actor, transact
+from smpstudio.services.clients import record_of
+from smpstudio.services.context import ServiceContext
 
 __all__ = ["backup", "erase_client", "export_client", "restore", "verify_audit"]
 
@@ -56,7 +58,7 @@ def _check_out(out: str | Path, field: str = "out") -> Path:
     return target
 
 
-def export_client(store: Store, actor_id: int | None, client_id: int, out: str | Path) -> dict[str, Any]:
+def export_client(ctx: ServiceContext, client_id: int, out: str | Path) -> dict[str, Any]:
     """Write the client's whole record (JSON, photos, drawn signatures, design documents) to a zip file."""
     target = _check_out(out)
 
@@ -77,7 +79,7 @@ def export_client(store: Store, actor_id: int | None, client_id: int, out: str |
             "signatures": signatures,
         }
 
-    data = transact(store, actor_id, action)
+    data = transact(ctx, action)
     record = data["record"]
     tmp = target.with_name(f".{target.name}.part")
     files = 0
@@ -87,13 +89,13 @@ def export_client(store: Store, actor_id: int | None, client_id: int, out: str |
             ext = EXTENSIONS.get(photo["media_type"], "bin")
             zf.writestr(
                 f"photos/{photo['id']}-{photo['kind']}-{photo['view']}.{ext}",
-                store.files.get(photo["sha256"]),
+                ctx.db.files.get(photo["sha256"]),
             )
             files += 1
         for consent in record["consents"]:
             if consent["signature_sha256"]:
                 zf.writestr(
-                    f"signatures/consent-{consent['id']}.png", store.files.get(consent["signature_sha256"])
+                    f"signatures/consent-{consent['id']}.png", ctx.db.files.get(consent["signature_sha256"])
                 )
                 files += 1
         for version, doc in data["designs"]:
@@ -103,15 +105,13 @@ def export_client(store: Store, actor_id: int | None, client_id: int, out: str |
     return {"client": client_id, "out": str(target), "files": files, "sessions": len(record["sessions"])}
 
 
-def erase_client(
-    store: Store, actor_id: int | None, client_id: int, *, on: dt.date | None = None
-) -> dict[str, Any]:
+def erase_client(ctx: ServiceContext, client_id: int, *, on: dt.date | None = None) -> dict[str, Any]:
     """Anonymise a client once the clinic's retention period after the last session has passed.
 
     Identity, contact, health answers, photos, signatures, designs and free text go; the session skeleton
     (dates, lots, practitioner) stays without a name, so lot and sterilisation traces remain whole.
     """
-    today = on or dt.date.today()
+    today = on or ctx.today()
 
     def action(db: Db, actor: Actor) -> dict[str, Any]:
         actor.require("client.erase")
@@ -161,20 +161,20 @@ def erase_client(
         )
         return {"erased": True, "client": client.id, "drop": [s for s in set(shas) if s not in still_used]}
 
-    result = transact(store, actor_id, action)
+    result = transact(ctx, action)
     for sha in result.pop("drop", []):
-        store.files.delete(sha)  # after the commit: a failed erase never loses a file
+        ctx.db.files.delete(sha)  # after the commit: a failed erase never loses a file
     return result
 
 
-def verify_audit(store: Store, actor_id: int | None) -> dict[str, Any]:
+def verify_audit(ctx: ServiceContext) -> dict[str, Any]:
     """Walk the audit chain (read-only, so writers are not held up)."""
 
     def check_actor(db: Db) -> None:
-        resolve_actor(db, actor_id).require("audit")
+        resolve_actor(db, ctx.user_id).require("audit")
 
-    store.read(check_actor)
-    return store.read(lambda db: audit.verify(db))
+    ctx.db.read(check_actor)
+    return ctx.db.read(lambda db: audit.verify(db))
 
 
 # ------------------------------------------------------------------------------------------ backups
@@ -184,19 +184,19 @@ def _libpq_url(url: str) -> str:
     return url.replace("postgresql+psycopg://", "postgresql://", 1)
 
 
-def backup(store: Store, actor_id: int | None, out: str | Path) -> dict[str, Any]:
+def backup(ctx: ServiceContext, out: str | Path) -> dict[str, Any]:
     target = _check_out(out)
 
     def check_actor(db: Db) -> dict[str, Any]:
-        resolve_actor(db, actor_id).require("backup")
+        resolve_actor(db, ctx.user_id).require("backup")
         return audit.verify(db)
 
-    chain = store.read(check_actor)
+    chain = ctx.db.read(check_actor)
     tmp = target.with_name(f".{target.name}.part")
     with tempfile.TemporaryDirectory() as work:
-        if store.dialect == "sqlite":
+        if ctx.db.dialect == "sqlite":
             db_name = "database.sqlite3"
-            src = sqlite3.connect(store.data_dir / SQLITE_FILE)
+            src = sqlite3.connect(ctx.db.data_dir / SQLITE_FILE)
             dst = sqlite3.connect(Path(work) / db_name)
             with dst:
                 src.backup(dst)  # the online backup API: consistent while others write
@@ -210,7 +210,7 @@ def backup(store: Store, actor_id: int | None, out: str | Path) -> dict[str, Any
                     "--format=custom",
                     "--no-owner",
                     f"--file={Path(work) / db_name}",
-                    f"--dbname={_libpq_url(store.url)}",
+                    f"--dbname={_libpq_url(ctx.db.url)}",
                 ],
                 capture_output=True,
                 text=True,
@@ -220,23 +220,23 @@ def backup(store: Store, actor_id: int | None, out: str | Path) -> dict[str, Any
                 raise StoreError(f"pg_dump failed: {proc.stderr.strip()[:300]}")
         manifest = {
             "format": BACKUP_FORMAT,
-            "dialect": store.dialect,
+            "dialect": ctx.db.dialect,
             "revision": HEAD_REVISION,
             "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "audit": {"entries": chain["entries"], "last_hash": chain["last_hash"], "ok": chain["ok"]},
         }
-        shas = store.files.all()
+        shas = ctx.db.files.all()
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
             zf.writestr("manifest.json", json.dumps(manifest, indent=2))
             zf.write(Path(work) / db_name, db_name)
             for sha in shas:
-                zf.writestr(f"files/{sha}", store.files.get(sha))
+                zf.writestr(f"files/{sha}", ctx.db.files.get(sha))
     tmp.replace(target)
     return {
         "out": str(target),
         "files": len(shas),
         "audit_entries": chain["entries"],
-        "dialect": store.dialect,
+        "dialect": ctx.db.dialect,
     }
 
 

@@ -1,0 +1,139 @@
+"""Lots: `smp lot add|adjust|list|expiring|recall|clients`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from smpstudio.cli.common import JsonFlag, emit_json, out, with_context
+from smpstudio.cli.output import emit, rows
+
+__all__ = ["register"]
+
+lot = typer.Typer(
+    help="Pigment, needle and diluent lots: stock, expiry, compliance, recalls.", no_args_is_help=True
+)
+
+# ------------------------------------------------------------------------------------------------- lots
+
+
+@lot.command("add")
+def lot_add(
+    kind: Annotated[str, typer.Option(help="pigment, needle or diluent.")],
+    product: Annotated[str, typer.Option(help="Brand and product name.")],
+    lot_code: Annotated[str, typer.Option("--lot", help="The lot or batch code on the label.")],
+    expires: Annotated[str, typer.Option(help="Expiry date.")],
+    quantity: Annotated[int, typer.Option(help="Units received (cartridges, bottles).")],
+    product_file: Annotated[
+        Path | None, typer.Option(help="Product JSON for the pigment compliance check (`smp pigment check`).")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Receive a lot into stock."""
+    from smpstudio.services.lots import add_lot
+
+    result = with_context(
+        lambda ctx: add_lot(
+            ctx,
+            kind=kind,
+            product=product,
+            lot=lot_code,
+            expires=expires,
+            quantity=quantity,
+            product_file=product_file,
+        )
+    )
+    emit(result, as_json, f"lot {result['id']} added (compliance {result['compliance']})")
+
+
+@lot.command("adjust")
+def lot_adjust(
+    lot_id: Annotated[int, typer.Argument(metavar="LOT_ID")],
+    delta: Annotated[int, typer.Option(help="Units to add (negative to remove).")],
+    reason: Annotated[str, typer.Option(help="Why: stock count, damaged, returned ...")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Correct a lot's stock, with the reason kept in the ledger."""
+    from smpstudio.services.lots import adjust_lot
+
+    result = with_context(lambda ctx: adjust_lot(ctx, lot_id=lot_id, delta=delta, reason=reason))
+    emit(result, as_json, f"lot {result['id']}: {result['quantity']} in stock")
+
+
+@lot.command("list")
+def lot_list(as_json: JsonFlag = False) -> None:
+    """Every lot with stock, expiry, compliance and recall status."""
+    from smpstudio.services.lots import list_lots
+
+    rows(
+        with_context(list_lots),
+        as_json,
+        ["id", "kind", "product", "lot", "expires_on", "quantity", "compliance", "recalled"],
+        "lots",
+        "lots",
+    )
+
+
+@lot.command("expiring")
+def lot_expiring(
+    days: Annotated[int, typer.Option(help="Window in days.")] = 30, as_json: JsonFlag = False
+) -> None:
+    """Lots in stock that expire within the window (or have expired)."""
+    from smpstudio.services.lots import lots_expiring
+
+    rows(
+        with_context(lambda ctx: lots_expiring(ctx, within_days=days)),
+        as_json,
+        ["id", "kind", "product", "lot", "expires_on", "quantity"],
+        f"lots expiring within {days} days",
+        "lots",
+    )
+
+
+def _print_exposed(result: dict[str, Any], as_json: bool, verb: str) -> None:
+    if as_json:
+        emit_json(result)
+        return
+    out.print(f"lot {result['lot']} {verb}: {len(result['clients'])} clients", highlight=False)
+    table = Table("client", "name", "phone", "email", "sessions")
+    for c in result["clients"]:
+        table.add_row(
+            str(c["id"]),
+            c["name"],
+            c["contact"]["phone"] or "",
+            c["contact"]["email"] or "",
+            ", ".join(s["date"] for s in c["sessions"]) or "patch test",
+        )
+    if result["clients"]:
+        out.print(table)
+
+
+@lot.command("recall")
+def lot_recall(
+    lot_code: Annotated[str, typer.Argument(metavar="LOT")],
+    reason: Annotated[str | None, typer.Option(help="The recall notice's reason.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Mark a lot recalled and list every client who received it, with contacts and sessions."""
+    from smpstudio.services.lots import lot_clients
+
+    _print_exposed(
+        with_context(lambda ctx: lot_clients(ctx, lot_code, recall=True, reason=reason)), as_json, "recalled"
+    )
+
+
+@lot.command("clients")
+def lot_clients_cmd(
+    lot_code: Annotated[str, typer.Argument(metavar="LOT")], as_json: JsonFlag = False
+) -> None:
+    """List the clients who received a lot, without recalling it."""
+    from smpstudio.services.lots import lot_clients
+
+    _print_exposed(with_context(lambda ctx: lot_clients(ctx, lot_code)), as_json, "was used on")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(lot, name="lot")

@@ -1,0 +1,151 @@
+"""The registers: `smp followups`, `smp symptom report`, `smp adverse-event`, `smp touch-ups due`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from smpstudio.cli.common import JsonFlag, with_context
+from smpstudio.cli.output import ClientId, DateOption, emit, rows
+
+__all__ = ["register"]
+
+followups = typer.Typer(help="Follow-ups booked from the aftercare plan.", no_args_is_help=True)
+symptom = typer.Typer(help="Symptom reports, triaged and kept.", no_args_is_help=True)
+adverse = typer.Typer(help="Adverse events and their reporting deadlines.", no_args_is_help=True)
+touchups = typer.Typer(help="Touch-up reminders.", no_args_is_help=True)
+
+# ------------------------------------------------------------------------------- follow-ups and events
+
+
+@followups.command("due")
+def followups_due_cmd(date: DateOption = None, as_json: JsonFlag = False) -> None:
+    """Follow-ups due today (or on --date) and overdue ones."""
+    from smpstudio.services.registers import followups_due
+
+    rows(
+        with_context(lambda ctx: followups_due(ctx, on=date)),
+        as_json,
+        ["id", "due_on", "client.name", "client.phone", "purpose"],
+        "follow-ups due",
+        "followups",
+    )
+
+
+@followups.command("done")
+def followups_done(
+    followup_id: Annotated[int, typer.Argument(metavar="ID")],
+    outcome: Annotated[str, typer.Option(help="What was found or agreed.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Close a follow-up with its outcome."""
+    from smpstudio.services.registers import complete_followup
+
+    emit(with_context(lambda ctx: complete_followup(ctx, followup_id, outcome)), as_json, "follow-up closed")
+
+
+@symptom.command("report")
+def symptom_report(
+    client_id: ClientId,
+    day: Annotated[float, typer.Option(help="Days since the session.")],
+    symptom_: Annotated[
+        list[str], typer.Option("--symptom", help="A symptom (repeatable), as `smp triage`.")
+    ],
+    session_id: Annotated[int | None, typer.Option("--session", help="The session concerned.")] = None,
+    spreading: Annotated[bool, typer.Option("--spreading")] = False,
+    worsening: Annotated[bool, typer.Option("--worsening")] = False,
+    size_cm: Annotated[float | None, typer.Option(help="Size [cm].")] = None,
+    duration_days: Annotated[float | None, typer.Option(help="Duration [days].")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Record a client's symptoms with the triage result."""
+    from smpstudio.services.registers import report_symptoms
+
+    result = with_context(
+        lambda ctx: report_symptoms(
+            ctx,
+            client_id=client_id,
+            day=day,
+            symptoms=symptom_,
+            session_id=session_id,
+            spreading=spreading,
+            worsening=worsening,
+            size_cm=size_cm,
+            duration_days=duration_days,
+        )
+    )
+    emit(result, as_json, f"report {result['id']}: {result['disposition']}. {result['client_message']}")
+
+
+@adverse.command("add")
+def adverse_add(
+    client_id: ClientId,
+    description: Annotated[str, typer.Option(help="What happened.")],
+    received: Annotated[str | None, typer.Option(help="When the clinic learnt of it (today).")] = None,
+    serious: Annotated[
+        list[str] | None, typer.Option(help="Serious criterion (repeatable): infection ...")
+    ] = None,
+    session_id: Annotated[int | None, typer.Option("--session", help="The session concerned.")] = None,
+    brand_notified: Annotated[str | None, typer.Option(help="When the brand was told.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Log an adverse event (serious ones get the brand's 15-business-day deadline)."""
+    from smpstudio.services.registers import add_adverse_event
+
+    result = with_context(
+        lambda ctx: add_adverse_event(
+            ctx,
+            client_id=client_id,
+            description=description,
+            received_on=received,
+            serious=serious,
+            session_id=session_id,
+            brand_notified_on=brand_notified,
+        )
+    )
+    text = f"adverse event {result['id']} logged"
+    if result["serious"]:
+        text += f"; serious: the brand must report by {result['report_deadline_on']}"
+    emit(result, as_json, text)
+
+
+@adverse.command("due")
+def adverse_due(
+    days: Annotated[int, typer.Option(help="Window in days.")] = 7,
+    date: DateOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Serious events whose reporting deadline falls within the window and that the brand has not had."""
+    from smpstudio.services.registers import adverse_events_due
+
+    rows(
+        with_context(lambda ctx: adverse_events_due(ctx, within_days=days, on=date)),
+        as_json,
+        ["id", "client.name", "received_on", "report_deadline_on", "days_left"],
+        "reporting deadlines",
+        "events",
+    )
+
+
+@touchups.command("due")
+def touchups_due(
+    month: Annotated[str | None, typer.Option(help="YYYY-MM (this month).")] = None, as_json: JsonFlag = False
+) -> None:
+    """Touch-ups due this month (or --month) and overdue ones."""
+    from smpstudio.services.registers import touch_ups_due
+
+    rows(
+        with_context(lambda ctx: touch_ups_due(ctx, month=month)),
+        as_json,
+        ["id", "due_on", "client.name", "client.phone", "basis"],
+        "touch-ups due",
+        "touch_ups",
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(followups, name="followups")
+    app.add_typer(symptom, name="symptom")
+    app.add_typer(adverse, name="adverse-event")
+    app.add_typer(touchups, name="touch-ups")

@@ -1,0 +1,170 @@
+"""Sessions and sterilisation: `smp session record`, `smp sterilisation add|spore-test|sessions`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from smpstudio.cli.common import JsonFlag, emit_json, out, with_context
+from smpstudio.cli.output import ClientId, DateOption, emit, rows
+
+__all__ = ["register"]
+
+session = typer.Typer(help="Treatment sessions, checked before they are recorded.", no_args_is_help=True)
+steril = typer.Typer(help="Autoclave cycles and spore tests.", no_args_is_help=True)
+
+# --------------------------------------------------------------------------------------------- sessions
+
+
+@session.command("record")
+def session_record(
+    client_id: ClientId,
+    practitioner: Annotated[int, typer.Option(help="The practitioner's user id.")],
+    pigment_lot: Annotated[str, typer.Option(help="Pigment lot code (or #id).")],
+    needle_lot: Annotated[str, typer.Option(help="Needle cartridge lot code (or #id).")],
+    diluent_lot: Annotated[str | None, typer.Option(help="Diluent lot code (or #id).")] = None,
+    dilution: Annotated[float, typer.Option(help="Fraction of undiluted ink, 0-1.")] = 1.0,
+    zones: Annotated[
+        list[str] | None, typer.Option(help="Zone treated (repeatable): hairline, crown ...")
+    ] = None,
+    started: Annotated[
+        str | None, typer.Option(help="Start (YYYY-MM-DDTHH:MM, UTC; now by default).")
+    ] = None,
+    ended: Annotated[str | None, typer.Option(help="End.")] = None,
+    design_version: Annotated[int | None, typer.Option(help="The client's design version used.")] = None,
+    anaesthetic: Annotated[str | None, typer.Option(help="Anaesthetic product.")] = None,
+    anaesthetic_strength: Annotated[float | None, typer.Option(help="Its strength [%].")] = None,
+    sterilisation_cycle: Annotated[
+        int | None, typer.Option(help="Autoclave cycle of reusable items.")
+    ] = None,
+    notes: Annotated[str | None, typer.Option(help="Notes.")] = None,
+    override_reason: Annotated[
+        str | None, typer.Option(help="Owner only: why the checks are overridden.")
+    ] = None,
+    touch_up_years: Annotated[
+        float | None, typer.Option(help="Touch-up forecast in years (`smp simulate`).")
+    ] = None,
+    forecast: Annotated[
+        bool, typer.Option("--forecast", help="Forecast the touch-up with the healing model.")
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Record a session after the safety checks; a refusal lists every reason and exits with code 2."""
+    from smpstudio.services.sessions import record_session
+
+    result = with_context(
+        lambda ctx: record_session(
+            ctx,
+            client_id=client_id,
+            practitioner_id=practitioner,
+            pigment_lot=pigment_lot,
+            needle_lot=needle_lot,
+            diluent_lot=diluent_lot,
+            dilution=dilution,
+            zones=zones,
+            started=started,
+            ended=ended,
+            design_version=design_version,
+            anaesthetic=anaesthetic,
+            anaesthetic_strength_pct=anaesthetic_strength,
+            sterilisation_cycle=sterilisation_cycle,
+            notes=notes,
+            override_reason=override_reason,
+            touch_up_years=touch_up_years,
+            forecast=forecast,
+        )
+    )
+    if result["refused"]:
+        if as_json:
+            emit_json({"refused": True, "reasons": result["reasons"], "override": result["override"]})
+        else:
+            out.print("[bold red]session refused:[/]")
+            for r in result["reasons"]:
+                out.print(f"  {r['code']}: {r['message']}", highlight=False)
+            if result["override"]:
+                out.print(f"  (override: {result['override']})", highlight=False)
+        raise typer.Exit(2)
+    text = f"session {result['id']} recorded; needle lot has {result['needle_lot_left']} left; touch-up due "
+    text += f"{result['touch_up']['due_on']}"
+    if result["overridden"]:
+        text += f" [yellow](overridden: {', '.join(result['overridden'])})[/]"
+    emit(result, as_json, text)
+
+
+# ---------------------------------------------------------------------------------------- sterilisation
+
+
+@steril.command("add")
+def steril_add(
+    load: Annotated[str, typer.Option(help="Load number or label.")],
+    temperature: Annotated[float, typer.Option(help="Temperature [°C].")],
+    pressure: Annotated[float, typer.Option(help="Pressure [kPa].")],
+    minutes: Annotated[float, typer.Option(help="Hold time [min].")],
+    indicator: Annotated[str, typer.Option(help="Chemical indicator: pass or fail.")],
+    run_at: Annotated[str | None, typer.Option(help="When it ran (now by default).")] = None,
+    items: Annotated[str | None, typer.Option(help="What the load held.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Log an autoclave cycle."""
+    from smpstudio.services.sterilisation import add_cycle
+
+    result = with_context(
+        lambda ctx: add_cycle(
+            ctx,
+            load=load,
+            temperature_c=temperature,
+            pressure_kpa=pressure,
+            minutes=minutes,
+            indicator=indicator,
+            run_at=run_at,
+            items=items,
+        )
+    )
+    emit(result, as_json, f"cycle {result['id']} logged")
+
+
+@steril.command("spore-test")
+def steril_spore(
+    result_: Annotated[str, typer.Option("--result", help="pass or fail.")],
+    date: DateOption = None,
+    notes: Annotated[str | None, typer.Option(help="Notes.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Log a spore test; a failure opens a corrective action listing loads, sessions and clients."""
+    from smpstudio.services.sterilisation import record_spore_test
+
+    result = with_context(lambda ctx: record_spore_test(ctx, result=result_, tested_on=date, notes=notes))
+    if as_json:
+        emit_json(result)
+        return
+    out.print(f"spore test {result['id']}: {result['result']}")
+    action = result["corrective_action"]
+    if action:
+        out.print(
+            f"[bold red]corrective action {action['id']}[/]: cycles {action['cycles']}, "
+            f"{len(action['sessions'])} sessions, {len(action['clients'])} clients"
+        )
+        for c in action["clients"]:
+            out.print(f"  client {c['id']} {c['name']} {c['contact']['phone'] or ''}", highlight=False)
+        for step in action["steps"]:
+            out.print(f"  - {step}")
+
+
+@steril.command("sessions")
+def steril_sessions(
+    cycle_id: Annotated[int, typer.Argument(metavar="CYCLE")], as_json: JsonFlag = False
+) -> None:
+    """The sessions and clients one load reached."""
+    from smpstudio.services.sterilisation import sessions_for_cycle
+
+    result = with_context(lambda ctx: sessions_for_cycle(ctx, cycle_id))
+    if as_json:
+        emit_json(result)
+        return
+    rows(result["sessions"], False, ["id", "date", "client"], f"sessions of cycle {cycle_id}", "sessions")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(session, name="session")
+    app.add_typer(steril, name="sterilisation")

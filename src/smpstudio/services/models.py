@@ -1,0 +1,55 @@
+"""The base of every service request and result model.
+
+Requests and results are Pydantic models: the CLI prints ``result.model_dump(mode="json")`` for
+``--json`` and the web API declares the same model as its ``response_model``, so both print the same JSON
+for the same call. Field names are snake_case and carry their units (``depth_mm``, ``days``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Self
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from smpstudio.errors import InputError
+
+__all__ = ["Request", "Result", "input_error"]
+
+
+def input_error(exc: ValidationError) -> InputError:
+    """The first problem of a Pydantic validation as the one error shape (field named, snake_case)."""
+    first = exc.errors()[0]
+    field = ".".join(str(p) for p in first["loc"]) or "request"
+    allowed = None
+    ctx = first.get("ctx") or {}
+    if "expected" in ctx:
+        allowed = str(ctx["expected"])
+    elif {"ge", "le"} <= ctx.keys():
+        allowed = f"{ctx['ge']} to {ctx['le']}"
+    elif "max_length" in ctx:
+        allowed = f"at most {ctx['max_length']} characters"
+    return InputError(first["msg"], field=field, allowed=allowed)
+
+
+class Request(BaseModel):
+    """A use case's typed input: unknown fields are refused, values are checked on construction."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    @classmethod
+    def of(cls, **values: Any) -> Self:
+        """Build the request, turning a validation failure into an :class:`InputError` naming the field."""
+        try:
+            return cls.model_validate(values)
+        except ValidationError as exc:
+            raise input_error(exc) from None
+
+
+class Result(BaseModel):
+    """A use case's typed output, the JSON every face prints."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON object the faces print (``--json``, the API body)."""
+        return self.model_dump(mode="json")
