@@ -1,0 +1,139 @@
+"""Sessions: the checks before one, refusals, overrides, what a recorded session books."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from smpstudio.errors import InputError
+from smpstudio.records.models import AuditEntry, Lot
+from smpstudio.records.store import Store
+from smpstudio.services import clients, clinics, consent, lots, registers, sessions
+from tests.records.conftest import acting
+from tests.records.helpers import SOON, TODAY, codes, session, setup_clinic
+
+
+def test_a_complete_session_carries_its_lots_and_books_follow_ups(store: Store, tmp_path: Path) -> None:
+    ids = setup_clinic(store, tmp_path)
+    res = session(
+        store, ids, zones=["hairline", "crown"], anaesthetic="lidocaine", anaesthetic_strength_pct=4.0
+    )
+    assert res["refused"] is False and res["needle_lot_left"] == 2
+    assert [f["due_on"] for f in res["follow_ups"]] == [
+        (TODAY + dt.timedelta(days=d)).isoformat() for d in (2, 10, 30)
+    ]
+    assert res["touch_up"]["due_on"] == TODAY.replace(year=TODAY.year + 4).isoformat()
+    rec = clients.client_record(acting(store, ids["owner"]), ids["client"])
+    s = rec["sessions"][0]
+    assert (s["pigment_lot"]["lot"], s["needle_lot"]["lot"], s["diluent_lot"]["lot"]) == ("P1", "N1", "D1")
+    assert s["zones"] == ["hairline", "crown"] and s["dilution"] == 0.5
+    assert s["anaesthetic"] == {"product": "lidocaine", "strength_pct": 4.0}
+    due = registers.followups_due(acting(store, ids["desk"]), on=(TODAY + dt.timedelta(days=10)).isoformat())
+    assert [f["due_on"] for f in due] == [(TODAY + dt.timedelta(days=d)).isoformat() for d in (2, 10)]
+
+
+def test_every_refusal_reason_is_listed_at_once(store: Store, tmp_path: Path) -> None:
+    ids = clinics.init_clinic(acting(store), name="C")
+    owner = ids["owner_id"]
+    expired = clinics.add_user(
+        acting(store, owner), name="Old", role="practitioner", certified_until="2020-01-01"
+    )["id"]
+    client = clients.add_client(acting(store, owner), name="B", date_of_birth="1990-01-01")["id"]
+    lots.add_lot(
+        acting(store, owner), kind="pigment", product="p", lot="OLD", expires="2020-01-01", quantity=1
+    )
+    lots.add_lot(acting(store, owner), kind="needle", product="n", lot="EMPTY", expires=SOON, quantity=0)
+    res = sessions.record_session(
+        acting(store, owner), client_id=client, practitioner_id=expired, pigment_lot="OLD", needle_lot="EMPTY"
+    )
+    assert codes(res) == {
+        "screening_missing",
+        "consent_missing",
+        "lot_expired",
+        "lot_out_of_stock",
+        "certification_expired",
+    }
+
+
+@pytest.mark.parametrize(
+    ("answers", "code"),
+    [({"pregnant_or_breastfeeding": True}, "screening_defer"), ({"keloid_history": True}, "screening_stop")],
+)
+def test_screening_stop_or_defer_refuses(
+    store: Store, tmp_path: Path, answers: dict[str, bool], code: str
+) -> None:
+    ids = setup_clinic(store, tmp_path, **answers)
+    assert code in codes(session(store, ids))
+
+
+def test_patch_test_required_missing_then_positive_then_negative(store: Store, tmp_path: Path) -> None:
+    ids = setup_clinic(store, tmp_path, ink_or_anaesthetic_reaction=True)
+    assert "patch_test_missing" in codes(session(store, ids))
+    week_ago = (TODAY - dt.timedelta(days=7)).isoformat()
+    consent.record_patch_test(
+        acting(store, ids["prac"]),
+        client_id=ids["client"],
+        lot="P1",
+        applied=week_ago,
+        read=(TODAY - dt.timedelta(days=2)).isoformat(),
+        result="positive",
+    )
+    assert "patch_test_positive" in codes(session(store, ids))
+    consent.record_patch_test(
+        acting(store, ids["prac"]),
+        client_id=ids["client"],
+        lot="P1",
+        applied=week_ago,
+        read=(TODAY - dt.timedelta(days=1)).isoformat(),
+        result="negative",
+    )
+    assert session(store, ids)["refused"] is False
+
+
+def test_withdrawn_consent_refuses(store: Store, tmp_path: Path) -> None:
+    ids = setup_clinic(store, tmp_path)
+    consent.withdraw_consent(acting(store, ids["prac"]), client_id=ids["client"])
+    assert codes(session(store, ids)) == {"consent_withdrawn"}
+
+
+def test_recalled_non_compliant_and_wrong_kind_lots(store: Store, tmp_path: Path) -> None:
+    ids = setup_clinic(store, tmp_path)
+    lots.lot_clients(acting(store, ids["prac"]), "D1", recall=True)
+    assert codes(session(store, ids)) == {"lot_recalled"}
+    res = session(store, ids, diluent_lot=None, dilution=1.0, pigment_lot="N1")
+    assert "lot_wrong_kind" in codes(res)
+    with pytest.raises(InputError, match="no lot"):
+        session(store, ids, pigment_lot="NOT-A-LOT")
+
+
+def test_a_non_compliant_lot_refuses(store: Store, tmp_path: Path) -> None:
+    ids = setup_clinic(store, tmp_path)
+    with store.session() as db:
+        lot = db.scalars(select(Lot).where(Lot.lot_code == "P1")).one()
+        lot.compliance = "fail"
+    assert codes(session(store, ids)) == {"lot_non_compliant"}
+
+
+def test_too_soon_and_the_owner_override_is_audited(store: Store, tmp_path: Path) -> None:
+    ids = setup_clinic(store, tmp_path)
+    assert session(store, ids)["refused"] is False
+    assert codes(session(store, ids)) == {"too_soon"}
+    # A practitioner's justification is not enough; an owner's is, and it is audited.
+    res = session(store, ids, override_reason="client flies home tomorrow")
+    assert res["refused"] is True and res["override"] == "only an owner may override"
+    res = session(store, ids, actor="owner", override_reason="client flies home tomorrow")
+    assert res["refused"] is False and res["overridden"] == ["too_soon"]
+    with store.session() as db:
+        actions = db.execute(select(AuditEntry.action, AuditEntry.actor_id).order_by(AuditEntry.seq)).all()
+    assert ("override", ids["owner"]) in actions and ("refuse", ids["prac"]) in actions
+    assert clients.client_record(acting(store, ids["owner"]), ids["client"])["sessions"][1]["override_reason"]
+
+
+def test_out_of_stock_cannot_be_overridden(store: Store, tmp_path: Path) -> None:
+    ids = setup_clinic(store, tmp_path)
+    lots.adjust_lot(acting(store, ids["owner"]), lot_id=2, delta=-3, reason="stock count")
+    res = session(store, ids, actor="owner", override_reason="I have a box somewhere")
+    assert codes(res) == {"lot_out_of_stock"} and res["override"] == "some reasons cannot be overridden"
