@@ -1,28 +1,20 @@
-"""The records commands as a clinic runs them: real processes, the contract's JSON and exit codes."""
+"""The records commands as a clinic runs them: the contract's JSON and exit codes (in-process, with one
+real process as a smoke test)."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
 
+from tests.cli import Ran, smp_in_process, smp_process
 from tests.records.conftest import write_answers
 
-SMP = [sys.executable, "-m", "smpstudio.cli.main"]
 
-
-def smp(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    full_env = {k: v for k, v in os.environ.items() if k not in ("SMP_USER", "SMP_DATABASE_URL")} | (
-        env or {}
-    )
-    return subprocess.run(
-        [*SMP, "--data-dir", "var", *args], cwd=cwd, capture_output=True, text=True, timeout=120, env=full_env
-    )
+def smp(cwd: Path, *args: str, env: dict[str, str] | None = None) -> Ran:
+    return smp_in_process(cwd, "--data-dir", "var", *args, env=env)
 
 
 def ok(cwd: Path, *args: str, env: dict[str, str] | None = None) -> dict[str, object]:
@@ -258,7 +250,9 @@ def test_bad_input_names_the_field_and_changes_nothing(
 
 
 def test_no_store_is_a_clear_error(tmp_path: Path) -> None:
-    res = smp(tmp_path, "client", "add", "--name", "X", "--date-of-birth", "1990-01-01")
+    res = smp_process(
+        tmp_path, "--data-dir", "var", "client", "add", "--name", "X", "--date-of-birth", "1990-01-01"
+    )
     assert res.returncode == 3 and "clinic init" in res.stderr and not (tmp_path / "var").exists()
 
 

@@ -1,0 +1,42 @@
+"""Running ``smp`` in tests: in-process through Typer's runner (fast), or as a real process (smoke tests)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+SMP = [sys.executable, "-m", "smpstudio.cli.main"]
+#: Settings a developer's shell may hold that would change what a test's command does.
+CLEARED_ENV = ("SMP_USER", "SMP_DATABASE_URL", "SMP_DATA_DIR", "SMP_RULES", "SMP_FILES_URL", "SMP_TIMEZONE")
+
+
+@dataclass(frozen=True)
+class Ran:
+    """What a command printed and its exit code (the fields of :class:`subprocess.CompletedProcess`)."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def smp_in_process(cwd: Path, *args: str, env: dict[str, str] | None = None) -> Ran:
+    """Run ``smp ARGS`` in this process, in ``cwd``, with a clean ``SMP_*`` environment plus ``env``."""
+    from smpstudio.cli.main import app
+
+    environ: dict[str, str | None] = dict.fromkeys(CLEARED_ENV) | dict(env or {})
+    with contextlib.chdir(cwd):
+        result = CliRunner().invoke(app, list(args), env=environ, catch_exceptions=False)
+    return Ran(result.exit_code, result.stdout, result.stderr)
+
+
+def smp_process(cwd: Path, *args: str, env: dict[str, str] | None = None) -> Ran:
+    """Run ``smp ARGS`` as a real process in ``cwd`` (for the few smoke tests of the installed command)."""
+    full_env = {k: v for k, v in os.environ.items() if k not in CLEARED_ENV} | (env or {})
+    proc = subprocess.run([*SMP, *args], cwd=cwd, capture_output=True, text=True, timeout=120, env=full_env)
+    return Ran(proc.returncode, proc.stdout, proc.stderr)
