@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from smpstudio.records.store import Store, open_store
+from smpstudio.records.store import SQLITE_FILE, Store, open_store
 from smpstudio.services.context import ServiceContext
 
 PG_SERVER = os.environ.get("SMP_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
@@ -50,12 +51,44 @@ def _pg_admin():  # type: ignore[no-untyped-def]
         pytest.skip(f"no PostgreSQL server at {PG_SERVER}")
 
 
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A fresh, empty PostgreSQL database, dropped afterwards."""
-    name = f"smp_test_{uuid.uuid4().hex[:12]}"
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated, empty SQLite store made once per test session; tests get a copy."""
+    data_dir = tmp_path_factory.mktemp("template") / "var"
+    open_store(data_dir, create=True).close()
+    return data_dir / SQLITE_FILE
+
+
+@pytest.fixture(scope="session")
+def pg_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated, empty PostgreSQL database made once per test session, the template of each test's."""
+    name = f"smp_template_{uuid.uuid4().hex[:12]}"
     admin = _pg_admin()
     admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        open_store(tmp_path_factory.mktemp("pg-template"), url=f"{PG_SERVER}/{name}", create=True).close()
+        yield name
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database (no schema), dropped afterwards."""
+    yield from _database(None)
+
+
+@pytest.fixture
+def pg_store_url(pg_template: str) -> Iterator[str]:
+    """A fresh PostgreSQL database holding a migrated, empty store (a copy of the template)."""
+    yield from _database(pg_template)
+
+
+def _database(template: str | None) -> Iterator[str]:
+    name = f"smp_test_{uuid.uuid4().hex[:12]}"
+    admin = _pg_admin()
+    admin.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
     try:
         yield f"{PG_SERVER}/{name}"
     finally:
@@ -65,8 +98,16 @@ def pg_url() -> Iterator[str]:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    url = request.getfixturevalue("pg_url") if request.param == "postgresql" else None
-    st = open_store(tmp_path / "var", url=url, create=True)
+    """A migrated, empty store on each backend: a copy of the session's template, so no test migrates."""
+    data_dir = tmp_path / "var"
+    if request.param == "postgresql":
+        url: str | None = request.getfixturevalue("pg_store_url")
+        data_dir.mkdir()
+    else:
+        url = None
+        data_dir.mkdir()
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), data_dir / SQLITE_FILE)
+    st = open_store(data_dir, url=url)
     try:
         yield st
     finally:
