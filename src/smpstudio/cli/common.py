@@ -13,9 +13,8 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 
-from smpstudio.care.rules import RuleOverrides
 from smpstudio.errors import InputError, SmpError
-from smpstudio.services.context import ServiceContext, open_context
+from smpstudio.services.context import RuleOverrides, ServiceContext, open_context
 from smpstudio.settings import Settings
 
 __all__ = [

@@ -17,7 +17,7 @@ from smpstudio.errors import BusyError
 from smpstudio.records.store import Store, open_store
 from smpstudio.settings import Settings
 
-__all__ = ["Clock", "ServiceContext", "open_context"]
+__all__ = ["Clock", "RuleOverrides", "ServiceContext", "open_context"]
 
 
 def _utc_now() -> dt.datetime:
