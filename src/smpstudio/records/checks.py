@@ -53,7 +53,7 @@ class SessionFacts:
 
 def _screening(f: SessionFacts) -> list[Reason]:
     if f.screening_outcome is None:
-        return [Reason("screening_missing", "no screening on file: run `smp client screen` first")]
+        return [Reason("screening_missing", "no screening on file: screen the client first")]
     if f.screening_outcome == "stop":
         return [Reason("screening_stop", "the screening outcome is stop: SMP must not be done")]
     if f.screening_outcome == "defer":
@@ -68,7 +68,7 @@ def _consent(f: SessionFacts) -> list[Reason]:
         return []
     if f.consent_withdrawn:
         return [Reason("consent_withdrawn", "the client withdrew consent; a new signed consent is needed")]
-    return [Reason("consent_missing", "no valid treatment consent: `smp consent sign` first")]
+    return [Reason("consent_missing", "no valid treatment consent: the client signs the treatment consent first")]
 
 
 def _patch_test(f: SessionFacts) -> list[Reason]:

@@ -1,0 +1,149 @@
+"""The pure pre-session checks, property-tested: what must refuse always does, and more trouble never
+means fewer reasons."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from smpstudio.records.checks import LotFacts, SessionFacts, session_reasons
+
+ON = dt.date(2026, 11, 30)
+NEVER_OVERRIDABLE = {"lot_wrong_kind", "lot_out_of_stock", "not_a_practitioner"}
+KNOWN = {
+    "screening_missing",
+    "screening_stop",
+    "screening_defer",
+    "consent_missing",
+    "consent_withdrawn",
+    "patch_test_missing",
+    "patch_test_positive",
+    "lot_wrong_kind",
+    "lot_expired",
+    "lot_recalled",
+    "lot_out_of_stock",
+    "lot_non_compliant",
+    "not_a_practitioner",
+    "certification_missing",
+    "certification_expired",
+    "too_soon",
+}
+ROLES = ("pigment", "needle", "diluent")
+
+
+def good_lot(role: str) -> LotFacts:
+    return LotFacts(role, f"{role[:3].upper()}-1", role, ON + dt.timedelta(days=365), 5, "pass", False)
+
+
+GOOD = SessionFacts(
+    on=ON,
+    screening_outcome="proceed",
+    screening_defer_until=None,
+    consent_valid=True,
+    consent_withdrawn=False,
+    patch_test_required=False,
+    patch_test_result=None,
+    practitioner_role="practitioner",
+    certifications=[("bloodborne-pathogens", ON + dt.timedelta(days=30))],
+    last_session_on=None,
+    minimum_interval_days=7,
+    lots=[good_lot(r) for r in ROLES],
+)
+
+days = st.integers(min_value=-400, max_value=400).map(lambda d: ON + dt.timedelta(days=d))
+lots = st.builds(
+    LotFacts,
+    role=st.sampled_from(ROLES),
+    code=st.text("ABC123", min_size=1, max_size=6),
+    kind=st.sampled_from(ROLES),
+    expires_on=days,
+    quantity=st.integers(min_value=-2, max_value=5),
+    compliance=st.sampled_from(["pass", "fail", "unchecked"]),
+    recalled=st.booleans(),
+)
+facts = st.builds(
+    SessionFacts,
+    on=st.just(ON),
+    screening_outcome=st.sampled_from([None, "proceed", "counsel", "doctor_clearance", "defer", "stop"]),
+    screening_defer_until=st.none() | days,
+    consent_valid=st.booleans(),
+    consent_withdrawn=st.booleans(),
+    patch_test_required=st.booleans(),
+    patch_test_result=st.sampled_from([None, "negative", "positive", "doubtful"]),
+    practitioner_role=st.sampled_from(["practitioner", "owner", "front-desk"]),
+    certifications=st.lists(st.tuples(st.just("bbp"), days), max_size=2),
+    last_session_on=st.none() | days,
+    minimum_interval_days=st.integers(min_value=0, max_value=60),
+    lots=st.lists(lots, max_size=3),
+)
+
+
+def codes(f: SessionFacts) -> set[str]:
+    return {r.code for r in session_reasons(f)}
+
+
+def test_a_session_with_everything_in_order_passes() -> None:
+    assert session_reasons(GOOD) == []
+
+
+@given(facts)
+def test_reasons_are_known_and_the_unoverridable_are_marked(f: SessionFacts) -> None:
+    reasons = session_reasons(f)
+    assert {r.code for r in reasons} <= KNOWN
+    for r in reasons:
+        assert r.overridable == (r.code not in NEVER_OVERRIDABLE)
+        assert "smp " not in r.message and "--" not in r.message  # no command names below the faces
+    assert session_reasons(f) == reasons  # a pure function
+
+
+@given(facts)
+def test_what_must_refuse_always_refuses(f: SessionFacts) -> None:
+    found = codes(f)
+    if f.screening_outcome is None:
+        assert "screening_missing" in found
+    if f.screening_outcome == "stop":
+        assert "screening_stop" in found
+    if not f.consent_valid:
+        assert len(found & {"consent_missing", "consent_withdrawn"}) == 1
+    for lot in f.lots:
+        if lot.recalled:
+            assert "lot_recalled" in found
+        if lot.quantity <= 0:
+            assert "lot_out_of_stock" in found
+        if lot.compliance == "fail":
+            assert "lot_non_compliant" in found
+        if lot.expires_on < f.on:
+            assert "lot_expired" in found
+    if f.practitioner_role == "front-desk":
+        assert "not_a_practitioner" in found
+    if f.last_session_on is not None and (f.on - f.last_session_on).days < f.minimum_interval_days:
+        assert "too_soon" in found
+
+
+@given(facts, st.sampled_from(["recall", "empty", "expire", "fail", "withdraw", "stop", "soon"]))
+def test_more_trouble_never_means_fewer_reasons(f: SessionFacts, trouble: str) -> None:
+    worse = f
+    if trouble in ("recall", "empty", "expire", "fail"):
+        lot = good_lot("pigment")
+        change = {
+            "recall": {"recalled": True},
+            "empty": {"quantity": 0},
+            "expire": {"expires_on": f.on - dt.timedelta(days=1)},
+            "fail": {"compliance": "fail"},
+        }[trouble]
+        worse = dataclasses.replace(f, lots=[*f.lots, dataclasses.replace(lot, **change)])  # type: ignore[arg-type]
+    elif trouble == "withdraw":
+        worse = dataclasses.replace(f, consent_valid=False, consent_withdrawn=True)
+    elif trouble == "stop":
+        worse = dataclasses.replace(f, screening_outcome="stop")
+    elif trouble == "soon":
+        worse = dataclasses.replace(
+            f, last_session_on=f.on, minimum_interval_days=max(1, f.minimum_interval_days)
+        )
+    before, after = codes(f), codes(worse)
+    assert len(session_reasons(worse)) >= 1
+    if trouble not in ("withdraw", "stop"):  # these replace one screening/consent reason by another
+        assert before <= after
