@@ -1,7 +1,7 @@
 """Poisson-disk sampling, uniform unit square, about 20k and 100k points.
 
-Peers (shared/peers.md §2.2): ``scipy.stats.qmc.PoissonDisk(...).fill_space()`` and the ``bridson``
-package at k = 30. Ours runs as the design pipeline runs it: k = 15 with seed points twice the
+Peers ([peer-samplers] in docs/references.md): ``scipy.stats.qmc.PoissonDisk(...).fill_space()`` and
+the ``bridson`` package at k = 30. Ours runs as the design pipeline runs it: k = 15 with seed points twice the
 expected count as a gap-filling pass (smpstudio.design.build). Each sampler gets the radius that
 gives the same count (N ≈ c / r²: c = 0.60 for the peers' fills, 0.598 for ours), every result is
 checked for the minimum-distance guarantee with a k-d tree (nn / r ≥ 1), and the fill is reported as

@@ -1,4 +1,4 @@
-"""The dependency rule of shared/product.md: the core imports no services or faces; services no faces."""
+"""The dependency rule: the core imports no services or faces; services no faces."""
 
 from __future__ import annotations
 

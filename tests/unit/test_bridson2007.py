@@ -93,5 +93,5 @@ def test_packing_constant_is_the_measured_one() -> None:
     dom = plane_domain(float(n))
     pts = poisson_disk_surface(dom, plane_seeds(dom, 64, np.random.default_rng(2)), seed=2)
     r = np.sqrt(PACKING_CONSTANT / n)
-    # A maximal Bridson fill gives N ≈ 0.60 / r² (shared/peers.md §2.2); this one 0.60-0.64.
+    # A maximal Bridson fill gives N ≈ 0.60 / r² ([peer-samplers] in docs/references.md); this one 0.60-0.64.
     assert 0.60 <= len(pts) * r * r <= 0.64

@@ -285,7 +285,7 @@ def test_aftercare_plan_has_every_rule_by_date_in_every_format() -> None:
     assert "Do not wet or wash the scalp." not in plan.days[4]["avoid"]
     assert any("Scabs shed" in t for t in plan.days[7]["normal"])
     assert "Saturday 21 November 2026" in plan_text(plan)
-    ics = plan_ics(plan).decode()
+    ics = plan_ics(plan, stamp=dt.datetime(2026, 11, 21, 9, tzinfo=dt.UTC)).decode()
     assert ics.count("BEGIN:VEVENT") == len(plan.rules) and "DTSTART;VALUE=DATE:20261125" in ics
     pdf = plan_pdf(plan)
     assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type /Page[^s]", pdf)) == 1

@@ -1,4 +1,4 @@
-"""Placement rules of shared/domain.md §1.6 measured on produced designs."""
+"""Placement rules ([wolf-hairline], [shapiro-hairline] in docs/references.md) measured on designs."""
 
 from __future__ import annotations
 
@@ -42,4 +42,4 @@ def test_hairline_zone_has_smaller_lighter_dots() -> None:
     hl = doc.dots.zone == ZONES.index("hairline")
     body = doc.dots.zone == ZONES.index("midscalp")
     assert doc.dots.diameter_mm[hl].mean() < doc.dots.diameter_mm[body].mean()
-    assert doc.dots.shade[hl].mean() < doc.dots.shade[body].mean()
+    assert doc.dots.ink_fraction[hl].mean() < doc.dots.ink_fraction[body].mean()

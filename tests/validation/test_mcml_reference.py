@@ -1,7 +1,7 @@
-"""Light transport against the published MCML cases (shared/optics.md §3, §4).
+"""Light transport against the published MCML cases ([wang1992], [vandehulst1980] in docs/references.md).
 
 Tolerances are 4 standard errors at the photon count used: per-photon standard deviations of about
-0.32 (Rd) and 0.45 (Tt) on the slab, 0.25 (Rd) on the semi-infinite medium (optics.md §3.1-3.2).
+0.32 (Rd) and 0.45 (Tt) on the slab, 0.25 (Rd) on the semi-infinite medium ([wang1992] Tables 6.1-6.2).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ N = 400_000
 
 
 def mcml_slab() -> LayerStack:
-    """van de Hulst slab: n = 1, mua 10 /cm, mus 90 /cm, g 0.75, d 0.02 cm (optics.md §3.1), in mm."""
+    """van de Hulst slab: n = 1, mua 10 /cm, mus 90 /cm, g 0.75, d 0.02 cm ([wang1992] Table 6.1), in mm."""
     return LayerStack((Layer(1.0, 1.0, 9.0, 0.75, 0.2),), n_above=1.0, n_below=1.0)
 
 
@@ -29,7 +29,7 @@ def mcml_semi_infinite() -> LayerStack:
 
 
 def mcml_skin_550() -> LayerStack:
-    """The 4-layer skin at 550 nm with a pigment layer at 0.5 mm (optics.md §4.2), in mm and /mm."""
+    """The 4-layer skin at 550 nm with a pigment layer at 0.5 mm (this project's case), in mm and /mm."""
     rows = [
         (11.5991, 575.586, 0.01),
         (0.955906, 365.919, 0.04),

@@ -1,10 +1,10 @@
 """Aftercare: a day-by-day plan from a session date and the clinic's rules, as text, JSON, iCalendar or PDF.
 
-Each rule (``data/rules/care.toml`` ``[aftercare]``, clinic consensus [C] with its range; domain.md §2.2)
-says what to avoid until which day after the session and what comes after; the plan lists, for every day
-from the session to the last rule's end, what is still to be avoided, what is normal on that day, and the
-rules that end that day. The iCalendar file holds one all-day reminder per day a rule ends. The PDF is a
-one-page handout a client takes home.
+Each rule (``data/rules/care.toml`` ``[aftercare]``, clinic consensus [C] with its range;
+[clinic-aftercare] in docs/references.md) says what to avoid until which day after the session and what
+comes after; the plan lists, for every day from the session to the last rule's end, what is still to be
+avoided, what is normal on that day, and the rules that end that day. The iCalendar file holds one all-day
+reminder per day a rule ends. The PDF is a one-page handout a client takes home.
 """
 
 from __future__ import annotations
@@ -19,9 +19,16 @@ from typing import Any
 from smpstudio.care.rules import RuleSet
 from smpstudio.errors import InputError
 
-__all__ = ["FORMATS", "AftercarePlan", "aftercare_plan", "write_aftercare"]
+__all__ = ["FORMATS", "MEDIA_TYPES", "AftercarePlan", "aftercare_plan", "render_aftercare", "write_aftercare"]
 
 FORMATS = ("text", "json", "ics", "pdf")
+#: The media type of each format's bytes (for a face that serves them).
+MEDIA_TYPES = {
+    "text": "text/plain; charset=utf-8",
+    "json": "application/json",
+    "ics": "text/calendar",
+    "pdf": "application/pdf",
+}
 
 
 @dataclass(frozen=True)
@@ -110,13 +117,13 @@ def plan_text(plan: AftercarePlan) -> str:
     return "\n".join(lines) + "\n"
 
 
-def plan_ics(plan: AftercarePlan, clinic: str = "smpstudio") -> bytes:
+def plan_ics(plan: AftercarePlan, clinic: str = "smpstudio", *, stamp: dt.datetime) -> bytes:
+    """The plan as an iCalendar file: one all-day reminder per rule, each stamped ``stamp`` (aware)."""
     from icalendar import Calendar, Event
 
     cal = Calendar()
     cal.add("prodid", f"-//{clinic}//SMP aftercare//EN")
     cal.add("version", "2.0")
-    stamp = dt.datetime.now(dt.UTC)
     for rule in plan.rules:
         day = dt.date.fromisoformat(rule["until_date"])
         event = Event()
@@ -192,7 +199,20 @@ def plan_pdf(plan: AftercarePlan) -> bytes:
     return bytes(pdf.output())
 
 
-def write_aftercare(plan: AftercarePlan, fmt: str, out: str | Path) -> Path:
+def render_aftercare(plan: AftercarePlan, fmt: str, *, stamp: dt.datetime) -> bytes:
+    """``plan`` as the bytes of ``fmt`` (one of :data:`FORMATS`); ``stamp`` dates the calendar entries."""
+    if fmt not in FORMATS:
+        raise InputError(f"unknown format {fmt!r}", field="format", allowed=", ".join(FORMATS))
+    if fmt == "text":
+        return plan_text(plan).encode()
+    if fmt == "json":
+        return (json.dumps(plan.to_dict(), ensure_ascii=False, indent=1) + "\n").encode()
+    if fmt == "ics":
+        return plan_ics(plan, stamp=stamp)
+    return plan_pdf(plan)
+
+
+def write_aftercare(plan: AftercarePlan, fmt: str, out: str | Path, *, stamp: dt.datetime) -> Path:
     """Write ``plan`` as ``fmt`` to ``out`` (atomically)."""
     if fmt not in FORMATS:
         raise InputError(f"unknown format {fmt!r}", field="format", allowed=", ".join(FORMATS))
@@ -201,15 +221,7 @@ def write_aftercare(plan: AftercarePlan, fmt: str, out: str | Path) -> Path:
         raise InputError(f"folder {target.parent} does not exist", field="out")
     if target.is_dir():
         raise InputError(f"{target} is a directory", field="out", allowed="a file path")
-    data: bytes
-    if fmt == "text":
-        data = plan_text(plan).encode()
-    elif fmt == "json":
-        data = (json.dumps(plan.to_dict(), ensure_ascii=False, indent=1) + "\n").encode()
-    elif fmt == "ics":
-        data = plan_ics(plan)
-    else:
-        data = plan_pdf(plan)
+    data = render_aftercare(plan, fmt, stamp=stamp)
     tmp = target.with_name(f".{target.name}.tmp")
     tmp.write_bytes(data)
     tmp.replace(target)

@@ -1,9 +1,10 @@
 """Pigment compliance: a product's declared or measured contents against a jurisdiction's rules.
 
-Checks (``data/rules/pigments.toml``; domain.md §6, §8.2 rule 2): substance limits (mg/kg), banned
-pigments by CI number, required label items, expiry; warnings for laser-darkening pigments (iron oxides,
-titanium dioxide), a carbon-black lot without a PAH certificate or a benzo[a]pyrene figure, substances
-whose limit the rule set leaves out as unverified, and the jurisdiction's own notes.
+Checks (``data/rules/pigments.toml``; [reach-2020-2081], [resap2008], [mocra2022] in docs/references.md):
+substance limits (mg/kg), banned pigments by CI number, required label items, expiry; warnings for
+laser-darkening pigments (iron oxides, titanium dioxide), a carbon-black lot without a PAH certificate or
+a benzo[a]pyrene figure, substances whose limit the rule set leaves out as unverified, and the
+jurisdiction's own notes.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ class Compliance:
 def parse_product(obj: Any, rules: RuleSet) -> dict[str, Any]:
     """Validate a product file's object; every error names its field."""
     if not isinstance(obj, dict):
-        raise InputError("the product file must hold a JSON object", field="product")
+        raise InputError("the product must be a JSON object", field="product")
     unknown = sorted(set(obj) - PRODUCT_KEYS)
     if unknown:
         raise InputError(

@@ -1,9 +1,10 @@
 """Patch tests: when one is recommended, when to apply and read it, and what its record holds.
 
-Rules: ``data/rules/care.toml`` ``[patch_test]`` (domain.md §7): recommended when the client reports an
-earlier reaction to ink, pigment, anaesthetic or metal, optional otherwise; applied at least 48 h, better
-7 days, before the first session; read at 48 h, 96 h and day 7. Every result is stored with its limited
-predictive value: tattoo allergy cannot be reliably diagnosed by patch testing (Schubert et al. 2023 [A]).
+Rules: ``data/rules/care.toml`` ``[patch_test]`` ([clinic-patch-test] in docs/references.md): recommended
+when the client reports an earlier reaction to ink, pigment, anaesthetic or metal, optional otherwise;
+applied at least 48 h, better 7 days, before the first session; read at 48 h, 96 h and day 7. Every result
+is stored with its limited predictive value: tattoo allergy cannot be reliably diagnosed by patch testing
+(Schubert et al. 2023 [schubert2023] [A]).
 """
 
 from __future__ import annotations
@@ -20,11 +21,13 @@ RESULTS = ("negative", "positive", "doubtful")
 
 
 def patch_test_plan(
-    first_session: dt.date, answers: dict[str, bool], rules: RuleSet, *, today: dt.date | None = None
+    first_session: dt.date, answers: dict[str, bool], rules: RuleSet, *, today: dt.date
 ) -> dict[str, Any]:
-    """Whether a patch test is recommended for these screening answers, and its dates."""
+    """Whether a patch test is recommended for these screening answers, and its dates.
+
+    ``today`` is the clinic's date: the test is applied no earlier than today.
+    """
     cfg = rules.data["patch_test"]
-    today = today or dt.date.today()
     reasons = [q for q in cfg["recommended_when"] if answers.get(q)]
     apply_by = first_session - dt.timedelta(days=cfg["lead_time_days"])
     latest = dt.datetime.combine(first_session, dt.time()) - dt.timedelta(

@@ -1,10 +1,10 @@
 """Removal estimate: the Kirby-Desai score, the sessions it predicts, and what the SMP literature expects.
 
-Kirby-Desai (Kirby et al. 2009, PMC2923953 [A]): the sum of six points approximates the laser sessions
-for satisfactory removal (r = 0.757, about ±2.5 sessions), derived with Q-switched Nd:YAG about 6 weeks
-apart; it over-predicts with modern lasers, so for SMP it is an upper bound and the SMP figure (1-3
-picosecond 1064 nm sessions, Wu 2020 [A]) is given beside it. The middle point values are unverified
-against the paper's Table 1 (the rules file says which); every answer carries that note.
+Kirby-Desai (Kirby et al. 2009 [kirby2009], PMC2923953 [A]): the sum of six points approximates the laser
+sessions for satisfactory removal (r = 0.757, about ±2.5 sessions), derived with Q-switched Nd:YAG about 6
+weeks apart; it over-predicts with modern lasers, so for SMP it is an upper bound and the SMP figure (1-3
+picosecond 1064 nm sessions, Wu 2020 [wu2020] [A]) is given beside it. The middle point values are
+unverified against the paper's Table 1 (the rules file says which); every answer carries that note.
 """
 
 from __future__ import annotations
@@ -75,12 +75,12 @@ def estimate_removal(
         scarring=scarring,
         layering=layering,
     )
-    score = sum(points[f][check_choice(f.replace("_", "-"), values[f], points[f])] for f in FACTORS)
+    score = sum(points[f][check_choice(f, values[f], points[f])] for f in FACTORS)
     for p in pigment_contains:
         if p not in PIGMENT_CONTENTS:
             raise InputError(
                 f"unknown pigment content {p!r}",
-                field="pigment-contains",
+                field="pigment_contains",
                 allowed=", ".join(PIGMENT_CONTENTS),
             )
     warnings = [

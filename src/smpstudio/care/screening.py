@@ -2,7 +2,7 @@
 
 Each answered question gives an outcome with its reason and source; the worst wins (outcomes ordered
 :data:`OUTCOMES`); a client under the minimum age is refused; questions the rules require but the
-answers leave out are reported, never assumed "no" (domain.md §4.2, §8.2 rule 7).
+answers leave out are reported, never assumed "no" ([clinic-contraindications] in docs/references.md).
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ def _age_years(born: dt.date, on: dt.date) -> int:
 def parse_answers(obj: Any, questions: dict[str, Any]) -> tuple[dt.date, dict[str, bool]]:
     """Validate ``{"date_of_birth": "YYYY-MM-DD", "answers": {QUESTION: true|false}}``."""
     if not isinstance(obj, dict):
-        raise InputError("the answers file must hold a JSON object", field="answers")
+        raise InputError("the questionnaire must be a JSON object", field="answers")
     unknown_keys = set(obj) - {"date_of_birth", "answers"}
     if unknown_keys:
         raise InputError(

@@ -5,7 +5,8 @@ its "otherwise" outside it, its red-flag level always), modifiers only ever rais
 worsening to the symptom's own escalation or one level up; a gland over the size limit; anything lasting
 over the duration limit), and the worst wins: adding a symptom or a modifier never lowers the answer.
 A blue, spreading or blown-out dot goes to a repair consultation, not to a doctor, unless signs of
-inflammation come with it. Rules and texts: ``data/rules/care.toml`` ``[triage]`` (domain.md §4.1, §8.2).
+inflammation come with it. Rules and texts: ``data/rules/care.toml`` ``[triage]`` ([clinic-side-effects],
+[zocdoc-cellulitis] in docs/references.md).
 """
 
 from __future__ import annotations

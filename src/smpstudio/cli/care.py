@@ -1,14 +1,22 @@
-"""``smp screen``, ``smp triage``, ``smp aftercare``, ``smp pigment check``, ``smp removal estimate``."""
+"""``smp screen``, ``triage``, ``aftercare``, ``pigment check``, ``patch-test plan``, ``removal estimate``.
+
+Each command reads its files, calls one :mod:`smpstudio.services.care` use case and prints its result
+(``--json``: exactly the result model's JSON).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from smpstudio.cli.common import JsonFlag, SkinTypeOption, emit_json, out, run, state
+from smpstudio.cli.common import JsonFlag, SkinTypeOption, context, emit_json, out, run
+from smpstudio.errors import InputError, read_json_file
+
+if TYPE_CHECKING:
+    from smpstudio.services.care import PatchTestResult
 
 __all__ = ["register"]
 
@@ -23,27 +31,40 @@ def _badge(value: str) -> str:
     return f"[{OUTCOME_STYLE.get(value, 'white')}]{value.replace('_', ' ')}[/]"
 
 
+def _write_atomic(data: bytes, out_path: Path) -> Path:
+    """Write ``data`` to ``out_path`` through a temporary file beside it (no half-written file)."""
+    if not out_path.parent.exists():
+        raise InputError(f"folder {out_path.parent} does not exist", field="out")
+    if out_path.is_dir():
+        raise InputError(f"{out_path} is a directory", field="out", allowed="a file path")
+    tmp = out_path.with_name(f".{out_path.name}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(out_path)
+    return out_path
+
+
 def screen(
     answers: Annotated[Path, typer.Argument(metavar="ANSWERS.json", help="The client's questionnaire.")],
     as_json: JsonFlag = False,
 ) -> None:
     """Screen a client: each answer's outcome with its reason and source; the worst wins."""
-    from smpstudio.services.care import screen_client
+    from smpstudio.services.care import ScreenRequest, screen_client
 
-    result = run(lambda: screen_client(answers, rules_path=state["rules"]))
+    ctx = context()
+    result = run(lambda: screen_client(ctx, ScreenRequest.of(answers=read_json_file(answers, "answers"))))
     if as_json:
-        emit_json(result)
+        emit_json(result.to_json())
         return
-    out.print(f"outcome: {_badge(result['outcome'])}  (rules {result['rules_version']})")
+    out.print(f"outcome: {_badge(result.outcome)}  (rules {result.rules_version})")
     table = Table("question", "outcome", "reason", "source")
-    for f in result["findings"]:
+    for f in result.findings:
         table.add_row(
             f["question"],
             _badge(f["outcome"]),
             f["reason"] + (f" Until {f['until']}." if "until" in f else ""),
             f["source"],
         )
-    if result["findings"]:
+    if result.findings:
         out.print(table)
 
 
@@ -59,27 +80,28 @@ def triage_cmd(
     as_json: JsonFlag = False,
 ) -> None:
     """Triage a client's symptoms after a session: what to do, why, and what to watch for."""
-    from smpstudio.services.care import triage_report
+    from smpstudio.services.care import TriageRequest, triage_report
 
+    ctx = context()
     result = run(
         lambda: triage_report(
-            day,
-            symptom,
-            spreading=spreading,
-            worsening=worsening,
-            size_cm=size_cm,
-            duration_days=duration_days,
-            rules_path=state["rules"],
+            ctx,
+            TriageRequest.of(
+                day=day,
+                symptoms=symptom,
+                spreading=spreading,
+                worsening=worsening,
+                size_cm=size_cm,
+                duration_days=duration_days,
+            ),
         )
     )
     if as_json:
-        emit_json(result)
+        emit_json(result.to_json())
         return
-    out.print(f"{_badge(result['disposition'])}: {result['explanation']}")
-    out.print(f"watch for: {'; '.join(result['watch_for'])}")
-    out.print(
-        f"[dim]{result['note']} Sources: {'; '.join(result['sources'])}. Rules {result['rules_version']}.[/]"
-    )
+    out.print(f"{_badge(result.disposition)}: {result.explanation}")
+    out.print(f"watch for: {'; '.join(result.watch_for)}")
+    out.print(f"[dim]{result.note} Sources: {'; '.join(result.sources)}. Rules {result.rules_version}.[/]")
 
 
 def aftercare(
@@ -91,16 +113,17 @@ def aftercare(
     as_json: JsonFlag = False,
 ) -> None:
     """Write the day-by-day aftercare plan for a session: text, JSON, calendar reminders or a PDF handout."""
+    from smpstudio.services.care import AftercareRequest
     from smpstudio.services.care import aftercare as make
 
-    result = run(lambda: make(session_date, fmt, out_path, rules_path=state["rules"]))
+    ctx = context()
+    made = run(lambda: make(ctx, AftercareRequest.of(session_date=session_date, format=fmt)))
+    written = run(lambda: _write_atomic(made.content, out_path))
+    result = made.model_copy(update={"out": str(written)})
     if as_json:
-        emit_json(result)
+        emit_json(result.to_json())
     else:
-        out.print(
-            f"wrote {result['out']} ({result['format']}, {result['days']} days, "
-            f"rules {result['rules_version']})"
-        )
+        out.print(f"wrote {result.out} ({result.format}, {result.days} days, rules {result.rules_version})")
 
 
 pigment = typer.Typer(help="Pigment products: compliance with a jurisdiction's rules.", no_args_is_help=True)
@@ -113,15 +136,21 @@ def pigment_check(
     as_json: JsonFlag = False,
 ) -> None:
     """Check a pigment lot: limits, bans, label, expiry; warns of laser darkening and missing PAH data."""
-    from smpstudio.services.care import check_pigment
+    from smpstudio.services.care import PigmentCheckRequest, check_pigment
 
-    result = run(lambda: check_pigment(product, jurisdiction, rules_path=state["rules"]))
+    ctx = context()
+    result = run(
+        lambda: check_pigment(
+            ctx,
+            PigmentCheckRequest.of(product=read_json_file(product, "product"), jurisdiction=jurisdiction),
+        )
+    )
     if as_json:
-        emit_json(result)
+        emit_json(result.to_json())
     else:
-        verdict = "[green]compliant[/]" if result["compliant"] else "[red]not compliant[/]"
-        out.print(f"{verdict} ({jurisdiction}, rules {result['rules_version']})")
-        for v in result["violations"]:
+        verdict = "[green]compliant[/]" if result.compliant else "[red]not compliant[/]"
+        out.print(f"{verdict} ({jurisdiction}, rules {result.rules_version})")
+        for v in result.violations:
             measured = (
                 ""
                 if v["measured_mg_per_kg"] is None
@@ -130,7 +159,7 @@ def pigment_check(
             out.print(
                 f"  [red]violation[/] {v['substance'] or 'label'}:{measured} {v['rule']}", highlight=False
             )
-        for w in result["warnings"]:
+        for w in result.warnings:
             out.print(f"  [yellow]warning[/] {w}", highlight=False)
 
 
@@ -147,18 +176,24 @@ def patch_plan(
     as_json: JsonFlag = False,
 ) -> None:
     """Whether a patch test is advised, when to apply it and read it, and what its record must hold."""
-    from smpstudio.services.care import patch_test
+    from smpstudio.services.care import PatchTestRequest, patch_test
 
-    result = run(lambda: patch_test(first_session, answers, rules_path=state["rules"]))
+    ctx = context()
+
+    def action() -> PatchTestResult:
+        document = None if answers is None else read_json_file(answers, "answers")
+        return patch_test(ctx, PatchTestRequest.of(first_session=first_session, answers=document))
+
+    result = run(action)
     if as_json:
-        emit_json(result)
+        emit_json(result.to_json())
         return
-    advised = "recommended" if result["recommended"] else "optional"
-    out.print(f"patch test {advised}; apply on {result['apply_on']}, read at {', '.join(result['read_at'])}")
-    out.print(f"record: {', '.join(result['record'])}")
-    for w in result["warnings"]:
+    advised = "recommended" if result.recommended else "optional"
+    out.print(f"patch test {advised}; apply on {result.apply_on}, read at {', '.join(result.read_at)}")
+    out.print(f"record: {', '.join(result.record)}")
+    for w in result.warnings:
         out.print(f"[yellow]warning[/] {w}", highlight=False)
-    out.print(f"[dim]{result['limited_value']} ({result['source']})[/]")
+    out.print(f"[dim]{result.limited_value} ({result.source})[/]")
 
 
 removal = typer.Typer(help="Removal and repair planning.", no_args_is_help=True)
@@ -181,32 +216,33 @@ def removal_estimate(
     as_json: JsonFlag = False,
 ) -> None:
     """Estimate laser removal: Kirby-Desai score, SMP sessions, wavelength, interval, warnings."""
+    from smpstudio.services.care import RemovalRequest
     from smpstudio.services.care import removal_estimate as estimate
 
-    def action() -> dict[str, Any]:
-        return estimate(
-            rules_path=state["rules"],
+    ctx = context()
+    request = run(
+        lambda: RemovalRequest.of(
             skin_type=skin_type,
             location=location,
             colour=colour,
             ink_amount=ink_amount,
             scarring=scarring,
             layering=layering,
-            pigment_contains=tuple(pigment_contains or ()),
+            pigment_contains=list(pigment_contains or ()),
         )
-
-    result = run(action)
-    if as_json:
-        emit_json(result)
-        return
-    out.print(
-        f"Kirby-Desai score {result['kirby_desai_score']} (up to {result['sessions_kirby_desai']} sessions); "
-        f"SMP expected {result['sessions_expected_smp']} ({result['sessions_expected_smp_range'][0]}-"
-        f"{result['sessions_expected_smp_range'][1]}) at {result['wavelength_nm']} nm every "
-        f"{result['interval_weeks']} weeks"
     )
-    out.print(result["recommendation"], highlight=False)
-    for w in result["warnings"]:
+    result = run(lambda: estimate(ctx, request))
+    if as_json:
+        emit_json(result.to_json())
+        return
+    low, high = result.sessions_expected_smp_range
+    out.print(
+        f"Kirby-Desai score {result.kirby_desai_score} (up to {result.sessions_kirby_desai} sessions); "
+        f"SMP expected {result.sessions_expected_smp} ({low}-{high}) at {result.wavelength_nm} nm every "
+        f"{result.interval_weeks} weeks"
+    )
+    out.print(result.recommendation, highlight=False)
+    for w in result.warnings:
         out.print(f"[yellow]warning[/] {w}", highlight=False)
 
 

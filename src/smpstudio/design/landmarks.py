@@ -2,7 +2,7 @@
 
 Landmarks are surface points in RAS millimetres (see :mod:`smpstudio.design.head`). The hairline
 landmarks (mid-frontal point, fronto-temporal points, temporal peaks) follow the placement rules of
-``shared/domain.md`` §1.6:
+[wolf-hairline], [shapiro-hairline] in docs/references.md:
 
 * mid-frontal point (MFP): on the midline, ``hairline_height_mm`` along the forehead above the
   glabella; 80 mm by default (Wolf, *Hairline Placement* [B]; Garg, J Cutan Aesthet Surg [A/B]);

@@ -1,7 +1,7 @@
 """Which dots go in which treatment session: nested blue-noise subsets of the design's dots.
 
 SMP is done in 2-4 sessions: the first lays out the design conservatively, the second builds
-density, the third refines (``shared/domain.md`` §1.4, clinic consensus [C]). Every session's
+density, the third refines ([clinic-technique] in docs/references.md, clinic consensus [C]). Every session's
 cumulative dots should cover the area evenly, so session ``s`` (cumulative fraction ``F_s`` of the
 dots) is grown by random sequential adsorption: visiting the dots not yet chosen in random order,
 a dot joins if no chosen dot lies within ``max(R_p, R_q)``, with ``R = 0.8 r(x) / sqrt(F_s)``: 0.8 of

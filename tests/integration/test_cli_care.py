@@ -1,0 +1,161 @@
+"""The care commands in-process (Typer's CliRunner): `--json` is the service result's JSON, errors exit 2."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from smpstudio.cli.main import app
+from smpstudio.services.care import (
+    AftercareRequest,
+    PigmentCheckRequest,
+    RemovalRequest,
+    ScreenRequest,
+    TriageRequest,
+    aftercare,
+    check_pigment,
+    removal_estimate,
+    screen_client,
+    triage_report,
+)
+from smpstudio.services.context import ServiceContext
+
+ANSWERS = {
+    "date_of_birth": "1990-05-01",
+    "answers": {
+        "keloid_history": False, "pregnant_or_breastfeeding": False, "anticoagulants": True,
+        "bleeding_disorder": False, "active_scalp_condition": False, "chemotherapy_recent": False,
+        "immunosuppressed": False, "diabetes": False, "isotretinoin_recent": False,
+        "ink_or_anaesthetic_reaction": False, "laser_in_area_last_90_days": False, "unstable_alopecia": False,
+        "wants_long_hair": False, "under_influence": False,
+    },
+}  # fmt: skip
+PRODUCT = {
+    "name": "Black", "brand": "B", "lot": "L7", "expires": "2099-01-01", "ci_numbers": ["77266"],
+    "substances_mg_per_kg": {"lead": 0.3, "nickel": 1.2, "benzo[a]pyrene": 0.002},
+    "label": {"batch": "L7", "ingredients": ["CI 77266"]},
+}  # fmt: skip
+REMOVAL = ["--location", "head-neck", "--colour", "black", "--ink-amount", "minimal", "--scarring", "none"]
+
+
+@pytest.fixture
+def files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SMP_RULES", raising=False)
+    (tmp_path / "answers.json").write_text(json.dumps(ANSWERS))
+    (tmp_path / "product.json").write_text(json.dumps(PRODUCT))
+    return tmp_path
+
+
+def smp(*args: str) -> tuple[int, str, str]:
+    res = CliRunner().invoke(app, list(args))
+    return res.exit_code, res.stdout, res.stderr
+
+
+def test_json_output_is_exactly_the_service_result(files: Path) -> None:
+    ctx = ServiceContext()
+    cases = [
+        (["screen", "answers.json"], screen_client(ctx, ScreenRequest.of(answers=ANSWERS))),
+        (
+            ["triage", "--day", "4", "--symptom", "large_dots"],
+            triage_report(ctx, TriageRequest.of(day=4, symptoms=["large_dots"])),
+        ),
+        (["pigment", "check", "product.json"], check_pigment(ctx, PigmentCheckRequest.of(product=PRODUCT))),
+        (
+            ["removal", "estimate", *REMOVAL, "--layering", "none"],
+            removal_estimate(
+                ctx,
+                RemovalRequest.of(
+                    location="head-neck",
+                    colour="black",
+                    ink_amount="minimal",
+                    scarring="none",
+                    layering="none",
+                ),
+            ),
+        ),
+    ]
+    for args, expected in cases:
+        code, stdout, _ = smp(*args, "--json")
+        assert code == 0, args
+        assert json.loads(stdout) == expected.to_json()
+        assert stdout.count("\n") == 1  # one JSON object, nothing else
+
+
+def test_care_contracts_keep_their_fields(files: Path) -> None:
+    obj = json.loads(smp("screen", "answers.json", "--json")[1])
+    assert obj["outcome"] == "doctor_clearance" and obj["rules_version"].startswith("care-")
+    assert set(obj["findings"][0]) >= {"question", "outcome", "reason", "source"}
+    obj = json.loads(smp("triage", "--day", "4", "--symptom", "large_dots", "--json")[1])
+    assert set(obj) >= {"disposition", "explanation", "watch_for", "sources", "rules_version"}
+    obj = json.loads(smp("pigment", "check", "product.json", "--jurisdiction", "eu", "--json")[1])
+    assert obj["compliant"] is False and obj["violations"][0]["substance"] is None  # no statement
+    obj = json.loads(smp("removal", "estimate", *REMOVAL, "--layering", "none", "--json")[1])
+    assert obj["kirby_desai_score"] == 7 and obj["wavelength_nm"] == 1064
+    obj = json.loads(smp("patch-test", "plan", "--first-session", "2099-01-10", "--json")[1])
+    assert obj["apply_on"] == "2099-01-03" and obj["recommended"] is False
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "ics", "pdf"])
+def test_aftercare_writes_the_service_bytes(files: Path, fmt: str) -> None:
+    code, stdout, _ = smp(
+        "aftercare", "--session-date", "2026-11-21", "--format", fmt, "--out", f"c.{fmt}", "--json"
+    )
+    assert code == 0
+    assert json.loads(stdout) == {
+        "out": f"c.{fmt}", "format": fmt, "rules_version": "care-2026.11.1", "days": 31,
+    }  # fmt: skip
+    written = (files / f"c.{fmt}").read_bytes()
+    expected = aftercare(ServiceContext(), AftercareRequest.of(session_date="2026-11-21", format=fmt)).content
+    if fmt != "ics":  # the calendar's stamp is the time of the call
+        assert written == expected
+    assert not list(files.glob(".*.tmp"))
+
+
+def test_the_rules_option_applies_a_clinic_file(files: Path) -> None:
+    (files / "clinic.toml").write_text('version = "7"\n[care.aftercare.not_normal]\ntext = "Call Dr Who."\n')
+    code, stdout, _ = smp(
+        "--rules",
+        "clinic.toml",
+        "aftercare",
+        "--session-date",
+        "2026-11-21",
+        "--format",
+        "text",
+        "--out",
+        "c.txt",
+    )
+    assert code == 0 and "clinic-7-" in stdout
+    assert "Call Dr Who." in (files / "c.txt").read_text()
+    code, _, stderr = smp("--rules", "missing.toml", "triage", "--day", "1", "--symptom", "itch")
+    assert code == 2 and "rules" in stderr and "Traceback" not in stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["triage", "--day", "3", "--symptom", "sneezing"], "red_streaks"),
+        (["screen", "bad-answers.json"], "keloid_history"),
+        (["screen", "broken.json"], "not valid JSON"),
+        (["screen", "nowhere.json"], "no such file"),
+        (["pigment", "check", "product.json", "--jurisdiction", "mars"], "eu"),
+        (["removal", "estimate", "--location", "scalp", "--colour", "black", "--ink-amount", "minimal",
+          "--scarring", "none", "--layering", "none"], "head-neck"),
+        (["aftercare", "--session-date", "2026-11-21", "--format", "docx", "--out", "x.docx"], "pdf"),
+        (["aftercare", "--session-date", "someday", "--format", "pdf", "--out", "x.pdf"], "session_date"),
+        (["aftercare", "--session-date", "2026-11-21", "--format", "pdf", "--out", "no/such/x.pdf"], "out"),
+        (["patch-test", "plan", "--first-session", "2026-02-30"], "first_session"),
+    ],
+)  # fmt: skip
+def test_care_commands_refuse_bad_input_naming_the_field(files: Path, args: list[str], named: str) -> None:
+    (files / "bad-answers.json").write_text(
+        json.dumps({"date_of_birth": "1990-05-01", "answers": {"x": True}})
+    )
+    (files / "broken.json").write_text("{oops")
+    code, stdout, stderr = smp(*args)
+    assert code == 2, (args, stderr)
+    assert named in stderr and "Traceback" not in stderr and not stdout
+    assert not (files / "x.docx").exists() and not (files / "x.pdf").exists()
