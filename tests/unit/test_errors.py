@@ -19,7 +19,7 @@ from smpstudio.errors import (
     parse_json_text,
 )
 
-CONTRACT = {  # product.md: kind -> (exit code, HTTP status)
+CONTRACT = {  # the published contract (README, errors module): kind -> (exit code, HTTP status)
     "invalid": (2, 422),
     "unauthenticated": (4, 401),
     "forbidden": (4, 403),

@@ -17,7 +17,6 @@ PENDING = {
     "src/smpstudio/records/models.py",
     "src/smpstudio/services/registers.py",
     "src/smpstudio/services/sessions.py",
-    "tests/unit/test_errors.py",
 }
 KEY = re.compile(r"\[([a-z][a-z0-9]*(?:-[a-z0-9]+)*)\]")
 #: Bracketed words that are not reference keys: evidence grades, units and notation.
