@@ -16,9 +16,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from smpstudio.care.floors import check_overrides
 from smpstudio.errors import InputError
 
-__all__ = ["RuleOverrides", "RuleSet", "load_rules"]
+__all__ = ["RuleOverrides", "RuleSet", "load_rules", "packaged_rules"]
 
 RULE_FILES = ("care", "pigments")
 
@@ -107,4 +108,10 @@ def load_rules(name: str, overrides: RuleOverrides | str | Path | None = None) -
     if not section:
         return RuleSet(name, data, version)
     merged = _merge(data, section, "")
+    check_overrides(data, merged)
     return RuleSet(name, merged, f"{version}+{overrides.version}")
+
+
+def packaged_rules(name: str) -> dict[str, Any]:
+    """The packaged rule data of ``name`` as shipped (the floors' reference), without any override."""
+    return _packaged(name)

@@ -11,12 +11,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from smpstudio.care.rules import RuleSet
+from smpstudio.care.floors import OUTCOMES, minimum_age_years, question_outcome
+from smpstudio.care.rules import RuleSet, packaged_rules
 from smpstudio.errors import InputError, parse_date
 
 __all__ = ["OUTCOMES", "Screening", "parse_answers", "screen"]
-
-OUTCOMES = ("proceed", "counsel", "doctor_clearance", "defer", "stop")
 
 
 @dataclass(frozen=True)
@@ -67,23 +66,33 @@ def parse_answers(obj: Any, questions: dict[str, Any]) -> tuple[dt.date, dict[st
 
 
 def screen(
-    date_of_birth: dt.date, answers: dict[str, bool], rules: RuleSet, *, today: dt.date | None = None
+    date_of_birth: dt.date,
+    answers: dict[str, bool],
+    rules: RuleSet,
+    *,
+    today: dt.date | None = None,
+    jurisdiction: str = "default",
 ) -> Screening:
-    """Apply the screening rules to a client's answers (see the module docstring)."""
+    """Apply the screening rules to a client's answers (see the module docstring).
+
+    The floors of :mod:`smpstudio.care.floors` apply whatever the rule set says: the minimum age, each
+    question's packaged outcome as the least it gives, and the packaged required questions.
+    """
     today = today or dt.date.today()
     cfg = rules.data["screening"]
+    packaged = packaged_rules("care")
     questions: dict[str, Any] = cfg["questions"]
     findings: list[dict[str, Any]] = []
     if date_of_birth > today:
         raise InputError(f"{date_of_birth} is in the future", field="date_of_birth")
     age = _age_years(date_of_birth, today)
-    if age < cfg["minimum_age_years"]:
+    minimum_age = minimum_age_years(cfg["minimum_age_years"], jurisdiction)
+    if age < minimum_age:
         findings.append(
             {
                 "question": "age",
                 "outcome": "stop",
-                "reason": f"the client is {age}: tattooing, SMP included, "
-                f"is refused under {cfg['minimum_age_years']}",
+                "reason": f"the client is {age}: tattooing, SMP included, is refused under {minimum_age}",
                 "source": cfg["minimum_age_source"],
                 "grade": cfg["minimum_age_grade"],
             }
@@ -92,32 +101,48 @@ def screen(
     for key, rule in questions.items():
         if not answers.get(key, False):
             continue
+        outcome = question_outcome(packaged, key, rule["outcome"])
         finding = {
             "question": key,
-            "outcome": rule["outcome"],
+            "outcome": outcome,
             "reason": rule["reason"],
             "source": rule["source"],
             "grade": rule["grade"],
         }
-        if rule["outcome"] == "defer":
+        if outcome == "defer":
             if "defer_days" in rule:
                 finding["until"] = (
                     f"{today + dt.timedelta(days=rule['defer_days'])} at the earliest ({rule['defer_until']})"
                 )
             else:
-                finding["until"] = rule["defer_until"]
+                finding["until"] = rule.get("defer_until", "a new screening")
             defer_until.append(str(finding["until"]))
         findings.append(finding)
-    unanswered = [k for k, rule in questions.items() if rule.get("required", True) and k not in answers]
+    required = {k for k, rule in packaged["screening"]["questions"].items() if rule.get("required", True)}
+    unanswered = [
+        k
+        for k, rule in questions.items()
+        if (rule.get("required", True) or k in required) and k not in answers
+    ]
     outcome = max((f["outcome"] for f in findings), key=OUTCOMES.index, default="proceed")
-    if unanswered and OUTCOMES.index(outcome) < OUTCOMES.index("counsel"):
-        # Nothing is assumed: a client with open questions is not cleared to proceed.
-        outcome = "counsel"
+    if unanswered:
+        # Nothing is assumed: a client with open questions is not cleared to proceed, and an open question
+        # whose "yes" needs a doctor (or defers, or stops) needs a doctor's clearance at least.
+        serious = [
+            k
+            for k in unanswered
+            if OUTCOMES.index(question_outcome(packaged, k, questions[k]["outcome"]))
+            >= OUTCOMES.index("doctor_clearance")
+        ]
+        floor = "doctor_clearance" if serious else "counsel"
+        if OUTCOMES.index(outcome) < OUTCOMES.index(floor):
+            outcome = floor
         findings.append(
             {
                 "question": "unanswered",
-                "outcome": "counsel",
-                "reason": f"{len(unanswered)} question(s) unanswered: {', '.join(unanswered)}",
+                "outcome": floor,
+                "reason": f"{len(unanswered)} question(s) unanswered: {', '.join(unanswered)}"
+                + (f"; a 'yes' to {', '.join(serious)} would need a doctor at least" if serious else ""),
                 "source": "screening rules: unanswered questions are not assumed 'no'",
                 "grade": "C",
             }

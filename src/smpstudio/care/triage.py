@@ -14,12 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from smpstudio.care.floors import DISPOSITIONS, RED_FLAGS
 from smpstudio.care.rules import RuleSet
 from smpstudio.errors import InputError, check_range
 
 __all__ = ["DISPOSITIONS", "SYMPTOMS", "Triage", "triage"]
 
-DISPOSITIONS = ("expected", "monitor", "contact_practitioner", "see_doctor", "urgent")
 SYMPTOMS = (
     "redness", "swelling", "itch", "tightness", "scabs", "large_dots", "lightening", "blue_dots",
     "dots_spreading", "lymph_node", "pus", "fever", "red_streaks", "papules", "rash", "blisters", "pain",
@@ -91,8 +91,8 @@ def triage(
     repair = False
     for s in dict.fromkeys(symptoms):
         rule = table[s]
-        if "red_flag" in rule:
-            level, text = rule["red_flag"], rule["otherwise_text"]
+        if s in RED_FLAGS or "red_flag" in rule:  # red flags are urgent whatever the rules say
+            level, text = "urgent", rule["otherwise_text"]
         elif "expected_until_day" in rule and day <= rule["expected_until_day"]:
             level, text = rule.get("expected_disposition", "expected"), rule["expected"]
         else:
