@@ -1,4 +1,4 @@
-"""Appearance-table lookup: one dot's appearance at a depth and dilution, interpolated.
+"""Appearance-table lookup: one dot's appearance at a depth and ink fraction, interpolated.
 
 Budget (issue 3): under 10 µs a lookup. Peer: SciPy's ``RegularGridInterpolator`` on the same grid,
 called per point. Min of 3 runs of 20,000 lookups each.
@@ -19,18 +19,18 @@ def run() -> list[Row]:
     table = packaged_table()
     rng = np.random.default_rng(0)
     depths = rng.uniform(0.07, 1.5, LOOKUPS).tolist()
-    dilutions = rng.uniform(0.1, 1.0, LOOKUPS).tolist()
+    fractions = rng.uniform(0.1, 1.0, LOOKUPS).tolist()
 
     def ours(i: int) -> None:
-        for d, u in zip(depths, dilutions, strict=True):
+        for d, u in zip(depths, fractions, strict=True):
             table.lookup("III", d, u, "carbon-black")
 
     ours_s, _ = best_of(ours, warmup=True)
     s, p = table.skin_types.index("III"), table.pigments.index("carbon-black")
-    interp = RegularGridInterpolator((table.depths_mm, table.dilutions), table.dots[s, p])
+    interp = RegularGridInterpolator((table.depths_mm, table.ink_fractions), table.dots[s, p])
 
     def peer(i: int) -> None:
-        for d, u in zip(depths, dilutions, strict=True):
+        for d, u in zip(depths, fractions, strict=True):
             interp((d, u))
 
     peer_s, _ = best_of(peer)

@@ -18,7 +18,8 @@ import numpy as np
 from benchmarks._timing import Row, best_of
 from smpstudio.render.camera import view_camera
 from smpstudio.render.preview import RenderStyle, _splat
-from smpstudio.services.design import DesignRequest, create_design, preview_design, save_design, save_preview
+from smpstudio.services.design import DesignRequest, create_design
+from smpstudio.services.preview import PreviewRequest, preview
 
 DENSITY_FOR_50K = 92.0  # dots/cm² over the full scalp of the male head gives about 50k dots
 
@@ -31,9 +32,9 @@ def run_design() -> list[Row]:
         path = Path(tmp) / "design.json"
 
         def ours(i: int) -> int:
-            doc = create_design(request)
-            save_design(doc, path)
-            return len(doc.dots)
+            result = create_design(request)
+            path.write_bytes(result.content())
+            return result.dot_count
 
         ours_s, n = best_of(ours, warmup=True)
         size_mb = path.stat().st_size / 1e6
@@ -60,22 +61,22 @@ def run_design() -> list[Row]:
 def run_preview() -> list[Row]:
     import cv2
 
-    doc = create_design(DesignRequest(pattern="full", style="soft", density_per_cm2=DENSITY_FOR_50K, seed=1))
-    from smpstudio.design.build import design_context
-    from smpstudio.services.design import spec_from_document
-
-    ctx = design_context(spec_from_document(doc))
+    doc = create_design(
+        DesignRequest(pattern="full", style="soft", density_per_cm2=DENSITY_FOR_50K, seed=1)
+    ).document
+    ctx = doc.context  # computed when the design was built
+    request = PreviewRequest(view="front", size_px=1600)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "preview.png"
 
         def ours(i: int) -> None:
-            save_preview(preview_design(doc, view="front", size_px=1600, context=ctx), path)
+            path.write_bytes(preview(doc, request).image)
 
         ours_s, _ = best_of(ours, warmup=True)
     camera = view_camera(ctx.grid.head, "front", 1600)
     rc, depth = camera.project(doc.dots.position_mm)
     radius_px = 0.5 * RenderStyle().apparent_spread * doc.dots.diameter_mm * camera.focal_px / depth
-    alpha = np.clip(0.35 + 0.6 * doc.dots.shade, 0.0, 0.95)
+    alpha = np.clip(0.35 + 0.6 * doc.dots.ink_fraction, 0.0, 0.95)
     rgb = np.tile(np.array([0.16, 0.17, 0.19]), (len(doc.dots), 1))
     rows, cols = np.ascontiguousarray(rc[:, 0]), np.ascontiguousarray(rc[:, 1])
     everywhere = np.ones(len(doc.dots), dtype=bool)

@@ -1,11 +1,11 @@
 """Light transport: photons per second against the reference MCML C program, same inputs, same machine.
 
-Cases (shared/optics.md §3.1 and §4.2): the van de Hulst slab, 10⁶ photons; the 4-layer skin at
-550 nm with a pigment layer at 0.5 mm, 10⁵ photons. Ours runs on one core and on all cores
-(``numba.set_num_threads``). The reference binary is never part of the project: pass its path with
-``--mcml PATH`` (MCML 1.2.2 built with gcc -O2, as in optics.md §4.1); without it, our figures alone.
-MCML reads cm and cm⁻¹, so the same stacks are written to its ``.mci`` in those units, and its ``RAT``
-block is read back to show both programs agree.
+Cases ([wang1992] Table 6.1 and this project's skin case; docs/references.md): the van de Hulst slab, 10⁶
+photons; the 4-layer skin at 550 nm with a pigment layer at 0.5 mm, 10⁵ photons. Ours runs on one core and
+on all cores (``numba.set_num_threads``). The reference binary is never part of the project: pass its path
+with ``--mcml PATH`` (MCML 1.2.2 [wang1995] built with gcc -O2); without it, our figures alone. MCML reads
+cm and cm⁻¹, so the same stacks are written to its ``.mci`` in those units, and its ``RAT`` block is read
+back to show both programs agree.
 """
 
 from __future__ import annotations

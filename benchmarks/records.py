@@ -167,7 +167,7 @@ def _measure(store: Store, label: str, generation_s: float) -> list[Row]:
         warmup=True,
     )
     verify_s, chain = best_of(lambda i: verify_audit(ServiceContext(store=store, user_id=1)), runs=1)
-    assert chain["ok"], chain
+    assert chain.ok, chain
     common = {"store": label, "clients": CLIENTS, "sessions": SESSIONS, "generate_s": round(generation_s, 1)}
     return [
         Row(
@@ -184,7 +184,7 @@ def _measure(store: Store, label: str, generation_s: float) -> list[Row]:
             "budget 20 ms",
             0.020,
         ),
-        Row("records-audit-verify", {**common, "entries": chain["entries"]}, verify_s, "budget 30 s", 30.0),
+        Row("records-audit-verify", {**common, "entries": chain.entries}, verify_s, "budget 30 s", 30.0),
     ]
 
 

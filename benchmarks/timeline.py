@@ -14,27 +14,26 @@ from pathlib import Path
 
 from benchmarks._timing import Row, best_of
 from benchmarks.design import DENSITY_FOR_50K
-from smpstudio.design.build import design_context
-from smpstudio.services.design import (
-    DesignRequest,
-    create_design,
-    preview_design,
-    save_preview,
-    spec_from_document,
-)
-from smpstudio.services.timeline import TIMELINE_DAYS, TimelineRequest, render_timeline, write_timeline
+from smpstudio.services.design import DesignRequest, create_design
+from smpstudio.services.preview import PreviewRequest, preview
+from smpstudio.services.timeline import TIMELINE_DAYS, TimelineRequest, timeline
 
 
 def run() -> list[Row]:
-    doc = create_design(DesignRequest(pattern="full", style="soft", density_per_cm2=DENSITY_FOR_50K, seed=1))
-    ctx = design_context(spec_from_document(doc))
+    doc = create_design(
+        DesignRequest(pattern="full", style="soft", density_per_cm2=DENSITY_FOR_50K, seed=1)
+    ).document
     request = TimelineRequest(skin_type="III", size_px=1600)
+    one_preview = PreviewRequest(size_px=1600)
     frames = len(TIMELINE_DAYS)
     with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "sheet.png"
+        folder = Path(tmp)
 
         def ours(i: int) -> None:
-            write_timeline(render_timeline(doc, request, context=ctx), out)
+            for name, data in timeline(doc, request).files.items():
+                target = folder / name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
 
         ours_s, _ = best_of(ours, warmup=True)
         tracemalloc.start()
@@ -44,7 +43,7 @@ def run() -> list[Row]:
 
         def previews(i: int) -> None:
             for k in range(frames):
-                save_preview(preview_design(doc, size_px=1600, context=ctx), Path(tmp) / f"p{k}.png")
+                (folder / f"p{k}.png").write_bytes(preview(doc, one_preview).image)
 
         peer_s, _ = best_of(previews, warmup=True)
     params = {

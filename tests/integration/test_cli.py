@@ -1,21 +1,50 @@
-"""The `smp` command as a user runs it: real processes, real files, exit codes and stderr."""
+"""The `smp` command as a user runs it: files, exit codes, stderr and one JSON object on stdout.
+
+Commands run in-process through Typer's CliRunner (in the test's folder); a few smoke tests run the real
+``smp`` process, as a user's shell would.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
+from typer.testing import CliRunner
+
+from smpstudio.cli.main import app
 
 SMP = [sys.executable, "-m", "smpstudio.cli.main"]
 DESIGN = ["design", "--pattern", "norwood-6", "--style", "soft", "--seed", "4", "--json", "--out"]
+RUNNER = CliRunner()
 
 
-def smp(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+@dataclass(frozen=True)
+class Ran:
+    """What a command left: exit code, stdout, stderr (the shape of ``subprocess.CompletedProcess``)."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def smp(*args: str, cwd: Path) -> Ran:
+    """Run ``smp ARGS`` in-process in the folder ``cwd``."""
+    with contextlib.chdir(cwd):
+        res = RUNNER.invoke(app, list(args))
+    if res.exception is not None and not isinstance(res.exception, SystemExit):
+        raise res.exception
+    return Ran(res.exit_code, res.stdout, res.stderr)
+
+
+def smp_process(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run ``smp ARGS`` as a real process."""
     return subprocess.run([*SMP, *args], cwd=cwd, capture_output=True, text=True, timeout=300)
 
 
@@ -29,6 +58,25 @@ def design_file(workdir: Path) -> Path:
     res = smp(*DESIGN, "d.json", cwd=workdir)
     assert res.returncode == 0, res.stderr
     return workdir / "d.json"
+
+
+def test_smp_version_and_help_run_as_a_process(tmp_path: Path) -> None:
+    res = smp_process("--version", cwd=tmp_path)
+    assert res.returncode == 0 and res.stdout.startswith("smpstudio ")
+    res = smp_process("--help", cwd=tmp_path)
+    assert res.returncode == 0 and "design" in res.stdout and "timeline" in res.stdout
+
+
+def test_design_and_preview_run_as_a_process(tmp_path: Path) -> None:
+    res = smp_process(*DESIGN, "d.json", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout)["seed"] == 4 and res.stdout.count("\n") == 1
+    res = smp_process("preview", "d.json", "--size", "128", "--out", "p.png", "--json", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout)["out"] == "p.png"
+    assert Image.open(tmp_path / "p.png").size == (128, 128)
+    bad = smp_process("preview", "d.json", "--size", "99999", "--out", "p.png", cwd=tmp_path)
+    assert bad.returncode == 2 and "64 to 8000" in bad.stderr and "Traceback" not in bad.stderr
 
 
 def test_design_json_is_exactly_one_object(workdir: Path, design_file: Path) -> None:
@@ -98,15 +146,16 @@ def test_bad_input_names_the_field_exits_2_without_traceback(
 
 def test_corrupt_design_file_names_the_json_path_and_keeps_files(workdir: Path, design_file: Path) -> None:
     data = json.loads(design_file.read_text())
-    data["dots"][7]["shade"] = 3
+    data["dots"][7]["ink_fraction"] = 3
     bad = workdir / "bad.json"
     bad.write_text(json.dumps(data))
     before = bad.read_bytes()
     res = smp("preview", "bad.json", "--out", "q.png", cwd=workdir)
-    assert res.returncode == 2 and "$.dots[7].shade" in res.stderr
+    assert res.returncode == 2 and "$.dots[7].ink_fraction" in res.stderr
     assert bad.read_bytes() == before and not (workdir / "q.png").exists()
 
 
+@pytest.mark.slow
 def test_demo_writes_design_and_previews(tmp_path: Path) -> None:
     res = smp("demo", "--out-dir", "out", "--json", cwd=tmp_path)
     assert res.returncode == 0, res.stderr
@@ -171,7 +220,7 @@ def test_optics_dot_prints_the_contract_fields(workdir: Path) -> None:
         "III",
         "--depth-mm",
         "0.3",
-        "--dilution",
+        "--ink-fraction",
         "0.5",
         "--photons",
         "2000",
@@ -191,6 +240,39 @@ def test_optics_dot_prints_the_contract_fields(workdir: Path) -> None:
         "blur_fwhm_mm",
     }
     assert all(0.0 <= v <= 1.0 for v in obj["dot_srgb"] + obj["skin_srgb"])
+
+
+def test_dilution_is_a_deprecated_alias_of_ink_fraction(workdir: Path) -> None:
+    args = ["optics", "dot", "--depth-mm", "0.3", "--photons", "1000", "--json"]
+    new = smp(*args, "--ink-fraction", "0.5", cwd=workdir)
+    old = smp(*args, "--dilution", "0.5", cwd=workdir)
+    assert new.returncode == old.returncode == 0, old.stderr
+    assert json.loads(old.stdout) == json.loads(new.stdout)  # the same meaning: the share of undiluted ink
+    note = [line for line in old.stderr.splitlines() if "deprecated" in line]
+    assert len(note) == 1 and "--dilution" in note[0] and "--ink-fraction" in note[0]
+    assert "deprecated" not in new.stderr
+    res = smp("simulate", "--technique", "smp", "--dilution", "0.5", "--json", cwd=workdir)
+    assert res.returncode == 0 and "deprecated" in res.stderr
+    clash = smp(*args, "--ink-fraction", "0.5", "--dilution", "0.25", cwd=workdir)
+    assert clash.returncode == 2 and "ink_fraction" in clash.stderr
+
+
+def test_a_version_1_design_file_still_previews(workdir: Path, design_file: Path) -> None:
+    data = json.loads(design_file.read_text())
+    data["schema_version"] = 1
+    for dot in data["dots"]:
+        dot["shade"] = dot.pop("ink_fraction")
+    (workdir / "v1.json").write_text(json.dumps(data))
+    res = smp("preview", "v1.json", "--size", "96", "--out", "v1.png", "--json", cwd=workdir)
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout)["dot_count"] == len(data["dots"])
+
+
+def test_json_output_is_the_service_result(workdir: Path) -> None:
+    from smpstudio.services.design import catalogue
+
+    res = smp("catalogue", "--json", cwd=workdir)
+    assert json.loads(res.stdout) == catalogue().to_json()
 
 
 def test_optics_sweep_writes_a_chart(workdir: Path) -> None:
@@ -237,6 +319,7 @@ def test_simulate_prints_the_contract_fields(workdir: Path) -> None:
     assert bad.returncode == 2 and "technique" in bad.stderr
 
 
+@pytest.mark.slow
 def test_timeline_writes_sheet_frames_chart_and_animation(workdir: Path, design_file: Path) -> None:
     res = smp(
         "timeline", str(design_file), "--skin-type", "III", "--out", "tl.png", "--animation", "tl.gif",

@@ -8,14 +8,14 @@ import pytest
 from smpstudio.design.document import DotTable
 from smpstudio.render.camera import VIEWS, view_camera
 from smpstudio.render.preview import render_preview
-from smpstudio.services.design import preview_design
+from smpstudio.services.preview import preview_design
 from tests.conftest import make_design
 
 
 @pytest.mark.parametrize("view", list(VIEWS))
 def test_every_view_frames_the_head(view: str) -> None:
-    _, ctx, doc = make_design("norwood-6", "soft")
-    img = preview_design(doc, view=view, size_px=320, context=ctx)
+    _, _, doc = make_design("norwood-6", "soft")
+    img = preview_design(doc, view=view, size_px=320)
     assert img.shape == (320, 320, 3) and img.dtype == np.uint8
     background = np.all(img > 200, axis=2) & (np.ptp(img, axis=2) < 12)
     # The head fills a good part of the frame and does not touch its top edge.
@@ -29,7 +29,7 @@ def test_dots_darken_the_skin_where_they_are() -> None:
     empty = DotTable(
         doc.dots.position_mm[:0],
         doc.dots.diameter_mm[:0],
-        doc.dots.shade[:0],
+        doc.dots.ink_fraction[:0],
         doc.dots.zone[:0],
         doc.dots.session[:0],
     )
@@ -51,11 +51,11 @@ def test_plan_look_colours_dots_by_session() -> None:
 
 
 def test_the_healed_look_takes_skin_and_dot_colours_from_the_optics_table() -> None:
-    _, ctx, doc = make_design("full", "natural", seed=5)
-    light = preview_design(doc, view="top", size_px=300, context=ctx, skin_type="I").astype(float)
-    dark = preview_design(doc, view="top", size_px=300, context=ctx, skin_type="VI").astype(float)
+    _, _, doc = make_design("full", "natural", seed=5)
+    light = preview_design(doc, view="top", size_px=300, skin_type="I").astype(float)
+    dark = preview_design(doc, view="top", size_px=300, skin_type="VI").astype(float)
     centre = (slice(120, 180), slice(120, 180))
     assert light[centre].mean() > dark[centre].mean() + 40
-    shallow = preview_design(doc, view="top", size_px=300, context=ctx, depth_mm=0.1).astype(float)
-    deep = preview_design(doc, view="top", size_px=300, context=ctx, depth_mm=1.5).astype(float)
+    shallow = preview_design(doc, view="top", size_px=300, depth_mm=0.1).astype(float)
+    deep = preview_design(doc, view="top", size_px=300, depth_mm=1.5).astype(float)
     assert shallow[centre].mean() < deep[centre].mean()  # deep ink reads fainter

@@ -18,9 +18,9 @@ SIZE_PX = 320
 
 @pytest.fixture(scope="module")
 def timeline():  # type: ignore[no-untyped-def]
-    _, ctx, doc = make_design("norwood-3", seed=5)
+    _, _, doc = make_design("norwood-3", seed=5)
     request = TimelineRequest(skin_type="III", view="hairline", size_px=SIZE_PX, compare="tattoo")
-    return render_timeline(doc, request, context=ctx)
+    return render_timeline(doc, request)
 
 
 def _scalp(frame: np.ndarray) -> np.ndarray:  # type: ignore[type-arg]
@@ -89,6 +89,7 @@ def test_days_parse_in_days_months_and_years() -> None:
 
 
 @pytest.mark.validation
+@pytest.mark.slow
 def test_packaged_erythema_matches_a_fresh_transport_run() -> None:
     # 8,000 photons per wavelength: reflectance standard error about 0.004, so sRGB agrees within 0.02.
     fresh = compute_erythema("III", photons=8_000, seed=99)
@@ -100,18 +101,18 @@ def test_repeated_touch_ups_pile_up_ink_widen_dots_and_count_merges(timeline) ->
     sparse = helmet_report(timeline, touch_ups=3)
     yearly = helmet_report(timeline, touch_ups=6, interval_years=1.0)
     for report in (sparse, yearly):
-        rows = report["sessions"]
-        assert [r["sessions"] for r in rows] == list(range(1, len(rows) + 1))
-        assert all(b["ink_fraction"] > a["ink_fraction"] for a, b in pairwise(rows))
-        assert all(b["diameter_mm"] > a["diameter_mm"] for a, b in pairwise(rows))
-        assert all(b["merged_dots"] >= a["merged_dots"] for a, b in pairwise(rows))
-    assert not sparse["sessions"][-1]["over_dark"]  # touch-ups when due keep the ink in range
-    assert yearly["sessions"][-1]["over_dark"]  # yearly ones pile it up
+        rows = report.sessions
+        assert [r.sessions for r in rows] == list(range(1, len(rows) + 1))
+        assert all(b.ink_fraction > a.ink_fraction for a, b in pairwise(rows))
+        assert all(b.diameter_mm > a.diameter_mm for a, b in pairwise(rows))
+        assert all(b.merged_dots >= a.merged_dots for a, b in pairwise(rows))
+    assert not sparse.sessions[-1].over_dark  # touch-ups when due keep the ink in range
+    assert yearly.sessions[-1].over_dark  # yearly ones pile it up
 
 
 def test_merging_is_counted_where_apparent_discs_touch() -> None:
-    _, ctx, doc = make_design("norwood-3", seed=5, density=140.0)
+    _, _, doc = make_design("norwood-3", seed=5, density=140.0)
     request = TimelineRequest(skin_type="III", size_px=64, days=(30,), inset=False)
-    result = render_timeline(doc, request, context=ctx)
-    rows = helmet_report(result, touch_ups=10, interval_years=0.5)["sessions"]
-    assert rows[0]["merged_dots"] < rows[-1]["merged_dots"]
+    result = render_timeline(doc, request)
+    rows = helmet_report(result, touch_ups=10, interval_years=0.5).sessions
+    assert rows[0].merged_dots < rows[-1].merged_dots

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import zipfile
 from pathlib import Path
@@ -14,7 +15,9 @@ from smpstudio.errors import InputError
 from smpstudio.records import audit
 from smpstudio.records.models import AuditEntry, Lot, StockMove
 from smpstudio.records.store import Store, open_store
-from smpstudio.services import clients, consent, protection
+from smpstudio.services import backups, clients, consent, protection
+from smpstudio.services.protection import EraseRequest
+from smpstudio.settings import Settings
 from tests.records.conftest import acting
 from tests.records.helpers import TODAY, session, setup_clinic
 
@@ -29,8 +32,10 @@ def test_export_holds_the_record_and_photos(store: Store, tmp_path: Path) -> Non
     clients.add_photo(
         acting(store, ids["prac"]), client_id=ids["client"], path=tmp_path / "p.png", view="front"
     )
-    res = protection.export_client(acting(store, ids["owner"]), ids["client"], tmp_path / "export.zip")
-    with zipfile.ZipFile(res["out"]) as zf:
+    out = io.BytesIO()
+    res = protection.export_client(acting(store, ids["owner"]), ids["client"], out)
+    assert res.client == ids["client"] and res.files == 1 and res.out is None
+    with zipfile.ZipFile(out) as zf:
         record = json.loads(zf.read("record.json"))
         assert any(n.startswith("photos/") and n.endswith(".png") for n in zf.namelist())
     assert record["client"]["name"] == "Alex Doe" and len(record["sessions"]) == 1
@@ -39,10 +44,15 @@ def test_export_holds_the_record_and_photos(store: Store, tmp_path: Path) -> Non
 def test_erase_waits_for_retention_then_anonymises(store: Store, tmp_path: Path) -> None:
     ids = setup_clinic(store, tmp_path)
     session(store, ids)
-    res = protection.erase_client(acting(store, ids["owner"]), ids["client"])
-    assert res["erased"] is False and res["retained_until"] == TODAY.replace(year=TODAY.year + 6).isoformat()
+    res = protection.erase_client(acting(store, ids["owner"]), EraseRequest.of(client_id=ids["client"]))
+    assert isinstance(res, protection.ErasureRefused)
+    assert res.erased is False and res.retained_until == TODAY.replace(year=TODAY.year + 6)
+    assert res.to_json()["retained_until"] == TODAY.replace(year=TODAY.year + 6).isoformat()
     later = TODAY.replace(year=TODAY.year + 6)
-    assert protection.erase_client(acting(store, ids["owner"]), ids["client"], on=later)["erased"] is True
+    erased = protection.erase_client(
+        acting(store, ids["owner"]), EraseRequest.of(client_id=ids["client"], on=later)
+    )
+    assert erased.erased is True and erased.to_json() == {"erased": True, "client": ids["client"]}
     rec = clients.client_record(acting(store, ids["owner"]), ids["client"])
     assert rec["client"]["name"].startswith("erased") and rec["client"]["email"] is None
     assert rec["sessions"][0]["pigment_lot"]["lot"] == "P1"  # the lot trace stays
@@ -92,15 +102,17 @@ def test_backup_and_restore_round_trip(store: Store, tmp_path: Path) -> None:
         acting(store, ids["prac"]), client_id=ids["client"], path=tmp_path / "p.png", view="top"
     )["sha256"]
     before = clients.client_record(acting(store, ids["owner"]), ids["client"])
-    out = protection.backup(acting(store, ids["owner"]), tmp_path / "backup.zip")
-    assert out["audit_entries"] > 0
+    with (tmp_path / "backup.zip").open("wb") as fh:
+        out = backups.backup(acting(store, ids["owner"]), fh)
+    assert out.audit_entries > 0
     # Damage: a second session and a lost photo after the backup.
     session(store, ids, actor="owner", override_reason="test")
     store.files.delete(sha)
     url = None if store.dialect == "sqlite" else store.url
     store.close()
-    res = protection.restore(store.data_dir, tmp_path / "backup.zip", ids["owner"], url=url)
-    assert res["restored"] is True
+    with (tmp_path / "backup.zip").open("rb") as fh:
+        res = backups.restore(Settings(data_dir=store.data_dir, database_url=url, user=ids["owner"]), fh)
+    assert res.restored is True
     st = open_store(store.data_dir, url=url)
     try:
         after = clients.client_record(acting(st, ids["owner"]), ids["client"])
@@ -116,8 +128,98 @@ def test_backup_and_restore_round_trip(store: Store, tmp_path: Path) -> None:
 
 def test_restore_refuses_a_file_that_is_not_a_backup(store: Store, tmp_path: Path) -> None:
     setup_clinic(store, tmp_path)
-    (tmp_path / "junk.zip").write_bytes(b"not a zip")
+    settings = Settings(
+        data_dir=store.data_dir, database_url=None if store.dialect == "sqlite" else store.url
+    )
     with pytest.raises(InputError, match="not an smpstudio backup"):
-        protection.restore(
-            store.data_dir, tmp_path / "junk.zip", None, url=None if store.dialect == "sqlite" else store.url
-        )
+        backups.restore(settings, b"not a zip")
+
+
+def test_erase_request_names_a_bad_field() -> None:
+    with pytest.raises(InputError) as caught:
+        EraseRequest.of(client_id=1, on="next spring")
+    assert caught.value.field == "on" and caught.value.allowed == "YYYY-MM-DD"
+    with pytest.raises(InputError, match="client_id"):
+        EraseRequest.of(client_id="one")
+
+
+def test_a_refused_export_writes_nothing(store: Store, tmp_path: Path) -> None:
+    from smpstudio.errors import AccessError
+
+    ids = setup_clinic(store, tmp_path)
+    out = io.BytesIO()
+    with pytest.raises(AccessError):
+        protection.export_client(acting(store, ids["desk"]), ids["client"], out)
+    assert out.getvalue() == b""
+
+
+def test_verify_audit_is_a_typed_result_for_owners_only(store: Store, tmp_path: Path) -> None:
+    from smpstudio.errors import AccessError
+
+    ids = setup_clinic(store, tmp_path)
+    check = protection.verify_audit(acting(store, ids["owner"]))
+    assert set(check.to_json()) == {"ok", "entries", "first_bad_entry", "last_hash"} and check.ok
+    with pytest.raises(AccessError):
+        protection.verify_audit(acting(store, ids["prac"]))
+
+
+def _archive(manifest: dict[str, object], members: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        zf.writestr("manifest.json", json.dumps(manifest))
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return out.getvalue()
+
+
+def _settings(store: Store, user: int | None = None) -> Settings:
+    return Settings(
+        data_dir=store.data_dir, database_url=None if store.dialect == "sqlite" else store.url, user=user
+    )
+
+
+def test_restore_checks_the_manifest_before_replacing_anything(store: Store, tmp_path: Path) -> None:
+    ids = setup_clinic(store, tmp_path)
+    other = "postgresql" if store.dialect == "sqlite" else "sqlite"
+    audit_part = {"entries": 1, "last_hash": "0" * 64, "ok": True}
+    base = {"format": 1, "revision": "0001", "created_at": "2030-01-01T00:00:00+00:00", "audit": audit_part}
+    dumps = {"database.sqlite3": b"not a database", "database.pgdump": b"not a dump"}
+    cases = [
+        ({**base, "dialect": other}, dumps, f"a {other} backup"),
+        ({**base, "dialect": store.dialect, "revision": "9999"}, dumps, "does not know"),
+        ({**base, "dialect": store.dialect, "format": 7}, dumps, "backup format 7"),
+        ({**base, "dialect": store.dialect}, {}, "holds no database"),
+    ]
+    if store.dialect == "sqlite":
+        cases.append(({**base, "dialect": "sqlite"}, dumps, "integrity check"))
+    for manifest, members, message in cases:
+        with pytest.raises(InputError, match=message) as caught:
+            backups.restore(_settings(store, ids["owner"]), _archive(manifest, members))
+        assert caught.value.field == "backup"
+    assert clients.client_record(acting(store, ids["owner"]), ids["client"])  # untouched
+
+
+def test_only_an_owner_replaces_a_store(store: Store, tmp_path: Path) -> None:
+    from smpstudio.errors import AccessError
+
+    ids = setup_clinic(store, tmp_path)
+    archive = io.BytesIO()
+    backups.backup(acting(store, ids["owner"]), archive)
+    with pytest.raises(AccessError):
+        backups.restore(_settings(store, ids["prac"]), archive.getvalue())
+
+
+def test_restore_into_an_empty_place(store: Store, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    ids = setup_clinic(store, tmp_path)
+    archive = io.BytesIO()
+    made = backups.backup(acting(store, ids["owner"]), archive)
+    url = request.getfixturevalue("pg_url") if store.dialect == "postgresql" else None
+    where = Settings(data_dir=tmp_path / "elsewhere", database_url=url)
+    res = backups.restore(where, archive.getvalue())
+    assert res.to_json() == {"restored": True, "audit_entries": made.audit_entries, "kept": None}
+    st = open_store(tmp_path / "elsewhere", url=url)
+    try:
+        record = clients.client_record(acting(st, ids["owner"]), ids["client"])
+        assert record["client"]["name"] == "Alex Doe" and audit_ok(st)
+    finally:
+        st.close()

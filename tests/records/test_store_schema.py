@@ -1,4 +1,4 @@
-"""The store itself: migrations, pragmas, a missing store."""
+"""The store itself: migrations, pragmas, a missing store, and the revision a store may be opened at."""
 
 from __future__ import annotations
 
@@ -7,13 +7,23 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect
 
-from smpstudio.records.store import HEAD_REVISION, Store, alembic_config, open_store
+from smpstudio.records.store import (
+    HEAD_REVISION,
+    REVISIONS,
+    Store,
+    StoreError,
+    alembic_config,
+    open_store,
+    upgrade_store,
+)
 
 
 def test_alembic_head_is_the_revision_the_store_expects() -> None:
     from alembic.script import ScriptDirectory
 
-    assert ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads() == [HEAD_REVISION]
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    assert script.get_heads() == [HEAD_REVISION]
+    assert tuple(reversed([r.revision for r in script.walk_revisions()])) == REVISIONS
 
 
 def test_migrations_up_from_empty_and_down_again(store: Store) -> None:
@@ -38,7 +48,82 @@ def test_sqlite_store_runs_wal_with_foreign_keys(tmp_path: Path) -> None:
 
 
 def test_a_missing_store_is_a_clear_error(tmp_path: Path) -> None:
-    from smpstudio.records.store import StoreError
-
-    with pytest.raises(StoreError, match="clinic init"):
+    with pytest.raises(StoreError, match="no store in") as caught:
         open_store(tmp_path / "nothing-here")
+    assert caught.value.code == "store_missing" and caught.value.exit_code == 3
+    assert "smp" not in caught.value.message  # the face adds its own hint
+    assert not (tmp_path / "nothing-here").exists()
+
+
+def _reopen(store: Store) -> tuple[Path, str | None]:
+    """Where ``store`` lives, to open it again (its URL on PostgreSQL, None for the SQLite file)."""
+    return store.data_dir, None if store.dialect == "sqlite" else store.url
+
+
+def test_an_empty_database_becomes_a_store_in_one_step(pg_url: str, tmp_path: Path) -> None:
+    with pytest.raises(StoreError) as caught:
+        open_store(tmp_path / "var", url=pg_url)
+    assert caught.value.code == "store_missing"
+    st = open_store(tmp_path / "var", url=pg_url, create=True)
+    try:
+        assert st.revision() == HEAD_REVISION
+    finally:
+        st.close()
+
+
+def test_an_outdated_store_is_refused_until_upgraded(store: Store) -> None:
+    """A store at an older revision (here: base, its history kept) opens only after an upgrade."""
+    data_dir, url = _reopen(store)
+    store.downgrade("base")
+    store.close()
+    for create in (False, True):  # creating a store never upgrades an existing one either
+        with pytest.raises(StoreError, match="needs an upgrade") as caught:
+            open_store(data_dir, url=url, create=create)
+        assert caught.value.code == "store_outdated" and caught.value.kind == "busy"
+        assert caught.value.detail == {"revision": None, "head": HEAD_REVISION}
+    assert upgrade_store(data_dir, url=url) == (None, HEAD_REVISION)
+    assert upgrade_store(data_dir, url=url) == (HEAD_REVISION, HEAD_REVISION)  # nothing left to do
+    open_store(data_dir, url=url).close()
+
+
+def test_a_store_from_a_newer_release_is_refused(store: Store) -> None:
+    data_dir, url = _reopen(store)
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '9999'")
+    store.close()
+    with pytest.raises(StoreError, match="does not know") as caught:
+        open_store(data_dir, url=url)
+    assert caught.value.code == "store_too_new"
+    with pytest.raises(StoreError) as again:
+        upgrade_store(data_dir, url=url)
+    assert again.value.code == "store_too_new"
+
+
+def test_upgrading_a_missing_store_does_not_create_one(tmp_path: Path) -> None:
+    with pytest.raises(StoreError) as caught:
+        upgrade_store(tmp_path / "var")
+    assert caught.value.code == "store_missing" and not (tmp_path / "var").exists()
+
+
+def test_the_files_url_is_the_callers_choice(tmp_path: Path) -> None:
+    st = open_store(tmp_path / "var", files_url="memory://smp-test-files", create=True)
+    try:
+        sha = st.files.put(b"x")
+        assert st.files.get(sha) == b"x" and not (tmp_path / "var" / "files").exists()
+    finally:
+        st.close()
+
+
+def test_two_upgrades_at_once_migrate_once(store: Store) -> None:
+    """Two processes upgrading together (a deploy on two workers): one migrates, the other finds it done."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    data_dir, url = _reopen(store)
+    store.downgrade("base")
+    store.close()
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(lambda _: upgrade_store(data_dir, url=url), range(2)))
+    assert sorted(results, key=str) == sorted(
+        [(None, HEAD_REVISION), (HEAD_REVISION, HEAD_REVISION)], key=str
+    )
+    open_store(data_dir, url=url).close()

@@ -18,14 +18,14 @@ from smpstudio.skin.appearance_table import (
 
 
 def _synthetic() -> AppearanceTable:
-    depths, dilutions = np.array([0.1, 0.2, 0.4]), np.array([0.25, 1.0])
+    depths, fractions = np.array([0.1, 0.2, 0.4]), np.array([0.25, 1.0])
     dots = np.zeros((2, 1, 3, 2, len(DOT_FIELDS)))
     for i, d in enumerate(depths):
-        for j, u in enumerate(dilutions):
+        for j, u in enumerate(fractions):
             dots[:, :, i, j, :] = d + 10 * u  # linear in both: interpolation must be exact
     meta = {"schema_version": TABLE_SCHEMA_VERSION, "skin_types": ["I", "II"], "pigments": ["carbon-black"]}
     return AppearanceTable(
-        dots, np.ones((2, len(SKIN_FIELDS))), depths, dilutions, ("I", "II"), ("carbon-black",), meta
+        dots, np.ones((2, len(SKIN_FIELDS))), depths, fractions, ("I", "II"), ("carbon-black",), meta
     )
 
 
@@ -42,6 +42,19 @@ def test_save_and_load_round_trip(tmp_path) -> None:  # type: ignore[no-untyped-
     loaded = load_table(t.save(tmp_path / "t.npz"))
     np.testing.assert_array_equal(loaded.dots, t.dots)
     assert loaded.skin_types == ("I", "II")
+
+
+def test_the_file_keeps_the_version_1_axis_name_and_either_name_reads(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    t = _synthetic()
+    path = t.save(tmp_path / "t.npz")
+    with np.load(path) as data:
+        assert "dilutions" in data.files  # the version-1 format's name of the ink-fraction axis
+        arrays = {k: data[k] for k in data.files}
+    arrays["ink_fractions"] = arrays.pop("dilutions")
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    np.testing.assert_array_equal(load_table(buffer.getvalue()).ink_fractions, t.ink_fractions)
+    np.testing.assert_array_equal(packaged_table().ink_fractions, [0.1, 0.25, 0.5, 1.0])
 
 
 def test_bad_tables_are_refused() -> None:

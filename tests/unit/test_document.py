@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import jsonschema
+import numpy as np
 import pytest
 
 from smpstudio.design.document import (
@@ -72,3 +73,50 @@ def test_not_json_and_missing_files(tmp_path: Path) -> None:
         read_design(tmp_path / "missing.json")
     with pytest.raises(DocumentError, match="not valid JSON"):
         load_design(b"\xff\xfe\x00garbage")
+
+
+def _as_version_1(text: str) -> dict:  # type: ignore[type-arg]
+    """A current document written the version-1 way (``shade`` for the ink fraction)."""
+    data = json.loads(text)
+    data["schema_version"] = 1
+    for dot in data["dots"]:
+        dot["shade"] = dot.pop("ink_fraction")
+    return data  # type: ignore[no-any-return]
+
+
+def test_a_version_1_document_still_reads_and_is_upgraded() -> None:
+    _, _, doc = make_design("norwood-3", "natural")
+    text = dump_design(doc)
+    old = _as_version_1(text)
+    jsonschema.validate(old, packaged_schema(1))  # version 1 stays published beside version 2
+    upgraded = load_design(json.dumps(old))
+    assert upgraded.header.schema_version == SCHEMA_VERSION == 2
+    np.testing.assert_array_equal(upgraded.dots.ink_fraction, np.round(doc.dots.ink_fraction, 3))
+    assert dump_design(upgraded) == text  # written again as version 2, the same bytes
+
+
+def test_version_1_errors_name_the_version_1_path_and_unknown_versions_the_readable_ones() -> None:
+    _, _, doc = make_design("norwood-3", "natural")
+    old = _as_version_1(dump_design(doc))
+    old["dots"][3]["shade"] = 2
+    with pytest.raises(DocumentError) as info:
+        load_design(json.dumps(old))
+    assert info.value.field == "$.dots[3].shade"
+    old["schema_version"] = 3
+    with pytest.raises(DocumentError) as info:
+        load_design(json.dumps(old))
+    assert info.value.field == "$.schema_version" and info.value.allowed == "1, 2"
+
+
+def test_a_design_keeps_its_spec_and_computes_its_context_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    import smpstudio.design.spec as spec_module
+
+    calls: list[object] = []
+    real = spec_module.design_context
+    monkeypatch.setattr(spec_module, "design_context", lambda spec: calls.append(spec) or real(spec))
+    _, _, doc = make_design("norwood-3", "natural")
+    read = load_design(dump_design(doc))
+    assert read.spec.seed == doc.seed and read.spec.pattern.name == "norwood-3"
+    first = read.context
+    assert read.context is first and len(calls) == 1
+    assert read.header.hairline.height_mm == first.hairline_height_mm

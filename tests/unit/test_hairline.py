@@ -28,7 +28,9 @@ def test_a_low_hairline_is_refused_with_the_reason_unless_forced() -> None:
     with pytest.raises(InputError) as info:
         resolve_hairline_height("soft", 55.0)
     assert info.value.field == "hairline_height_mm"
-    assert "too low" in info.value.message and "--force" in info.value.message
+    # The core names no flag (the command line adds "--force"); the message still says how to override.
+    assert "too low" in info.value.message and "forced" in info.value.message
+    assert info.value.code == "hairline_too_low" and "--" not in info.value.message
     height, warnings = resolve_hairline_height("soft", 55.0, force=True)
     assert height == 55.0 and any("forced" in w for w in warnings)
 

@@ -22,7 +22,7 @@ def test_a_dot_adds_an_absorbing_deposit_at_its_depth() -> None:
         tops.append(tops[-1] + (layer.thickness_mm or 0.0))
     deposit = max(range(len(stack.layers)), key=lambda i: stack.layers[i].mua_per_mm)
     assert tops[deposit] == pytest.approx(0.3)
-    # Half dilution: optical depth 1.5 over the 0.1 mm deposit at 550 nm, on top of the dermis.
+    # Ink fraction one half: optical depth 1.5 over the 0.1 mm deposit at 550 nm, on top of the dermis.
     assert stack.layers[deposit].mua_per_mm - stack.layers[-1].mua_per_mm == pytest.approx(15.0)
 
 
@@ -44,7 +44,7 @@ def test_bad_skin_names_the_field(kwargs: dict[str, object], field: str) -> None
     ("kwargs", "field"),
     [
         ({"depth_mm": -0.1}, "depth_mm"),
-        ({"depth_mm": 0.3, "dilution": 2}, "dilution"),
+        ({"depth_mm": 0.3, "ink_fraction": 2}, "ink_fraction"),
         ({"depth_mm": 0.3, "pigment": "henna"}, "pigment"),
     ],
 )

@@ -1,6 +1,6 @@
-"""The physics a pigment dot must show (shared/optics.md §2, §4.4; issue 3): a shallow dot reads dark and
-almost neutral; with depth its blue/red ratio stays above the skin's and it fades to a faint bluish
-shadow past 1 mm; darker skin lowers the contrast; the blur widens with depth.
+"""The physics a pigment dot must show ([jacques1998], [jacques2013] in docs/references.md; issue 3): a
+shallow dot reads dark and almost neutral; with depth its blue/red ratio stays above the skin's and it
+fades to a faint bluish shadow past 1 mm; darker skin lowers the contrast; the blur widens with depth.
 
 Three wavelengths and 10⁴ photons each keep this fast; the trends checked are far larger than the
 Monte Carlo noise (Rd standard error about 0.003 per wavelength)."""
@@ -26,14 +26,14 @@ DEPTHS = (0.1, 0.3, 0.5, 1.0)
 
 
 @cache
-def look(skin_type: str, depth: float, dilution: float = 1.0) -> DotAppearance:
+def look(skin_type: str, depth: float, ink_fraction: float = 1.0) -> DotAppearance:
     return dot_appearance(
-        ScalpSkin(skin_type), Dot(depth, dilution), wavelengths_nm=WAVELENGTHS, photons=10_000, seed=7
+        ScalpSkin(skin_type), Dot(depth, ink_fraction), wavelengths_nm=WAVELENGTHS, photons=10_000, seed=7
     )
 
 
 def test_source_models_reproduce_the_tabulated_values() -> None:
-    """optics.md §1.1, §1.3, §1.4 [D] tables."""
+    """[jacques2013] and [prahl1999] values, derived [D]."""
     np.testing.assert_allclose(blood_mua_per_mm([450, 550, 650], 1.0) * 10, [336, 230, 2.0], rtol=0.02)
     np.testing.assert_allclose(blood_mua_per_mm([450, 550, 650], 0.0) * 10, [553, 286, 20.1], rtol=0.01)
     np.testing.assert_allclose(
@@ -66,7 +66,7 @@ def test_darker_skin_lowers_the_contrast() -> None:
     assert look("V", 0.3).delta_e2000 < look("II", 0.3).delta_e2000 - 5
 
 
-def test_dilution_lowers_the_contrast() -> None:
+def test_less_ink_lowers_the_contrast() -> None:
     assert look("III", 0.3, 0.1).delta_e2000 < look("III", 0.3, 1.0).delta_e2000 - 3
 
 

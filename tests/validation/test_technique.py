@@ -1,4 +1,4 @@
-"""The technique simulator against the seeds' claims (domain.md §2-3; issue 4)."""
+"""The technique simulator against the seeds' claims ([clinic-healing], [clinic-touchup]; issue 4)."""
 
 from __future__ import annotations
 

@@ -139,10 +139,12 @@ def plan_ics(plan: AftercarePlan, clinic: str = "smpstudio", *, stamp: dt.dateti
     return bytes(cal.to_ical())
 
 
-def plan_pdf(plan: AftercarePlan) -> bytes:
+def plan_pdf(plan: AftercarePlan, *, stamp: dt.datetime | None = None) -> bytes:
     from fpdf import FPDF
 
     pdf = FPDF(format="A4")
+    if stamp is not None:
+        pdf.set_creation_date(stamp)  # the call's time, not the library's own clock
     pdf.set_auto_page_break(auto=False)
     pdf.add_page()
     pdf.set_margins(16, 14, 16)
@@ -209,7 +211,7 @@ def render_aftercare(plan: AftercarePlan, fmt: str, *, stamp: dt.datetime) -> by
         return (json.dumps(plan.to_dict(), ensure_ascii=False, indent=1) + "\n").encode()
     if fmt == "ics":
         return plan_ics(plan, stamp=stamp)
-    return plan_pdf(plan)
+    return plan_pdf(plan, stamp=stamp)
 
 
 def write_aftercare(plan: AftercarePlan, fmt: str, out: str | Path, *, stamp: dt.datetime) -> Path:

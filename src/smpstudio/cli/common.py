@@ -18,7 +18,6 @@ from smpstudio.services.context import RuleOverrides, ServiceContext, open_conte
 from smpstudio.settings import Settings
 
 __all__ = [
-    "DilutionOption",
     "JsonFlag",
     "PhotonsOption",
     "PigmentOption",
@@ -47,7 +46,6 @@ T = TypeVar("T")
 # Options shared by several commands.
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 SkinTypeOption = Annotated[str, typer.Option(help="Fitzpatrick skin type I-VI.")]
-DilutionOption = Annotated[float, typer.Option(help="Fraction of undiluted ink, 0-1.")]
 PigmentOption = Annotated[str, typer.Option(help="carbon-black, tattoo-black or iron-oxide-black.")]
 PhotonsOption = Annotated[int, typer.Option(help="Photon packets per wavelength.")]
 SeedOption = Annotated[int, typer.Option(help="Random seed; the same seed gives the same result.")]
@@ -108,6 +106,21 @@ def with_context(action: Callable[[ServiceContext], T], *, create: bool = False)
 FIELD_HINTS = {
     "user": "give the acting user with --as USER_ID or SMP_USER",
     "data_dir": "choose the store with --data-dir DIR or SMP_DATA_DIR",
+    "pigment_lot": "option --pigment-lot: the pigment's lot code or #id",
+    "needle_lot": "option --needle-lot: the needle cartridges' lot code or #id",
+    "diluent_lot": "option --diluent-lot: the diluent's lot code or #id (for an --ink-fraction below 1)",
+    "ink_fraction": "option --ink-fraction (formerly --dilution): the fraction of undiluted ink",
+    "design_version": "`smp client show` lists the client's design versions",
+    "sterilisation_cycle": "log the cycle first with `smp sterilisation add`",
+    "forecast": "set the client's skin type, or give --touch-up-years",
+}
+
+#: What the command line adds to an error with this code (when its field has no hint).
+CODE_HINTS = {
+    "store_missing": "create one with `smp clinic init` (or choose the store with --data-dir DIR)",
+    "store_outdated": "upgrade it with `smp db upgrade`",
+    "store_too_new": "use the release that wrote it, or restore a backup",
+    "lot_exists": "change its stock with `smp lot adjust LOT_ID`",
 }
 
 
@@ -123,7 +136,7 @@ def run(action: Callable[[], T]) -> T:
     except SmpError as exc:
         if state["debug"]:
             raise
-        hint = FIELD_HINTS.get(exc.field or "")
+        hint = FIELD_HINTS.get(exc.field or "") or CODE_HINTS.get(exc.code)
         fail(str(exc).replace("[", r"\[") + (f"; {hint}" if hint else ""), exc.exit_code)
     except (KeyboardInterrupt, typer.Exit):
         raise

@@ -1,6 +1,6 @@
 """The clinic records commands, one module per group: clinic and users (:mod:`.clinics`), clients and
 consent (:mod:`.clients`), lots (:mod:`.lots`), sessions and sterilisation (:mod:`.sessions`), the
-registers (:mod:`.registers`) and data protection (:mod:`.protection`).
+registers (:mod:`.registers`), data protection (:mod:`.protection`) and the store's schema (:mod:`.db`).
 
 The store is opened per command from ``--data-dir`` (or ``SMP_DATABASE_URL``) and the acting user comes
 from ``--as`` (or ``SMP_USER``), both through :class:`~smpstudio.settings.Settings`.
@@ -15,7 +15,7 @@ __all__ = ["register"]
 
 def register(app: typer.Typer) -> None:
     """Add every records command group to ``app``."""
-    from smpstudio.cli import clients, clinics, lots, protection, registers, sessions
+    from smpstudio.cli import clients, clinics, db, lots, protection, registers, sessions
 
-    for module in (clinics, clients, lots, sessions, registers, protection):
+    for module in (clinics, clients, lots, sessions, registers, protection, db):
         module.register(app)

@@ -5,16 +5,23 @@ Pure: the same :class:`DesignSpec` gives the same dots, bit for bit.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 from numpy.typing import NDArray
 
 from smpstudio import __version__
 from smpstudio.design.bridson2007 import SUPERQUADRIC_HEAD, SurfaceDomain, poisson_disk_surface, spacing_at
-from smpstudio.design.chart import DEFAULT_STEP_MM, ChartGrid, chart_grid
-from smpstudio.design.document import SCHEMA_VERSION, DesignDocument, DotTable
-from smpstudio.design.hairline import design_edge, natural_edge, resolve_hairline_height
+from smpstudio.design.document import (
+    SCHEMA_VERSION,
+    DesignDocument,
+    DesignHeader,
+    DotTable,
+    HairlineSection,
+    HeadSection,
+    MapsSection,
+    PatternSection,
+    SamplingSection,
+    SummarySection,
+)
 from smpstudio.design.head import (
     FACE_EXPONENT,
     VAULT_EXPONENT,
@@ -27,20 +34,16 @@ from smpstudio.design.head import (
 from smpstudio.design.maps import (
     DIAMETER_RANGE_MM,
     DIAMETER_SPREAD,
-    SHADE_JITTER,
-    SHADE_PER_SESSION,
+    INK_FRACTION_JITTER,
+    INK_FRACTION_PER_SESSION,
     ZONE_DIAMETER_MM,
-    ZONE_SHADE,
+    ZONE_INK_FRACTION,
     ZONES,
-    DesignMaps,
-    MapSettings,
-    design_maps,
 )
-from smpstudio.design.patterns import Pattern, hair_fraction
 from smpstudio.design.sessions import assign_sessions
-from smpstudio.errors import check_range
+from smpstudio.design.spec import DesignContext, DesignSpec, design_context
 
-__all__ = ["FU_SIZE_PROBABILITIES", "DesignSpec", "build_design", "design_context"]
+__all__ = ["FU_SIZE_PROBABILITIES", "DesignContext", "DesignSpec", "build_design", "design_context"]
 
 FloatArray = NDArray[np.float64]
 
@@ -60,55 +63,6 @@ SEEDS_PER_EXPECTED_DOT = 2.0
 #: Packing constant of this fill (k = 15, dense seeds), measured on the full and Norwood-6 designs; a
 #: design whose count misses by more than COUNT_TOLERANCE recalibrates from its own count.
 DESIGN_PACKING_CONSTANT = 0.588
-
-
-@dataclass(frozen=True)
-class DesignSpec:
-    """Everything that defines a design. ``hairline_height_mm=None`` takes the style's default."""
-
-    head: Head
-    pattern: Pattern
-    style: str = "soft"
-    hairline_height_mm: float | None = None
-    force: bool = False
-    maps: MapSettings = field(default_factory=MapSettings)
-    follicular_units: bool = False
-    seed: int = 0
-    chart_step_mm: float = DEFAULT_STEP_MM
-
-    def __post_init__(self) -> None:
-        check_range("seed", self.seed, 0, 2**32 - 1)
-
-
-@dataclass(frozen=True, eq=False)
-class DesignContext:
-    """The chart, edges and maps of a design: what the preview and later stages need besides dots."""
-
-    grid: ChartGrid
-    maps: DesignMaps
-    hairline_height_mm: float
-    warnings: tuple[str, ...]
-
-
-def design_context(spec: DesignSpec) -> DesignContext:
-    """Maps of ``spec`` (no dots). Deterministic: the edge irregularity draws from the spec's seed."""
-    height, warnings = resolve_hairline_height(spec.style, spec.hairline_height_mm, force=spec.force)
-    grid = chart_grid(spec.head, spec.chart_step_mm)
-    natural = natural_edge(spec.head)
-    edge = design_edge(spec.head, spec.style, height)
-    hair = hair_fraction(spec.pattern, grid, natural)
-    rng = np.random.default_rng(np.random.SeedSequence(spec.seed, spawn_key=(1,)))
-    maps = design_maps(
-        grid,
-        pattern=spec.pattern,
-        hair=hair,
-        natural=natural,
-        design=edge,
-        style=spec.style,
-        settings=spec.maps,
-        rng=rng,
-    )
-    return DesignContext(grid, maps, height, tuple(warnings) + tuple(spec.maps.warnings()))
 
 
 def _surface_domain(ctx: DesignContext) -> SurfaceDomain:
@@ -193,8 +147,11 @@ def _follicular_units(
 
 
 def build_design(spec: DesignSpec) -> DesignDocument:
-    """The full pipeline: maps, blue-noise sites per session, dot attributes, document."""
-    ctx = design_context(spec)
+    """The full pipeline: maps, blue-noise sites per session, dot attributes, document.
+
+    The document keeps ``spec``, whose context (computed here) later previews reuse.
+    """
+    ctx = spec.context
     sites, site_session, c_used = _sample_sites(ctx, spec)
     rng = np.random.default_rng(np.random.SeedSequence(spec.seed, spawn_key=(3,)))
     if spec.follicular_units and len(sites):
@@ -205,49 +162,49 @@ def build_design(spec: DesignSpec) -> DesignDocument:
     row, col = ctx.grid.cell_of(chart_from_points_mm(spec.head, dots))
     zone = ctx.maps.zone[row, col]
     zone_diameter = np.array([ZONE_DIAMETER_MM[z] for z in ZONES])
-    zone_shade = np.array([ZONE_SHADE[z] for z in ZONES])
+    zone_ink = np.array([ZONE_INK_FRACTION[z] for z in ZONES])
     diameter = zone_diameter[zone] * (1.0 + DIAMETER_SPREAD * rng.standard_normal(len(dots)))
     diameter = np.clip(diameter, *DIAMETER_RANGE_MM)
-    shade = (
-        zone_shade[zone] + SHADE_PER_SESSION * (session - 1) + SHADE_JITTER * rng.standard_normal(len(dots))
+    ink = (
+        zone_ink[zone]
+        + INK_FRACTION_PER_SESSION * (session - 1)
+        + INK_FRACTION_JITTER * rng.standard_normal(len(dots))
     )
-    shade = np.clip(shade, 0.05, 1.0)
-    table = DotTable(dots, diameter, shade, zone.astype(np.uint8), session)
+    ink = np.clip(ink, 0.05, 1.0)
+    table = DotTable(dots, diameter, ink, zone.astype(np.uint8), session)
 
     treated = ctx.maps.treated_area_cm2
-    header = {
-        "schema_version": SCHEMA_VERSION,
-        "generator": f"smpstudio {__version__}",
-        "seed": spec.seed,
-        "head": spec.head.to_dict(),
-        "pattern": {"name": spec.pattern.name, "regions": [list(map(list, r)) for r in spec.pattern.regions]},
-        "hairline": {
-            "style": spec.style,
-            "height_mm": round(ctx.hairline_height_mm, 3),
-            "forced": spec.force,
-        },
-        "maps": {
-            "density_per_cm2": spec.maps.density_per_cm2,
-            "feather_mm": spec.maps.feather_mm,
-            "sessions": list(spec.maps.sessions),
-            "chart_step_mm": spec.chart_step_mm,
-        },
-        "sampling": {
-            "method": "bridson2007-variable",
-            "packing_constant": round(c_used, 6),
-            "candidates_k": CANDIDATES_K,
-            "follicular_units": spec.follicular_units,
-            "min_spacing_tolerance_mm": 1e-9,
-        },
-        "summary": {
-            "dot_count": len(table),
-            "site_count": len(sites),
-            "expected_site_count": round(ctx.maps.expected_dot_count, 1),
-            "treated_area_cm2": round(treated, 2),
-            "remaining_hair_area_cm2": round(ctx.maps.hair_area_cm2, 2),
-            "mean_density_per_cm2": round(len(sites) / treated, 2) if treated > 0 else 0.0,
-            "dots_per_session": np.bincount(session, minlength=len(spec.maps.sessions) + 1)[1:].tolist(),
-        },
-        "warnings": list(ctx.warnings),
-    }
-    return DesignDocument(header, table)
+    header = DesignHeader(
+        schema_version=SCHEMA_VERSION,
+        generator=f"smpstudio {__version__}",
+        seed=spec.seed,
+        head=HeadSection.model_validate(spec.head.to_dict()),
+        pattern=PatternSection(name=spec.pattern.name, regions=[list(r) for r in spec.pattern.regions]),
+        hairline=HairlineSection.model_validate(
+            {"style": spec.style, "height_mm": round(ctx.hairline_height_mm, 3), "forced": spec.force}
+        ),
+        maps=MapsSection(
+            density_per_cm2=spec.maps.density_per_cm2,
+            feather_mm=spec.maps.feather_mm,
+            sessions=list(spec.maps.sessions),
+            chart_step_mm=spec.chart_step_mm,
+        ),
+        sampling=SamplingSection(
+            method="bridson2007-variable",
+            packing_constant=round(c_used, 6),
+            candidates_k=CANDIDATES_K,
+            follicular_units=spec.follicular_units,
+            min_spacing_tolerance_mm=1e-9,
+        ),
+        summary=SummarySection(
+            dot_count=len(table),
+            site_count=len(sites),
+            expected_site_count=round(ctx.maps.expected_dot_count, 1),
+            treated_area_cm2=round(treated, 2),
+            remaining_hair_area_cm2=round(ctx.maps.hair_area_cm2, 2),
+            mean_density_per_cm2=round(len(sites) / treated, 2) if treated > 0 else 0.0,
+            dots_per_session=np.bincount(session, minlength=len(spec.maps.sessions) + 1)[1:].tolist(),
+        ),
+        warnings=list(ctx.warnings),
+    )
+    return DesignDocument(header, table, spec)

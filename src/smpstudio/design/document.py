@@ -1,20 +1,24 @@
 """The design document: a versioned JSON file holding everything needed to regenerate a design.
 
-Layout (``schema_version`` 1; JSON Schema in ``smpstudio/data/schemas/design-1.schema.json``)::
+Layout (``schema_version`` 2; JSON Schema in ``smpstudio/data/schemas/design-2.schema.json``)::
 
-    {"schema_version": 1, "generator": "smpstudio 0.1.0", "seed": 7,
+    {"schema_version": 2, "generator": "smpstudio 0.1.0", "seed": 7,
      "head": {...}, "pattern": {...}, "hairline": {...}, "maps": {...}, "sampling": {...},
      "summary": {"dot_count", "treated_area_cm2", ...}, "warnings": [...],
-     "dots": [{"position_mm": [x, y, z], "diameter_mm", "shade", "zone", "session"}, ...]}
+     "dots": [{"position_mm": [x, y, z], "diameter_mm", "ink_fraction", "zone", "session"}, ...]}
 
-Writing is canonical: fixed key order, numbers rounded (positions and diameters to 1 µm, shade to
-0.001), one dot per line. Reading a file and writing it again gives the same bytes.
+``ink_fraction`` is the share of undiluted pigment in the dot's ink (0 = diluent only, 1 = undiluted).
+Version 1 (``design-1.schema.json``) called it ``shade``; a version-1 document is read and upgraded on
+load, and written again as version 2.
+
+Writing is canonical: fixed key order, numbers rounded (positions and diameters to 1 µm, ink fractions
+to 0.001), one dot per line. Reading a file and writing it again gives the same bytes.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -24,21 +28,29 @@ from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from smpstudio import __version__
-from smpstudio.design.maps import ZONES
+from smpstudio.design.head import Head
+from smpstudio.design.maps import ZONES, MapSettings
+from smpstudio.design.patterns import Pattern
+from smpstudio.design.spec import DesignContext, DesignSpec
 from smpstudio.errors import DocumentError
 
 __all__ = [
+    "READABLE_VERSIONS",
     "SCHEMA_VERSION",
     "DesignDocument",
+    "DesignHeader",
     "DotTable",
     "dump_design",
     "json_schema",
     "load_design",
+    "packaged_schema",
     "read_design",
     "write_design",
 ]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Literal[2] = 2
+#: Versions :func:`load_design` reads (older ones are upgraded to :data:`SCHEMA_VERSION`).
+READABLE_VERSIONS = (1, 2)
 ZoneName = Literal["hairline", "frontal", "midscalp", "crown", "fringe", "feather", "scar"]
 assert tuple(ZoneName.__args__) == ZONES  # type: ignore[attr-defined]
 
@@ -91,7 +103,18 @@ class SummarySection(_Strict):
 
 
 class Dot(BaseModel):
-    """One pigment dot. Validated without building an object per dot (see :data:`_DOTS`)."""
+    """One pigment dot (validated as a list, see :data:`_DOTS_ADAPTER`)."""
+
+    model_config = ConfigDict(extra="forbid")
+    position_mm: tuple[float, float, float]
+    diameter_mm: Annotated[float, Field(gt=0, le=2)]
+    ink_fraction: Annotated[float, Field(ge=0, le=1)]
+    zone: ZoneName
+    session: Annotated[int, Field(ge=1, le=5)]
+
+
+class _DotV1(BaseModel):
+    """A version-1 dot: ``shade`` was the name of the ink fraction."""
 
     model_config = ConfigDict(extra="forbid")
     position_mm: tuple[float, float, float]
@@ -101,8 +124,8 @@ class Dot(BaseModel):
     session: Annotated[int, Field(ge=1, le=5)]
 
 
-class _Header(_Strict):
-    schema_version: Literal[1]
+class _Sections(_Strict):
+    schema_version: int
     generator: str
     seed: Annotated[int, Field(ge=0)]
     head: HeadSection
@@ -114,7 +137,17 @@ class _Header(_Strict):
     warnings: list[str]
 
 
-class _DocumentModel(_Header):
+class DesignHeader(_Sections):
+    """Everything in a design document but its dots, typed (the current version)."""
+
+    schema_version: Literal[2]
+
+
+class _HeaderV1(_Sections):
+    schema_version: Literal[1]
+
+
+class _DocumentModel(DesignHeader):
     dots: list[Dot]
 
 
@@ -124,7 +157,7 @@ class DotTable:
 
     position_mm: NDArray[np.float64]  # (N, 3)
     diameter_mm: NDArray[np.float64]  # (N,)
-    shade: NDArray[np.float64]  # (N,)
+    ink_fraction: NDArray[np.float64]  # (N,) share of undiluted pigment
     zone: NDArray[np.uint8]  # (N,) index into ZONES
     session: NDArray[np.int32]  # (N,)
 
@@ -132,19 +165,59 @@ class DotTable:
         return int(self.diameter_mm.size)
 
 
+def spec_of_header(header: DesignHeader) -> DesignSpec:
+    """The :class:`DesignSpec` a header records (to regenerate the design's maps)."""
+    h, m = header.head, header.maps
+    return DesignSpec(
+        head=Head(h.length_mm, h.width_mm, h.height_mm, h.preset),
+        pattern=Pattern(
+            header.pattern.name,
+            tuple(tuple((float(u), float(v)) for u, v in r) for r in header.pattern.regions),
+        ),
+        style=header.hairline.style,
+        hairline_height_mm=header.hairline.height_mm,
+        force=True,  # a stored design was accepted when it was made
+        maps=MapSettings(
+            density_per_cm2=m.density_per_cm2, feather_mm=m.feather_mm, sessions=tuple(m.sessions)
+        ),
+        follicular_units=header.sampling.follicular_units,
+        seed=header.seed,
+        chart_step_mm=m.chart_step_mm,
+    )
+
+
 @dataclass(frozen=True, eq=False)
 class DesignDocument:
-    """A design: its header sections (plain dicts, as in the file) and its dots."""
+    """A design: its typed header and its dots.
 
-    header: dict[str, Any]
+    ``spec`` is the :class:`DesignSpec` the design was built from (given by the builder) or, for a
+    document read from a file, the one its header records, made on first use; :attr:`context` is that
+    spec's cached context, so the maps are computed once per design however many views are rendered.
+    """
+
+    header: DesignHeader
     dots: DotTable
+    _spec: DesignSpec | None = field(default=None, repr=False)
 
     @property
     def seed(self) -> int:
-        return int(self.header["seed"])
+        return self.header.seed
+
+    @property
+    def spec(self) -> DesignSpec:
+        if self._spec is None:
+            object.__setattr__(self, "_spec", spec_of_header(self.header))
+        assert self._spec is not None
+        return self._spec
+
+    @property
+    def context(self) -> DesignContext:
+        """The design's chart and maps (computed once, cached on :attr:`spec`)."""
+        return self.spec.context
 
 
 _DOTS_ADAPTER: TypeAdapter[list[Dot]] = TypeAdapter(list[Dot])
+_DOTS_V1_ADAPTER: TypeAdapter[list[_DotV1]] = TypeAdapter(list[_DotV1])
 
 
 def json_schema() -> dict[str, Any]:
@@ -156,11 +229,9 @@ def json_schema() -> dict[str, Any]:
     return schema
 
 
-def packaged_schema() -> dict[str, Any]:
-    """The JSON Schema file shipped in the package."""
-    text = (
-        resources.files("smpstudio.data.schemas").joinpath(f"design-{SCHEMA_VERSION}.schema.json").read_text()
-    )
+def packaged_schema(version: int = SCHEMA_VERSION) -> dict[str, Any]:
+    """The JSON Schema file of ``version`` shipped in the package (every readable version is)."""
+    text = resources.files("smpstudio.data.schemas").joinpath(f"design-{version}.schema.json").read_text()
     return dict(json.loads(text))
 
 
@@ -171,17 +242,17 @@ def _round(a: NDArray[np.float64], decimals: int) -> list[Any]:
 
 def dump_design(doc: DesignDocument) -> str:
     """Canonical JSON text of a design (see the module docstring)."""
-    header = _Header.model_validate(doc.header).model_dump(mode="json")
+    header = doc.header.model_dump(mode="json")
     dots = doc.dots
     pos = _round(dots.position_mm, 3)
     dia = _round(dots.diameter_mm, 3)
-    shade = _round(dots.shade, 3)
+    ink = _round(dots.ink_fraction, 3)
     zones = [ZONES[z] for z in dots.zone.tolist()]
     sessions = dots.session.tolist()
     lines = [
-        f'{{"position_mm": [{p[0]!r}, {p[1]!r}, {p[2]!r}], "diameter_mm": {d!r}, "shade": {s!r}, '
+        f'{{"position_mm": [{p[0]!r}, {p[1]!r}, {p[2]!r}], "diameter_mm": {d!r}, "ink_fraction": {s!r}, '
         f'"zone": "{z}", "session": {k}}}'
-        for p, d, s, z, k in zip(pos, dia, shade, zones, sessions, strict=True)
+        for p, d, s, z, k in zip(pos, dia, ink, zones, sessions, strict=True)
     ]
     head_text = json.dumps(header, indent=2, ensure_ascii=False)
     body = "[]" if not lines else "[\n    " + ",\n    ".join(lines) + "\n  ]"
@@ -196,7 +267,10 @@ def _json_path(loc: tuple[int | str, ...]) -> str:
 
 
 def load_design(text: str | bytes) -> DesignDocument:
-    """Parse and validate a design's JSON text; errors name the JSON path of the problem."""
+    """Parse and validate a design's JSON text; errors name the JSON path of the problem.
+
+    A version-1 document is upgraded: its dots' ``shade`` becomes ``ink_fraction``.
+    """
     try:
         data = json.loads(text)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -207,18 +281,26 @@ def load_design(text: str | bytes) -> DesignDocument:
     if not isinstance(data, dict):
         raise DocumentError("the document is not a JSON object", field="$")
     version = data.get("schema_version")
-    if version != SCHEMA_VERSION:
+    if version not in READABLE_VERSIONS or isinstance(version, bool):
         raise DocumentError(
             f"schema_version {version!r} is not supported by smpstudio {__version__}",
             field="$.schema_version",
-            allowed=str(SCHEMA_VERSION),
+            allowed=", ".join(map(str, READABLE_VERSIONS)),
         )
     raw_dots = data.pop("dots", None)
     if raw_dots is None:
         raise DocumentError("missing", field="$.dots", allowed="a list of dots")
     try:
-        header = _Header.model_validate(data).model_dump(mode="json")
-        dots = _DOTS_ADAPTER.validate_python(raw_dots)
+        if version == 1:
+            old = _HeaderV1.model_validate(data)
+            header = DesignHeader.model_validate({**dict(old), "schema_version": SCHEMA_VERSION})
+            dots_v1 = _DOTS_V1_ADAPTER.validate_python(raw_dots)
+            ink = [d.shade for d in dots_v1]
+            dots: list[Dot] | list[_DotV1] = dots_v1
+        else:
+            header = DesignHeader.model_validate(data)
+            dots = _DOTS_ADAPTER.validate_python(raw_dots)
+            ink = [d.ink_fraction for d in dots]
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = tuple(err["loc"])
@@ -229,13 +311,13 @@ def load_design(text: str | bytes) -> DesignDocument:
     table = DotTable(
         position_mm=np.array([d.position_mm for d in dots], dtype=np.float64).reshape(n, 3),
         diameter_mm=np.array([d.diameter_mm for d in dots], dtype=np.float64),
-        shade=np.array([d.shade for d in dots], dtype=np.float64),
+        ink_fraction=np.array(ink, dtype=np.float64),
         zone=np.array([ZONES.index(d.zone) for d in dots], dtype=np.uint8),
         session=np.array([d.session for d in dots], dtype=np.int32),
     )
-    if header["summary"]["dot_count"] != n:
+    if header.summary.dot_count != n:
         raise DocumentError(
-            f"says {header['summary']['dot_count']} dots but the file holds {n}", field="$.summary.dot_count"
+            f"says {header.summary.dot_count} dots but the file holds {n}", field="$.summary.dot_count"
         )
     return DesignDocument(header, table)
 
@@ -250,7 +332,7 @@ def write_design(doc: DesignDocument, path: str | Path) -> Path:
 
 
 def read_design(path: str | Path) -> DesignDocument:
-    """Read and validate a design file."""
+    """Read and validate a design file (for scripts and tests; the faces read files themselves)."""
     p = Path(path)
     try:
         raw = p.read_bytes()

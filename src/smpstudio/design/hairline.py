@@ -6,7 +6,8 @@ the vertex, so it is held as the polar angle ``psi_edge(beta)`` of the chart (se
 overshoot) through landmark control points. The frontal part follows the placement rules of
 :mod:`smpstudio.design.landmarks`; the sides and nape are canonical geometry of the natural margin.
 
-Styles (practitioner taxonomy, ``shared/domain.md`` §1.6 [C]; zone depths from Shapiro & Shapiro [B]):
+Styles (practitioner taxonomy [clinic-hairline-styles] [C]; zone depths from Shapiro & Shapiro
+[shapiro-hairline] [B]; keys are entries of docs/references.md):
 
 ============  ==========  =====  =======  ==========  ==========  ========================================
 style         transition  edge   scatter  macro       micro       notes
@@ -137,10 +138,11 @@ def resolve_hairline_height(
         if not force:
             raise InputError(
                 f"{height:g} mm above the glabella is too low: a hairline that is too low is the hardest "
-                "mistake to correct and looks unnatural as the client ages; pass --force to design it anyway",
+                "mistake to correct and looks unnatural as the client ages; design it lower only when forced",
                 field="hairline_height_mm",
                 allowed=f"{MIN_HAIRLINE_HEIGHT_MM:g} to {HAIRLINE_HEIGHT_RANGE_MM[1]:g} mm "
-                "(lower only with --force)",
+                "(lower only when forced)",
+                code="hairline_too_low",
             )
         warnings.append(f"hairline forced to {height:g} mm, below the {MIN_HAIRLINE_HEIGHT_MM:g} mm floor")
     elif height < 70.0:

@@ -1,4 +1,4 @@
-"""Density, zone, size, shade and session maps of a design on the scalp chart.
+"""Density, zone, size, ink-fraction and session maps of a design on the scalp chart.
 
 Density is what the client lacks, shaped by the hairline:
 
@@ -12,13 +12,13 @@ Density is what the client lacks, shaped by the hairline:
   its transition depth; ahead of the edge, sparse scattered dots decay with the style's scatter
   length (:mod:`smpstudio.design.hairline`).
 
-Defaults, each a configurable clinic-consensus value (``shared/domain.md`` §1.3-1.5):
+Defaults, each a configurable clinic-consensus value ([clinic-technique] in docs/references.md):
 
 * target density: 80 dots/cm², the native follicular-unit density (60-100 FU/cm², [B/C]); accepted
   10-200 dots/cm², warned outside 50-120;
 * healed dot diameter: 0.12 mm (range 0.07-0.25 mm [B/C]); 0.10 mm in the hairline and feather zones
   where single-needle (1RL) work keeps dots finest [C]; per-dot spread 12 % (normal, truncated);
-* shade: the fraction of undiluted pigment (0 = diluent only, 1 = undiluted black), lighter at the
+* ink fraction: the share of undiluted pigment (0 = diluent only, 1 = undiluted black), lighter at the
   hairline and feathering, darker over the crown; later sessions darker by 0.05 each ("progressively
   darker pigment in later sessions", Skalptec [C]);
 * sessions: cumulative fractions of the dots after each session, 45 % / 80 % / 100 % by default
@@ -77,7 +77,7 @@ ZONE_DIAMETER_MM = {
 DIAMETER_SPREAD = 0.12
 DIAMETER_RANGE_MM = (0.07, 0.25)
 #: Fraction of undiluted pigment per zone. [-] (clinic consensus)
-ZONE_SHADE = {
+ZONE_INK_FRACTION = {
     "hairline": 0.45,
     "frontal": 0.60,
     "midscalp": 0.65,
@@ -86,8 +86,8 @@ ZONE_SHADE = {
     "feather": 0.50,
     "scar": 0.65,
 }
-SHADE_PER_SESSION = 0.05
-SHADE_JITTER = 0.04
+INK_FRACTION_PER_SESSION = 0.05
+INK_FRACTION_JITTER = 0.04
 DEFAULT_SESSIONS = (0.45, 0.80, 1.0)
 
 #: Densities below this fraction of the target are left empty (no dots). [-]

@@ -68,7 +68,9 @@ def _consent(f: SessionFacts) -> list[Reason]:
         return []
     if f.consent_withdrawn:
         return [Reason("consent_withdrawn", "the client withdrew consent; a new signed consent is needed")]
-    return [Reason("consent_missing", "no valid treatment consent: the client signs the treatment consent first")]
+    return [
+        Reason("consent_missing", "no valid treatment consent: the client signs the treatment consent first")
+    ]
 
 
 def _patch_test(f: SessionFacts) -> list[Reason]:

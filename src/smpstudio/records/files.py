@@ -1,9 +1,9 @@
 """Photos and documents, stored content-addressed (SHA-256) behind fsspec.
 
-The default is a folder under the data directory (``files/ab/cdef...``); ``SMP_FILES_URL`` names any
-fsspec location instead (``memory://`` in tests, object storage later). Images lose their EXIF, GPS and
-other metadata on the way in: the pixels are re-encoded, turned upright first, so what is stored is only
-the picture.
+The default is a folder under the data directory (``files/ab/cdef...``); a files URL (the face passes it
+from its settings) names any fsspec location instead (``memory://`` in tests, object storage later). Images
+lose their EXIF, GPS and other metadata on the way in: the pixels are re-encoded, turned upright first, so
+what is stored is only the picture.
 """
 
 from __future__ import annotations
@@ -20,9 +20,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from smpstudio.errors import InputError
 
-__all__ = ["FILES_URL_ENV", "FileStore", "strip_image_metadata"]
+__all__ = ["FileStore", "strip_image_metadata"]
 
-FILES_URL_ENV = "SMP_FILES_URL"
 IMAGE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 
 
@@ -55,9 +54,9 @@ class FileStore:
     root: str
 
     @classmethod
-    def for_data_dir(cls, data_dir: Path) -> FileStore:
-        url = os.environ.get(FILES_URL_ENV) or str(Path(data_dir).resolve() / "files")
-        fs, root = fsspec.core.url_to_fs(url)
+    def for_data_dir(cls, data_dir: Path, url: str | None = None) -> FileStore:
+        """The file store at ``url`` (any fsspec URL), or the ``files`` folder in ``data_dir``."""
+        fs, root = fsspec.core.url_to_fs(url or str(Path(data_dir).resolve() / "files"))
         return cls(fs, root.rstrip("/"))
 
     def path(self, sha256: str) -> str:

@@ -1,15 +1,21 @@
 """The store: an engine and session factory over SQLite (default) or PostgreSQL, migrated by Alembic.
 
-``open_store(data_dir)`` is the app factory; nothing is connected at import. SQLite runs in WAL mode with
+``open_store(data_dir)`` is the app factory; nothing is connected at import and nothing here reads the
+environment (the face passes the database and files URLs from its settings). SQLite runs in WAL mode with
 foreign keys on, a busy timeout, ``synchronous=FULL`` (a committed record survives a killed process) and
 ``BEGIN IMMEDIATE`` for write transactions, so two writers queue instead of failing on a lock upgrade.
-PostgreSQL is chosen by a URL (``SMP_DATABASE_URL``); photos and documents live under the data directory
-either way (:mod:`smpstudio.records.files`).
+PostgreSQL is chosen by a URL; photos and documents live under the data directory unless a files URL names
+another place (:mod:`smpstudio.records.files`).
+
+Migrations run in two places only: :func:`open_store` with ``create`` migrates an empty database (a new
+store), and :func:`upgrade_store` upgrades an existing store. Opening a store at any other revision than
+:data:`HEAD_REVISION` is refused (``store_outdated``, ``store_too_new``), so several processes opening one
+store never race to change its schema; an upgrade holds the write lock (SQLite) or an advisory lock
+(PostgreSQL) and reads the revision again under it.
 """
 
 from __future__ import annotations
 
-import os
 import random
 import sqlite3
 import time
@@ -20,7 +26,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, make_url, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -28,24 +34,37 @@ from smpstudio.errors import InputError, SmpError
 from smpstudio.records.files import FileStore
 
 __all__ = [
-    "DATABASE_URL_ENV",
     "HEAD_REVISION",
+    "REVISIONS",
+    "SQLITE_FILE",
     "Store",
     "StoreError",
     "alembic_config",
+    "connect_store",
+    "database_url",
     "open_store",
+    "sqlite_path",
+    "store_revision",
+    "upgrade_store",
 ]
 
-DATABASE_URL_ENV = "SMP_DATABASE_URL"
-#: The newest migration; a test checks it equals Alembic's head so opening a store needs no Alembic import.
-HEAD_REVISION = "0001"
+#: Every migration, oldest first; a test checks it equals Alembic's history so opening a store needs no
+#: Alembic import.
+REVISIONS = ("0001",)
+#: The newest migration: the only revision a store may be opened at.
+HEAD_REVISION = REVISIONS[-1]
 SQLITE_FILE = "smpstudio.sqlite3"
 BUSY_TIMEOUT_MS = 30_000
+_PG_MIGRATION_LOCK_KEY = 0x534D504D  # "SMPM"
 T = TypeVar("T")
 
 
 class StoreError(SmpError):
-    """The store is missing, of another version, or could not be reached."""
+    """The store is missing, at another revision, or could not be reached.
+
+    The ``code`` says which: ``store_missing``, ``store_outdated`` (an upgrade is needed), ``store_too_new``
+    (a newer release wrote it), ``store_unreachable``, ``store_unavailable`` (busy, or a tool failed).
+    """
 
     kind = "busy"
     default_code = "store_unavailable"
@@ -83,6 +102,12 @@ def _is_transient(exc: OperationalError) -> bool:
     )
 
 
+def _migration_state(conn: Connection) -> tuple[bool, str | None]:
+    if not inspect(conn).has_table("alembic_version"):
+        return False, None
+    return True, conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
 @dataclass
 class Store:
     """An open store: where it lives, its engine, sessions and file store."""
@@ -95,7 +120,13 @@ class Store:
 
     @property
     def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``."""
         return self.engine.dialect.name
+
+    @property
+    def sqlite_file(self) -> Path | None:
+        """The SQLite database file (None on PostgreSQL or an in-memory database)."""
+        return sqlite_path(self.url)
 
     @contextmanager
     def session(self, *, readonly: bool = False) -> Iterator[Session]:
@@ -122,24 +153,39 @@ class Store:
         raise AssertionError("unreachable")
 
     def read(self, action: Callable[[Session], T]) -> T:
+        """Run ``action`` in one read-only transaction."""
         with self.session(readonly=True) as s:
             return action(s)
 
-    def revision(self) -> str | None:
+    def migration_state(self) -> tuple[bool, str | None]:
+        """Whether the database has a migration history, and the revision it is at (None: at base)."""
         with self.engine.connect() as conn:
-            if not inspect(conn).has_table("alembic_version"):
-                return None
-            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            return _migration_state(conn)
 
-    def upgrade(self, revision: str = "head") -> None:
+    def revision(self) -> str | None:
+        """The revision the database is at (None for an empty database or one at base)."""
+        return self.migration_state()[1]
+
+    def upgrade(self, revision: str = "head") -> str | None:
+        """Migrate to ``revision`` under a lock that serialises migrations; returns the revision before.
+
+        SQLite's ``BEGIN IMMEDIATE`` holds the write lock for the whole migration; on PostgreSQL a
+        transaction-scoped advisory lock does. The revision is read under the lock, so a second process
+        that waited finds the work done and changes nothing.
+        """
         from alembic import command
 
         with self.engine.begin() as conn:
+            if self.dialect == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATION_LOCK_KEY})
+            before = _migration_state(conn)[1]
             cfg = alembic_config(self.url)
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, revision)
+        return before
 
     def downgrade(self, revision: str) -> None:
+        """Migrate down to ``revision`` (``base`` drops every table): for tests and repairs."""
         from alembic import command
 
         with self.engine.begin() as conn:
@@ -157,36 +203,73 @@ class Store:
         return problems
 
     def close(self) -> None:
+        """Close every pooled connection."""
         self.engine.dispose()
 
 
 def database_url(data_dir: Path, url: str | None = None) -> str:
-    url = url or os.environ.get(DATABASE_URL_ENV) or ""
+    """The SQLAlchemy URL of the store: ``url`` when given (PostgreSQL or SQLite), else the SQLite file in
+    ``data_dir``."""
     if not url:
         return f"sqlite:///{data_dir / SQLITE_FILE}"
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
     if not (url.startswith("sqlite:") or url.startswith("postgresql+psycopg://")):
         raise InputError(
-            "unsupported database URL", field=DATABASE_URL_ENV, allowed="postgresql://... or sqlite:///FILE"
+            "unsupported database URL", field="database_url", allowed="postgresql://... or sqlite:///FILE"
         )
     return url
 
 
-def open_store(data_dir: str | Path, *, url: str | None = None, create: bool = False) -> Store:
-    """Open the store in ``data_dir`` (``SMP_DATABASE_URL`` overrides where the database is).
+def sqlite_path(url: str) -> Path | None:
+    """The database file a SQLite URL names (None for PostgreSQL or an in-memory database)."""
+    if not url.startswith("sqlite:"):
+        return None
+    database = make_url(url).database
+    return Path(database) if database and database != ":memory:" else None
 
-    With ``create`` the directory and schema are made (or upgraded to the newest migration); without it a
-    missing store is an error that says how to make one, and a store left behind by an older release is
-    upgraded in place.
+
+def _where(store: Store) -> str:
+    return f"in {store.data_dir}" if store.dialect == "sqlite" else "in the database"
+
+
+def _refusal(store: Store, versioned: bool, current: str | None) -> StoreError:
+    """Why a store at this migration state cannot be opened as it is."""
+    detail = {"revision": current, "head": HEAD_REVISION}
+    if not versioned:
+        return StoreError(f"no store {_where(store)}", code="store_missing")
+    if current is None or current in REVISIONS:
+        return StoreError(
+            f"the store {_where(store)} is at revision {current or 'base'} and this release needs "
+            f"{HEAD_REVISION}: it needs an upgrade",
+            code="store_outdated",
+            detail=detail,
+        )
+    return StoreError(
+        f"the store {_where(store)} is at revision {current}, which this release does not know "
+        "(a newer release wrote it)",
+        code="store_too_new",
+        detail=detail,
+    )
+
+
+def connect_store(
+    data_dir: str | Path, *, url: str | None = None, files_url: str | None = None, create: bool = False
+) -> Store:
+    """The store in ``data_dir`` (or at ``url``) whatever its revision, without migrating it.
+
+    A missing SQLite file is ``store_missing`` unless ``create`` (then the directory is made); an
+    unreachable database is ``store_unreachable``. Callers other than backup, restore and upgrade want
+    :func:`open_store`.
     """
     data_dir = Path(data_dir)
     if data_dir.exists() and not data_dir.is_dir():
-        raise InputError("is a file, not a directory", field="data-dir", allowed="a directory")
+        raise InputError("is a file, not a directory", field="data_dir", allowed="a directory")
     full_url = database_url(data_dir, url)
     is_sqlite = full_url.startswith("sqlite:")
-    if is_sqlite and not create and not (data_dir / SQLITE_FILE).exists():
-        raise StoreError(f"no store in {data_dir}: create one with `smp --data-dir {data_dir} clinic init`")
+    db_file = sqlite_path(full_url)
+    if db_file is not None and not create and not db_file.exists():
+        raise StoreError(f"no store in {data_dir}", code="store_missing")
     if create or is_sqlite:
         data_dir.mkdir(parents=True, exist_ok=True)
     if is_sqlite:
@@ -195,19 +278,75 @@ def open_store(data_dir: str | Path, *, url: str | None = None, create: bool = F
         event.listen(engine, "begin", _sqlite_begin)
     else:
         engine = create_engine(full_url, pool_pre_ping=True)
-    store = Store(
-        data_dir, full_url, engine, FileStore.for_data_dir(data_dir), sessionmaker(expire_on_commit=False)
-    )
+    files = FileStore.for_data_dir(data_dir, files_url)
+    store = Store(data_dir, full_url, engine, files, sessionmaker(expire_on_commit=False))
     try:
-        current = store.revision()
+        store.migration_state()
     except OperationalError as exc:
         engine.dispose()
-        raise StoreError(f"cannot reach the database ({type(exc.orig).__name__})") from exc
-    if current != HEAD_REVISION:
-        if current is None and not create:
-            engine.dispose()
-            raise StoreError(
-                f"the database has no smpstudio store: run `smp --data-dir {data_dir} clinic init`"
-            )
-        store.upgrade()
+        raise StoreError(
+            f"cannot reach the database ({type(exc.orig).__name__})", code="store_unreachable"
+        ) from exc
     return store
+
+
+def open_store(
+    data_dir: str | Path, *, url: str | None = None, files_url: str | None = None, create: bool = False
+) -> Store:
+    """Open the store in ``data_dir`` (``url`` names a database elsewhere, ``files_url`` a files location).
+
+    With ``create`` an empty place (no SQLite file, or a database without tables) becomes a new store,
+    migrated to the newest revision in one step. A store at any revision but :data:`HEAD_REVISION` is
+    refused with ``store_outdated`` or ``store_too_new`` (upgrading is :func:`upgrade_store`'s job alone),
+    and a missing store with ``store_missing``.
+    """
+    store = connect_store(data_dir, url=url, files_url=files_url, create=create)
+    versioned, current = store.migration_state()
+    if current == HEAD_REVISION:
+        return store
+    if create and not versioned:
+        try:
+            store.upgrade()
+        except BaseException:
+            store.close()
+            raise
+        return store
+    store.close()
+    raise _refusal(store, versioned, current)
+
+
+def store_revision(
+    data_dir: str | Path, *, url: str | None = None, files_url: str | None = None
+) -> str | None:
+    """The revision an existing store is at (None: at base), read without opening it for use.
+
+    A missing store (no SQLite file, or a database without a migration history) is ``store_missing``.
+    """
+    store = connect_store(data_dir, url=url, files_url=files_url)
+    try:
+        versioned, current = store.migration_state()
+        if not versioned:
+            raise _refusal(store, versioned, current)
+        return current
+    finally:
+        store.close()
+
+
+def upgrade_store(
+    data_dir: str | Path, *, url: str | None = None, files_url: str | None = None
+) -> tuple[str | None, str]:
+    """Upgrade an existing store to :data:`HEAD_REVISION`; returns the revisions before and after.
+
+    A store already at the head is left as it is (the two revisions are then equal); a missing store is
+    ``store_missing`` (a new store is made by opening it with ``create``) and one written by a newer
+    release ``store_too_new``.
+    """
+    store = connect_store(data_dir, url=url, files_url=files_url)
+    try:
+        versioned, current = store.migration_state()
+        if not versioned or (current is not None and current not in REVISIONS):
+            raise _refusal(store, versioned, current)
+        before = store.upgrade() if current != HEAD_REVISION else current
+        return before, HEAD_REVISION
+    finally:
+        store.close()

@@ -6,13 +6,11 @@ scabs, shedding and the slow fade all have room. Rendered with Matplotlib's Agg 
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from matplotlib.figure import Figure
-
-from smpstudio.errors import InputError
 
 __all__ = ["Curve", "timeline_chart"]
 
@@ -31,15 +29,8 @@ class Curve:
     colour: str
 
 
-def timeline_chart(curves: Sequence[Curve], path: str | Path, *, title: str) -> Path:
-    """Write the contrast and dot-size chart of ``curves`` as PNG."""
-    target = Path(path)
-    if target.suffix.lower() != ".png":
-        raise InputError(
-            f"cannot write a chart as {target.suffix or 'no extension'}", field="chart", allowed=".png"
-        )
-    if not target.parent.exists():
-        raise InputError(f"folder {target.parent} does not exist", field="chart")
+def timeline_chart(curves: Sequence[Curve], *, title: str) -> bytes:
+    """The contrast and dot-size chart of ``curves``, as PNG bytes."""
     fig = Figure(figsize=(8.0, 6.4), layout="constrained")
     ax_c, ax_d = fig.subplots(2, 1, sharex=True)
     for k, c in enumerate(curves):
@@ -74,7 +65,6 @@ def timeline_chart(curves: Sequence[Curve], path: str | Path, *, title: str) -> 
     ax_d.set_xlabel("time since the session")
     ax_c.set_title(title, fontsize=11)
     ax_c.legend(loc="upper center", fontsize=9)
-    tmp = target.with_name(f".{target.name}.tmp")
-    fig.savefig(tmp, dpi=110, format="png")
-    tmp.replace(target)
-    return target
+    buffer = io.BytesIO()
+    fig.savefig(buffer, dpi=110, format="png")
+    return buffer.getvalue()

@@ -3,7 +3,7 @@
 Pipeline: rasterise the scene mesh with a z-buffer (Numba), shade each pixel (Lambert key and fill
 lights, a faint specular sheen of shaved skin), darken the scalp where native hair remains into a
 stubble texture, paint brows and eyes from the landmarks, then splat every visible dot as an
-anti-aliased disc whose opacity follows its shade; a dot smaller than a pixel keeps its area as
+anti-aliased disc whose opacity follows its ink fraction; a dot smaller than a pixel keeps its area as
 coverage, so the tone of dense regions stays right at any size.
 
 This is the simple grey-dot appearance; the skin-optics engine supplies physical dot colours.
@@ -448,5 +448,5 @@ def render_preview(
         alpha = np.ones(len(dots))
     else:
         rgb = np.tile(np.array(style.pigment_rgb), (len(dots), 1))
-        alpha = np.clip(0.35 + 0.6 * dots.shade, 0.0, 0.95)
+        alpha = np.clip(0.35 + 0.6 * dots.ink_fraction, 0.0, 0.95)
     return to_uint8(canvas.draw(diameter, rgb, alpha, multiply=look != "plan" and dot_ratio is not None))

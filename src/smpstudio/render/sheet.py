@@ -1,27 +1,38 @@
-"""Contact sheets and animations of a sequence of frames, with captions.
+"""Contact sheets and animations of a sequence of frames, with captions, and image encoding.
 
 A sheet is a grid: one row per technique (or one row wrapped into several when there is a single
 technique), one column per day, each cell a thumbnail with its caption underneath. Animations are
 GIF or WebP, one frame per day, every technique side by side, the caption printed on each frame.
+Everything returns arrays or encoded bytes; writing files is the caller's business.
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from functools import cache
-from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, ImageDraw, ImageFont
 
-from smpstudio.errors import InputError
+from smpstudio.errors import check_choice
 
-__all__ = ["ANIMATION_FORMATS", "contact_sheet", "save_animation", "with_inset"]
+__all__ = [
+    "ANIMATION_FORMATS",
+    "IMAGE_FORMATS",
+    "contact_sheet",
+    "encode_animation",
+    "encode_image",
+    "with_inset",
+]
 
 ImageArray = NDArray[np.uint8]
 
-ANIMATION_FORMATS = {".gif": "GIF", ".webp": "WEBP"}
+#: Encodings of still images and of animations, by name (Pillow's format names).
+IMAGE_FORMATS = {"png": "PNG", "jpeg": "JPEG", "webp": "WEBP"}
+ANIMATION_FORMATS = {"gif": "GIF", "webp": "WEBP"}
 BACKGROUND = (250, 250, 250)
 INK = (25, 25, 30)
 MUTED = (90, 90, 100)
@@ -103,27 +114,27 @@ def contact_sheet(
     return np.asarray(sheet, dtype=np.uint8)
 
 
-def save_animation(
+def encode_image(image: ImageArray, fmt: str = "png") -> bytes:
+    """An image of shape ``(rows, cols, 3)`` uint8 encoded as PNG (fast compression), JPEG or WebP."""
+    check_choice("format", fmt, IMAGE_FORMATS)
+    buffer = io.BytesIO()
+    options: dict[str, Any] = {"compress_level": 1} if fmt == "png" else {"quality": 92}
+    Image.fromarray(image).save(buffer, format=IMAGE_FORMATS[fmt], **options)
+    return buffer.getvalue()
+
+
+def encode_animation(
     frames: Sequence[Sequence[ImageArray]],
     captions: Sequence[str],
-    path: str | Path,
+    fmt: str = "gif",
     *,
     frame_px: int = 640,
     frame_ms: int = 900,
     labels: Sequence[str] = (),
-) -> Path:
-    """Write one animation frame per step, the techniques of each step side by side with ``labels``
-    above them and the step's caption below; GIF or WebP by the file's extension. Atomic."""
-    target = Path(path)
-    suffix = target.suffix.lower()
-    if suffix not in ANIMATION_FORMATS:
-        raise InputError(
-            f"cannot write an animation as {suffix or 'a file without extension'}",
-            field="animation",
-            allowed=", ".join(ANIMATION_FORMATS),
-        )
-    if not target.parent.exists():
-        raise InputError(f"folder {target.parent} does not exist", field="animation")
+) -> bytes:
+    """One animation frame per step, the techniques of each step side by side with ``labels`` above
+    them and the step's caption below, encoded as GIF or WebP."""
+    check_choice("animation", fmt, ANIMATION_FORMATS)
     font, label_font = _font(18), _font(16)
     pictures = []
     for step, caption in zip(frames, captions, strict=True):
@@ -136,15 +147,14 @@ def save_animation(
                 draw.text((k * frame_px + 8, 4), labels[k], fill=INK, font=label_font)
         draw.text((8, head + frame_px + 5), caption, fill=INK, font=font)
         pictures.append(canvas)
-    tmp = target.with_name(f".{target.name}.tmp")
-    options: dict[str, object] = {"loop": 0, "duration": frame_ms}
-    if suffix == ".webp":
+    options: dict[str, Any] = {"loop": 0, "duration": frame_ms}
+    if fmt == "webp":
         options["quality"] = 85
+    buffer = io.BytesIO()
     pictures[0].save(
-        tmp, format=ANIMATION_FORMATS[suffix], save_all=True, append_images=pictures[1:], **options
+        buffer, format=ANIMATION_FORMATS[fmt], save_all=True, append_images=pictures[1:], **options
     )
-    tmp.replace(target)
-    return target
+    return buffer.getvalue()
 
 
 def with_inset(

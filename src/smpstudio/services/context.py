@@ -92,5 +92,7 @@ def open_context(
     settings: Settings, *, create: bool = False, overrides: RuleOverrides | None = None
 ) -> ServiceContext:
     """Open the store the settings name and build a context over it (close it with ``ctx.db.close()``)."""
-    store = open_store(settings.data_dir, url=settings.database_url, create=create)
+    store = open_store(
+        settings.data_dir, url=settings.database_url, files_url=settings.files_url, create=create
+    )
     return ServiceContext.from_settings(settings, store, overrides)

@@ -9,7 +9,7 @@ Colour (colour-science): ``XYZ = Σ Rd S x̄ / Σ S ȳ`` with the CIE 1931 2° o
 then sRGB (IEC 61966-2-1) and CIELAB (D65 white), and the CIEDE2000 difference between dot and skin.
 
 * ``blue_red_ratio``: linear-sRGB blue over red of the remitted light; a dot reads bluer than the
-  skin when its ratio is above the skin's (shared/optics.md §2).
+  skin when its ratio is above the skin's ([jacques1998], [jacques2013]).
 * ``blur_fwhm_mm``: full width at half maximum of the areal density of light that reaches the
   deposit's mid-depth and comes back out, around the point where it got there
   (:meth:`TransportResult.spread_fwhm_mm`), averaged over wavelength with weights ``S ȳ`` (luminance).
@@ -172,7 +172,7 @@ def dot_appearance(
     """Colour of ``dot`` in ``skin`` against the bare skin, their difference and the dot's blur.
 
     ``bare`` may pass the bare skin's spectrum, computed by :func:`bare_spectrum` for the same skin,
-    wavelengths and deposit, to share it between dots that differ only in dilution or pigment.
+    wavelengths and deposit, to share it between dots that differ only in ink fraction or pigment.
     """
     n = len(wavelengths_nm)
     if bare is None:

@@ -1,13 +1,16 @@
 """Appearance tables: dot and skin colours precomputed by light transport, interpolated at run time.
 
-Over a grid of Fitzpatrick type × deposit depth × dilution × pigment, the table holds the dot's sRGB
+Over a grid of Fitzpatrick type × deposit depth × ink fraction × pigment, the table holds the dot's sRGB
 and CIELAB, the bare skin's, their CIEDE2000 difference, the blue/red ratios and the blur FWHM, all
 from :func:`smpstudio.skin.appearance.dot_appearance`. It is a versioned ``.npz`` in the package
 (``smpstudio/data/appearance-1.npz``), rebuilt by ``smp optics build-table``, which records the photons
 per point and the largest standard error of the reflectance it reached.
 
-Lookup interpolates linearly in depth and dilution (exactly at the grid's skin types and pigments);
-depths and dilutions outside the grid are clamped to it.
+Lookup interpolates linearly in depth and ink fraction (the share of undiluted ink; exactly at the
+grid's skin types and pigments); depths and ink fractions outside the grid are clamped to it.
+
+The file format (version 1) stores the ink-fraction axis under its former name ``dilutions``;
+:func:`load_table` reads either name and :meth:`AppearanceTable.save` keeps writing the version-1 name.
 """
 
 from __future__ import annotations
@@ -38,7 +41,9 @@ FloatArray = NDArray[np.float64]
 TABLE_SCHEMA_VERSION = 1
 SKIN_TYPES = tuple(FITZPATRICK_MELANOSOME)
 DEPTHS_MM = (0.07, 0.1, 0.15, 0.2, 0.3, 0.5, 0.8, 1.5)
-DILUTIONS = (0.1, 0.25, 0.5, 1.0)
+INK_FRACTIONS = (0.1, 0.25, 0.5, 1.0)
+#: Name of the ink-fraction axis inside a version-1 ``.npz`` file.
+_NPZ_INK_FRACTIONS = "dilutions"
 TABLE_WAVELENGTHS_NM = tuple(float(x) for x in range(400, 701, 25))
 DEFAULT_TABLE_PHOTONS = 8_000
 #: Per dot: sRGB (3), CIELAB (3), ΔE2000, blue/red ratio, blur FWHM [mm].
@@ -49,15 +54,15 @@ SKIN_FIELDS = ("r", "g", "b", "L", "a", "b_star", "blue_red_ratio")
 
 @nb.njit(cache=True)
 def _bilinear_lookup(
-    grid: FloatArray, depths: FloatArray, dilutions: FloatArray, depth: float, dilution: float
+    grid: FloatArray, depths: FloatArray, fractions: FloatArray, depth: float, ink_fraction: float
 ) -> FloatArray:
-    """Interpolate ``grid[depth_index, dilution_index, field]`` at (depth, dilution), clamped."""
+    """Interpolate ``grid[depth_index, ink_fraction_index, field]`` at (depth, ink_fraction), clamped."""
     d = min(max(depth, depths[0]), depths[-1])
-    u = min(max(dilution, dilutions[0]), dilutions[-1])
+    u = min(max(ink_fraction, fractions[0]), fractions[-1])
     i = min(np.searchsorted(depths, d, side="right") - 1, depths.size - 2)
-    j = min(np.searchsorted(dilutions, u, side="right") - 1, dilutions.size - 2)
+    j = min(np.searchsorted(fractions, u, side="right") - 1, fractions.size - 2)
     ti = (d - depths[i]) / (depths[i + 1] - depths[i])
-    tj = (u - dilutions[j]) / (dilutions[j + 1] - dilutions[j])
+    tj = (u - fractions[j]) / (fractions[j + 1] - fractions[j])
     out: FloatArray = (1 - ti) * ((1 - tj) * grid[i, j] + tj * grid[i, j + 1]) + ti * (
         (1 - tj) * grid[i + 1, j] + tj * grid[i + 1, j + 1]
     )
@@ -66,39 +71,45 @@ def _bilinear_lookup(
 
 @dataclass(frozen=True, eq=False)
 class AppearanceTable:
-    """The table's arrays and metadata; ``dots[skin, pigment, depth, dilution, field]``."""
+    """The table's arrays and metadata; ``dots[skin, pigment, depth, ink_fraction, field]``."""
 
     dots: FloatArray
     skins: FloatArray
     depths_mm: FloatArray
-    dilutions: FloatArray
+    ink_fractions: FloatArray
     skin_types: tuple[str, ...]
     pigments: tuple[str, ...]
     meta: dict[str, Any]
 
     def lookup(
-        self, skin_type: str, depth_mm: float, dilution: float, pigment: str = "carbon-black"
+        self, skin_type: str, depth_mm: float, ink_fraction: float, pigment: str = "carbon-black"
     ) -> FloatArray:
         """The dot's fields (:data:`DOT_FIELDS`) at one point, interpolated."""
         s = self.skin_types.index(check_choice("skin_type", skin_type, self.skin_types))
         p = self.pigments.index(check_choice("pigment", pigment, self.pigments))
         return _bilinear_lookup(
-            self.dots[s, p], self.depths_mm, self.dilutions, float(depth_mm), float(dilution)
+            self.dots[s, p], self.depths_mm, self.ink_fractions, float(depth_mm), float(ink_fraction)
         )
 
     def lookup_many(
-        self, skin_type: str, depth_mm: FloatArray, dilution: FloatArray, pigment: str = "carbon-black"
+        self,
+        skin_type: str,
+        depth_mm: FloatArray,
+        ink_fraction: FloatArray,
+        pigment: str = "carbon-black",
     ) -> FloatArray:
-        """Vectorised :meth:`lookup` for arrays of depths and dilutions; shape ``(N, len(DOT_FIELDS))``."""
+        """Vectorised :meth:`lookup` for arrays of depths and ink fractions; shape
+        ``(N, len(DOT_FIELDS))``."""
         s = self.skin_types.index(check_choice("skin_type", skin_type, self.skin_types))
         p = self.pigments.index(check_choice("pigment", pigment, self.pigments))
         grid = self.dots[s, p]
         d = np.clip(np.asarray(depth_mm, dtype=np.float64), self.depths_mm[0], self.depths_mm[-1])
-        u = np.clip(np.asarray(dilution, dtype=np.float64), self.dilutions[0], self.dilutions[-1])
+        fractions = self.ink_fractions
+        u = np.clip(np.asarray(ink_fraction, dtype=np.float64), fractions[0], fractions[-1])
         i = np.clip(np.searchsorted(self.depths_mm, d, side="right") - 1, 0, self.depths_mm.size - 2)
-        j = np.clip(np.searchsorted(self.dilutions, u, side="right") - 1, 0, self.dilutions.size - 2)
+        j = np.clip(np.searchsorted(fractions, u, side="right") - 1, 0, fractions.size - 2)
         ti = ((d - self.depths_mm[i]) / (self.depths_mm[i + 1] - self.depths_mm[i]))[:, None]
-        tj = ((u - self.dilutions[j]) / (self.dilutions[j + 1] - self.dilutions[j]))[:, None]
+        tj = ((u - fractions[j]) / (fractions[j + 1] - fractions[j]))[:, None]
         out: FloatArray = (1 - ti) * ((1 - tj) * grid[i, j] + tj * grid[i, j + 1]) + ti * (
             (1 - tj) * grid[i + 1, j] + tj * grid[i + 1, j + 1]
         )
@@ -114,14 +125,14 @@ class AppearanceTable:
     def save(self, path: str | Path) -> Path:
         target = Path(path)
         buffer = io.BytesIO()
-        np.savez_compressed(
-            buffer,
-            dots=self.dots,
-            skins=self.skins,
-            depths_mm=self.depths_mm,
-            dilutions=self.dilutions,
-            meta=np.array(json.dumps(self.meta, sort_keys=True)),
-        )
+        arrays: dict[str, Any] = {
+            "dots": self.dots,
+            "skins": self.skins,
+            "depths_mm": self.depths_mm,
+            _NPZ_INK_FRACTIONS: self.ink_fractions,
+            "meta": np.array(json.dumps(self.meta, sort_keys=True)),
+        }
+        np.savez_compressed(buffer, **arrays)
         tmp = target.with_name(f".{target.name}.tmp")
         tmp.write_bytes(buffer.getvalue())
         tmp.replace(target)
@@ -133,9 +144,9 @@ def load_table(source: str | Path | bytes) -> AppearanceTable:
     try:
         data = np.load(io.BytesIO(source) if isinstance(source, bytes) else source, allow_pickle=False)
         meta = json.loads(str(data["meta"]))
-        arrays = {
-            k: np.asarray(data[k], dtype=np.float64) for k in ("dots", "skins", "depths_mm", "dilutions")
-        }
+        arrays = {k: np.asarray(data[k], dtype=np.float64) for k in ("dots", "skins", "depths_mm")}
+        axis = "ink_fractions" if "ink_fractions" in data.files else _NPZ_INK_FRACTIONS
+        arrays["ink_fractions"] = np.asarray(data[axis], dtype=np.float64)
     except (OSError, KeyError, ValueError) as exc:
         raise DocumentError(f"not an appearance table ({type(exc).__name__})", field="table") from None
     if meta.get("schema_version") != TABLE_SCHEMA_VERSION:
@@ -149,7 +160,7 @@ def load_table(source: str | Path | bytes) -> AppearanceTable:
         len(skin_types),
         len(pigments),
         arrays["depths_mm"].size,
-        arrays["dilutions"].size,
+        arrays["ink_fractions"].size,
         len(DOT_FIELDS),
     )
     if arrays["dots"].shape != expected:
@@ -157,7 +168,13 @@ def load_table(source: str | Path | bytes) -> AppearanceTable:
             f"dots have shape {arrays['dots'].shape}, expected {expected}", field="table.dots"
         )
     return AppearanceTable(
-        arrays["dots"], arrays["skins"], arrays["depths_mm"], arrays["dilutions"], skin_types, pigments, meta
+        arrays["dots"],
+        arrays["skins"],
+        arrays["depths_mm"],
+        arrays["ink_fractions"],
+        skin_types,
+        pigments,
+        meta,
     )
 
 
@@ -173,7 +190,7 @@ def build_table(
 ) -> AppearanceTable:
     """Compute the table by light transport (``photons`` per wavelength and point)."""
     pigments = tuple(PIGMENTS)
-    dots = np.empty((len(SKIN_TYPES), len(pigments), len(DEPTHS_MM), len(DILUTIONS), len(DOT_FIELDS)))
+    dots = np.empty((len(SKIN_TYPES), len(pigments), len(DEPTHS_MM), len(INK_FRACTIONS), len(DOT_FIELDS)))
     skins = np.empty((len(SKIN_TYPES), len(SKIN_FIELDS)))
     total = dots.shape[0] * dots.shape[1] * dots.shape[2] * dots.shape[3]
     done = 0
@@ -195,13 +212,13 @@ def build_table(
             for spectrum in bare.values():
                 worst_se = max(worst_se, float(spectrum.stderr.max()))
             for p, pigment in enumerate(pigments):
-                for j, dilution in enumerate(DILUTIONS):
+                for j, ink_fraction in enumerate(INK_FRACTIONS):
                     look = dot_appearance(
                         skin,
-                        Dot(depth, dilution, pigment),
+                        Dot(depth, ink_fraction, pigment),
                         wavelengths_nm=TABLE_WAVELENGTHS_NM,
                         photons=photons,
-                        seed=seed + 1000 * (i * len(DILUTIONS) + j + 1),
+                        seed=seed + 1000 * (i * len(INK_FRACTIONS) + j + 1),
                         bare=bare[pigment],
                     )
                     dots[s, p, i, j] = (
@@ -229,4 +246,6 @@ def build_table(
         "max_reflectance_stderr_bare_skin": round(worst_se, 5),
         "method": "MCML-semantics Monte Carlo (smpstudio.skin.wang1995); CIE 1931 2°, D65; CIEDE2000",
     }
-    return AppearanceTable(dots, skins, np.array(DEPTHS_MM), np.array(DILUTIONS), SKIN_TYPES, pigments, meta)
+    return AppearanceTable(
+        dots, skins, np.array(DEPTHS_MM), np.array(INK_FRACTIONS), SKIN_TYPES, pigments, meta
+    )

@@ -1,7 +1,8 @@
-"""An impression: what one needle entry deposits, from needle, depth, ink, dilution and hand.
+"""An impression: what one needle entry deposits, from needle, depth, ink, ink fraction and hand.
 
 Needles are named as cartridges are: ``<count>RL-<diameter mm>`` (1RL-0.18 … 7RL-0.35), round liners
-of ``count`` needles (shared/domain.md §1.1 [C]: 1RL and 3RL dominate; 0.18-0.35 mm, #08 = 0.25 mm).
+of ``count`` needles ([clinic-technique] [C] in docs/references.md: 1RL and 3RL dominate; 0.18-0.35 mm,
+#08 = 0.25 mm).
 
 Deposit model (calibration defaults, [M] unless stated; every number configurable):
 
@@ -9,12 +10,12 @@ Deposit model (calibration defaults, [M] unless stated; every number configurabl
   ``sqrt(count) × diameter`` for a round cluster, times ``1 + 0.15 (passes - 1)`` for extra passes; a
   0.25 mm single needle gives the "about 250 µm when fresh" practitioners report [C];
 * deposit top at ``depth_mm`` (a target layer may be named: papillary dermis 0.2 mm, reticular 0.8 mm);
-  the deposit is 0.1 mm thick in the papillary dermis (optics.md §4.2) and thicker deeper;
-* blow-out: below 0.35 mm (the papillary/reticular boundary of the scalp model, optics.md §1.6) ink
+  the deposit is 0.1 mm thick in the papillary dermis ([wang1992] case) and thicker deeper;
+* blow-out: below 0.35 mm (the papillary/reticular boundary of the scalp model, [meglinski2002]) ink
   spreads laterally, widening the dot by 60 % per mm of extra depth [M], the "blurred impression or
   blow-out" of deep work (Brandwood Clinic [C]);
-* ink mass in proportion to dilution, cluster area and passes; it sets the dot's optical depth through
-  the pigment's calibration (:mod:`smpstudio.skin.pigments`).
+* ink mass in proportion to the ink fraction (the share of undiluted ink), cluster area and passes;
+  it sets the dot's optical depth through the pigment's calibration (:mod:`smpstudio.skin.pigments`).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ __all__ = ["INKS", "TARGET_LAYERS", "TECHNIQUES", "Impression", "Needle", "parse
 
 #: Ink names -> pigment model (smpstudio.skin.pigments).
 INKS = {"smp-carbon": "carbon-black", "tattoo-black": "tattoo-black", "iron-oxide-black": "iron-oxide-black"}
-#: Named target layers -> deposit top depth [mm] (optics.md §1.6-1.7).
+#: Named target layers -> deposit top depth [mm] ([meglinski2002], [clinic-technique]).
 TARGET_LAYERS = {"papillary-dermis": 0.2, "reticular-dermis": 0.8}
 BLOWOUT_FROM_MM = 0.35
 BLOWOUT_WIDENING_PER_MM = 0.6
@@ -71,18 +72,21 @@ def parse_needle(text: str) -> Needle:
 
 @dataclass(frozen=True, slots=True)
 class Impression:
-    """One needle entry (see the module docstring)."""
+    """One needle entry (see the module docstring).
+
+    ``ink_fraction`` is the share of undiluted ink in what the needle carries (0.5 = "diluted 50 %").
+    """
 
     needle: Needle
     depth_mm: float
     ink: str = "smp-carbon"
-    dilution: float = 0.5
+    ink_fraction: float = 0.5
     passes: int = 1
 
     def __post_init__(self) -> None:
         check_range("depth_mm", self.depth_mm, 0.05, 3.0, unit="mm")
         check_choice("ink", self.ink, INKS)
-        check_range("dilution", self.dilution, 0.02, 1.0)
+        check_range("ink_fraction", self.ink_fraction, 0.02, 1.0)
         check_range("passes", self.passes, 1, 5)
 
     @property
@@ -104,15 +108,15 @@ class Impression:
         return self.fresh_diameter_mm * self.blowout_factor
 
     @property
-    def ink_fraction(self) -> float:
+    def ink_load(self) -> float:
         """Ink per unit area relative to an undiluted single pass, the dot's optical-depth scale. [-]"""
-        return min(self.dilution * (1.0 + 0.25 * (self.passes - 1)) / self.blowout_factor**2, 1.0)
+        return min(self.ink_fraction * (1.0 + 0.25 * (self.passes - 1)) / self.blowout_factor**2, 1.0)
 
 
 #: Technique presets of ``smp simulate --technique``.
 TECHNIQUES = {
-    # SMP: fine needle, papillary dermis, diluted carbon ink (domain.md §1.1-1.5 [C]).
-    "smp": Impression(Needle(1, 0.25), depth_mm=0.2, ink="smp-carbon", dilution=0.5),
-    # Tattoo: larger cluster, deeper, concentrated ink (domain.md §1.2; optics.md §1.7).
-    "tattoo": Impression(Needle(5, 0.35), depth_mm=1.0, ink="tattoo-black", dilution=1.0),
+    # SMP: fine needle, papillary dermis, diluted carbon ink ([clinic-technique] [C]).
+    "smp": Impression(Needle(1, 0.25), depth_mm=0.2, ink="smp-carbon", ink_fraction=0.5),
+    # Tattoo: larger cluster, deeper, concentrated ink ([clinic-technique]; [engel2008]).
+    "tattoo": Impression(Needle(5, 0.35), depth_mm=1.0, ink="tattoo-black", ink_fraction=1.0),
 }

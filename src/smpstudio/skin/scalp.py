@@ -1,19 +1,20 @@
 """Layered scalp skin per Fitzpatrick type, with an optional pigment dot, as a stack for light transport.
 
-Layers (shared/optics.md §1.2-1.6):
+Layers (keys in brackets are entries of docs/references.md):
 
-* epidermis, 0.066 mm on the scalp (65.9 ± 14.4 µm, Selçuk Med J [R]; range 0.05-0.12 mm), melanosome
-  volume fraction M by Fitzpatrick type (below), absorption ``M mua_mel + (1 - M) mua_baseline``,
-  epidermal scattering (Jacques 2013);
+* epidermis, 0.066 mm on the scalp (65.9 ± 14.4 µm, Selçuk Med J [selcuk-skin-thickness]; range
+  0.05-0.12 mm), melanosome volume fraction M by Fitzpatrick type (below), absorption
+  ``M mua_mel + (1 - M) mua_baseline``,
+  epidermal scattering (Jacques 2013 [jacques2013]);
 * papillary dermis to 0.25 mm depth and reticular dermis below (semi-infinite), blood volume fraction
-  0.2 % at 67 % saturation (Jacques' mcxyz dermis [R]; range 0.2-5 %), dermal scattering;
-* g = 0.9 and n = 1.4 throughout, under air (optics.md §1.2 and §6: specular 2.78 %).
+  0.2 % at 67 % saturation (Jacques' mcxyz dermis [omlc1998]; range 0.2-5 %), dermal scattering;
+* g = 0.9 and n = 1.4 throughout, under air ([jacques2013], [meglinski2002]: specular 2.78 %).
 
-Fitzpatrick type -> M (optics.md §1.3 proposal [D], the midpoint of each range; no authoritative table
-exists): I 2 %, II 4 %, III 7.5 %, IV 13 %, V 20 %, VI 34 %.
+Fitzpatrick type -> M (derived here [D] from [jacques2013]'s ranges, the midpoint of each range; no
+authoritative table exists): I 2 %, II 4 %, III 7.5 %, IV 13 %, V 20 %, VI 34 %.
 
 A dot adds the pigment's absorption over a deposit layer whose top lies ``depth_mm`` below the surface
-(MCML's "pigment layer top" convention, optics.md §4.2); a dot shallower than the epidermis is placed at
+(MCML's "pigment layer top" convention [wang1992]); a dot shallower than the epidermis is placed at
 its base, where healed pigment sits.
 """
 
@@ -60,15 +61,15 @@ class ScalpSkin:
 
 @dataclass(frozen=True, slots=True)
 class Dot:
-    """A pigment deposit: top at ``depth_mm`` below the surface, ink fraction ``dilution``."""
+    """A pigment deposit: top at ``depth_mm`` below the surface; ``ink_fraction`` of undiluted ink."""
 
     depth_mm: float
-    dilution: float = 1.0
+    ink_fraction: float = 1.0
     pigment: str = "carbon-black"
 
     def __post_init__(self) -> None:
         check_range("depth_mm", self.depth_mm, 0.0, 3.0, unit="mm")
-        check_range("dilution", self.dilution, 0.0, 1.0)
+        check_range("ink_fraction", self.ink_fraction, 0.0, 1.0)
         check_choice("pigment", self.pigment, PIGMENTS)
 
 
@@ -86,12 +87,12 @@ def scalp_stack(skin: ScalpSkin, wavelength_nm: float, dot: Dot | None = None) -
     cuts = {skin.epidermis_mm, skin.papillary_bottom_mm}
     ink = 0.0
     top = bottom = -1.0
-    if dot is not None and dot.dilution > 0:
+    if dot is not None and dot.ink_fraction > 0:
         spec = PIGMENTS[dot.pigment]
         top = max(dot.depth_mm, skin.epidermis_mm)
         bottom = top + spec.deposit_mm
         cuts |= {top, bottom}
-        ink = float(ink_mua_per_mm(lam, dot.pigment, dot.dilution))
+        ink = float(ink_mua_per_mm(lam, dot.pigment, dot.ink_fraction))
     edges = sorted(c for c in cuts if c > 0)
     layers: list[Layer] = []
     z = 0.0

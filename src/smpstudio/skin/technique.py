@@ -1,9 +1,10 @@
 """The technique simulator: one impression's look from day 0 to years later, and when to touch up.
 
 Colours come from the appearance table (:mod:`smpstudio.skin.appearance_table`): on each day the dot's
-ink is the impression's ink fraction times the pigment still in the skin (:mod:`smpstudio.skin.kinetics`),
-looked up at the deposit's depth for the client's skin type; below the table's lowest dilution the dot's
-colour is blended linearly towards the bare skin (no ink, no dot). While scabs sit on the dots the
+ink is the impression's ink load (:attr:`~smpstudio.skin.impression.Impression.ink_load`) times the
+pigment still in the skin (:mod:`smpstudio.skin.kinetics`), looked up at the deposit's depth for the
+client's skin type; below the table's lowest ink fraction the dot's colour is blended linearly towards
+the bare skin (no ink, no dot). While scabs sit on the dots the
 visible mark is the scab: wider (1.4×) and dark brown-black (a dried-blood and pigment crust, sRGB
 0.20/0.13/0.11, [M]).
 
@@ -133,7 +134,7 @@ def settled_look(
 ) -> tuple[FloatArray, FloatArray]:
     """Dot colours (sRGB, shape (N, 3)) and blue/red ratios on ``day`` without the scab.
 
-    ``ink_scale`` multiplies the impression's ink per dot (a design's shades); default one dot of 1.
+    ``ink_scale`` multiplies the impression's ink per dot (a design's ink fractions); default one dot of 1.
     """
     years = day / YEAR_DAYS
     depth = impression.depth_mm
@@ -142,14 +143,14 @@ def settled_look(
     scale = np.ones(1) if ink_scale is None else np.asarray(ink_scale, dtype=np.float64)
     # Slow spread: the same pigment over a wider dot is thinner.
     thinning = (healed_diameter_mm(impression, kin, 0.0) / healed_diameter_mm(impression, kin, day)) ** 2
-    ink = impression.ink_fraction * pigment_fraction(kin, day, impression.depth_mm) * scale * thinning
-    lowest = float(table.dilutions[0])
+    ink = impression.ink_load * pigment_fraction(kin, day, impression.depth_mm) * scale * thinning
+    lowest = float(table.ink_fractions[0])
     fields = table.lookup_many(
         skin_type, np.full(ink.size, depth), np.maximum(ink, lowest), impression.pigment
     )
     dot = fields[:, :3]
     ratio = fields[:, DOT_FIELDS.index("blue_red_ratio")]
-    # Below the table's lowest dilution the dot fades linearly into the bare skin (no ink, no dot).
+    # Below the table's lowest ink fraction the dot fades linearly into the bare skin (no ink, no dot).
     w = np.clip(ink / lowest, 0.0, 1.0)
     skin = table.skin(skin_type)
     dot = w[:, None] * dot + (1 - w[:, None]) * skin[:3]
@@ -211,7 +212,7 @@ def _point(
 
 
 def risks(impression: Impression) -> list[dict[str, str]]:
-    """Risk flags with reasons (domain.md §1.1-1.2, §8.2 rule 3)."""
+    """Risk flags with reasons ([clinic-technique], [sardana2015] in docs/references.md)."""
     out = []
     if impression.depth_mm > BLOWOUT_FROM_MM:
         out.append(
@@ -221,7 +222,7 @@ def risks(impression: Impression) -> list[dict[str, str]]:
                 f"dermis ({BLOWOUT_FROM_MM:g} mm): dots blur, spread (blow-out) and heal blue-grey",
             }
         )
-    if impression.ink == "smp-carbon" and impression.dilution >= 0.9:
+    if impression.ink == "smp-carbon" and impression.ink_fraction >= 0.9:
         out.append(
             {
                 "code": "undiluted",
@@ -347,13 +348,13 @@ def touch_up_course(
     for k, start in enumerate(starts):
         day = start + SETTLED_DAY
         ink = sum(
-            impression.ink_fraction * pigment_fraction(kin, day - s, impression.depth_mm)
-            for s in starts[: k + 1]
+            impression.ink_load * pigment_fraction(kin, day - s, impression.depth_mm) for s in starts[: k + 1]
         )
         base = healed_diameter_mm(impression, kin, day)
         diameter = math.sqrt(base**2 + k * (2 * REENTRY_SD_MM) ** 2)
         single = replace(
-            impression, dilution=min(max(ink / (impression.ink_fraction / impression.dilution), 0.02), 1.0)
+            impression,
+            ink_fraction=min(max(ink / (impression.ink_load / impression.ink_fraction), 0.02), 1.0),
         )
         dot, _ = settled_look(table, skin_type, single, kin, 0.0)
         contrast = float(colour.delta_E(_lab(dot[0]), _lab(skin), method="CIE 2000"))

@@ -1,16 +1,24 @@
 """Monte Carlo light transport in layered tissue with MCML semantics, compiled with Numba.
 
 Wang L, Jacques SL, Zheng L, *MCML - Monte Carlo modeling of light transport in multi-layered
-tissues*, Comput Methods Programs Biomed 1995;47:131-146; and the MCML manual (Wang & Jacques 1992,
-"Monte Carlo Modeling of Light Transport in Multi-layered Tissues in Standard C").
+tissues*, Comput Methods Programs Biomed 1995;47:131-146, doi:10.1016/0169-2607(95)01640-F
+([wang1995] in docs/references.md); and the MCML manual (Wang & Jacques 1992, "Monte Carlo Modeling
+of Light Transport in Multi-layered Tissues in Standard C", [wang1992]). MCML follows the Monte Carlo
+model of Prahl, Keijzer, Jacques & Welch 1989 ([prahl1989]).
 
 An infinitely narrow photon beam meets the surface at normal incidence. The specular reflectance is
 the Fresnel reflectance at the first boundary (through a clear first layer, its multiple
 reflections, as MCML does). Each photon packet then hops (step length ``-ln(xi) / (mua + mus)``,
 carried across boundaries as MCML carries its dimensionless step), meets boundaries with Fresnel
 reflection or refraction (all-or-none by a random draw), drops weight ``w mua / (mua + mus)`` at each
-interaction site, spins by Henyey-Greenstein scattering, and plays Russian roulette below weight 1e-4
-(survival 1 in 10). Lengths in mm, coefficients in mm⁻¹.
+interaction site, spins by Henyey-Greenstein scattering (Henyey & Greenstein 1941, [henyey1941]), and
+plays Russian roulette below weight 1e-4 (survival 1 in 10). Lengths in mm, coefficients in mm⁻¹.
+
+Published cases it reproduces ([wang1992] Tables 6.1-6.2, in mm): the slab of n = 1, mua 1 mm⁻¹, mus
+9 mm⁻¹, g 0.75, 0.2 mm thick between matched media gives Rd 0.09739 and Tt 0.66096 (van de Hulst 1980,
+[vandehulst1980]); the semi-infinite medium of n = 1.5 under air, mua 1 mm⁻¹, mus 9 mm⁻¹, g 0 gives a
+total reflectance (specular 0.04 plus diffuse) of 0.2600 (Giovanelli 1955, as [wang1992] Table 6.2
+gives it). ``tests/unit/test_skin_published_values.py`` checks both.
 
 Tallies, as fractions of the incident light: specular reflectance, diffuse reflectance, absorption per
 layer, total transmittance (ballistic included); the radial profile of diffuse reflectance
@@ -18,9 +26,10 @@ layer, total transmittance (ballistic included); the radial profile of diffuse r
 that depth and where it left the surface: the spread of light that visits the depth and comes back
 out, which is what blurs a pigment dot lying there.
 
-Photons run in batches, one batch per parallel task, each with its own xoshiro256** stream seeded by
-splitmix64 from ``(seed, batch)``: results are identical for a seed whatever the thread count, and the
-spread of the batch means gives the standard errors.
+Photons run in batches, one batch per parallel task, each with its own xoshiro256** stream (Blackman &
+Vigna [blackman2018]) seeded by splitmix64 (Steele, Lea & Flood 2014 [steele2014]) from
+``(seed, batch)``: results are identical for a seed whatever the thread count, and the spread of the
+batch means gives the standard errors.
 """
 
 from __future__ import annotations
@@ -313,7 +322,44 @@ def _run(
 
 @dataclass(frozen=True, eq=False)
 class TransportResult:
-    """Fractions of the incident light, their standard errors, and the profiles."""
+    """What :func:`simulate` returns: fractions of the incident light, their standard errors, the profiles.
+
+    Attributes
+    ----------
+    specular : float
+        Specular reflectance at the surface (through a clear first layer, with its multiple reflections).
+        [-]
+    diffuse_reflectance : float
+        Diffuse reflectance ``Rd``: weight that left through the top surface after entering. [-]
+    absorbed_per_layer : ndarray of shape (L,)
+        Absorbed fraction per layer, from the surface down. [-]
+    transmittance : float
+        Total transmittance ``Tt`` through the bottom surface, ballistic light included (0 under a
+        semi-infinite last layer). [-]
+    stderr : dict of str to float
+        Standard errors of ``diffuse_reflectance``, ``absorbed`` and ``transmittance``: the spread of the
+        batch means over the square root of the batch count (``nan`` for one batch). [-]
+    photons : int
+        Photon packets traced. [-]
+    seconds : float
+        Wall-clock time of the transport. [s]
+    radial_r_mm : ndarray of shape (nr,)
+        Bin centres of the radial profile. [mm]
+    radial_rd_per_mm2 : ndarray of shape (nr,)
+        Diffuse reflectance per unit area at radius r, ``Rd(r)``. [mm⁻²]
+    spread_depths_mm : ndarray of shape (P,)
+        The probe depths, sorted. [mm]
+    spread_r_mm : ndarray of shape (ns,)
+        Bin centres of the lateral offset. [mm]
+    spread_weight : ndarray of shape (P, ns)
+        Reflected weight per probe depth and offset bin, as a fraction of the incident light. [-]
+
+    References
+    ----------
+    .. [1] L. Wang, S. L. Jacques, L. Zheng, "MCML—Monte Carlo modeling of light transport in
+       multi-layered tissues," Comput. Methods Programs Biomed. 47(2), 131-146, 1995.
+       :doi:`10.1016/0169-2607(95)01640-F`
+    """
 
     specular: float
     diffuse_reflectance: float
@@ -334,14 +380,28 @@ class TransportResult:
 
     @property
     def absorbed(self) -> float:
+        """Absorbed fraction of the incident light, all layers together. [-]"""
         return float(self.absorbed_per_layer.sum())
 
     @property
     def photons_per_s(self) -> float:
+        """Photon packets traced per second of wall-clock time (``inf`` if too fast to time). [s⁻¹]"""
         return self.photons / self.seconds if self.seconds > 0 else float("inf")
 
     def spread_radius_mm(self, fraction: float = 0.5) -> FloatArray:
-        """Per probe depth, the offset within which ``fraction`` of the returning light leaves. [mm]"""
+        """Per probe depth, the offset within which ``fraction`` of the returning light leaves.
+
+        Parameters
+        ----------
+        fraction : float, default 0.5
+            Share of the light that visited the depth and came back out, 0-1. [-]
+
+        Returns
+        -------
+        radius : ndarray of shape (P,)
+            Lateral offset between where light reached each probe depth and where it left the surface,
+            interpolated within the histogram bins; ``nan`` for a depth no returning light reached. [mm]
+        """
         out = np.full(self.spread_depths_mm.size, np.nan)
         edges = np.concatenate([[0.0], self.spread_r_mm + 0.5 * (self.spread_r_mm[1] - self.spread_r_mm[0])])
         for k in range(self.spread_depths_mm.size):
@@ -352,12 +412,20 @@ class TransportResult:
 
     def spread_fwhm_mm(self) -> FloatArray:
         """Per probe depth, the full width at half maximum of the areal density of returning light
-        around the point where it reached the depth: the blur of an absorber there. [mm]
+        around the point where it reached the depth: the blur of an absorber there.
 
+        Returns
+        -------
+        fwhm : ndarray of shape (P,)
+            Full width at half maximum per probe depth; ``nan`` without returning light, or where the
+            density does not fall to half within the histogram. [mm]
+
+        Notes
+        -----
         Estimated from the cumulative profile, which is smooth even for deep probes that return little
         light: the mean density within radius r, ``m(r) = W(<r) / (pi r²)``, falls to ``0.5 / ln 2``
         (0.7213) of the centre density exactly at the half maximum of a Gaussian profile. The centre
-        density is ``m`` at ``max(3 bins, depth / 4)``. ``nan`` without returning light.
+        density is ``m`` at ``max(3 bins, depth / 4)``.
         """
         dr = float(self.spread_r_mm[1] - self.spread_r_mm[0])
         outer = self.spread_r_mm + 0.5 * dr
@@ -374,6 +442,8 @@ class TransportResult:
         return out
 
     def to_dict(self) -> dict[str, object]:
+        """The totals as JSON-ready values: fractions [-], their standard errors [-], the photon count
+        and the throughput [s⁻¹]; the profiles are left out."""
         return {
             "specular": self.specular,
             "diffuse_reflectance": self.diffuse_reflectance,
@@ -410,26 +480,85 @@ def simulate(
     spread_bins: tuple[float, int] = (0.01, 300),
     progress: Callable[[int, int], None] | None = None,
 ) -> TransportResult:
-    """Trace ``photons`` packets through ``stack``.
+    """Trace ``photons`` packets through ``stack`` by MCML's method (Wang, Jacques & Zheng 1995).
 
     Parameters
     ----------
-    stack
-        The layers and ambient indices.
-    photons
-        Number of photon packets (1 to 2e9).
-    seed
-        Seed of the random streams; the same seed gives the same result at any thread count.
-    batches
-        Parallel tasks (and samples of the standard error); default 64 (fewer for small runs).
-    radial_bins
-        ``(dr_mm, count)`` of the radial diffuse-reflectance profile.
-    spread_depths_mm
+    stack : LayerStack
+        The layers from the surface down and the ambient indices above and below (lengths in mm,
+        coefficients in mm⁻¹).
+    photons : int
+        Number of photon packets, 1 to 2e9. [-]
+    seed : int, default 0
+        Seed of the random streams, 0 to 2⁶³ - 1; the same seed gives the same result at any thread
+        count.
+    batches : int, optional
+        Parallel tasks, and samples of the standard error; default ``min(64, max(1, photons // 1000))``.
+    radial_bins : tuple of (float, int), default (0.01, 200)
+        ``(dr, count)`` of the radial diffuse-reflectance profile: bin width [mm] and number of bins.
+    spread_depths_mm : tuple of float, default ()
         Probe depths for the lateral spread of returning light. [mm]
-    spread_bins
-        ``(dr_mm, count)`` of the lateral-spread histograms.
-    progress
+    spread_bins : tuple of (float, int), default (0.01, 300)
+        ``(dr, count)`` of the lateral-spread histograms: bin width [mm] and number of bins.
+    progress : callable, optional
         Called as ``progress(photons_done, photons)`` after each of about eight parts of the run.
+
+    Returns
+    -------
+    result : TransportResult
+        Specular reflectance, diffuse reflectance, absorption per layer and total transmittance as
+        fractions of the incident light [-], their standard errors [-], and the radial [mm⁻²] and
+        lateral-spread profiles.
+
+    Raises
+    ------
+    InputError
+        If ``photons`` or ``seed`` is out of range.
+
+    Notes
+    -----
+    A packet enters with weight ``1 - R_sp``, the specular reflectance at normal incidence
+
+    .. math:: R_{sp} = \\left(\\frac{n_0 - n_1}{n_0 + n_1}\\right)^2
+
+    (with the multiple reflections inside a clear first layer, as MCML [1]_ [2]_). It hops
+    ``s = -ln(ξ) / (mua + mus)`` for a uniform ξ, deposits ``w mua / (mua + mus)`` at each
+    interaction and scatters by the Henyey-Greenstein phase function [4]_,
+
+    .. math:: \\cos\\theta = \\frac{1}{2g}\\left[1 + g^2
+       - \\left(\\frac{1 - g^2}{1 - g + 2g\\xi}\\right)^2\\right]
+
+    (``2ξ - 1`` for g = 0), as in Prahl et al. [3]_. Published cases ([2]_ Tables 6.1-6.2):
+
+    * slab, n = 1 between matched media, mua 1 mm⁻¹, mus 9 mm⁻¹, g 0.75, 0.2 mm (MCML's 10 cm⁻¹,
+      90 cm⁻¹, 0.02 cm): Rd = 0.09739 and Tt = 0.66096 (van de Hulst [5]_);
+    * semi-infinite, n = 1.5 under air, mua 1 mm⁻¹, mus 9 mm⁻¹, g 0: R_sp = 0.04 and
+      R_sp + Rd = 0.2600 (Giovanelli 1955, as [2]_ Table 6.2 gives it).
+
+    References
+    ----------
+    .. [1] L. Wang, S. L. Jacques, L. Zheng, "MCML—Monte Carlo modeling of light transport in
+       multi-layered tissues," Comput. Methods Programs Biomed. 47(2), 131-146, 1995.
+       :doi:`10.1016/0169-2607(95)01640-F`
+    .. [2] L. Wang, S. L. Jacques, "Monte Carlo Modeling of Light Transport in Multi-layered Tissues in
+       Standard C," University of Texas M. D. Anderson Cancer Center, 1992. https://omlc.org/software/mc/
+    .. [3] S. A. Prahl, M. Keijzer, S. L. Jacques, A. J. Welch, "A Monte Carlo model of light propagation
+       in tissue," SPIE Institute Series IS 5, 102-111, 1989.
+       https://omlc.org/~prahl/pubs/abs/prahl89.html
+    .. [4] L. G. Henyey, J. L. Greenstein, "Diffuse radiation in the galaxy," Astrophys. J. 93, 70-83,
+       1941. :doi:`10.1086/144246`
+    .. [5] H. C. van de Hulst, "Multiple Light Scattering: Tables, Formulas, and Applications," Academic
+       Press, New York, 1980.
+
+    Examples
+    --------
+    The van de Hulst slab of [2]_ Table 6.1, in mm:
+
+    >>> from smpstudio.skin.layers import Layer, LayerStack
+    >>> slab = LayerStack((Layer(1.0, 1.0, 9.0, 0.75, 0.2),))
+    >>> r = simulate(slab, 100_000, seed=1)
+    >>> round(r.diffuse_reflectance, 2), round(r.transmittance, 2)
+    (0.1, 0.66)
     """
     check_range("photons", photons, 1, MAX_PHOTONS)
     check_range("seed", seed, 0, 2**63 - 1)
@@ -507,5 +636,5 @@ def simulate(
 
 
 def available_cores() -> int:
-    """Cores this process may use."""
+    """Cores this process may use (its CPU affinity where the platform reports one). [-]"""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)

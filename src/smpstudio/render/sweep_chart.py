@@ -1,14 +1,11 @@
-"""The depth sweep chart: what a dot looks like as it goes deeper (matplotlib, Agg)."""
+"""The depth sweep chart: what a dot looks like as it goes deeper (Matplotlib's Figure API, PNG bytes)."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
-from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
 from matplotlib.patches import Circle, Rectangle
 
 from smpstudio.skin.appearance import DotAppearance
@@ -16,11 +13,10 @@ from smpstudio.skin.appearance import DotAppearance
 __all__ = ["sweep_chart"]
 
 
-def sweep_chart(
-    depths_mm: Sequence[float], results: Sequence[DotAppearance], *, title: str, out: Path
-) -> Path:
-    """Swatches of the dot on its skin per depth, the blue/red ratios, contrast (ΔE2000) and blur."""
-    fig = plt.figure(figsize=(10, 8), dpi=120)
+def sweep_chart(depths_mm: Sequence[float], results: Sequence[DotAppearance], *, title: str) -> bytes:
+    """Swatches of the dot on its skin per depth, the blue/red ratios, contrast (ΔE2000) and blur, as
+    PNG bytes."""
+    fig = Figure(figsize=(10, 8), dpi=120)
     grid = fig.add_gridspec(3, 1, height_ratios=[1.1, 1.3, 1.3], hspace=0.45)
     ax0 = fig.add_subplot(grid[0])
     n = len(depths_mm)
@@ -47,6 +43,6 @@ def sweep_chart(
     ax3 = ax2.twinx()
     ax3.plot(depths_mm, [r.blur_fwhm_mm for r in results], "^:", color="#7a3fa0", label="blur FWHM")
     ax3.set_ylabel("blur FWHM [mm]", color="#7a3fa0")
-    fig.savefig(out)
-    plt.close(fig)
-    return out
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    return buffer.getvalue()

@@ -1,0 +1,216 @@
+"""``smp design``, ``preview``, ``catalogue`` and ``demo``: the design use cases of
+:mod:`smpstudio.services.design`, :mod:`~smpstudio.services.preview` and :mod:`~smpstudio.services.demo`.
+
+Each command checks where its files go, reads its inputs, calls one service and stores what the result
+carries; ``--json`` prints exactly the result model's JSON.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import Progress
+from rich.table import Table
+
+from smpstudio.cli.common import JsonFlag, PigmentOption, emit_json, err, out, run, status
+from smpstudio.cli.files import check_output, read_input, store, write_atomic
+
+__all__ = ["register"]
+
+#: Preview file extensions and the encoding each gets.
+PREVIEW_SUFFIXES = {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".webp": "webp"}
+
+
+def design(
+    pattern: Annotated[
+        str,
+        typer.Option(
+            help="Hair-loss pattern: norwood-1 ... norwood-7 (2a-5a, 3v), "
+            "ludwig-1 ... ludwig-3, diffuse, full."
+        ),
+    ],
+    out_path: Annotated[Path, typer.Option("--out", help="Design file to write (.json).")],
+    style: Annotated[
+        str, typer.Option(help="Hairline style: natural, soft, defined, mature, widows-peak.")
+    ] = "soft",
+    hairline_height_mm: Annotated[
+        float | None,
+        typer.Option(
+            help="Mid-frontal point above the glabella, along the forehead [mm]; default 80 (95 for mature)."
+        ),
+    ] = None,
+    density_per_cm2: Annotated[float, typer.Option(help="Target dots per cm² where hair is missing.")] = 80.0,
+    feather_mm: Annotated[float, typer.Option(help="Feathering into remaining hair [mm].")] = 10.0,
+    sessions: Annotated[
+        str, typer.Option(help="Session count, or cumulative fractions like 0.45,0.8,1.")
+    ] = "0.45,0.8,1",
+    head: Annotated[str, typer.Option(help="Head preset: male or female.")] = "male",
+    head_length_mm: Annotated[float | None, typer.Option(help="Glabella to occiput [mm].")] = None,
+    head_width_mm: Annotated[float | None, typer.Option(help="Maximum head breadth [mm].")] = None,
+    head_height_mm: Annotated[float | None, typer.Option(help="Ear canal to vertex [mm].")] = None,
+    region: Annotated[
+        list[str] | None,
+        typer.Option(help='Free region (scar, alopecia patch) as "u,v; u,v; u,v" chart mm; repeatable.'),
+    ] = None,
+    follicular_units: Annotated[bool, typer.Option(help="Group dots into follicular units of 1-4.")] = False,
+    seed: Annotated[int | None, typer.Option(help="Random seed; the same seed gives the same dots.")] = None,
+    force: Annotated[bool, typer.Option(help="Allow a hairline below 60 mm.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Design the dots for a hair-loss pattern and a hairline style, and write the design file."""
+    from smpstudio.errors import SmpError
+    from smpstudio.services.design import (
+        DesignRequest,
+        DesignResult,
+        create_design,
+        parse_regions,
+        parse_sessions,
+    )
+
+    def action() -> DesignResult:
+        check_output(out_path, "out")
+        request = DesignRequest.of(
+            pattern=pattern,
+            style=style,
+            hairline_height_mm=hairline_height_mm,
+            density_per_cm2=density_per_cm2,
+            feather_mm=feather_mm,
+            sessions=parse_sessions(sessions),
+            head=head,
+            head_length_mm=head_length_mm,
+            head_width_mm=head_width_mm,
+            head_height_mm=head_height_mm,
+            regions=parse_regions(region or []),
+            follicular_units=follicular_units,
+            seed=seed,
+            force=force,
+        )
+        with status("Designing dots...", as_json):
+            try:
+                result = create_design(request)
+            except SmpError as exc:
+                if exc.code == "hairline_too_low":
+                    exc.allowed = f"{exc.allowed}; pass --force to design it anyway"
+                raise
+        write_atomic(out_path, result.content())
+        return result
+
+    result = run(action)
+    if as_json:
+        emit_json(result.to_json())
+        return
+    table = Table(show_header=False, box=None)
+    summary = result.to_json()
+    for key in (
+        "pattern",
+        "style",
+        "hairline_height_mm",
+        "dot_count",
+        "treated_area_cm2",
+        "mean_density_per_cm2",
+        "dots_per_session",
+        "remaining_hair_area_cm2",
+        "seed",
+    ):
+        table.add_row(key, str(summary[key]))
+    out.print(table)
+    for warning in result.warnings:
+        err.print(f"[yellow]warning:[/] {warning}")
+    out.print(f"wrote {out_path}")
+
+
+def preview(
+    design_file: Annotated[Path, typer.Argument(help="Design file from `smp design`.")],
+    out_path: Annotated[Path, typer.Option("--out", help="Image to write (.png, .jpg, .webp).")],
+    view: Annotated[
+        str, typer.Option(help="front, top, left, right, back, three-quarter or hairline (close-up).")
+    ] = "front",
+    size: Annotated[int, typer.Option(help="Image side [px], 64-8000.")] = 1600,
+    look: Annotated[str, typer.Option(help="healed (true size) or plan (coloured by session).")] = "healed",
+    skin_type: Annotated[str, typer.Option(help="Fitzpatrick skin type I-VI of the client.")] = "III",
+    depth_mm: Annotated[float, typer.Option(help="Depth of the healed pigment deposit [mm].")] = 0.2,
+    pigment: PigmentOption = "carbon-black",
+    as_json: JsonFlag = False,
+) -> None:
+    """Render a design on the canonical head, coloured by the skin-optics appearance table."""
+    from smpstudio.services.design import parse_design
+    from smpstudio.services.preview import PreviewRequest, PreviewResult
+    from smpstudio.services.preview import preview as render
+
+    def action() -> PreviewResult:
+        check_output(out_path, "out", PREVIEW_SUFFIXES)
+        request = PreviewRequest.of(
+            view=view,
+            size_px=size,
+            look=look,
+            skin_type=skin_type,
+            depth_mm=depth_mm,
+            pigment=pigment,
+            format=PREVIEW_SUFFIXES[out_path.suffix.lower()],
+        )
+        doc = parse_design(read_input(design_file, "design"))
+        with status("Rendering...", as_json):
+            result = render(doc, request)
+        return result.stored_at(str(write_atomic(out_path, result.image)))
+
+    result = run(action)
+    if as_json:
+        emit_json(result.to_json())
+    else:
+        out.print(f"wrote {result.out} ({result.size_px} px, {view}, {look})")
+
+
+def catalogue(as_json: JsonFlag = False) -> None:
+    """List the patterns, hairline styles, head presets, views and looks."""
+    from smpstudio.services.design import catalogue as get_catalogue
+
+    cat = get_catalogue()
+    if as_json:
+        emit_json(cat.to_json())
+        return
+    for title, entries in (("patterns", cat.patterns), ("styles", cat.styles)):
+        table = Table(title=title, show_header=False)
+        for name, text in entries.items():
+            table.add_row(name, text)
+        out.print(table)
+    out.print(
+        f"heads: {', '.join(cat.heads)}   views: {', '.join(cat.views)}   looks: {', '.join(cat.looks)}"
+    )
+
+
+def demo(
+    out_dir: Annotated[Path, typer.Option("--out-dir", help="Folder for the demo files.")] = Path("out"),
+    as_json: JsonFlag = False,
+) -> None:
+    """Design a Norwood-6 soft hairline; render its previews and its healing timeline into a folder."""
+    from smpstudio.errors import InputError
+    from smpstudio.services.demo import DemoResult
+    from smpstudio.services.demo import demo as make_demo
+
+    def action() -> DemoResult:
+        if out_dir.exists() and not out_dir.is_dir():
+            raise InputError(f"{out_dir} is not a folder", field="out_dir")
+        with Progress(console=err, disable=as_json or not err.is_terminal, transient=True) as bar:
+            task = bar.add_task("demo", total=None)
+            result = make_demo(progress=lambda done, total: bar.update(task, completed=done, total=total))
+        return result.stored_at(store(result.contents, under=out_dir))
+
+    result = run(action)
+    if as_json:
+        emit_json(result.to_json())
+        return
+    out.print(
+        f"Norwood-6 design, soft hairline: {result.dot_count} dots; "
+        f"touch-up due after {result.touch_up_due_years} years (skin type III)"
+    )
+    for path in result.files.values():
+        out.print(f"  {path}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(design)
+    app.command()(preview)
+    app.command()(catalogue)
+    app.command()(demo)

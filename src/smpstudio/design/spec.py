@@ -1,0 +1,79 @@
+"""What defines a design (:class:`DesignSpec`) and the maps it implies (:class:`DesignContext`).
+
+The context (chart grid, hairline, density/zone/hair maps) is the costly part shared by sampling,
+previews and timelines. It is computed once per spec: :attr:`DesignSpec.context` caches it, and a
+:class:`~smpstudio.design.document.DesignDocument` keeps the spec it was built from or read as.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+
+from smpstudio.design.chart import DEFAULT_STEP_MM, ChartGrid, chart_grid
+from smpstudio.design.hairline import design_edge, natural_edge, resolve_hairline_height
+from smpstudio.design.head import Head
+from smpstudio.design.maps import DesignMaps, MapSettings, design_maps
+from smpstudio.design.patterns import Pattern, hair_fraction
+from smpstudio.errors import check_range
+
+__all__ = ["DesignContext", "DesignSpec", "design_context"]
+
+
+@dataclass(frozen=True, eq=False)
+class DesignContext:
+    """The chart, edges and maps of a design: what the preview and later stages need besides dots."""
+
+    grid: ChartGrid
+    maps: DesignMaps
+    hairline_height_mm: float
+    warnings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DesignSpec:
+    """Everything that defines a design. ``hairline_height_mm=None`` takes the style's default."""
+
+    head: Head
+    pattern: Pattern
+    style: str = "soft"
+    hairline_height_mm: float | None = None
+    force: bool = False
+    maps: MapSettings = field(default_factory=MapSettings)
+    follicular_units: bool = False
+    seed: int = 0
+    chart_step_mm: float = DEFAULT_STEP_MM
+
+    def __post_init__(self) -> None:
+        check_range("seed", self.seed, 0, 2**32 - 1)
+
+    @cached_property
+    def context(self) -> DesignContext:
+        """The spec's maps, computed on first use and kept (see :func:`design_context`)."""
+        return design_context(self)
+
+
+def design_context(spec: DesignSpec) -> DesignContext:
+    """Maps of ``spec`` (no dots). Deterministic: the edge irregularity draws from the spec's seed.
+
+    Computes afresh on every call; :attr:`DesignSpec.context` is the cached form.
+    """
+    height, warnings = resolve_hairline_height(spec.style, spec.hairline_height_mm, force=spec.force)
+    grid = chart_grid(spec.head, spec.chart_step_mm)
+    natural = natural_edge(spec.head)
+    edge = design_edge(spec.head, spec.style, height)
+    hair = hair_fraction(spec.pattern, grid, natural)
+    rng = np.random.default_rng(np.random.SeedSequence(spec.seed, spawn_key=(1,)))
+    maps = design_maps(
+        grid,
+        pattern=spec.pattern,
+        hair=hair,
+        natural=natural,
+        design=edge,
+        style=spec.style,
+        settings=spec.maps,
+        rng=rng,
+    )
+    return DesignContext(grid, maps, height, tuple(warnings) + tuple(spec.maps.warnings()))
