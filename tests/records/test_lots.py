@@ -10,17 +10,20 @@ import pytest
 from smpstudio.errors import InputError
 from smpstudio.records.store import Store
 from smpstudio.services import clients, lots, registers
+from smpstudio.services.models import Request
 from tests.records.conftest import acting
-from tests.records.helpers import TODAY, session, setup_clinic
+from tests.records.helpers import SOON, TODAY, recorded, session, setup_clinic
 
 
 def test_recall_lists_exposed_clients_with_contacts_and_sessions(store: Store, tmp_path: Path) -> None:
     ids = setup_clinic(store, tmp_path)
-    first = session(store, ids)["id"]
+    first = recorded(session(store, ids)).id
     other = clients.add_client(
         acting(store, ids["owner"]), name="Sam", date_of_birth="1970-05-05", phone="+1 2"
     )["id"]
-    res = lots.lot_clients(acting(store, ids["prac"]), "P1", recall=True, reason="microbial contamination")
+    res = lots.recall_lot(
+        acting(store, ids["prac"]), lots.RecallRequest.of(lot="P1", reason="microbial contamination")
+    ).to_json()
     assert res["lot"] == "P1" and res["lots"][0]["recalled"] is True
     assert [c["id"] for c in res["clients"]] == [ids["client"]]
     c = res["clients"][0]
@@ -35,14 +38,58 @@ def test_lots_expiring_and_touch_ups_due(store: Store, tmp_path: Path) -> None:
     ids = setup_clinic(store, tmp_path)
     lots.add_lot(
         acting(store, ids["owner"]),
-        kind="pigment",
-        product="p",
-        lot="SOON",
-        expires=(TODAY + dt.timedelta(days=10)).isoformat(),
-        quantity=1,
+        lots.AddLotRequest.of(
+            kind="pigment",
+            product="p",
+            lot="SOON",
+            expires=(TODAY + dt.timedelta(days=10)).isoformat(),
+            quantity=1,
+        ),
     )
-    assert [x["lot"] for x in lots.lots_expiring(acting(store, ids["desk"]))] == ["SOON"]
+    assert [x.lot for x in lots.lots_expiring(acting(store, ids["desk"])).lots] == ["SOON"]
     session(store, ids, touch_up_years=2.5)
     due = (TODAY.replace(year=TODAY.year + 2) + dt.timedelta(days=183)).strftime("%Y-%m")
-    rows = registers.touch_ups_due(acting(store, ids["desk"]), month=due)
-    assert len(rows) == 1 and "forecast" in rows[0]["basis"]
+    rows = registers.touch_ups_due(acting(store, ids["desk"]), registers.TouchUpsDueRequest.of(month=due))
+    assert len(rows.touch_ups) == 1 and "forecast" in rows.touch_ups[0].basis
+
+
+@pytest.mark.parametrize(
+    ("request_type", "values", "field"),
+    [
+        (lots.AddLotRequest, {"kind": "ink"}, "kind"),
+        (lots.AddLotRequest, {"expires": "soon"}, "expires"),
+        (lots.AddLotRequest, {"quantity": -1}, "quantity"),
+        (lots.AddLotRequest, {"lot": "  "}, "lot"),
+        (lots.LotsExpiringRequest, {"within_days": 5000}, "within_days"),
+        (lots.AdjustLotRequest, {"reason": ""}, "reason"),
+    ],
+)
+def test_lot_requests_refuse_a_bad_value_naming_the_field(
+    request_type: type[Request], values: dict[str, object], field: str
+) -> None:
+    base: dict[type[Request], dict[str, object]] = {
+        lots.AddLotRequest: {
+            "kind": "pigment",
+            "product": "p",
+            "lot": "L",
+            "expires": "2030-01-01",
+            "quantity": 1,
+        },
+        lots.LotsExpiringRequest: {},
+        lots.AdjustLotRequest: {"lot_id": 1, "delta": 1, "reason": "count"},
+    }
+    with pytest.raises(InputError) as caught:
+        request_type.of(**(base[request_type] | values))
+    assert caught.value.field == field
+
+
+def test_a_lot_received_twice_is_refused_in_domain_words(store: Store, tmp_path: Path) -> None:
+    ids = setup_clinic(store, tmp_path)
+    again = lots.AddLotRequest.of(
+        kind="pigment", product="pigment product", lot="P1", expires=SOON, quantity=1
+    )
+    with pytest.raises(InputError) as caught:
+        lots.add_lot(acting(store, ids["owner"]), again)
+    assert caught.value.code == "lot_exists" and "smp" not in str(caught.value)
+    listed = lots.list_lots(acting(store, ids["desk"])).to_json()
+    assert [(x["lot"], x["quantity"]) for x in listed["lots"]] == [("D1", 2), ("N1", 3), ("P1", 2)]

@@ -126,7 +126,10 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     cid = clients.add_client(acting(store, owner), name="A", date_of_birth="1980-01-01")["id"]
     clients.screen_client(acting(store, owner), cid, write_answers(base / "a.json"))
     consent.sign_consent(acting(store, owner), client_id=cid, signed_name="A")
-    lots.add_lot(acting(store, owner), kind="pigment", product="p", lot="P", expires="2099-01-01", quantity=1)
+    lots.add_lot(
+        acting(store, owner),
+        lots.AddLotRequest.of(kind="pigment", product="p", lot="P", expires="2099-01-01", quantity=1),
+    )
     store.close()
     return base / "var"
 
@@ -144,38 +147,40 @@ def test_any_operation_sequence_keeps_stock_and_audit_consistent(
     try:
         for op, n in ops:
             if op == "receive":
-                lot = lots.add_lot(
+                added = lots.add_lot(
                     acting(store, 1),
-                    kind="needle",
-                    product="n",
-                    lot=f"N{len(expected)}",
-                    expires="2099-01-01",
-                    quantity=n,
+                    lots.AddLotRequest.of(
+                        kind="needle", product="n", lot=f"N{len(expected)}", expires="2099-01-01", quantity=n
+                    ),
                 )
-                expected[lot["id"]] = n
+                expected[added.id] = n
             elif op == "session" and expected:
                 lot_id = sorted(expected)[n % len(expected)]
                 res = session_svc.record_session(
                     acting(store, 1),
-                    client_id=1,
-                    practitioner_id=2,
-                    pigment_lot="P",
-                    needle_lot=f"#{lot_id}",
-                    started=day.isoformat(),
+                    session_svc.SessionRequest.of(
+                        client_id=1,
+                        practitioner_id=2,
+                        pigment_lot="P",
+                        needle_lot=f"#{lot_id}",
+                        started=day.isoformat(),
+                    ),
                 )
                 day += dt.timedelta(days=14)
-                if expected[lot_id] > 0 and not res["refused"]:
+                if expected[lot_id] > 0 and not res.refused:
                     expected[lot_id] -= 1
                     sessions += 1
                 else:
-                    assert res["refused"]
+                    assert res.refused
             elif op == "adjust" and expected:
                 lot_id = sorted(expected)[0]
                 if expected[lot_id] + n >= 0:
-                    lots.adjust_lot(acting(store, 1), lot_id=lot_id, delta=n, reason="count")
+                    lots.adjust_lot(
+                        acting(store, 1), lots.AdjustLotRequest.of(lot_id=lot_id, delta=n, reason="count")
+                    )
                     expected[lot_id] += n
             elif op == "recall":
-                lots.lot_clients(acting(store, 1), "P", recall=True)
+                lots.recall_lot(acting(store, 1), lots.RecallRequest.of(lot="P"))
             elif op == "read":
                 clients.client_record(acting(store, 1), 1)
         with store.session(readonly=True) as db:

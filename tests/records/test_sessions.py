@@ -9,30 +9,37 @@ import pytest
 from sqlalchemy import select
 
 from smpstudio.errors import InputError
-from smpstudio.records.models import AuditEntry, Lot
+from smpstudio.records.models import AuditEntry, Lot, Session
 from smpstudio.records.store import Store
 from smpstudio.services import clients, clinics, consent, lots, registers, sessions
+from smpstudio.services.context import Clock, ServiceContext
 from tests.records.conftest import acting
-from tests.records.helpers import SOON, TODAY, codes, session, setup_clinic
+from tests.records.helpers import SOON, TODAY, codes, recorded, session, setup_clinic
 
 
 def test_a_complete_session_carries_its_lots_and_books_follow_ups(store: Store, tmp_path: Path) -> None:
     ids = setup_clinic(store, tmp_path)
-    res = session(
-        store, ids, zones=["hairline", "crown"], anaesthetic="lidocaine", anaesthetic_strength_pct=4.0
+    res = recorded(
+        session(
+            store, ids, zones=["hairline", "crown"], anaesthetic="lidocaine", anaesthetic_strength_pct=4.0
+        )
     )
-    assert res["refused"] is False and res["needle_lot_left"] == 2
-    assert [f["due_on"] for f in res["follow_ups"]] == [
-        (TODAY + dt.timedelta(days=d)).isoformat() for d in (2, 10, 30)
-    ]
-    assert res["touch_up"]["due_on"] == TODAY.replace(year=TODAY.year + 4).isoformat()
+    assert res.refused is False and res.needle_lot_left == 2
+    assert [f.due_on for f in res.follow_ups] == [TODAY + dt.timedelta(days=d) for d in (2, 10, 30)]
+    assert res.touch_up.due_on == TODAY.replace(year=TODAY.year + 4)
+    assert res.to_json()["touch_up"]["due_on"] == TODAY.replace(year=TODAY.year + 4).isoformat()
     rec = clients.client_record(acting(store, ids["owner"]), ids["client"])
     s = rec["sessions"][0]
     assert (s["pigment_lot"]["lot"], s["needle_lot"]["lot"], s["diluent_lot"]["lot"]) == ("P1", "N1", "D1")
     assert s["zones"] == ["hairline", "crown"] and s["dilution"] == 0.5
     assert s["anaesthetic"] == {"product": "lidocaine", "strength_pct": 4.0}
-    due = registers.followups_due(acting(store, ids["desk"]), on=(TODAY + dt.timedelta(days=10)).isoformat())
-    assert [f["due_on"] for f in due] == [(TODAY + dt.timedelta(days=d)).isoformat() for d in (2, 10)]
+    due = registers.followups_due(
+        acting(store, ids["desk"]),
+        registers.FollowUpsDueRequest.of(on=(TODAY + dt.timedelta(days=10)).isoformat()),
+    )
+    assert [f["due_on"] for f in due.to_json()["followups"]] == [
+        (TODAY + dt.timedelta(days=d)).isoformat() for d in (2, 10)
+    ]
 
 
 def test_every_refusal_reason_is_listed_at_once(store: Store, tmp_path: Path) -> None:
@@ -43,11 +50,18 @@ def test_every_refusal_reason_is_listed_at_once(store: Store, tmp_path: Path) ->
     )["id"]
     client = clients.add_client(acting(store, owner), name="B", date_of_birth="1990-01-01")["id"]
     lots.add_lot(
-        acting(store, owner), kind="pigment", product="p", lot="OLD", expires="2020-01-01", quantity=1
+        acting(store, owner),
+        lots.AddLotRequest.of(kind="pigment", product="p", lot="OLD", expires="2020-01-01", quantity=1),
     )
-    lots.add_lot(acting(store, owner), kind="needle", product="n", lot="EMPTY", expires=SOON, quantity=0)
+    lots.add_lot(
+        acting(store, owner),
+        lots.AddLotRequest.of(kind="needle", product="n", lot="EMPTY", expires=SOON, quantity=0),
+    )
     res = sessions.record_session(
-        acting(store, owner), client_id=client, practitioner_id=expired, pigment_lot="OLD", needle_lot="EMPTY"
+        acting(store, owner),
+        sessions.SessionRequest.of(
+            client_id=client, practitioner_id=expired, pigment_lot="OLD", needle_lot="EMPTY"
+        ),
     )
     assert codes(res) == {
         "screening_missing",
@@ -90,7 +104,7 @@ def test_patch_test_required_missing_then_positive_then_negative(store: Store, t
         read=(TODAY - dt.timedelta(days=1)).isoformat(),
         result="negative",
     )
-    assert session(store, ids)["refused"] is False
+    assert session(store, ids).refused is False
 
 
 def test_withdrawn_consent_refuses(store: Store, tmp_path: Path) -> None:
@@ -101,9 +115,9 @@ def test_withdrawn_consent_refuses(store: Store, tmp_path: Path) -> None:
 
 def test_recalled_non_compliant_and_wrong_kind_lots(store: Store, tmp_path: Path) -> None:
     ids = setup_clinic(store, tmp_path)
-    lots.lot_clients(acting(store, ids["prac"]), "D1", recall=True)
+    lots.recall_lot(acting(store, ids["prac"]), lots.RecallRequest.of(lot="D1"))
     assert codes(session(store, ids)) == {"lot_recalled"}
-    res = session(store, ids, diluent_lot=None, dilution=1.0, pigment_lot="N1")
+    res = session(store, ids, diluent_lot=None, ink_fraction=1.0, pigment_lot="N1")
     assert "lot_wrong_kind" in codes(res)
     with pytest.raises(InputError, match="no lot"):
         session(store, ids, pigment_lot="NOT-A-LOT")
@@ -119,13 +133,14 @@ def test_a_non_compliant_lot_refuses(store: Store, tmp_path: Path) -> None:
 
 def test_too_soon_and_the_owner_override_is_audited(store: Store, tmp_path: Path) -> None:
     ids = setup_clinic(store, tmp_path)
-    assert session(store, ids)["refused"] is False
+    assert session(store, ids).refused is False
     assert codes(session(store, ids)) == {"too_soon"}
     # A practitioner's justification is not enough; an owner's is, and it is audited.
     res = session(store, ids, override_reason="client flies home tomorrow")
-    assert res["refused"] is True and res["override"] == "only an owner may override"
-    res = session(store, ids, actor="owner", override_reason="client flies home tomorrow")
-    assert res["refused"] is False and res["overridden"] == ["too_soon"]
+    assert isinstance(res, sessions.SessionRefused)
+    assert res.refused is True and res.override == "only an owner may override"
+    done = recorded(session(store, ids, actor="owner", override_reason="client flies home tomorrow"))
+    assert done.refused is False and done.overridden == ["too_soon"]
     with store.session() as db:
         actions = db.execute(select(AuditEntry.action, AuditEntry.actor_id).order_by(AuditEntry.seq)).all()
     assert ("override", ids["owner"]) in actions and ("refuse", ids["prac"]) in actions
@@ -134,6 +149,74 @@ def test_too_soon_and_the_owner_override_is_audited(store: Store, tmp_path: Path
 
 def test_out_of_stock_cannot_be_overridden(store: Store, tmp_path: Path) -> None:
     ids = setup_clinic(store, tmp_path)
-    lots.adjust_lot(acting(store, ids["owner"]), lot_id=2, delta=-3, reason="stock count")
+    lots.adjust_lot(
+        acting(store, ids["owner"]), lots.AdjustLotRequest.of(lot_id=2, delta=-3, reason="stock count")
+    )
     res = session(store, ids, actor="owner", override_reason="I have a box somewhere")
-    assert codes(res) == {"lot_out_of_stock"} and res["override"] == "some reasons cannot be overridden"
+    assert codes(res) == {"lot_out_of_stock"}
+    assert isinstance(res, sessions.SessionRefused) and res.override == "some reasons cannot be overridden"
+
+
+@pytest.mark.parametrize(
+    ("values", "field"),
+    [
+        ({"ink_fraction": 0.01, "diluent_lot": "D1"}, "ink_fraction"),
+        ({"ink_fraction": 0.5}, "diluent_lot"),
+        ({"zones": ["nape"]}, "zones"),
+        ({"started": "yesterday"}, "started"),
+        ({"started": "2030-01-01T10:00", "ended": "2030-01-01T09:00"}, "ended"),
+        ({"anaesthetic_strength_pct": 40.0}, "anaesthetic_strength_pct"),
+        ({"dilution": 0.5}, "dilution"),
+    ],
+)
+def test_a_session_request_refuses_a_bad_value_naming_the_field(
+    values: dict[str, object], field: str
+) -> None:
+    base: dict[str, object] = {"client_id": 1, "practitioner_id": 2, "pigment_lot": "P1", "needle_lot": "N1"}
+    with pytest.raises(InputError) as caught:
+        sessions.SessionRequest.of(**(base | values))
+    assert caught.value.field == field and "--" not in caught.value.message
+
+
+def test_a_refusal_is_a_typed_result_with_the_json_the_faces_print(store: Store, tmp_path: Path) -> None:
+    ids = setup_clinic(store, tmp_path, keloid_history=True)
+    res = session(store, ids)
+    assert isinstance(res, sessions.SessionRefused)
+    body = res.to_json()
+    assert set(body) == {"refused", "reasons", "override"} and body["refused"] is True
+    assert body["reasons"] == [
+        {"code": r.code, "message": r.message, "overridable": r.overridable} for r in res.reasons
+    ]
+    assert "`smp" not in " ".join(r.message for r in res.reasons)
+
+
+def test_the_ink_fraction_is_stored_under_its_new_name(store: Store, tmp_path: Path) -> None:
+    ids = setup_clinic(store, tmp_path)
+    sid = recorded(session(store, ids, ink_fraction=0.4)).id
+    with store.session() as db:
+        row = db.get(Session, sid)
+        assert row is not None and row.ink_fraction == 0.4
+    assert Session.__table__.c.dilution.name == "dilution"  # the column keeps its first name
+
+
+def test_a_session_without_a_start_is_on_the_clinics_today(store: Store, tmp_path: Path) -> None:
+    ids = setup_clinic(store, tmp_path)
+    late = dt.datetime.combine(TODAY, dt.time(23, 30), dt.UTC)  # already tomorrow in Auckland
+    ctx = ServiceContext(store=store, user_id=ids["prac"], clock=Clock.fixed(late, "Pacific/Auckland"))
+    request = sessions.SessionRequest.of(
+        client_id=ids["client"], practitioner_id=ids["prac"], pigment_lot="P1", needle_lot="N1"
+    )
+    res = recorded(sessions.record_session(ctx, request))
+    tomorrow = TODAY + dt.timedelta(days=1)
+    assert [f.due_on for f in res.follow_ups] == [tomorrow + dt.timedelta(days=d) for d in (2, 10, 30)]
+    assert registers.followups_due(ctx).followups == []  # none due yet on the clinic's today
+    later = registers.FollowUpsDueRequest.of(on=(tomorrow + dt.timedelta(days=3)).isoformat())
+    assert [f.overdue_days for f in registers.followups_due(ctx, later).followups] == [1]
+
+
+def test_a_forecast_touch_up_comes_from_the_healing_model(store: Store, tmp_path: Path) -> None:
+    ids = setup_clinic(store, tmp_path)
+    res = recorded(session(store, ids, forecast=True, ink_fraction=0.5))
+    years = sessions.forecast_touch_up_years("III", 0.5)
+    assert years is not None and f"{years:.1f} years" in res.touch_up.basis
+    assert "ink fraction 0.5" in res.touch_up.basis

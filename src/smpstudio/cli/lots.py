@@ -1,15 +1,24 @@
-"""Lots: `smp lot add|adjust|list|expiring|recall|clients`."""
+"""Lots: `smp lot add|adjust|list|expiring|recall|clients`.
+
+Each command reads its files, calls one :mod:`smpstudio.services.lots` use case and prints its result
+(``--json``: exactly the result model's JSON).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from smpstudio.cli.common import JsonFlag, emit_json, out, with_context
+from smpstudio.cli.common import JsonFlag, emit_json, out, run, with_context
 from smpstudio.cli.output import emit, rows
+from smpstudio.errors import read_json_file
+
+if TYPE_CHECKING:
+    from smpstudio.services.lots import LotExposure
 
 __all__ = ["register"]
 
@@ -33,20 +42,23 @@ def lot_add(
     as_json: JsonFlag = False,
 ) -> None:
     """Receive a lot into stock."""
-    from smpstudio.services.lots import add_lot
+    from smpstudio.services.lots import AddLotRequest, add_lot
 
+    document = run(lambda: read_json_file(product_file, "product_file")) if product_file else None
     result = with_context(
         lambda ctx: add_lot(
             ctx,
-            kind=kind,
-            product=product,
-            lot=lot_code,
-            expires=expires,
-            quantity=quantity,
-            product_file=product_file,
+            AddLotRequest.of(
+                kind=kind,
+                product=product,
+                lot=lot_code,
+                expires=expires,
+                quantity=quantity,
+                product_document=document,
+            ),
         )
     )
-    emit(result, as_json, f"lot {result['id']} added (compliance {result['compliance']})")
+    emit(result, as_json, f"lot {result.id} added (compliance {result.compliance})")
 
 
 @lot.command("adjust")
@@ -57,10 +69,11 @@ def lot_adjust(
     as_json: JsonFlag = False,
 ) -> None:
     """Correct a lot's stock, with the reason kept in the ledger."""
-    from smpstudio.services.lots import adjust_lot
+    from smpstudio.services.lots import AdjustLotRequest, adjust_lot
 
-    result = with_context(lambda ctx: adjust_lot(ctx, lot_id=lot_id, delta=delta, reason=reason))
-    emit(result, as_json, f"lot {result['id']}: {result['quantity']} in stock")
+    request = run(lambda: AdjustLotRequest.of(lot_id=lot_id, delta=delta, reason=reason))
+    result = with_context(lambda ctx: adjust_lot(ctx, request))
+    emit(result, as_json, f"lot {result.id}: {result.quantity} in stock")
 
 
 @lot.command("list")
@@ -69,7 +82,7 @@ def lot_list(as_json: JsonFlag = False) -> None:
     from smpstudio.services.lots import list_lots
 
     rows(
-        with_context(list_lots),
+        with_context(list_lots).lots,
         as_json,
         ["id", "kind", "product", "lot", "expires_on", "quantity", "compliance", "recalled"],
         "lots",
@@ -82,10 +95,11 @@ def lot_expiring(
     days: Annotated[int, typer.Option(help="Window in days.")] = 30, as_json: JsonFlag = False
 ) -> None:
     """Lots in stock that expire within the window (or have expired)."""
-    from smpstudio.services.lots import lots_expiring
+    from smpstudio.services.lots import LotsExpiringRequest, lots_expiring
 
+    request = run(lambda: LotsExpiringRequest.of(within_days=days))
     rows(
-        with_context(lambda ctx: lots_expiring(ctx, within_days=days)),
+        with_context(lambda ctx: lots_expiring(ctx, request)).lots,
         as_json,
         ["id", "kind", "product", "lot", "expires_on", "quantity"],
         f"lots expiring within {days} days",
@@ -93,21 +107,21 @@ def lot_expiring(
     )
 
 
-def _print_exposed(result: dict[str, Any], as_json: bool, verb: str) -> None:
+def _print_exposed(result: LotExposure, as_json: bool, verb: str) -> None:
     if as_json:
-        emit_json(result)
+        emit_json(result.to_json())
         return
-    out.print(f"lot {result['lot']} {verb}: {len(result['clients'])} clients", highlight=False)
+    out.print(f"lot {result.lot} {verb}: {len(result.clients)} clients", highlight=False)
     table = Table("client", "name", "phone", "email", "sessions")
-    for c in result["clients"]:
+    for c in result.clients:
         table.add_row(
-            str(c["id"]),
-            c["name"],
-            c["contact"]["phone"] or "",
-            c["contact"]["email"] or "",
-            ", ".join(s["date"] for s in c["sessions"]) or "patch test",
+            str(c.id),
+            escape(c.name),
+            escape(c.contact.phone or ""),
+            escape(c.contact.email or ""),
+            ", ".join(s.date.isoformat() for s in c.sessions) or "patch test",
         )
-    if result["clients"]:
+    if result.clients:
         out.print(table)
 
 
@@ -118,11 +132,10 @@ def lot_recall(
     as_json: JsonFlag = False,
 ) -> None:
     """Mark a lot recalled and list every client who received it, with contacts and sessions."""
-    from smpstudio.services.lots import lot_clients
+    from smpstudio.services.lots import RecallRequest, recall_lot
 
-    _print_exposed(
-        with_context(lambda ctx: lot_clients(ctx, lot_code, recall=True, reason=reason)), as_json, "recalled"
-    )
+    request = run(lambda: RecallRequest.of(lot=lot_code, reason=reason))
+    _print_exposed(with_context(lambda ctx: recall_lot(ctx, request)), as_json, "recalled")
 
 
 @lot.command("clients")

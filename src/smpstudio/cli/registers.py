@@ -1,12 +1,17 @@
-"""The registers: `smp followups`, `smp symptom report`, `smp adverse-event`, `smp touch-ups due`."""
+"""The registers: `smp followups`, `smp symptom report`, `smp adverse-event`, `smp touch-ups due`.
+
+Each command calls one :mod:`smpstudio.services.registers` use case and prints its result (``--json``:
+exactly the result model's JSON; a list's rows under the same key as the result's list field).
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
-from smpstudio.cli.common import JsonFlag, with_context
+from smpstudio.cli.common import JsonFlag, run, with_context
 from smpstudio.cli.output import ClientId, DateOption, emit, rows
 
 __all__ = ["register"]
@@ -22,10 +27,11 @@ touchups = typer.Typer(help="Touch-up reminders.", no_args_is_help=True)
 @followups.command("due")
 def followups_due_cmd(date: DateOption = None, as_json: JsonFlag = False) -> None:
     """Follow-ups due today (or on --date) and overdue ones."""
-    from smpstudio.services.registers import followups_due
+    from smpstudio.services.registers import FollowUpsDueRequest, followups_due
 
+    request = run(lambda: FollowUpsDueRequest.of(on=date))
     rows(
-        with_context(lambda ctx: followups_due(ctx, on=date)),
+        with_context(lambda ctx: followups_due(ctx, request)).followups,
         as_json,
         ["id", "due_on", "client.name", "client.phone", "purpose"],
         "follow-ups due",
@@ -40,9 +46,10 @@ def followups_done(
     as_json: JsonFlag = False,
 ) -> None:
     """Close a follow-up with its outcome."""
-    from smpstudio.services.registers import complete_followup
+    from smpstudio.services.registers import CompleteFollowUpRequest, complete_followup
 
-    emit(with_context(lambda ctx: complete_followup(ctx, followup_id, outcome)), as_json, "follow-up closed")
+    request = run(lambda: CompleteFollowUpRequest.of(followup_id=followup_id, outcome=outcome))
+    emit(with_context(lambda ctx: complete_followup(ctx, request)), as_json, "follow-up closed")
 
 
 @symptom.command("report")
@@ -60,11 +67,10 @@ def symptom_report(
     as_json: JsonFlag = False,
 ) -> None:
     """Record a client's symptoms with the triage result."""
-    from smpstudio.services.registers import report_symptoms
+    from smpstudio.services.registers import SymptomReportRequest, report_symptoms
 
-    result = with_context(
-        lambda ctx: report_symptoms(
-            ctx,
+    request = run(
+        lambda: SymptomReportRequest.of(
             client_id=client_id,
             day=day,
             symptoms=symptom_,
@@ -75,7 +81,8 @@ def symptom_report(
             duration_days=duration_days,
         )
     )
-    emit(result, as_json, f"report {result['id']}: {result['disposition']}. {result['client_message']}")
+    result = with_context(lambda ctx: report_symptoms(ctx, request))
+    emit(result, as_json, f"report {result.id}: {result.disposition}. {escape(result.explanation)}")
 
 
 @adverse.command("add")
@@ -91,11 +98,10 @@ def adverse_add(
     as_json: JsonFlag = False,
 ) -> None:
     """Log an adverse event (serious ones get the brand's 15-business-day deadline)."""
-    from smpstudio.services.registers import add_adverse_event
+    from smpstudio.services.registers import AdverseEventRequest, add_adverse_event
 
-    result = with_context(
-        lambda ctx: add_adverse_event(
-            ctx,
+    request = run(
+        lambda: AdverseEventRequest.of(
             client_id=client_id,
             description=description,
             received_on=received,
@@ -104,9 +110,10 @@ def adverse_add(
             brand_notified_on=brand_notified,
         )
     )
-    text = f"adverse event {result['id']} logged"
-    if result["serious"]:
-        text += f"; serious: the brand must report by {result['report_deadline_on']}"
+    result = with_context(lambda ctx: add_adverse_event(ctx, request))
+    text = f"adverse event {result.id} logged"
+    if result.serious:
+        text += f"; serious: the brand must report by {result.report_deadline_on}"
     emit(result, as_json, text)
 
 
@@ -117,10 +124,11 @@ def adverse_due(
     as_json: JsonFlag = False,
 ) -> None:
     """Serious events whose reporting deadline falls within the window and that the brand has not had."""
-    from smpstudio.services.registers import adverse_events_due
+    from smpstudio.services.registers import AdverseEventsDueRequest, adverse_events_due
 
+    request = run(lambda: AdverseEventsDueRequest.of(within_days=days, on=date))
     rows(
-        with_context(lambda ctx: adverse_events_due(ctx, within_days=days, on=date)),
+        with_context(lambda ctx: adverse_events_due(ctx, request)).events,
         as_json,
         ["id", "client.name", "received_on", "report_deadline_on", "days_left"],
         "reporting deadlines",
@@ -133,10 +141,11 @@ def touchups_due(
     month: Annotated[str | None, typer.Option(help="YYYY-MM (this month).")] = None, as_json: JsonFlag = False
 ) -> None:
     """Touch-ups due this month (or --month) and overdue ones."""
-    from smpstudio.services.registers import touch_ups_due
+    from smpstudio.services.registers import TouchUpsDueRequest, touch_ups_due
 
+    request = run(lambda: TouchUpsDueRequest.of(month=month))
     rows(
-        with_context(lambda ctx: touch_ups_due(ctx, month=month)),
+        with_context(lambda ctx: touch_ups_due(ctx, request)).touch_ups,
         as_json,
         ["id", "due_on", "client.name", "client.phone", "basis"],
         "touch-ups due",

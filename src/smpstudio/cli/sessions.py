@@ -1,13 +1,20 @@
-"""Sessions and sterilisation: `smp session record`, `smp sterilisation add|spore-test|sessions`."""
+"""Sessions and sterilisation: `smp session record`, `smp sterilisation add|spore-test|sessions`.
+
+Each command calls one :mod:`smpstudio.services.sessions` or :mod:`smpstudio.services.sterilisation` use
+case and prints its result (``--json``: exactly the result model's JSON). A refused session is a result,
+printed like any other, and the command exits with the code of the ``refused`` error kind.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
-from smpstudio.cli.common import JsonFlag, emit_json, out, with_context
+from smpstudio.cli.common import JsonFlag, emit_json, err, fail, out, run, with_context
 from smpstudio.cli.output import ClientId, DateOption, emit, rows
+from smpstudio.errors import EXIT_CODES
 
 __all__ = ["register"]
 
@@ -24,7 +31,12 @@ def session_record(
     pigment_lot: Annotated[str, typer.Option(help="Pigment lot code (or #id).")],
     needle_lot: Annotated[str, typer.Option(help="Needle cartridge lot code (or #id).")],
     diluent_lot: Annotated[str | None, typer.Option(help="Diluent lot code (or #id).")] = None,
-    dilution: Annotated[float, typer.Option(help="Fraction of undiluted ink, 0-1.")] = 1.0,
+    ink_fraction: Annotated[
+        float | None, typer.Option(help="Fraction of undiluted ink, 0-1 (0.5 = diluted 50 %; 1 by default).")
+    ] = None,
+    dilution: Annotated[
+        float | None, typer.Option(help="Deprecated: the former name of --ink-fraction.", hidden=True)
+    ] = None,
     zones: Annotated[
         list[str] | None, typer.Option(help="Zone treated (repeatable): hairline, crown ...")
     ] = None,
@@ -51,17 +63,21 @@ def session_record(
     as_json: JsonFlag = False,
 ) -> None:
     """Record a session after the safety checks; a refusal lists every reason and exits with code 2."""
-    from smpstudio.services.sessions import record_session
+    from smpstudio.services.sessions import SessionRefused, SessionRequest, record_session
 
-    result = with_context(
-        lambda ctx: record_session(
-            ctx,
+    if dilution is not None:
+        err.print("note: --dilution is deprecated; use --ink-fraction (same meaning)", highlight=False)
+        if ink_fraction is not None and ink_fraction != dilution:
+            fail("ink_fraction: --ink-fraction and --dilution disagree; give --ink-fraction alone", 2)
+    fraction = ink_fraction if ink_fraction is not None else dilution
+    request = run(
+        lambda: SessionRequest.of(
             client_id=client_id,
             practitioner_id=practitioner,
             pigment_lot=pigment_lot,
             needle_lot=needle_lot,
             diluent_lot=diluent_lot,
-            dilution=dilution,
+            ink_fraction=1.0 if fraction is None else fraction,
             zones=zones,
             started=started,
             ended=ended,
@@ -75,20 +91,21 @@ def session_record(
             forecast=forecast,
         )
     )
-    if result["refused"]:
+    result = with_context(lambda ctx: record_session(ctx, request))
+    if isinstance(result, SessionRefused):
         if as_json:
-            emit_json({"refused": True, "reasons": result["reasons"], "override": result["override"]})
+            emit_json(result.to_json())
         else:
             out.print("[bold red]session refused:[/]")
-            for r in result["reasons"]:
-                out.print(f"  {r['code']}: {r['message']}", highlight=False)
-            if result["override"]:
-                out.print(f"  (override: {result['override']})", highlight=False)
-        raise typer.Exit(2)
-    text = f"session {result['id']} recorded; needle lot has {result['needle_lot_left']} left; touch-up due "
-    text += f"{result['touch_up']['due_on']}"
-    if result["overridden"]:
-        text += f" [yellow](overridden: {', '.join(result['overridden'])})[/]"
+            for r in result.reasons:
+                out.print(f"  {r.code}: {r.message}", highlight=False)
+            if result.override:
+                out.print(f"  (override: {result.override})", highlight=False)
+        raise typer.Exit(EXIT_CODES["refused"])
+    text = f"session {result.id} recorded; needle lot has {result.needle_lot_left} left; touch-up due "
+    text += f"{result.touch_up.due_on}"
+    if result.overridden:
+        text += f" [yellow](overridden: {', '.join(result.overridden)})[/]"
     emit(result, as_json, text)
 
 
@@ -107,11 +124,10 @@ def steril_add(
     as_json: JsonFlag = False,
 ) -> None:
     """Log an autoclave cycle."""
-    from smpstudio.services.sterilisation import add_cycle
+    from smpstudio.services.sterilisation import CycleRequest, add_cycle
 
-    result = with_context(
-        lambda ctx: add_cycle(
-            ctx,
+    request = run(
+        lambda: CycleRequest.of(
             load=load,
             temperature_c=temperature,
             pressure_kpa=pressure,
@@ -121,7 +137,8 @@ def steril_add(
             items=items,
         )
     )
-    emit(result, as_json, f"cycle {result['id']} logged")
+    result = with_context(lambda ctx: add_cycle(ctx, request))
+    emit(result, as_json, f"cycle {result.id} logged")
 
 
 @steril.command("spore-test")
@@ -132,22 +149,23 @@ def steril_spore(
     as_json: JsonFlag = False,
 ) -> None:
     """Log a spore test; a failure opens a corrective action listing loads, sessions and clients."""
-    from smpstudio.services.sterilisation import record_spore_test
+    from smpstudio.services.sterilisation import SporeTestRequest, record_spore_test
 
-    result = with_context(lambda ctx: record_spore_test(ctx, result=result_, tested_on=date, notes=notes))
+    request = run(lambda: SporeTestRequest.of(result=result_, tested_on=date, notes=notes))
+    result = with_context(lambda ctx: record_spore_test(ctx, request))
     if as_json:
-        emit_json(result)
+        emit_json(result.to_json())
         return
-    out.print(f"spore test {result['id']}: {result['result']}")
-    action = result["corrective_action"]
+    out.print(f"spore test {result.id}: {result.result}")
+    action = result.corrective_action
     if action:
         out.print(
-            f"[bold red]corrective action {action['id']}[/]: cycles {action['cycles']}, "
-            f"{len(action['sessions'])} sessions, {len(action['clients'])} clients"
+            f"[bold red]corrective action {action.id}[/]: cycles {action.cycles}, "
+            f"{len(action.sessions)} sessions, {len(action.clients)} clients"
         )
-        for c in action["clients"]:
-            out.print(f"  client {c['id']} {c['name']} {c['contact']['phone'] or ''}", highlight=False)
-        for step in action["steps"]:
+        for c in action.clients:
+            out.print(f"  client {c.id} {escape(c.name)} {escape(c.contact.phone or '')}", highlight=False)
+        for step in action.steps:
             out.print(f"  - {step}")
 
 
@@ -160,9 +178,9 @@ def steril_sessions(
 
     result = with_context(lambda ctx: sessions_for_cycle(ctx, cycle_id))
     if as_json:
-        emit_json(result)
+        emit_json(result.to_json())
         return
-    rows(result["sessions"], False, ["id", "date", "client"], f"sessions of cycle {cycle_id}", "sessions")
+    rows(result.sessions, False, ["id", "date", "client"], f"sessions of cycle {cycle_id}", "sessions")
 
 
 def register(app: typer.Typer) -> None:

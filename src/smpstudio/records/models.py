@@ -26,7 +26,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, synonym
 from sqlalchemy.types import TypeDecorator
 
 __all__ = [
@@ -322,8 +322,9 @@ class Session(Base):
     pigment_lot_id: Mapped[int] = _fk("lots.id")
     needle_lot_id: Mapped[int] = _fk("lots.id")
     diluent_lot_id: Mapped[int | None] = _fk("lots.id", nullable=True)
-    #: Fraction of undiluted ink, 0-1.
-    dilution: Mapped[float] = mapped_column(Float)
+    #: Fraction of undiluted ink, 0-1 (0.5 = "diluted 50 %"); the column keeps its first name.
+    ink_fraction: Mapped[float] = mapped_column("dilution", Float)
+    dilution: Mapped[float] = synonym("ink_fraction")  # deprecated name, until its last readers move
     anaesthetic_product: Mapped[str | None] = mapped_column(String(200))
     anaesthetic_strength_pct: Mapped[float | None] = mapped_column(Float)
     sterilisation_cycle_id: Mapped[int | None] = _fk("sterilisation_cycles.id", nullable=True)

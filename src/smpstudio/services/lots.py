@@ -1,222 +1,245 @@
-"""Pigment, needle and diluent lots: stock, expiry, recall and the clients a lot reached."""
+"""Pigment, needle and diluent lots: stock, expiry, recall and the clients a lot reached.
+
+Each use case is one call ``f(ctx, request) -> result`` over typed models; the queries are in
+:mod:`smpstudio.records.repositories.lots`. A product document (label and certificate data) comes in
+parsed; reading it from a file is the face's work.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from sqlalchemy import select
+from pydantic import Field, field_validator
 from sqlalchemy.orm import Session as Db
 
 from smpstudio.care.compliance import check_product, parse_product
-from smpstudio.errors import InputError, check_choice, check_range, parse_date, read_json_file
-from smpstudio.records.models import (
-    LOT_KINDS,
-    Client,
-    Lot,
-    PatchTest,
-    Session,
-    StockMove,
-    utc_now,
-)
+from smpstudio.errors import InputError, check_range, parse_date
+from smpstudio.records.models import Lot
+from smpstudio.records.repositories import lots as repo
 from smpstudio.services.access import Actor, log, transact
 from smpstudio.services.context import ServiceContext
-from smpstudio.services.fields import text_field
+from smpstudio.services.models import Request, Result
 
-__all__ = ["add_lot", "adjust_lot", "list_lots", "lot_clients", "lots_expiring"]
+__all__ = [
+    "AddLotRequest",
+    "AdjustLotRequest",
+    "ExposedClient",
+    "LotAdded",
+    "LotAdjusted",
+    "LotExposure",
+    "LotList",
+    "LotSummary",
+    "LotsExpiringRequest",
+    "RecallRequest",
+    "add_lot",
+    "adjust_lot",
+    "list_lots",
+    "lot_clients",
+    "lots_expiring",
+    "recall_lot",
+    "resolve_lot",
+]
+
+LotKind = Literal["pigment", "needle", "diluent"]
 
 
-def add_lot(
-    ctx: ServiceContext,
-    *,
-    kind: str,
-    product: str,
-    lot: str,
-    expires: str,
-    quantity: int,
-    product_file: str | Path | None = None,
-) -> dict[str, Any]:
-    """Receive a lot into stock; with a product file the pigment compliance rules are run and kept."""
-    check_choice("kind", kind, LOT_KINDS)
-    product_name = text_field(product, "product")
-    code = text_field(lot, "lot", max_len=80)
-    expires_on = parse_date(expires, "expires")
-    if not 0 <= quantity <= 1_000_000:
-        raise InputError(f"{quantity}", field="quantity", allowed="0 to 1000000 units")
+# --- receiving and adjusting stock ---------------------------------------------------------------------
+
+
+class AddLotRequest(Request):
+    """A lot received into stock; with ``product_document`` the pigment compliance rules are run."""
+
+    kind: LotKind
+    product: str = Field(min_length=1, max_length=200, description="Brand and product name.")
+    lot: str = Field(min_length=1, max_length=80, description="The lot or batch code on the label.")
+    expires: dt.date
+    quantity: int = Field(ge=0, le=1_000_000, description="Units received (cartridges, bottles).")
+    product_document: Any = Field(
+        None, description="The product's label and certificate data, parsed from JSON (or None)."
+    )
+
+    @field_validator("expires", mode="before")
+    @classmethod
+    def _date(cls, value: object) -> dt.date:
+        return parse_date(value, "expires")
+
+
+class LotAdded(Result):
+    """The new lot's id, its compliance (pass, fail or unchecked), warnings and the compliance report."""
+
+    id: int
+    compliance: str
+    warnings: list[str]
+    report: dict[str, Any] | None
+
+
+def add_lot(ctx: ServiceContext, request: AddLotRequest) -> LotAdded:
+    """Receive a lot into stock; with a product document the pigment compliance check is run and kept."""
+    r = request
     compliance, report = "unchecked", None
-    if product_file is not None:
+    if r.product_document is not None:
         rules = ctx.pigment_rules
-        result = check_product(parse_product(read_json_file(product_file, "product-file"), rules), rules)
-        report = result.to_dict()
-        compliance = "pass" if result.compliant else "fail"
+        checked = check_product(parse_product(r.product_document, rules), rules, today=ctx.today())
+        report = checked.to_dict()
+        compliance = "pass" if checked.compliant else "fail"
 
-    def action(db: Db, actor: Actor) -> dict[str, Any]:
+    def action(db: Db, actor: Actor) -> LotAdded:
         actor.require("lot.write")
-        exists = db.scalar(
-            select(Lot.id).where(
-                Lot.clinic_id == actor.clinic_id,
-                Lot.kind == kind,
-                Lot.product == product_name,
-                Lot.lot_code == code,
-            )
-        )
+        exists = repo.find_lot_id(db, actor.clinic_id, r.kind, r.product, r.lot)
         if exists is not None:
             raise InputError(
-                f"lot {code} of {product_name} is already in stock (id {exists})",
+                f"lot {r.lot} of {r.product} is already in stock (id {exists})",
                 field="lot",
-                allowed="a new lot, or `smp lot adjust` to change its quantity",
+                allowed="a new lot, or adjust the stock of the one on record",
+                code="lot_exists",
             )
-        row = Lot(
-            clinic_id=actor.clinic_id,
-            kind=kind,
-            product=product_name,
-            lot_code=code,
-            expires_on=expires_on,
-            quantity=quantity,
+        row = repo.add_lot(
+            db,
+            actor.clinic_id,
+            kind=r.kind,
+            product=r.product,
+            code=r.lot,
+            expires_on=r.expires,
+            quantity=r.quantity,
             compliance=compliance,
-            compliance_report=report,
+            report=report,
         )
-        db.add(row)
-        db.flush()
-        db.add(StockMove(lot_id=row.id, delta=quantity, reason="received"))
-        log(db, actor, "create", "lot", row.id, quantity=quantity, compliance=compliance)
+        log(db, actor, "create", "lot", row.id, quantity=r.quantity, compliance=compliance)
         warnings = []
-        if expires_on < ctx.today():
-            warnings.append(f"lot {code} expired on {expires_on}")
-        if compliance == "unchecked" and kind != "needle":
-            warnings.append("no compliance check: pass --product-file with the label and certificate data")
-        return {"id": row.id, "compliance": compliance, "warnings": warnings, "report": report}
+        if r.expires < ctx.today():
+            warnings.append(f"lot {r.lot} expired on {r.expires}")
+        if compliance == "unchecked" and r.kind != "needle":
+            warnings.append("no compliance check: the product's label and certificate data were not given")
+        return LotAdded(id=row.id, compliance=compliance, warnings=warnings, report=report)
 
     return transact(ctx, action)
 
 
-def adjust_lot(ctx: ServiceContext, *, lot_id: int, delta: int, reason: str) -> dict[str, Any]:
-    why = text_field(reason, "reason", max_len=200)
+class AdjustLotRequest(Request):
+    """A correction of a lot's stock with the reason kept in the ledger."""
 
-    def action(db: Db, actor: Actor) -> dict[str, Any]:
+    lot_id: int
+    delta: int = Field(description="Units to add (negative to remove).")
+    reason: str = Field(min_length=1, max_length=200, description="Stock count, damaged, returned ...")
+
+
+class LotAdjusted(Result):
+    """The lot and its quantity after the correction."""
+
+    id: int
+    quantity: int
+
+
+def adjust_lot(ctx: ServiceContext, request: AdjustLotRequest) -> LotAdjusted:
+    """Correct a lot's stock; it never goes below zero."""
+    r = request
+
+    def action(db: Db, actor: Actor) -> LotAdjusted:
         actor.require("lot.write")
-        row = db.get(Lot, lot_id, with_for_update=True)
-        if row is None or row.clinic_id != actor.clinic_id:
-            raise InputError(f"no lot {lot_id}", field="lot", allowed="a lot id")
-        if row.quantity + delta < 0:
+        row = repo.get_lot(db, actor.clinic_id, r.lot_id, for_update=True)
+        if row is None:
+            raise InputError(f"no lot {r.lot_id}", field="lot", allowed="a lot id")
+        if row.quantity + r.delta < 0:
             raise InputError(f"{row.quantity} in stock", field="delta", allowed=f"at least {-row.quantity}")
-        row.quantity += delta
-        db.add(StockMove(lot_id=row.id, delta=delta, reason=f"adjust: {why}"[:40]))
-        log(db, actor, "update", "lot", row.id, delta=delta)
-        return {"id": row.id, "quantity": row.quantity}
+        repo.move_stock(db, row, r.delta, f"adjust: {r.reason}")
+        log(db, actor, "update", "lot", row.id, delta=r.delta)
+        return LotAdjusted(id=row.id, quantity=row.quantity)
 
     return transact(ctx, action)
 
 
-def _lot_by_code(db: Db, actor: Actor, code: str, role: str) -> Lot:
-    rows = db.scalars(select(Lot).where(Lot.clinic_id == actor.clinic_id, Lot.lot_code == code)).all()
+# --- finding a lot for a session ------------------------------------------------------------------------
+
+
+def resolve_lot(db: Db, actor: Actor, ref: str, role: str) -> Lot:
+    """The lot a session names in its ``role`` slot (pigment, needle, diluent): a code or ``#id``.
+
+    Errors name the field ``{role}_lot``; an unknown code lists some codes of that kind.
+    """
+    field = f"{role}_lot"
+    if ref.startswith("#") and ref[1:].isdigit():
+        row = repo.get_lot(db, actor.clinic_id, int(ref[1:]))
+        if row is None:
+            raise InputError(f"no lot {ref}", field=field, allowed="a lot code or #id")
+        return row
+    rows = repo.lots_by_code(db, actor.clinic_id, ref)
     if not rows:
-        known = db.scalars(
-            select(Lot.lot_code).where(Lot.clinic_id == actor.clinic_id, Lot.kind == role).limit(20)
-        )
-        raise InputError(
-            f"no lot {code!r}", field=f"{role}-lot", allowed=", ".join(known) or "a lot added first"
-        )
+        known = repo.lot_codes(db, actor.clinic_id, role)
+        raise InputError(f"no lot {ref!r}", field=field, allowed=", ".join(known) or "a lot added first")
     of_kind = [r for r in rows if r.kind == role] or rows
     if len(of_kind) > 1:
         raise InputError(
-            f"lot {code!r} names {len(of_kind)} products",
-            field=f"{role}-lot",
+            f"lot {ref!r} names {len(of_kind)} products",
+            field=field,
             allowed="ask for the lot by id: #" + ", #".join(str(r.id) for r in of_kind),
         )
     return of_kind[0]
 
 
-def _resolve_lot(db: Db, actor: Actor, ref: str, role: str) -> Lot:
-    if ref.startswith("#") and ref[1:].isdigit():
-        row = db.get(Lot, int(ref[1:]))
-        if row is None or row.clinic_id != actor.clinic_id:
-            raise InputError(f"no lot {ref}", field=f"{role}-lot", allowed="a lot code or #id")
-        return row
-    return _lot_by_code(db, actor, ref, role)
+# --- recalls and exposure -------------------------------------------------------------------------------
 
 
-def _exposed_entry(
-    cid: int, name: str, email: str | None, phone: str | None, address: str | None, erased: object
-) -> dict[str, Any]:
-    return {
-        "id": cid,
-        "name": name,
-        "contact": {"email": email, "phone": phone, "address": address},
-        "erased": erased is not None,
-        "sessions": [],
-        "patch_tests": [],
-    }
+class LotRef(Result):
+    """One lot carrying the code asked about."""
+
+    id: int
+    kind: str
+    product: str
+    recalled: bool
 
 
-def _exposed(db: Db, clinic_id: int, lots: list[Lot]) -> list[dict[str, Any]]:
-    """Clients who received any of ``lots``: one indexed lookup per lot kind, on that kind's column."""
-    column = {
-        "pigment": Session.pigment_lot_id,
-        "needle": Session.needle_lot_id,
-        "diluent": Session.diluent_lot_id,
-    }
-    by_kind: dict[str, list[int]] = {}
-    for lot in lots:
-        by_kind.setdefault(lot.kind, []).append(lot.id)
-    lot_ids = [lot.id for lot in lots]
-    hits: list[Any] = []
-    for kind, ids in by_kind.items():  # sessions first, through the lot column's index
-        hits += db.execute(
-            select(Session.client_id, Session.id, Session.started_at).where(
-                column[kind].in_(ids), Session.clinic_id == clinic_id
-            )
-        ).all()
-    people = {
-        r[0]: r
-        for r in db.execute(
-            select(
-                Client.id, Client.name, Client.email, Client.phone, Client.address, Client.erased_at
-            ).where(Client.id.in_({h[0] for h in hits}))
-        )
-    }
-    rows = [(*people[cid], sid, started) for cid, sid, started in hits]
-    rows.sort(key=lambda r: (r[0], r[7], r[6]))
-    clients: dict[int, dict[str, Any]] = {}
-    for cid, name, email, phone, address, erased, sid, started in rows:
-        entry = clients.setdefault(cid, _exposed_entry(cid, name, email, phone, address, erased))
-        entry["sessions"].append({"id": sid, "date": started.date().isoformat()})
-    for cid, name, email, phone, address, erased, pid in db.execute(
-        select(
-            Client.id, Client.name, Client.email, Client.phone, Client.address, Client.erased_at, PatchTest.id
-        )
-        .join(PatchTest, PatchTest.client_id == Client.id)
-        .where(Client.clinic_id == clinic_id, PatchTest.lot_id.in_(lot_ids))
-    ):
-        entry = clients.setdefault(cid, _exposed_entry(cid, name, email, phone, address, erased))
-        entry["patch_tests"].append(pid)
-    return list(clients.values())
+class Contact(Result):
+    email: str | None
+    phone: str | None
+    address: str | None
 
 
-def lot_clients(
-    ctx: ServiceContext, lot: str, *, recall: bool = False, reason: str | None = None
-) -> dict[str, Any]:
-    """Every client who received lot ``lot`` (sessions and patch tests), with contact details.
+class SessionDate(Result):
+    id: int
+    date: dt.date
 
-    With ``recall`` the lot is also marked recalled, so no further session can use it.
-    """
-    code = text_field(lot, "lot", max_len=80)
 
-    def action(db: Db, actor: Actor) -> dict[str, Any]:
+class ExposedClient(Result):
+    """A client who received the lot: contacts, the sessions (with their dates) and patch tests."""
+
+    id: int
+    name: str
+    contact: Contact
+    erased: bool
+    sessions: list[SessionDate]
+    patch_tests: list[int]
+
+
+class LotExposure(Result):
+    """The lots with the code asked about and every client they reached."""
+
+    lot: str
+    lots: list[LotRef]
+    clients: list[ExposedClient]
+
+
+class RecallRequest(Request):
+    """A lot code to recall, with the recall notice's reason."""
+
+    lot: str = Field(min_length=1, max_length=80)
+    reason: str | None = Field(None, max_length=200)
+
+
+def _exposure(ctx: ServiceContext, lot: str, recall: bool, reason: str | None) -> LotExposure:
+    def action(db: Db, actor: Actor) -> LotExposure:
         actor.require("lot.recall" if recall else "lot.read")
-        lots = db.scalars(select(Lot).where(Lot.clinic_id == actor.clinic_id, Lot.lot_code == code)).all()
+        lots = repo.lots_by_code(db, actor.clinic_id, lot)
         if not lots:
             raise InputError(
-                f"no lot {code!r} in this clinic", field="lot", allowed="a lot code in stock records"
+                f"no lot {lot!r} in this clinic", field="lot", allowed="a lot code in stock records"
             )
         if recall:
-            now = utc_now()
+            now = ctx.clock.now()
             for row in lots:
-                if row.recalled_at is None:
-                    row.recalled_at, row.recall_reason = now, text_field(reason, "reason", required=False)
+                if repo.mark_recalled(row, now, reason or None):
                     log(db, actor, "update", "lot", row.id, recalled=True)
-        clients = _exposed(db, actor.clinic_id, list(lots))
+        clients = repo.exposed_clients(db, actor.clinic_id, lots)
         log(
             db,
             actor,
@@ -227,57 +250,109 @@ def lot_clients(
             lot_ids=[r.id for r in lots],
             clients=[c["id"] for c in clients],
         )
-        return {
-            "lot": code,
-            "lots": [
-                {"id": r.id, "kind": r.kind, "product": r.product, "recalled": r.recalled_at is not None}
+        return LotExposure(
+            lot=lot,
+            lots=[
+                LotRef(id=r.id, kind=r.kind, product=r.product, recalled=r.recalled_at is not None)
                 for r in lots
             ],
-            "clients": clients,
-        }
-
-    return transact(ctx, action)
-
-
-def lots_expiring(
-    ctx: ServiceContext, *, within_days: int = 30, on: dt.date | None = None
-) -> list[dict[str, Any]]:
-    today = on or ctx.today()
-    check_range("days", within_days, 0, 3650, "days")
-
-    def action(db: Db, actor: Actor) -> list[dict[str, Any]]:
-        actor.require("lot.read")
-        rows = db.scalars(
-            select(Lot)
-            .where(Lot.clinic_id == actor.clinic_id, Lot.quantity > 0, Lot.recalled_at.is_(None))
-            .where(Lot.expires_on <= today + dt.timedelta(days=within_days))
-            .order_by(Lot.expires_on)
-        ).all()
-        return [_lot_dict(r, today) for r in rows]
-
-    return transact(ctx, action)
-
-
-def _lot_dict(r: Lot, today: dt.date) -> dict[str, Any]:
-    return {
-        "id": r.id,
-        "kind": r.kind,
-        "product": r.product,
-        "lot": r.lot_code,
-        "expires_on": r.expires_on.isoformat(),
-        "expired": r.expires_on < today,
-        "quantity": r.quantity,
-        "compliance": r.compliance,
-        "recalled": r.recalled_at is not None,
-    }
-
-
-def list_lots(ctx: ServiceContext) -> list[dict[str, Any]]:
-    def action(db: Db, actor: Actor) -> list[dict[str, Any]]:
-        actor.require("lot.read")
-        rows = db.scalars(
-            select(Lot).where(Lot.clinic_id == actor.clinic_id).order_by(Lot.kind, Lot.expires_on)
+            clients=[ExposedClient.model_validate(c) for c in clients],
         )
-        return [_lot_dict(r, ctx.today()) for r in rows]
+
+    return transact(ctx, action)
+
+
+def lot_clients(ctx: ServiceContext, lot: str) -> LotExposure:
+    """Every client who received lot ``lot`` (sessions and patch tests), with contact details."""
+    code = lot.strip()
+    if not code or len(code) > 80:
+        raise InputError(
+            "missing" if not code else f"{len(code)} characters", field="lot", allowed="a lot code"
+        )
+    return _exposure(ctx, code, False, None)
+
+
+def recall_lot(ctx: ServiceContext, request: RecallRequest) -> LotExposure:
+    """Mark a lot recalled, so no further session can use it, and list every client it reached."""
+    return _exposure(ctx, request.lot, True, request.reason)
+
+
+# --- stock lists ----------------------------------------------------------------------------------------
+
+
+class LotSummary(Result):
+    """A lot's stock, expiry, compliance and recall status."""
+
+    id: int
+    kind: str
+    product: str
+    lot: str
+    expires_on: dt.date
+    expired: bool
+    quantity: int
+    compliance: str
+    recalled: bool
+
+    @classmethod
+    def of_row(cls, r: Lot, today: dt.date) -> LotSummary:
+        return cls(
+            id=r.id,
+            kind=r.kind,
+            product=r.product,
+            lot=r.lot_code,
+            expires_on=r.expires_on,
+            expired=r.expires_on < today,
+            quantity=r.quantity,
+            compliance=r.compliance,
+            recalled=r.recalled_at is not None,
+        )
+
+
+class LotList(Result):
+    """Lots, in the order the use case gives them."""
+
+    lots: list[LotSummary]
+
+
+class LotsExpiringRequest(Request):
+    """The window (days from ``on``, today by default) in which a lot in stock expires."""
+
+    within_days: int = Field(default=30, description="Window. [days]")
+    on: dt.date | None = None
+
+    @field_validator("within_days")
+    @classmethod
+    def _window(cls, value: int) -> int:
+        check_range("within_days", value, 0, 3650, "days")
+        return value
+
+    @field_validator("on", mode="before")
+    @classmethod
+    def _date(cls, value: object) -> dt.date | None:
+        return None if value is None else parse_date(value, "on")
+
+
+def lots_expiring(ctx: ServiceContext, request: LotsExpiringRequest | None = None) -> LotList:
+    """Lots in stock, not recalled, that expire within the window (or have expired), soonest first."""
+    r = request or LotsExpiringRequest()
+    today = r.on or ctx.today()
+
+    def action(db: Db, actor: Actor) -> LotList:
+        actor.require("lot.read")
+        rows = repo.lots_expiring(db, actor.clinic_id, today + dt.timedelta(days=r.within_days))
+        return LotList(lots=[LotSummary.of_row(row, today) for row in rows])
+
+    return transact(ctx, action)
+
+
+def list_lots(ctx: ServiceContext) -> LotList:
+    """Every lot of the clinic with stock, expiry, compliance and recall status, by kind then expiry."""
+    today = ctx.today()
+
+    def action(db: Db, actor: Actor) -> LotList:
+        actor.require("lot.read")
+        return LotList(
+            lots=[LotSummary.of_row(row, today) for row in repo.lots_of_clinic(db, actor.clinic_id)]
+        )
 
     return transact(ctx, action)

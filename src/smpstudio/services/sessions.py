@@ -1,40 +1,44 @@
-"""Treatment sessions: the checks before one, recording it with its lots, follow-ups and touch-up reminder."""
+"""Treatment sessions: the checks before one, recording it with its lots, follow-ups and touch-up reminder.
+
+:func:`record_session` is one call ``record_session(ctx, SessionRequest) -> SessionRecorded |
+SessionRefused``: a refusal is a typed result (audited like the rest), not an error, so every face shows
+every reason at once. The queries are in :mod:`smpstudio.records.repositories.sessions`; the checks are
+the pure :func:`smpstudio.records.checks.session_reasons`.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
-from sqlalchemy import func, select
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from sqlalchemy.orm import Session as Db
 
 from smpstudio.errors import InputError, check_choice, check_range
-from smpstudio.records.checks import LotFacts, SessionFacts, session_reasons
+from smpstudio.records.checks import session_reasons
 from smpstudio.records.deadlines import add_years
-from smpstudio.records.models import (
-    Certification,
-    Client,
-    Consent,
-    Design,
-    FollowUp,
-    Lot,
-    PatchTest,
-    Reminder,
-    Screening,
-    Session,
-    SterilisationCycle,
-    StockMove,
-    TreatmentPlan,
-    User,
-    utc_now,
-)
+from smpstudio.records.models import Client, Lot
+from smpstudio.records.repositories import lots as lot_repo
+from smpstudio.records.repositories import sessions as repo
+from smpstudio.records.repositories import sterilisation as steril_repo
 from smpstudio.services.access import Actor, get_client, get_user, log, transact
 from smpstudio.services.context import ServiceContext
-from smpstudio.services.fields import parse_datetime, text_field
-from smpstudio.services.lots import _resolve_lot
+from smpstudio.services.fields import parse_datetime
+from smpstudio.services.lots import resolve_lot
+from smpstudio.services.models import Request, Result
 
-__all__ = ["ZONES", "forecast_touch_up_years", "record_session"]
+__all__ = [
+    "ZONES",
+    "FollowUpBooked",
+    "RefusalReason",
+    "SessionRecorded",
+    "SessionRefused",
+    "SessionRequest",
+    "TouchUpDue",
+    "forecast_touch_up_years",
+    "record_session",
+]
 
 
 ZONES = (
@@ -51,188 +55,217 @@ ZONES = (
 )
 
 
-def _session_facts(
-    db: Db,
-    client: Client,
-    practitioner: User,
-    on: dt.date,
-    lots: list[tuple[str, Lot]],
-    minimum_interval_days: int,
-) -> SessionFacts:
-    screening = db.scalars(
-        select(Screening).where(Screening.client_id == client.id).order_by(Screening.id.desc()).limit(1)
-    ).first()
-    consents = db.scalars(
-        select(Consent).where(Consent.client_id == client.id, Consent.kind == "treatment")
-    ).all()
-    patch = db.scalars(
-        select(PatchTest).where(PatchTest.client_id == client.id).order_by(PatchTest.read_at.desc()).limit(1)
-    ).first()
-    certs = db.execute(
-        select(Certification.kind, func.max(Certification.expires_on))
-        .where(Certification.user_id == practitioner.id)
-        .group_by(Certification.kind)
-    ).all()
-    last = db.scalar(
-        select(func.max(Session.started_at)).where(
-            Session.client_id == client.id, Session.started_at < dt.datetime.combine(on, dt.time.max, dt.UTC)
-        )
-    )
-    return SessionFacts(
-        on=on,
-        screening_outcome=screening.outcome if screening else None,
-        screening_defer_until=screening.defer_until if screening else None,
-        consent_valid=any(c.withdrawn_at is None for c in consents),
-        consent_withdrawn=bool(consents),
-        patch_test_required=bool(screening and screening.patch_test_recommended),
-        patch_test_result=patch.result if patch else None,
-        practitioner_role=practitioner.role,
-        certifications=[(k, d) for k, d in certs],
-        last_session_on=last.date() if last else None,
-        minimum_interval_days=minimum_interval_days,
-        lots=[
-            LotFacts(
-                role, r.lot_code, r.kind, r.expires_on, r.quantity, r.compliance, r.recalled_at is not None
+class SessionRequest(Request):
+    """A session as the practitioner records it: who, which lots, the ink, the zones and when.
+
+    Lots are named by code or ``#id``. ``started``/``ended`` are ISO date-times (naive means UTC);
+    ``started`` is now by default. ``override_reason`` is an owner's written justification for recording
+    despite overridable refusals; ``touch_up_years`` (or ``forecast``, the healing model) sets the touch-up
+    reminder instead of the rules' default.
+    """
+
+    client_id: int
+    practitioner_id: int
+    pigment_lot: str = Field(min_length=1, max_length=80)
+    needle_lot: str = Field(min_length=1, max_length=80)
+    diluent_lot: str | None = Field(None, min_length=1, max_length=80)
+    ink_fraction: float = Field(1.0, description="Fraction of undiluted ink (0.5 = diluted 50 %). [0.02-1]")
+    zones: list[str] = Field(default_factory=lambda: ["full"], description="Zones treated.")
+    started: dt.datetime | None = None
+    ended: dt.datetime | None = None
+    design_version: int | None = None
+    anaesthetic: str | None = Field(None, max_length=200)
+    anaesthetic_strength_pct: float | None = Field(None, description="Anaesthetic strength. [%]")
+    sterilisation_cycle: int | None = None
+    notes: str | None = Field(None, max_length=5000)
+    override_reason: str | None = Field(None, max_length=2000)
+    touch_up_years: float | None = Field(None, description="Touch-up forecast. [years]")
+    forecast: bool = False
+
+    @field_validator("anaesthetic", "notes", "override_reason", "diluent_lot", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("zones", mode="before")
+    @classmethod
+    def _zones(cls, value: object) -> object:
+        if value is None or value == []:
+            return ["full"]
+        if isinstance(value, list | tuple):
+            return [check_choice("zones", z, ZONES) if isinstance(z, str) else z for z in value]
+        return value
+
+    @field_validator("started", "ended", mode="before")
+    @classmethod
+    def _when(cls, value: object, info: ValidationInfo) -> object:
+        if isinstance(value, str):
+            value = parse_datetime(value, info.field_name or "started")
+        if isinstance(value, dt.datetime):
+            return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+        return value
+
+    @field_validator("ink_fraction")
+    @classmethod
+    def _ink(cls, value: float) -> float:
+        return check_range("ink_fraction", value, 0.02, 1.0)
+
+    @field_validator("anaesthetic_strength_pct")
+    @classmethod
+    def _strength(cls, value: float | None) -> float | None:
+        return None if value is None else check_range("anaesthetic_strength_pct", value, 0.0, 30.0, "%")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SessionRequest:
+        if self.ink_fraction < 1.0 and self.diluent_lot is None:
+            raise InputError(
+                "a diluted ink needs its diluent lot", field="diluent_lot", allowed="the diluent's lot code"
             )
-            for role, r in lots
-        ],
-    )
+        if self.started is not None and self.ended is not None and self.ended <= self.started:
+            raise InputError("ends before it starts", field="ended", allowed="a time after the start")
+        return self
 
 
-def forecast_touch_up_years(skin_type: str, dilution: float) -> float | None:
-    """The healing and ageing model's touch-up forecast for the SMP technique at this dilution."""
+class FollowUpBooked(Result):
+    id: int
+    due_on: dt.date
+
+
+class TouchUpDue(Result):
+    due_on: dt.date
+    basis: str = Field(description="Where the interval comes from: given, forecast or the rules' default.")
+
+
+class SessionRecorded(Result):
+    """A recorded session: what was overridden, the needle stock left, the follow-ups and touch-up booked."""
+
+    id: int
+    refused: Literal[False] = False
+    overridden: list[str]
+    needle_lot_left: int
+    follow_ups: list[FollowUpBooked]
+    touch_up: TouchUpDue
+    warnings: list[str]
+    rules_version: str
+
+    def __getitem__(self, key: str) -> Any:  # transitional: for callers still reading the old dict
+        return self.to_json()[key]
+
+
+class RefusalReason(Result):
+    """One check that failed, with its stable code; ``overridable`` says whether an owner may override it."""
+
+    code: str
+    message: str
+    overridable: bool
+
+
+class SessionRefused(Result):
+    """The session was not recorded: every reason at once, and why an override was not accepted."""
+
+    refused: Literal[True] = True
+    reasons: list[RefusalReason]
+    override: str | None = Field(description="Why a justification given was not enough (None if none).")
+
+    def __getitem__(self, key: str) -> Any:  # transitional: for callers still reading the old dict
+        return self.to_json()[key]
+
+
+def forecast_touch_up_years(skin_type: str, ink_fraction: float) -> float | None:
+    """The healing and ageing model's touch-up forecast for the SMP technique at this ink fraction."""
     from smpstudio.skin.impression import TECHNIQUES
     from smpstudio.skin.technique import simulate_impression
 
-    impression = dataclasses.replace(TECHNIQUES["smp"], dilution=max(0.02, dilution))
+    impression = dataclasses.replace(TECHNIQUES["smp"], ink_fraction=max(0.02, ink_fraction))
     return simulate_impression(impression, skin_type).touch_up_due_years
 
 
 def record_session(
-    ctx: ServiceContext,
-    *,
-    client_id: int,
-    practitioner_id: int,
-    pigment_lot: str,
-    needle_lot: str,
-    diluent_lot: str | None = None,
-    dilution: float = 1.0,
-    zones: list[str] | None = None,
-    started: str | None = None,
-    ended: str | None = None,
-    design_version: int | None = None,
-    anaesthetic: str | None = None,
-    anaesthetic_strength_pct: float | None = None,
-    sterilisation_cycle: int | None = None,
-    notes: str | None = None,
-    override_reason: str | None = None,
-    touch_up_years: float | None = None,
-    forecast: bool = False,
-) -> dict[str, Any]:
-    """Record a session after every check; a refusal is a result (``refused``), audited like the rest."""
+    ctx: ServiceContext, request: SessionRequest | None = None, **values: Any
+) -> SessionRecorded | SessionRefused:
+    """Record a session after every check; a refusal is a result (:class:`SessionRefused`), audited.
+
+    ``values`` (the request's fields as keywords) are accepted in place of ``request`` until every caller
+    builds the request itself.
+    """
+    r = request if request is not None else SessionRequest.of(**values)
     rules = ctx.care_rules
     cfg = rules.data["records"]
-    check_range("dilution", dilution, 0.02, 1.0)
-    if dilution < 1.0 and diluent_lot is None:
-        raise InputError(
-            "a diluted ink needs its diluent lot", field="diluent-lot", allowed="the diluent's lot code"
-        )
-    zone_list = [check_choice("zones", z, ZONES) for z in (zones or ["full"])]
-    start = parse_datetime(started, "started").replace(tzinfo=dt.UTC) if started else utc_now()
-    end = parse_datetime(ended, "ended").replace(tzinfo=dt.UTC) if ended else None
-    if end is not None and end <= start:
-        raise InputError("ends before it starts", field="ended", allowed="a time after --started")
-    if anaesthetic_strength_pct is not None:
-        check_range("anaesthetic-strength", anaesthetic_strength_pct, 0.0, 30.0, "%")
-    if touch_up_years is not None:
+    start = r.started or ctx.clock.now()
+    if r.ended is not None and r.ended <= start:
+        raise InputError("ends before it starts", field="ended", allowed="a time after the start")
+    if r.touch_up_years is not None:
         lo, hi = cfg["touch_up_years_range"]
-        check_range("touch-up-years", touch_up_years, lo, hi, "years")
-    reason_text = text_field(override_reason, "override-reason", required=False, max_len=2000)
-    on = start.date()
+        check_range("touch_up_years", r.touch_up_years, lo, hi, "years")
+    on = start.astimezone(ctx.clock.tz).date()
 
-    def action(db: Db, actor: Actor) -> dict[str, Any]:
+    def action(db: Db, actor: Actor) -> SessionRecorded | SessionRefused:
         actor.require("session")
-        client = get_client(db, actor, client_id, for_update=True)
-        practitioner = get_user(db, actor, practitioner_id, field="practitioner")
+        client = get_client(db, actor, r.client_id, for_update=True)
+        practitioner = get_user(db, actor, r.practitioner_id, field="practitioner")
         lots = [
-            ("pigment", _resolve_lot(db, actor, pigment_lot, "pigment")),
-            ("needle", _resolve_lot(db, actor, needle_lot, "needle")),
+            ("pigment", resolve_lot(db, actor, r.pigment_lot, "pigment")),
+            ("needle", resolve_lot(db, actor, r.needle_lot, "needle")),
         ]
-        if diluent_lot is not None:
-            lots.append(("diluent", _resolve_lot(db, actor, diluent_lot, "diluent")))
-        for _, row in lots:
-            db.refresh(row, with_for_update=True)
+        if r.diluent_lot is not None:
+            lots.append(("diluent", resolve_lot(db, actor, r.diluent_lot, "diluent")))
+        repo.lock(db, [row for _, row in lots])
         design = None
-        if design_version is not None:
-            design = db.scalars(
-                select(Design).where(Design.client_id == client.id, Design.version == design_version)
-            ).first()
+        if r.design_version is not None:
+            design = repo.design_of_version(db, client.id, r.design_version)
             if design is None:
                 raise InputError(
-                    f"no design version {design_version}",
-                    field="design-version",
-                    allowed="a version from `smp client show`",
+                    f"no design version {r.design_version}",
+                    field="design_version",
+                    allowed="a design version of this client",
                 )
-        if sterilisation_cycle is not None:
-            cycle = db.get(SterilisationCycle, sterilisation_cycle)
-            if cycle is None or cycle.clinic_id != actor.clinic_id:
-                raise InputError(
-                    f"no sterilisation cycle {sterilisation_cycle}",
-                    field="sterilisation-cycle",
-                    allowed="a cycle id from `smp sterilisation add`",
-                )
-        facts = _session_facts(db, client, practitioner, on, lots, int(cfg["minimum_interval_days"]))
+        cycle = r.sterilisation_cycle
+        if cycle is not None and steril_repo.get_cycle(db, actor.clinic_id, cycle) is None:
+            raise InputError(
+                f"no sterilisation cycle {cycle}",
+                field="sterilisation_cycle",
+                allowed="a sterilisation cycle logged by this clinic",
+            )
+        facts = repo.session_facts(db, client, practitioner, on, lots, int(cfg["minimum_interval_days"]))
         reasons = session_reasons(facts)
         overridden: list[str] | None = None
         if reasons:
-            can_override = (
-                actor.role == "owner" and reason_text is not None and all(r.overridable for r in reasons)
-            )
-            if not can_override:
-                log(db, actor, "refuse", "session", None, client=client.id, codes=[r.code for r in reasons])
+            justified = r.override_reason is not None
+            if not (actor.role == "owner" and justified and all(x.overridable for x in reasons)):
+                log(db, actor, "refuse", "session", None, client=client.id, codes=[x.code for x in reasons])
                 note = None
-                if reason_text is not None and actor.role != "owner":
+                if justified and actor.role != "owner":
                     note = "only an owner may override"
-                elif reason_text is not None:
+                elif justified:
                     note = "some reasons cannot be overridden"
-                return {
-                    "refused": True,
-                    "reasons": [r.to_dict() for r in reasons],
-                    "override": note,
-                    "rules_version": rules.version,
-                }
-            overridden = [r.code for r in reasons]
-        plan_id = db.scalar(
-            select(TreatmentPlan.id)
-            .where(TreatmentPlan.client_id == client.id)
-            .order_by(TreatmentPlan.id.desc())
-        )
-        sess = Session(
-            plan_id=plan_id,
+                return SessionRefused(
+                    reasons=[RefusalReason.model_validate(x.to_dict()) for x in reasons], override=note
+                )
+            overridden = [x.code for x in reasons]
+        sess = repo.add_session(
+            db,
+            plan_id=repo.latest_plan_id(db, client.id),
             clinic_id=actor.clinic_id,
             client_id=client.id,
             practitioner_id=practitioner.id,
             design_id=design.id if design else None,
             started_at=start,
-            ended_at=end,
-            zones=zone_list,
+            ended_at=r.ended,
+            zones=list(r.zones),
             pigment_lot_id=lots[0][1].id,
             needle_lot_id=lots[1][1].id,
             diluent_lot_id=lots[2][1].id if len(lots) > 2 else None,
-            dilution=dilution,
-            anaesthetic_product=text_field(anaesthetic, "anaesthetic", required=False),
-            anaesthetic_strength_pct=anaesthetic_strength_pct,
-            sterilisation_cycle_id=sterilisation_cycle,
-            notes=text_field(notes, "notes", required=False, max_len=5000),
-            override_reason=reason_text if overridden else None,
+            ink_fraction=r.ink_fraction,
+            anaesthetic_product=r.anaesthetic,
+            anaesthetic_strength_pct=r.anaesthetic_strength_pct,
+            sterilisation_cycle_id=r.sterilisation_cycle,
+            notes=r.notes,
+            override_reason=r.override_reason if overridden else None,
             overridden_checks=overridden,
             rules_version=rules.version,
         )
-        db.add(sess)
-        db.flush()
         needle = lots[1][1]
-        needle.quantity -= 1  # single-use cartridges leave stock with every session
-        db.add(StockMove(lot_id=needle.id, delta=-1, reason="session", session_id=sess.id))
+        lot_repo.move_stock(db, needle, -1, "session", session_id=sess.id)  # single-use cartridges
         log(
             db,
             actor,
@@ -240,7 +273,7 @@ def record_session(
             "session",
             sess.id,
             client=client.id,
-            lots=[r.id for _, r in lots],
+            lots=[row.id for _, row in lots],
             needle_quantity=needle.quantity,
         )
         if overridden:
@@ -252,61 +285,42 @@ def record_session(
                 sess.id,
                 client=client.id,
                 codes=overridden,
-                justification_chars=len(reason_text or ""),
+                justification_chars=len(r.override_reason or ""),
             )
-        followups = []
-        for item in cfg["follow_ups"]:
-            fu = FollowUp(
-                client_id=client.id,
-                session_id=sess.id,
-                due_on=on + dt.timedelta(days=int(item["day"])),
-                purpose=item["purpose"],
-            )
-            db.add(fu)
-            followups.append(fu)
-        years, basis = _touch_up(cfg, client, dilution, touch_up_years, forecast)
-        for old in db.scalars(
-            select(Reminder).where(
-                Reminder.client_id == client.id, Reminder.kind == "touch-up", Reminder.done_at.is_(None)
-            )
-        ):
-            old.done_at = utc_now()  # superseded by this session's reminder
-        reminder = Reminder(
-            client_id=client.id, session_id=sess.id, kind="touch-up", due_on=add_years(on, years), basis=basis
+        followups = [
+            repo.add_follow_up(db, sess, on + dt.timedelta(days=int(item["day"])), item["purpose"])
+            for item in cfg["follow_ups"]
+        ]
+        years, basis = _touch_up(cfg, client, r)
+        reminder = repo.add_touch_up_reminder(db, sess, add_years(on, years), basis, ctx.clock.now())
+        return SessionRecorded(
+            id=sess.id,
+            overridden=overridden or [],
+            needle_lot_left=needle.quantity,
+            follow_ups=[FollowUpBooked(id=f.id, due_on=f.due_on) for f in followups],
+            touch_up=TouchUpDue(due_on=reminder.due_on, basis=basis),
+            warnings=_session_warnings(lots, r.anaesthetic_strength_pct),
+            rules_version=rules.version,
         )
-        db.add(reminder)
-        db.flush()
-        return {
-            "id": sess.id,
-            "refused": False,
-            "overridden": overridden or [],
-            "needle_lot_left": needle.quantity,
-            "follow_ups": [{"id": f.id, "due_on": f.due_on.isoformat()} for f in followups],
-            "touch_up": {"due_on": reminder.due_on.isoformat(), "basis": basis},
-            "warnings": _session_warnings(lots, anaesthetic_strength_pct),
-            "rules_version": rules.version,
-        }
 
     return transact(ctx, action)
 
 
-def _touch_up(
-    cfg: dict[str, Any], client: Client, dilution: float, given: float | None, forecast: bool
-) -> tuple[float, str]:
-    if given is not None:
-        return given, f"{given:g} years: the forecast given with the session"
-    if forecast:
+def _touch_up(cfg: dict[str, Any], client: Client, r: SessionRequest) -> tuple[float, str]:
+    if r.touch_up_years is not None:
+        return r.touch_up_years, f"{r.touch_up_years:g} years: the forecast given with the session"
+    if r.forecast:
         if client.skin_type is None:
             raise InputError(
                 "the forecast needs the client's skin type",
                 field="forecast",
-                allowed="set the skin type, or give --touch-up-years",
+                allowed="set the client's skin type, or give the touch-up forecast in years",
             )
-        years = forecast_touch_up_years(client.skin_type, dilution)
+        years = forecast_touch_up_years(client.skin_type, r.ink_fraction)
         if years is not None:
             return years, (
                 f"{years:.1f} years: healing and ageing model, SMP technique, skin type "
-                f"{client.skin_type}, dilution {dilution:g}"
+                f"{client.skin_type}, ink fraction {r.ink_fraction:g}"
             )
     default = float(cfg["touch_up_years"])
     return default, f"{default:g} years: the rules' default (range {cfg['touch_up_years_range']}, grade C)"
@@ -320,6 +334,7 @@ def _session_warnings(lots: list[tuple[str, Lot]], strength: float | None) -> li
     ]
     if strength is not None and strength > 4.0:
         out.append(
-            f"topical anaesthetic at {strength:g} %: above the 4 % US OTC lidocaine cap (FDA; domain.md §7)"
+            f"topical anaesthetic at {strength:g} %: above the 4 % US OTC lidocaine cap "
+            "([fda-otc-lidocaine] in docs/references.md)"
         )
     return out

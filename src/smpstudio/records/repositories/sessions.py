@@ -1,0 +1,136 @@
+"""Queries of treatment sessions: the facts the pre-session checks read, and what a session writes
+(the session, its needle's stock move, its follow-ups and its touch-up reminder)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session as Db
+
+from smpstudio.records.checks import LotFacts, SessionFacts
+from smpstudio.records.models import (
+    Certification,
+    Client,
+    Consent,
+    Design,
+    FollowUp,
+    Lot,
+    PatchTest,
+    Reminder,
+    Screening,
+    Session,
+    TreatmentPlan,
+    User,
+)
+
+__all__ = [
+    "add_follow_up",
+    "add_session",
+    "add_touch_up_reminder",
+    "design_of_version",
+    "latest_plan_id",
+    "lock",
+    "session_facts",
+]
+
+
+def lock(db: Db, rows: list[Lot]) -> None:
+    """Reload ``rows`` with a row lock for the rest of the transaction (stock is checked and moved)."""
+    for row in rows:
+        db.refresh(row, with_for_update=True)
+
+
+def session_facts(
+    db: Db,
+    client: Client,
+    practitioner: User,
+    on: dt.date,
+    lots: list[tuple[str, Lot]],
+    minimum_interval_days: int,
+) -> SessionFacts:
+    """What the checks before a session on ``on`` need to know, read from the client's record."""
+    screening = db.scalars(
+        select(Screening).where(Screening.client_id == client.id).order_by(Screening.id.desc()).limit(1)
+    ).first()
+    consents = db.scalars(
+        select(Consent).where(Consent.client_id == client.id, Consent.kind == "treatment")
+    ).all()
+    patch = db.scalars(
+        select(PatchTest).where(PatchTest.client_id == client.id).order_by(PatchTest.read_at.desc()).limit(1)
+    ).first()
+    certs = db.execute(
+        select(Certification.kind, func.max(Certification.expires_on))
+        .where(Certification.user_id == practitioner.id)
+        .group_by(Certification.kind)
+    ).all()
+    last = db.scalar(
+        select(func.max(Session.started_at)).where(
+            Session.client_id == client.id, Session.started_at < dt.datetime.combine(on, dt.time.max, dt.UTC)
+        )
+    )
+    return SessionFacts(
+        on=on,
+        screening_outcome=screening.outcome if screening else None,
+        screening_defer_until=screening.defer_until if screening else None,
+        consent_valid=any(c.withdrawn_at is None for c in consents),
+        consent_withdrawn=bool(consents),
+        patch_test_required=bool(screening and screening.patch_test_recommended),
+        patch_test_result=patch.result if patch else None,
+        practitioner_role=practitioner.role,
+        certifications=[(k, d) for k, d in certs],
+        last_session_on=last.date() if last else None,
+        minimum_interval_days=minimum_interval_days,
+        lots=[
+            LotFacts(
+                role, r.lot_code, r.kind, r.expires_on, r.quantity, r.compliance, r.recalled_at is not None
+            )
+            for role, r in lots
+        ],
+    )
+
+
+def design_of_version(db: Db, client_id: int, version: int) -> Design | None:
+    """The client's design version ``version`` (None when there is none)."""
+    return db.scalars(select(Design).where(Design.client_id == client_id, Design.version == version)).first()
+
+
+def latest_plan_id(db: Db, client_id: int) -> int | None:
+    """The client's latest treatment plan, which a new session belongs to."""
+    return db.scalar(
+        select(TreatmentPlan.id).where(TreatmentPlan.client_id == client_id).order_by(TreatmentPlan.id.desc())
+    )
+
+
+def add_session(db: Db, **values: Any) -> Session:
+    """Insert a session (``values`` are :class:`~smpstudio.records.models.Session` attributes)."""
+    row = Session(**values)
+    db.add(row)
+    db.flush()
+    return row
+
+
+def add_follow_up(db: Db, session: Session, due_on: dt.date, purpose: str) -> FollowUp:
+    """Book a follow-up of ``session``."""
+    row = FollowUp(client_id=session.client_id, session_id=session.id, due_on=due_on, purpose=purpose)
+    db.add(row)
+    return row
+
+
+def add_touch_up_reminder(
+    db: Db, session: Session, due_on: dt.date, basis: str, now: dt.datetime
+) -> Reminder:
+    """The client's touch-up reminder from ``session``; any open one before it is closed at ``now``."""
+    for old in db.scalars(
+        select(Reminder).where(
+            Reminder.client_id == session.client_id, Reminder.kind == "touch-up", Reminder.done_at.is_(None)
+        )
+    ):
+        old.done_at = now  # superseded by this session's reminder
+    row = Reminder(
+        client_id=session.client_id, session_id=session.id, kind="touch-up", due_on=due_on, basis=basis
+    )
+    db.add(row)
+    db.flush()
+    return row

@@ -1,0 +1,103 @@
+"""Queries of sterilisation: autoclave cycles, spore tests, corrective actions and what a load reached."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session as Db
+
+from smpstudio.records.models import Client, CorrectiveAction, Session, SporeTest, SterilisationCycle
+
+__all__ = [
+    "add_corrective_action",
+    "add_cycle",
+    "add_spore_test",
+    "cycle_ids_between",
+    "cycle_scope",
+    "get_cycle",
+    "last_pass_on",
+]
+
+
+def add_cycle(db: Db, **values: Any) -> SterilisationCycle:
+    """Insert a cycle (``values`` are :class:`~smpstudio.records.models.SterilisationCycle` attributes)."""
+    row = SterilisationCycle(**values)
+    db.add(row)
+    db.flush()
+    return row
+
+
+def get_cycle(db: Db, clinic_id: int, cycle_id: int) -> SterilisationCycle | None:
+    """The clinic's cycle ``cycle_id`` (None when it does not exist or belongs to another clinic)."""
+    row = db.get(SterilisationCycle, cycle_id)
+    return row if row is not None and row.clinic_id == clinic_id else None
+
+
+def add_spore_test(db: Db, clinic_id: int, tested_on: dt.date, result: str, notes: str | None) -> SporeTest:
+    """Insert a spore test."""
+    row = SporeTest(clinic_id=clinic_id, tested_on=tested_on, result=result, notes=notes)
+    db.add(row)
+    db.flush()
+    return row
+
+
+def last_pass_on(db: Db, clinic_id: int, day: dt.date) -> dt.date | None:
+    """The day of the clinic's last passed spore test on or before ``day``."""
+    return db.scalar(
+        select(func.max(SporeTest.tested_on)).where(
+            SporeTest.clinic_id == clinic_id, SporeTest.result == "pass", SporeTest.tested_on <= day
+        )
+    )
+
+
+def cycle_ids_between(db: Db, clinic_id: int, after: dt.date | None, through: dt.date) -> list[int]:
+    """The clinic's cycles run after the day ``after`` (from the start when None) through ``through``,
+    in the order they ran."""
+    q = select(SterilisationCycle.id).where(
+        SterilisationCycle.clinic_id == clinic_id,
+        SterilisationCycle.run_at <= dt.datetime.combine(through, dt.time.max, dt.UTC),
+    )
+    if after is not None:
+        q = q.where(SterilisationCycle.run_at > dt.datetime.combine(after, dt.time.max, dt.UTC))
+    return list(db.scalars(q.order_by(SterilisationCycle.run_at)))
+
+
+def cycle_scope(db: Db, cycle_ids: list[int]) -> dict[str, Any]:
+    """What the loads ``cycle_ids`` reached: ``{"cycles", "sessions": [{"id", "date", "client",
+    "cycle"}], "clients": [{"id", "name", "contact": {"phone", "email"}}]}``, sessions by start."""
+    rows = db.execute(
+        select(
+            Session.id,
+            Session.started_at,
+            Session.client_id,
+            Session.sterilisation_cycle_id,
+            Client.name,
+            Client.phone,
+            Client.email,
+        )
+        .join(Client, Client.id == Session.client_id)
+        .where(Session.sterilisation_cycle_id.in_(cycle_ids))
+        .order_by(Session.started_at)
+    ).all()
+    clients: dict[int, dict[str, Any]] = {}
+    for _sid, _started, cid, _cyc, name, phone, email in rows:
+        clients.setdefault(cid, {"id": cid, "name": name, "contact": {"phone": phone, "email": email}})
+    return {
+        "cycles": cycle_ids,
+        "sessions": [
+            {"id": r[0], "date": r[1].date().isoformat(), "client": r[2], "cycle": r[3]} for r in rows
+        ],
+        "clients": list(clients.values()),
+    }
+
+
+def add_corrective_action(
+    db: Db, clinic_id: int, spore_test_id: int, scope: dict[str, Any]
+) -> CorrectiveAction:
+    """Open a corrective action over ``scope`` (the cycles, sessions and clients a failure reaches)."""
+    row = CorrectiveAction(clinic_id=clinic_id, spore_test_id=spore_test_id, scope=scope)
+    db.add(row)
+    db.flush()
+    return row
