@@ -180,10 +180,10 @@ def test_sterilisation_commands(clinic: tuple[Path, dict[str, int]]) -> None:
     ("args", "field"),
     [
         (["user", "add", "--name", "X", "--role", "boss"], "role"),
-        (["client", "add", "--name", "X", "--date-of-birth", "yesterday"], "date-of-birth"),
+        (["client", "add", "--name", "X", "--date-of-birth", "yesterday"], "date_of_birth"),
         (
             ["client", "add", "--name", "X", "--date-of-birth", "1990-01-01", "--skin-type", "VII"],
-            "skin-type",
+            "skin_type",
         ),
         (
             [
@@ -216,7 +216,7 @@ def test_sterilisation_commands(clinic: tuple[Path, dict[str, int]]) -> None:
                 "--needle-lot",
                 "NDL-1",
             ],
-            "pigment-lot",
+            "pigment_lot",
         ),
         (
             [
@@ -233,7 +233,7 @@ def test_sterilisation_commands(clinic: tuple[Path, dict[str, int]]) -> None:
                 "--dilution",
                 "0.5",
             ],
-            "diluent-lot",
+            "diluent_lot",
         ),
         (["--as", "999", "client", "show", "1"], "user"),
     ],

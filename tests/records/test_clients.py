@@ -1,42 +1,55 @@
-"""Clients: photos, designs and plans."""
+"""Clients: adding and finding them, photos, designs, plans and the whole record."""
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import io
+import json
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
 from smpstudio.errors import InputError
+from smpstudio.records.models import Client
 from smpstudio.records.store import Store
 from smpstudio.services import clients, consent
+from smpstudio.services.context import Clock
 from tests.records.conftest import acting
 from tests.records.helpers import session, setup_clinic
 
 
-def test_photo_needs_consent_and_loses_its_exif(store: Store, tmp_path: Path) -> None:
-    ids = setup_clinic(store, tmp_path)
+def _jpeg_with_exif() -> bytes:
     im = Image.new("RGB", (40, 30), (120, 90, 80))
     exif = Image.Exif()
     exif[0x010F] = "PhoneMaker"  # Make
     exif[0x0131] = "CameraApp 1.0"  # Software
-    path = tmp_path / "scalp.jpg"
-    im.save(path, "JPEG", exif=exif)
-    assert Image.open(path).getexif()
+    buf = io.BytesIO()
+    im.save(buf, "JPEG", exif=exif)
+    return buf.getvalue()
+
+
+def test_photo_needs_consent_and_loses_its_exif(store: Store, tmp_path: Path) -> None:
+    ids = setup_clinic(store, tmp_path)
+    image = _jpeg_with_exif()
+    assert Image.open(io.BytesIO(image)).getexif()
+    photo = clients.AddPhotoRequest.of(client_id=ids["client"], image=image, view="top")
     with pytest.raises(InputError, match="consented to photographs"):
-        clients.add_photo(acting(store, ids["prac"]), client_id=ids["client"], path=path, view="top")
+        clients.add_photo(acting(store, ids["prac"]), photo)
     consent.sign_consent(
-        acting(store, ids["prac"]), client_id=ids["client"], signed_name="Alex Doe", kind="photography"
+        acting(store, ids["prac"]),
+        consent.SignConsentRequest.of(client_id=ids["client"], signed_name="Alex Doe", kind="photography"),
     )
     res = clients.add_photo(
-        acting(store, ids["prac"]), client_id=ids["client"], path=path, view="top", kind="before"
+        acting(store, ids["prac"]),
+        clients.AddPhotoRequest.of(client_id=ids["client"], image=image, view="top", kind="before"),
     )
-    stored = store.files.get(res["sha256"])
+    stored = store.files.get(res.sha256)
     assert not Image.open(io.BytesIO(stored)).getexif()
     assert b"PhoneMaker" not in stored
-    again = clients.add_photo(acting(store, ids["prac"]), client_id=ids["client"], path=path, view="top")
-    assert again["sha256"] == res["sha256"]  # content-addressed: stored once
+    again = clients.add_photo(acting(store, ids["prac"]), photo)
+    assert again.sha256 == res.sha256  # content-addressed: stored once
 
 
 def test_designs_are_versioned_and_plans_and_sessions_point_at_them(store: Store, tmp_path: Path) -> None:
@@ -45,18 +58,121 @@ def test_designs_are_versioned_and_plans_and_sessions_point_at_them(store: Store
 
     ids = setup_clinic(store, tmp_path)
     path = write_design(make_design("norwood-6", "soft")[2], tmp_path / "d.json")
-    v1 = clients.add_design(acting(store, ids["prac"]), client_id=ids["client"], path=path)
-    v2 = clients.add_design(acting(store, ids["prac"]), client_id=ids["client"], path=path)
-    assert (v1["version"], v2["version"]) == (1, 2) and v1["sha256"] == v2["sha256"]
+    design = clients.AddDesignRequest.of(client_id=ids["client"], document=json.loads(path.read_text()))
+    v1 = clients.add_design(acting(store, ids["prac"]), design)
+    v2 = clients.add_design(acting(store, ids["prac"]), design)
+    assert (v1.version, v2.version) == (1, 2) and v1.sha256 == v2.sha256
     plan = clients.add_plan(
-        acting(store, ids["prac"]), client_id=ids["client"], sessions=3, interval_days=14, design_version=2
+        acting(store, ids["prac"]),
+        clients.AddPlanRequest.of(client_id=ids["client"], sessions=3, interval_days=14, design_version=2),
     )
-    with pytest.raises(InputError, match="interval-days"):
-        clients.add_plan(acting(store, ids["prac"]), client_id=ids["client"], sessions=3, interval_days=2)
-    sid = session(store, ids, design_version=2)["id"]
+    with pytest.raises(InputError, match="interval_days"):
+        clients.add_plan(
+            acting(store, ids["prac"]),
+            clients.AddPlanRequest.of(client_id=ids["client"], sessions=3, interval_days=2),
+        )
+    sid = session(store, ids, design_version=2).id
     rec = clients.client_record(acting(store, ids["owner"]), ids["client"])
-    assert rec["sessions"][0]["id"] == sid and rec["sessions"][0]["design"] == v2["id"]
-    assert rec["treatment_plans"][0]["id"] == plan["id"] and rec["treatment_plans"][0]["design"] == v2["id"]
-    (tmp_path / "bad.json").write_text('{"schema_version": 1}')
+    assert rec.sessions[0].id == sid and rec.sessions[0].design == v2.id
+    assert rec.treatment_plans[0].id == plan.id and rec.treatment_plans[0].design == v2.id
     with pytest.raises(InputError):
-        clients.add_design(acting(store, ids["prac"]), client_id=ids["client"], path=tmp_path / "bad.json")
+        clients.add_design(
+            acting(store, ids["prac"]),
+            clients.AddDesignRequest.of(client_id=ids["client"], document={"schema_version": 1}),
+        )
+
+
+@pytest.mark.parametrize(
+    ("values", "field", "allowed"),
+    [
+        ({"date_of_birth": "yesterday"}, "date_of_birth", "YYYY-MM-DD"),
+        ({"skin_type": "VII"}, "skin_type", "I, II, III, IV, V, VI"),
+        ({"email": "alex at example"}, "email", "name@example.org"),
+        ({"phone": "call me"}, "phone", "digits, spaces, + and -"),
+        ({"name": "   "}, "name", "a non-empty text"),
+        ({"hair_colour": "x" * 41}, "hair_colour", "at most 40 characters"),
+        ({"date-of-birth": "1990-01-01"}, "date-of-birth", None),  # the old spelling is not a field
+    ],
+)
+def test_a_bad_client_request_names_the_field(
+    values: dict[str, str], field: str, allowed: str | None
+) -> None:
+    with pytest.raises(InputError) as info:
+        clients.AddClientRequest.of(**({"name": "Alex", "date_of_birth": "1990-01-01"} | values))
+    assert info.value.field == field and info.value.allowed == allowed
+
+
+def test_a_birth_date_is_judged_on_the_clinics_today(store: Store, tmp_path: Path) -> None:
+    ids = setup_clinic(store, tmp_path)
+    # 23:30 UTC on 1 January is already 2 January in Auckland.
+    moment = dt.datetime(2026, 1, 1, 23, 30, tzinfo=dt.UTC)
+    newborn = clients.AddClientRequest.of(name="Baby", date_of_birth="2026-01-02")
+    in_utc = dataclasses.replace(acting(store, ids["owner"]), clock=Clock.fixed(moment))
+    with pytest.raises(InputError, match="a past date") as info:
+        clients.add_client(in_utc, newborn)
+    assert info.value.field == "date_of_birth"
+    in_auckland = dataclasses.replace(in_utc, clock=Clock.fixed(moment, "Pacific/Auckland"))
+    assert clients.add_client(in_auckland, newborn).id > ids["client"]
+
+
+def test_find_lists_clients_by_name(store: Store, tmp_path: Path) -> None:
+    ids = setup_clinic(store, tmp_path)
+    found = clients.find_clients(acting(store, ids["desk"]), clients.FindClientsRequest.of(query=" alex "))
+    assert found.to_json() == {
+        "clients": [{"id": ids["client"], "name": "Alex Doe", "date_of_birth": "1980-01-02"}]
+    }
+    nobody = clients.find_clients(acting(store, ids["desk"]), clients.FindClientsRequest.of(query="zed"))
+    assert nobody.clients == []
+
+
+def test_screening_refuses_a_date_of_birth_other_than_the_records(store: Store, tmp_path: Path) -> None:
+    ids = setup_clinic(store, tmp_path)
+    request = clients.ScreenClientRequest.of(
+        client_id=ids["client"], answers={"date_of_birth": "1990-05-05", "answers": {}}
+    )
+    with pytest.raises(InputError, match="differs from the record") as info:
+        clients.screen_client(acting(store, ids["prac"]), request)
+    assert info.value.field == "date_of_birth"
+
+
+def test_a_photo_over_the_pixel_limit_is_refused(store: Store, tmp_path: Path) -> None:
+    ids = setup_clinic(store, tmp_path)
+    ctx = dataclasses.replace(acting(store, ids["prac"]), max_image_pixels=1000)
+    request = clients.AddPhotoRequest.of(client_id=ids["client"], image=_jpeg_with_exif(), view="top")
+    with pytest.raises(InputError, match="too large") as info:
+        clients.add_photo(ctx, request)
+    assert info.value.field == "photo"
+    with pytest.raises(InputError, match="not a readable image"):
+        clients.add_photo(
+            ctx, clients.AddPhotoRequest.of(client_id=ids["client"], image=b"GIF89a", view="top")
+        )
+
+
+def test_the_typed_record_prints_exactly_the_records_view(store: Store, tmp_path: Path) -> None:
+    ids = setup_clinic(store, tmp_path)
+    consent.sign_consent(
+        acting(store, ids["prac"]),
+        consent.SignConsentRequest.of(client_id=ids["client"], signed_name="Alex Doe", kind="photography"),
+    )
+    image = _jpeg_with_exif()
+    clients.add_photo(
+        acting(store, ids["prac"]),
+        clients.AddPhotoRequest.of(
+            client_id=ids["client"], image=image, view="top", landmarks={"nasion": [1, 2]}
+        ),
+    )
+    consent.record_patch_test(
+        acting(store, ids["prac"]),
+        consent.PatchTestRecordRequest.of(
+            client_id=ids["client"], lot="P1", applied="2026-01-01", read="2026-01-03", result="negative"
+        ),
+    )
+    clients.add_plan(acting(store, ids["prac"]), clients.AddPlanRequest.of(client_id=ids["client"]))
+    session(store, ids, zones=["hairline"])
+    record = clients.client_record(acting(store, ids["owner"]), ids["client"])
+    with store.session() as db:
+        client = db.get(Client, ids["client"])
+        view = clients.record_of(db, client)
+    assert json.dumps(record.to_json()) == json.dumps(view)  # same keys, same order, same values
+    assert record.sessions[0].pigment_lot is not None and record.sessions[0].pigment_lot.lot == "P1"
+    assert record.client.date_of_birth == dt.date(1980, 1, 2)

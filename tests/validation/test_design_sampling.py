@@ -28,12 +28,12 @@ CASES = [
 def test_no_two_dots_closer_than_the_local_spacing(pattern: str, style: str, preset: str) -> None:
     _, ctx, doc = make_design(pattern, style, preset=preset)
     pts = doc.dots.position_mm
-    c = doc.header["sampling"]["packing_constant"]
+    c = doc.header.sampling.packing_constant
     r = spacing_at(_surface_domain(ctx), pts, c)
     assert np.all(np.isfinite(r))
     pairs = cKDTree(pts).query_pairs(float(r.max()), output_type="ndarray")
     d = np.linalg.norm(pts[pairs[:, 0]] - pts[pairs[:, 1]], axis=1)
-    tolerance = doc.header["sampling"]["min_spacing_tolerance_mm"]
+    tolerance = doc.header.sampling.min_spacing_tolerance_mm
     assert np.all(d >= np.maximum(r[pairs[:, 0]], r[pairs[:, 1]]) - tolerance)
 
 
@@ -56,7 +56,7 @@ def test_no_hole_wider_than_about_two_spacings(pattern: str, style: str, preset:
     row, col = ctx.grid.cell_of(chart_from_points_mm(ctx.grid.head, probes))
     probes = probes[uniform[row, col]]
     assert len(probes) > 1000
-    r = spacing_at(_surface_domain(ctx), probes, doc.header["sampling"]["packing_constant"])
+    r = spacing_at(_surface_domain(ctx), probes, doc.header.sampling.packing_constant)
     d, _ = cKDTree(doc.dots.position_mm).query(probes)
     assert np.max(d / r) <= 1.25
 
@@ -73,7 +73,7 @@ def test_same_seed_same_dots_other_seed_other_dots() -> None:
 
 def test_follicular_units_group_one_to_four_dots() -> None:
     _, _, doc = make_design("norwood-6", "soft", follicular_units=True)
-    sites = doc.header["summary"]["site_count"]
+    sites = doc.header.summary.site_count
     ratio = len(doc.dots) / sites
     assert ratio == pytest.approx(0.20 * 1 + 0.45 * 2 + 0.30 * 3 + 0.05 * 4, abs=0.05)
 

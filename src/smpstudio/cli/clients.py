@@ -7,8 +7,9 @@ from typing import Annotated
 
 import typer
 
-from smpstudio.cli.common import JsonFlag, emit_json, out, with_context
+from smpstudio.cli.common import JsonFlag, emit_json, out, run, with_context
 from smpstudio.cli.output import ClientId, emit, rows
+from smpstudio.errors import InputError, read_json_file
 
 __all__ = ["register"]
 
@@ -16,6 +17,15 @@ client = typer.Typer(
     help="Clients: add, screen, show, export, erase; designs and photos.", no_args_is_help=True
 )
 consent = typer.Typer(help="Signed consents (treatment, photography) and their texts.", no_args_is_help=True)
+
+
+def read_file(path: Path, field: str, allowed: str) -> bytes:
+    """The bytes of the file the user named, or an error naming ``field``."""
+    try:
+        return path.read_bytes()
+    except (FileNotFoundError, IsADirectoryError, PermissionError):
+        raise InputError(f"no file {path}", field=field, allowed=allowed) from None
+
 
 # ---------------------------------------------------------------------------------------------- clients
 
@@ -33,11 +43,10 @@ def client_add(
     as_json: JsonFlag = False,
 ) -> None:
     """Add a client."""
-    from smpstudio.services.clients import add_client
+    from smpstudio.services.clients import AddClientRequest, add_client
 
-    result = with_context(
-        lambda ctx: add_client(
-            ctx,
+    request = run(
+        lambda: AddClientRequest.of(
             name=name,
             date_of_birth=date_of_birth,
             email=email,
@@ -48,7 +57,8 @@ def client_add(
             hair_loss_pattern=hair_loss_pattern,
         )
     )
-    emit(result, as_json, f"client {result['id']} added")
+    result = with_context(lambda ctx: add_client(ctx, request))
+    emit(result, as_json, f"client {result.id} added")
 
 
 @client.command("find")
@@ -56,15 +66,11 @@ def client_find(
     query: Annotated[str, typer.Argument(help="Part of a name.")], as_json: JsonFlag = False
 ) -> None:
     """Find clients by name."""
-    from smpstudio.services.clients import find_clients
+    from smpstudio.services.clients import FindClientsRequest, find_clients
 
-    rows(
-        with_context(lambda ctx: find_clients(ctx, query)),
-        as_json,
-        ["id", "name", "date_of_birth"],
-        "clients",
-        "clients",
-    )
+    request = run(lambda: FindClientsRequest.of(query=query))
+    result = with_context(lambda ctx: find_clients(ctx, request))
+    rows(result.clients, as_json, ["id", "name", "date_of_birth"], "clients", "clients")
 
 
 @client.command("screen")
@@ -74,11 +80,14 @@ def client_screen(
     as_json: JsonFlag = False,
 ) -> None:
     """Screen a client and keep the answers, outcome and rules version."""
-    from smpstudio.services.clients import screen_client
+    from smpstudio.services.clients import ScreenClientRequest, screen_client
 
-    result = with_context(lambda ctx: screen_client(ctx, client_id, answers))
-    text = f"screening {result['id']}: outcome {result['outcome']} (rules {result['rules_version']})"
-    if result["patch_test_recommended"]:
+    request = run(
+        lambda: ScreenClientRequest.of(client_id=client_id, answers=read_json_file(answers, "answers"))
+    )
+    result = with_context(lambda ctx: screen_client(ctx, request))
+    text = f"screening {result.id}: outcome {result.outcome} (rules {result.rules_version})"
+    if result.patch_test_recommended:
         text += "; a patch test is required before the first session"
     emit(result, as_json, text)
 
@@ -90,14 +99,14 @@ def client_show(client_id: Annotated[int, typer.Argument(metavar="ID")], as_json
 
     record = with_context(lambda ctx: client_record(ctx, client_id))
     if as_json:
-        emit_json(record)
+        emit_json(record.to_json())
         return
-    c = record["client"]
+    c = record.client
     out.print(
-        f"[bold]{c['name']}[/] (client {c['id']}), born {c['date_of_birth']}, skin type {c['skin_type']}",
+        f"[bold]{c.name}[/] (client {c.id}), born {c.date_of_birth}, skin type {c.skin_type}",
         highlight=False,
     )
-    out.print(f"contact: {c['email'] or '-'} / {c['phone'] or '-'}", highlight=False)
+    out.print(f"contact: {c.email or '-'} / {c.phone or '-'}", highlight=False)
     for key in (
         "screenings",
         "consents",
@@ -110,8 +119,8 @@ def client_show(client_id: Annotated[int, typer.Argument(metavar="ID")], as_json
         "adverse_events",
         "reminders",
     ):
-        out.print(f"{key.replace('_', ' ')}: {len(record[key])}")
-    for s in record["sessions"]:
+        out.print(f"{key.replace('_', ' ')}: {len(getattr(record, key))}")
+    for s in record.to_json()["sessions"]:
         out.print(
             f"  session {s['id']} {s['started_at']}: pigment {s['pigment_lot']['lot']}, needle "
             f"{s['needle_lot']['lot']}, diluent {(s['diluent_lot'] or {}).get('lot', '-')}, "
@@ -127,10 +136,13 @@ def client_design(
     as_json: JsonFlag = False,
 ) -> None:
     """Store a design as the client's next design version."""
-    from smpstudio.services.clients import add_design
+    from smpstudio.services.clients import AddDesignRequest, add_design
 
-    result = with_context(lambda ctx: add_design(ctx, client_id=client_id, path=design_file))
-    emit(result, as_json, f"design version {result['version']} stored")
+    request = run(
+        lambda: AddDesignRequest.of(client_id=client_id, document=read_json_file(design_file, "design"))
+    )
+    result = with_context(lambda ctx: add_design(ctx, request))
+    emit(result, as_json, f"design version {result.version} stored")
 
 
 @client.command("plan")
@@ -145,11 +157,10 @@ def client_plan(
     as_json: JsonFlag = False,
 ) -> None:
     """Record a treatment plan; later sessions of the client belong to it."""
-    from smpstudio.services.clients import add_plan
+    from smpstudio.services.clients import AddPlanRequest, add_plan
 
-    result = with_context(
-        lambda ctx: add_plan(
-            ctx,
+    request = run(
+        lambda: AddPlanRequest.of(
             client_id=client_id,
             sessions=sessions,
             interval_days=interval_days,
@@ -157,7 +168,8 @@ def client_plan(
             notes=notes,
         )
     )
-    emit(result, as_json, f"plan {result['id']}: {sessions} sessions, {interval_days} days apart")
+    result = with_context(lambda ctx: add_plan(ctx, request))
+    emit(result, as_json, f"plan {result.id}: {sessions} sessions, {interval_days} days apart")
 
 
 @client.command("photo")
@@ -171,20 +183,20 @@ def client_photo(
     as_json: JsonFlag = False,
 ) -> None:
     """Store a photo (EXIF stripped, content-addressed); needs the client's photography consent."""
-    from smpstudio.services.clients import add_photo
+    from smpstudio.services.clients import AddPhotoRequest, add_photo
 
-    result = with_context(
-        lambda ctx: add_photo(
-            ctx,
+    request = run(
+        lambda: AddPhotoRequest.of(
             client_id=client_id,
-            path=photo_file,
+            image=read_file(photo_file, "photo", "a JPEG, PNG or WebP file"),
             view=view,
             kind=kind,
             session_id=session_id,
-            landmarks_path=landmarks,
+            landmarks=read_json_file(landmarks, "landmarks") if landmarks else None,
         )
     )
-    emit(result, as_json, f"photo {result['id']} stored ({result['sha256'][:12]})")
+    result = with_context(lambda ctx: add_photo(ctx, request))
+    emit(result, as_json, f"photo {result.id} stored ({result.sha256[:12]})")
 
 
 # --------------------------------------------------------------------------------------------- consent
@@ -200,19 +212,21 @@ def consent_sign(
     as_json: JsonFlag = False,
 ) -> None:
     """Record a signed consent against the exact text version."""
-    from smpstudio.services.consent import sign_consent
+    from smpstudio.services.consent import SignConsentRequest, sign_consent
 
-    result = with_context(
-        lambda ctx: sign_consent(
-            ctx,
+    request = run(
+        lambda: SignConsentRequest.of(
             client_id=client_id,
             signed_name=signed_name,
             kind=kind,
             version=version,
-            signature_file=signature,
+            signature=read_file(signature, "signature", "an image of the drawn signature")
+            if signature
+            else None,
         )
     )
-    emit(result, as_json, f"{kind} consent {result['id']} signed (text version {result['text_version']})")
+    result = with_context(lambda ctx: sign_consent(ctx, request))
+    emit(result, as_json, f"{kind} consent {result.id} signed (text version {result.text_version})")
 
 
 @consent.command("withdraw")
@@ -222,10 +236,11 @@ def consent_withdraw(
     as_json: JsonFlag = False,
 ) -> None:
     """Withdraw a client's consent."""
-    from smpstudio.services.consent import withdraw_consent
+    from smpstudio.services.consent import WithdrawConsentRequest, withdraw_consent
 
-    result = with_context(lambda ctx: withdraw_consent(ctx, client_id=client_id, kind=kind))
-    emit(result, as_json, f"withdrawn: {result['withdrawn']}")
+    request = run(lambda: WithdrawConsentRequest.of(client_id=client_id, kind=kind))
+    result = with_context(lambda ctx: withdraw_consent(ctx, request))
+    emit(result, as_json, f"withdrawn: {result.withdrawn}")
 
 
 @consent.command("text")
@@ -236,9 +251,20 @@ def consent_text(
     as_json: JsonFlag = False,
 ) -> None:
     """Add the clinic's own version of a consent text (owner)."""
-    from smpstudio.services.consent import add_consent_text
+    from smpstudio.services.consent import AddConsentTextRequest, add_consent_text
 
-    result = with_context(lambda ctx: add_consent_text(ctx, kind=kind, version=version, path=text_file))
+    def request() -> AddConsentTextRequest:
+        allowed = "a UTF-8 text or Markdown file"
+        try:
+            body = text_file.read_text(encoding="utf-8")
+        except (FileNotFoundError, IsADirectoryError, PermissionError):
+            raise InputError(f"no file {text_file}", field="file", allowed=allowed) from None
+        except UnicodeDecodeError:
+            raise InputError("not UTF-8 text", field="file", allowed=allowed) from None
+        return AddConsentTextRequest.of(kind=kind, version=version, body=body)
+
+    req = run(request)
+    result = with_context(lambda ctx: add_consent_text(ctx, req))
     emit(result, as_json, f"consent text {kind} {version} stored")
 
 
@@ -252,17 +278,19 @@ def patch_record(
     as_json: JsonFlag = False,
 ) -> None:
     """Record a patch test's result (with its limited predictive value)."""
-    from smpstudio.services.consent import record_patch_test
+    from smpstudio.services.consent import PatchTestRecordRequest, record_patch_test
 
-    res = with_context(
-        lambda ctx: record_patch_test(
-            ctx, client_id=client_id, lot=lot_code, applied=applied, read=read, result=result, site=site
+    request = run(
+        lambda: PatchTestRecordRequest.of(
+            client_id=client_id, lot=lot_code, applied=applied, read=read, result=result, site=site
         )
     )
-    emit(res, as_json, f"patch test {res['id']} recorded: {res['result']}. {res['limited_value']}")
+    res = with_context(lambda ctx: record_patch_test(ctx, request))
+    emit(res, as_json, f"patch test {res.id} recorded: {res.result}. {res.limited_value}")
 
 
 def register(app: typer.Typer) -> None:
+    """Add the ``client`` and ``consent`` command groups and ``patch-test record`` to ``app``."""
     from smpstudio.cli.care import patch
 
     patch.command("record")(patch_record)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from smpstudio.cli.common import JsonFlag, with_context
+from smpstudio.cli.common import JsonFlag, run, with_context
 from smpstudio.cli.output import emit, rows
 
 __all__ = ["register"]
@@ -28,19 +28,15 @@ def clinic_init(
     as_json: JsonFlag = False,
 ) -> None:
     """Create the store (if needed), the clinic and its owner."""
-    from smpstudio.services.clinics import init_clinic
+    from smpstudio.services.clinics import InitClinicRequest, init_clinic
 
-    result = with_context(
-        lambda ctx: init_clinic(
-            ctx,
-            name=name,
-            owner_name=owner_name,
-            retention_years=retention_years,
-            jurisdiction=jurisdiction,
-        ),
-        create=True,
+    request = run(
+        lambda: InitClinicRequest.of(
+            name=name, owner_name=owner_name, retention_years=retention_years, jurisdiction=jurisdiction
+        )
     )
-    emit(result, as_json, f"clinic {result['clinic_id']} created; owner user id {result['owner_id']}")
+    result = with_context(lambda ctx: init_clinic(ctx, request), create=True)
+    emit(result, as_json, f"clinic {result.clinic_id} created; owner user id {result.owner_id}")
 
 
 # ------------------------------------------------------------------------------------------------ users
@@ -56,10 +52,11 @@ def user_add(
     as_json: JsonFlag = False,
 ) -> None:
     """Add a staff member."""
-    from smpstudio.services.clinics import add_user
+    from smpstudio.services.clinics import AddUserRequest, add_user
 
-    result = with_context(lambda ctx: add_user(ctx, name=name, role=role, certified_until=certified_until))
-    emit(result, as_json, f"user {result['id']} added")
+    request = run(lambda: AddUserRequest.of(name=name, role=role, certified_until=certified_until))
+    result = with_context(lambda ctx: add_user(ctx, request))
+    emit(result, as_json, f"user {result.id} added")
 
 
 @user.command("certify")
@@ -70,10 +67,11 @@ def user_certify(
     as_json: JsonFlag = False,
 ) -> None:
     """Record a certification with its expiry."""
-    from smpstudio.services.clinics import add_certification
+    from smpstudio.services.clinics import AddCertificationRequest, add_certification
 
-    result = with_context(lambda ctx: add_certification(ctx, user_id=user_id, kind=kind, expires=expires))
-    emit(result, as_json, f"certification {result['id']} recorded")
+    request = run(lambda: AddCertificationRequest.of(user_id=user_id, kind=kind, expires=expires))
+    result = with_context(lambda ctx: add_certification(ctx, request))
+    emit(result, as_json, f"certification {result.id} recorded")
 
 
 @user.command("list")
@@ -81,9 +79,11 @@ def user_list(as_json: JsonFlag = False) -> None:
     """Staff with roles and certification expiries."""
     from smpstudio.services.clinics import list_users
 
-    rows(with_context(list_users), as_json, ["id", "name", "role", "certifications"], "users", "users")
+    result = with_context(list_users)
+    rows(result.users, as_json, ["id", "name", "role", "certifications"], "users", "users")
 
 
 def register(app: typer.Typer) -> None:
+    """Add the ``clinic`` and ``user`` command groups to ``app``."""
     app.add_typer(clinic, name="clinic")
     app.add_typer(user, name="user")

@@ -8,17 +8,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session as Db
 
-from smpstudio.errors import AccessError, InputError
+from smpstudio.errors import AccessError, InputError, NotFoundError
 from smpstudio.records import audit
-from smpstudio.records.models import (
-    Client,
-    Clinic,
-    Session,
-    User,
-)
+from smpstudio.records.models import Client, Session, User
+from smpstudio.records.repositories import clients as client_rows
+from smpstudio.records.repositories import clinics as clinic_rows
 from smpstudio.services.context import ServiceContext
 
 __all__ = [
@@ -64,12 +60,15 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 
 @dataclass(frozen=True)
 class Actor:
+    """The user a service call acts for: their id, clinic, role and name."""
+
     id: int
     clinic_id: int
     role: str
     name: str
 
     def require(self, permission: str) -> None:
+        """Raise :class:`AccessError` unless the actor's role grants ``permission`` (owners have all)."""
         if self.role == "owner" or permission in PERMISSIONS.get(self.role, frozenset()):
             return
         raise AccessError(
@@ -82,16 +81,12 @@ class Actor:
 def resolve_actor(db: Db, user_id: int | None) -> Actor:
     """The acting user ``user_id``, or the owner when the store holds a single clinic and none is named."""
     if user_id is None:
-        clinics = db.scalars(select(Clinic.id).limit(2)).all()
-        if len(clinics) != 1:
+        clinic_id = clinic_rows.only_clinic_id(db)
+        if clinic_id is None:
             raise InputError("name the acting user", field="user", allowed="the id of an active user")
-        user = db.scalars(
-            select(User)
-            .where(User.clinic_id == clinics[0], User.role == "owner", User.active)
-            .order_by(User.id)
-        ).first()
+        user = clinic_rows.first_active_owner(db, clinic_id)
     else:
-        user = db.get(User, user_id)
+        user = clinic_rows.get_user(db, user_id)
     if user is None or not user.active:
         raise InputError(f"no active user {user_id}", field="user", allowed="the id of an active user")
     return Actor(user.id, user.clinic_id, user.role, user.name)
@@ -106,6 +101,7 @@ def transact(ctx: ServiceContext, action: Callable[[Db, Actor], T]) -> T:
 def log(
     db: Db, actor: Actor | None, action: str, entity: str, entity_id: int | str | None, **detail: Any
 ) -> None:
+    """Append the audit entry of what ``actor`` did to ``entity`` (ids and codes only, no client data)."""
     audit.append(
         db,
         actor_id=actor.id if actor else None,
@@ -118,9 +114,15 @@ def log(
 
 
 def get_client(db: Db, actor: Actor, client_id: int, *, for_update: bool = False) -> Client:
-    client = db.get(Client, client_id)
+    """The client ``client_id`` of the actor's clinic; ``for_update`` also refuses an erased client.
+
+    A client of another clinic answers like one that does not exist (:class:`NotFoundError`).
+    """
+    client = client_rows.get_client(db, client_id)
     if client is None or client.clinic_id != actor.clinic_id:
-        raise InputError(f"no client {client_id} in this clinic", field="client", allowed="a client id")
+        raise NotFoundError(
+            f"no client {client_id} in this clinic", field="client", allowed="a client id", code="no_client"
+        )
     if client.erased_at is not None and for_update:
         raise InputError(f"client {client_id} was erased", field="client", allowed="a client on record")
     return client
@@ -130,14 +132,25 @@ def client_session(db: Db, client: Client, session_id: int | None) -> Session | 
     """The client's session ``session_id`` (None when none is named)."""
     if session_id is None:
         return None
-    sess = db.get(Session, session_id)
+    sess = client_rows.get_session(db, session_id)
     if sess is None or sess.client_id != client.id:
-        raise InputError(f"no session {session_id} of this client", field="session", allowed="a session id")
+        raise NotFoundError(
+            f"no session {session_id} of this client",
+            field="session",
+            allowed="a session id",
+            code="no_session",
+        )
     return sess
 
 
 def get_user(db: Db, actor: Actor, user_id: int, field: str = "user") -> User:
-    user = db.get(User, user_id)
+    """The user ``user_id`` of the actor's clinic (another clinic's user answers as not found)."""
+    user = clinic_rows.get_user(db, user_id)
     if user is None or user.clinic_id != actor.clinic_id:
-        raise InputError(f"no user {user_id} in this clinic", field=field, allowed="a user id of this clinic")
+        raise NotFoundError(
+            f"no user {user_id} in this clinic",
+            field=field,
+            allowed="a user id of this clinic",
+            code="no_user",
+        )
     return user

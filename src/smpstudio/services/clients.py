@@ -1,40 +1,57 @@
-"""Clients: adding and finding them, their screening, designs, treatment plans, photos and whole record."""
+"""Clients: adding and finding them, their screening, designs, treatment plans and photos.
+
+Each use case is ``f(ctx, request) -> result``. Documents come in parsed (the questionnaire, the design)
+and images as bytes: the faces read files. A client's whole record is :mod:`.client_record`
+(:func:`client_record` and :func:`record_of` are importable from here too).
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from sqlalchemy import func, select
+from pydantic import Field, field_validator
 from sqlalchemy.orm import Session as Db
 
 from smpstudio.care.screening import parse_answers, screen
-from smpstudio.errors import InputError, check_choice, parse_date, read_json_file
+from smpstudio.errors import InputError, check_range
 from smpstudio.records.files import strip_image_metadata
-from smpstudio.records.models import (
-    PHOTO_KINDS,
-    AdverseEvent,
-    Client,
-    Consent,
-    ConsentText,
-    Design,
-    FollowUp,
-    Lot,
-    PatchTest,
-    Photo,
-    Reminder,
-    Screening,
-    Session,
-    SymptomReport,
-    TreatmentPlan,
-)
+from smpstudio.records.models import PHOTO_KINDS
+from smpstudio.records.repositories import clients as rows
+from smpstudio.records.repositories import consent as consent_rows
 from smpstudio.services.access import Actor, client_session, get_client, log, transact
+from smpstudio.services.client_record import ClientRecord, client_record, record_of
+from smpstudio.services.compat import ItemResult, keyword_calls
 from smpstudio.services.context import ServiceContext
-from smpstudio.services.fields import SKIN_TYPES, date_or_none, iso, text_field
+from smpstudio.services.fields import (
+    SKIN_TYPES,
+    IsoDate,
+    Text,
+    check_image_size,
+    choice,
+    date_or_none,
+    in_range,
+    optional_text,
+    text,
+)
+from smpstudio.services.models import Request
 
 __all__ = [
+    "AddClientRequest",
+    "AddDesignRequest",
+    "AddPhotoRequest",
+    "AddPlanRequest",
+    "ClientAdded",
+    "ClientList",
+    "ClientRecord",
+    "ClientSummary",
+    "DesignStored",
+    "FindClientsRequest",
+    "PhotoStored",
+    "PlanAdded",
+    "ScreenClientRequest",
+    "ScreeningRecorded",
     "add_client",
     "add_design",
     "add_photo",
@@ -45,79 +62,146 @@ __all__ = [
     "screen_client",
 ]
 
+SkinType = Literal["I", "II", "III", "IV", "V", "VI"]
+PhotoKind = Literal["before", "after", "progress", "reference"]
 
-def add_client(
-    ctx: ServiceContext,
-    *,
-    name: str,
-    date_of_birth: str,
-    email: str | None = None,
-    phone: str | None = None,
-    address: str | None = None,
-    skin_type: str | None = None,
-    hair_colour: str | None = None,
-    hair_loss_pattern: str | None = None,
-) -> dict[str, Any]:
-    client_name = text_field(name, "name")
-    born = parse_date(date_of_birth, "date-of-birth")
-    if born > ctx.today() or born.year < 1900:
-        raise InputError(f"{born}", field="date-of-birth", allowed="a past date after 1900")
-    if skin_type is not None:
-        check_choice("skin-type", skin_type, SKIN_TYPES)
-    if email is not None and ("@" not in email or len(email) > 200 or " " in email.strip()):
+# --- adding and finding ------------------------------------------------------------------------------------
+
+
+def _email(value: object) -> object:
+    if isinstance(value, str) and ("@" not in value or len(value) > 200 or " " in value.strip()):
         raise InputError("not an e-mail address", field="email", allowed="name@example.org")
-    if phone is not None and not any(c.isdigit() for c in phone):
+    return value
+
+
+def _phone(value: object) -> object:
+    if isinstance(value, str) and not any(c.isdigit() for c in value):
         raise InputError("not a phone number", field="phone", allowed="digits, spaces, + and -")
+    return value
 
-    def action(db: Db, actor: Actor) -> dict[str, Any]:
+
+class AddClientRequest(Request):
+    """A new client: name and date of birth, contact details, skin and hair."""
+
+    name: Text
+    date_of_birth: IsoDate
+    email: Annotated[str | None, optional_text()] = None
+    phone: Annotated[str | None, optional_text(60)] = None
+    address: Annotated[str | None, optional_text(500)] = None
+    skin_type: Annotated[SkinType | None, choice(SKIN_TYPES)] = Field(None, description="Fitzpatrick I-VI.")
+    hair_colour: Annotated[str | None, optional_text(40)] = None
+    hair_loss_pattern: Annotated[str | None, optional_text(60)] = Field(
+        None, description="e.g. norwood-5, ludwig-2, scar."
+    )
+
+    @field_validator("email", mode="before")
+    @classmethod
+    def _check_email(cls, value: object) -> object:
+        return _email(value)
+
+    @field_validator("phone", mode="before")
+    @classmethod
+    def _check_phone(cls, value: object) -> object:
+        return _phone(value)
+
+
+class ClientAdded(ItemResult):
+    """The new client's id."""
+
+    id: int
+
+
+@keyword_calls(AddClientRequest)
+def add_client(ctx: ServiceContext, request: AddClientRequest) -> ClientAdded:
+    """Add a client to the acting user's clinic (born in the past, after 1900, on the clinic's today)."""
+    born = request.date_of_birth
+    if born > ctx.today() or born.year < 1900:
+        raise InputError(f"{born}", field="date_of_birth", allowed="a past date after 1900")
+
+    def action(db: Db, actor: Actor) -> ClientAdded:
         actor.require("client.write")
-        client = Client(
-            clinic_id=actor.clinic_id,
-            name=client_name,
-            date_of_birth=born,
-            email=text_field(email, "email", required=False),
-            phone=text_field(phone, "phone", required=False, max_len=60),
-            address=text_field(address, "address", required=False, max_len=500),
-            skin_type=skin_type,
-            hair_colour=text_field(hair_colour, "hair-colour", required=False, max_len=40),
-            hair_loss_pattern=text_field(hair_loss_pattern, "hair-loss-pattern", required=False, max_len=60),
-        )
-        db.add(client)
-        db.flush()
+        client = rows.add_client(db, actor.clinic_id, **request.model_dump())
         log(db, actor, "create", "client", client.id)
-        return {"id": client.id}
+        return ClientAdded(id=client.id)
 
     return transact(ctx, action)
 
 
-def find_clients(ctx: ServiceContext, query: str) -> list[dict[str, Any]]:
-    needle = text_field(query, "query")
-    assert needle is not None
+class FindClientsRequest(Request):
+    """Part of a client's name (any case)."""
 
-    def action(db: Db, actor: Actor) -> list[dict[str, Any]]:
+    query: Text
+
+
+class ClientSummary(ItemResult):
+    """A client as a search lists them."""
+
+    id: int
+    name: str
+    date_of_birth: IsoDate | None
+
+
+class ClientList(ItemResult):
+    """Clients on record whose name matches, by name (at most 50)."""
+
+    clients: list[ClientSummary]
+
+
+@keyword_calls(FindClientsRequest, positional=("query",))
+def find_clients(ctx: ServiceContext, request: FindClientsRequest) -> ClientList:
+    """Clients of the acting user's clinic whose name contains the query (the search is audited)."""
+    query = request.query
+
+    def action(db: Db, actor: Actor) -> ClientList:
         actor.require("client.read")
-        rows = db.scalars(
-            select(Client)
-            .where(Client.clinic_id == actor.clinic_id, Client.erased_at.is_(None))
-            .where(func.lower(Client.name).contains(needle.lower()))
-            .order_by(Client.name)
-            .limit(50)
-        ).all()
-        log(db, actor, "read", "client", None, search=True, ids=[c.id for c in rows])
-        return [{"id": c.id, "name": c.name, "date_of_birth": iso(c.date_of_birth)} for c in rows]
+        found = rows.find_by_name(db, actor.clinic_id, query)
+        log(db, actor, "read", "client", None, search=True, ids=[c.id for c in found])
+        return ClientList(
+            clients=[ClientSummary(id=c.id, name=c.name, date_of_birth=c.date_of_birth) for c in found]
+        )
 
     return transact(ctx, action)
 
 
-def screen_client(ctx: ServiceContext, client_id: int, answers_path: str | Path) -> dict[str, Any]:
-    """Screen a client on the care rules' questionnaire; the answers, outcome and rules version are kept."""
-    obj = read_json_file(answers_path, "answers")
-    rules = ctx.care_rules
+# --- screening ---------------------------------------------------------------------------------------------
 
-    def action(db: Db, actor: Actor) -> dict[str, Any]:
+
+class ScreenClientRequest(Request):
+    """A client and their questionnaire ``{"date_of_birth"?: "YYYY-MM-DD", "answers": {QUESTION: bool}}``."""
+
+    client_id: int
+    answers: Any = Field(description="The questionnaire document, parsed from JSON.")
+
+
+class ScreeningRecorded(ItemResult):
+    """The kept screening: its id, the outcome with findings and open questions, and whether a patch
+    test must come before the first session."""
+
+    id: int
+    outcome: str
+    findings: list[dict[str, Any]]
+    unanswered: list[str]
+    defer_until: str | None
+    rules_version: str
+    patch_test_recommended: bool
+
+
+@keyword_calls(
+    ScreenClientRequest, positional=("client_id", "answers_path"), files={"answers_path": ("answers", "json")}
+)
+def screen_client(ctx: ServiceContext, request: ScreenClientRequest) -> ScreeningRecorded:
+    """Screen a client on the care rules' questionnaire; the answers, outcome and rules version are kept.
+
+    The questionnaire's date of birth may be left out (the record's is used); one that differs from the
+    record's is refused.
+    """
+    rules = ctx.care_rules
+    today = ctx.today()
+
+    def action(db: Db, actor: Actor) -> ScreeningRecorded:
         actor.require("screening")
-        client = get_client(db, actor, client_id, for_update=True)
-        payload = dict(obj) if isinstance(obj, dict) else obj
+        client = get_client(db, actor, request.client_id, for_update=True)
+        payload = dict(request.answers) if isinstance(request.answers, dict) else request.answers
         if isinstance(payload, dict) and client.date_of_birth:
             given = payload.setdefault("date_of_birth", client.date_of_birth.isoformat())
             if given != client.date_of_birth.isoformat():
@@ -127,355 +211,172 @@ def screen_client(ctx: ServiceContext, client_id: int, answers_path: str | Path)
                     allowed="the client's date of birth on file (or leave it out)",
                 )
         born, answers = parse_answers(payload, rules.data["screening"]["questions"])
-        result = screen(born, answers, rules).to_dict()
-        defer = result.get("defer_until")
+        result = screen(born, answers, rules, today=today).to_dict()
         recommended = any(answers.get(q) for q in rules.data["patch_test"]["recommended_when"])
-        row = Screening(
-            client_id=client.id,
-            answered_on=ctx.today(),
-            answers={k: v for k, v in answers.items()},
+        row = rows.add_screening(
+            db,
+            client.id,
+            answered_on=today,
+            answers=dict(answers),
             outcome=result["outcome"],
-            defer_until=date_or_none(defer),
+            defer_until=date_or_none(result.get("defer_until")),
             patch_test_recommended=recommended,
             result=result,
             rules_version=rules.version,
             by_user_id=actor.id,
         )
-        db.add(row)
-        db.flush()
         log(db, actor, "create", "screening", row.id, client=client.id)
-        return {"id": row.id, **result, "patch_test_recommended": recommended}
+        return ScreeningRecorded(id=row.id, **result, patch_test_recommended=recommended)
 
     return transact(ctx, action)
 
 
-def add_design(ctx: ServiceContext, *, client_id: int, path: str | Path) -> dict[str, Any]:
-    """Store a design document as the client's next design version (validated like `smp design` output)."""
+# --- designs and plans -------------------------------------------------------------------------------------
+
+
+class AddDesignRequest(Request):
+    """A design document (parsed JSON) to keep as the client's next design version."""
+
+    client_id: int
+    document: dict[str, Any] = Field(description="The design document, parsed from JSON.")
+
+
+class DesignStored(ItemResult):
+    """The stored design version and the SHA-256 of its canonical JSON."""
+
+    id: int
+    version: int
+    sha256: str
+
+
+@keyword_calls(AddDesignRequest, files={"path": ("document", "json")})
+def add_design(ctx: ServiceContext, request: AddDesignRequest) -> DesignStored:
+    """Store a design document as the client's next design version (validated like every design)."""
     from smpstudio.design.document import load_design
 
-    doc = read_json_file(path, "design")
-    load_design(json.dumps(doc))  # the same validation as every design command
-    canon = json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()
+    doc = request.document
+    load_design(json.dumps(doc))  # the same validation as every design use case
+    sha = hashlib.sha256(json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
-    def action(db: Db, actor: Actor) -> dict[str, Any]:
+    def action(db: Db, actor: Actor) -> DesignStored:
         actor.require("design")
-        client = get_client(db, actor, client_id, for_update=True)
-        latest = db.scalar(select(func.max(Design.version)).where(Design.client_id == client.id)) or 0
-        design = Design(
-            client_id=client.id, version=latest + 1, document=doc, sha256=hashlib.sha256(canon).hexdigest()
-        )
-        db.add(design)
-        db.flush()
+        client = get_client(db, actor, request.client_id, for_update=True)
+        version = rows.latest_design_version(db, client.id) + 1
+        design = rows.add_design(db, client.id, version=version, document=doc, sha256=sha)
         log(db, actor, "create", "design", design.id, client=client.id, version=design.version)
-        return {"id": design.id, "version": design.version, "sha256": design.sha256}
+        return DesignStored(id=design.id, version=design.version, sha256=design.sha256)
 
     return transact(ctx, action)
 
 
-def add_plan(
-    ctx: ServiceContext,
-    *,
-    client_id: int,
-    sessions: int,
-    interval_days: int,
-    design_version: int | None = None,
-    notes: str | None = None,
-) -> dict[str, Any]:
+class AddPlanRequest(Request):
     """A treatment plan: how many sessions, how far apart, on which design version."""
-    if not 1 <= sessions <= 10:
-        raise InputError(f"{sessions}", field="sessions", allowed="1 to 10 sessions")
-    minimum = int(ctx.care_rules.data["records"]["minimum_interval_days"])
-    if not minimum <= interval_days <= 365:
-        raise InputError(f"{interval_days} days", field="interval-days", allowed=f"{minimum} to 365 days")
 
-    def action(db: Db, actor: Actor) -> dict[str, Any]:
+    client_id: int
+    sessions: Annotated[int, in_range(1, 10, "sessions")] = 3
+    interval_days: int = Field(14, description="Days between sessions (at least the rules' minimum). [days]")
+    design_version: int | None = None
+    notes: Annotated[str | None, optional_text(5000)] = None
+
+
+class PlanAdded(ItemResult):
+    """The new plan's id, sessions and interval."""
+
+    id: int
+    sessions: int
+    interval_days: int
+
+
+@keyword_calls(AddPlanRequest)
+def add_plan(ctx: ServiceContext, request: AddPlanRequest) -> PlanAdded:
+    """Record a treatment plan; the interval is at least the care rules' minimum."""
+    minimum = int(ctx.care_rules.data["records"]["minimum_interval_days"])
+    check_range("interval_days", request.interval_days, minimum, 365, "days")
+
+    def action(db: Db, actor: Actor) -> PlanAdded:
         actor.require("session")
-        client = get_client(db, actor, client_id, for_update=True)
+        client = get_client(db, actor, request.client_id, for_update=True)
         design_id = None
-        if design_version is not None:
-            design_id = db.scalar(
-                select(Design.id).where(Design.client_id == client.id, Design.version == design_version)
-            )
+        if request.design_version is not None:
+            design_id = rows.design_id(db, client.id, request.design_version)
             if design_id is None:
                 raise InputError(
-                    f"no design version {design_version}", field="design-version", allowed="a stored version"
+                    f"no design version {request.design_version}",
+                    field="design_version",
+                    allowed="a stored version",
                 )
-        plan = TreatmentPlan(
-            client_id=client.id,
+        plan = rows.add_plan(
+            db,
+            client.id,
             design_id=design_id,
-            sessions_planned=sessions,
-            interval_days=interval_days,
-            notes=text_field(notes, "notes", required=False, max_len=5000),
+            sessions_planned=request.sessions,
+            interval_days=request.interval_days,
+            notes=request.notes,
         )
-        db.add(plan)
-        db.flush()
         log(db, actor, "create", "treatment_plan", plan.id, client=client.id)
-        return {"id": plan.id, "sessions": sessions, "interval_days": interval_days}
+        return PlanAdded(id=plan.id, sessions=request.sessions, interval_days=request.interval_days)
 
     return transact(ctx, action)
 
 
-def add_photo(
-    ctx: ServiceContext,
-    *,
-    client_id: int,
-    path: str | Path,
-    view: str,
-    kind: str = "progress",
-    session_id: int | None = None,
-    landmarks_path: str | Path | None = None,
-) -> dict[str, Any]:
-    """Store a photo content-addressed, without its EXIF; refused without the client's photo consent."""
-    check_choice("kind", kind, PHOTO_KINDS)
-    view_name = text_field(view, "view", max_len=40)
-    file = Path(path)
-    if not file.is_file():
-        raise InputError(f"no file {file}", field="photo", allowed="a JPEG, PNG or WebP file")
-    data, media = strip_image_metadata(file.read_bytes())
-    landmarks = read_json_file(landmarks_path, "landmarks") if landmarks_path else None
-    if landmarks is not None and not isinstance(landmarks, dict):
-        raise InputError("not an object", field="landmarks", allowed='{"name": [x, y], ...}')
+# --- photos ------------------------------------------------------------------------------------------------
 
-    def action(db: Db, actor: Actor) -> dict[str, Any]:
+
+class AddPhotoRequest(Request):
+    """A photo of a client (the image's bytes), its view and kind, and optional landmarks in pixels."""
+
+    client_id: int
+    image: bytes = Field(repr=False, description="The image file's bytes: JPEG, PNG or WebP.")
+    view: Annotated[str, text(40)] = Field(description="front, top, left, right, back, crown, hairline ...")
+    kind: Annotated[PhotoKind, choice(PHOTO_KINDS)] = "progress"
+    session_id: int | None = None
+    landmarks: Any = Field(None, description='Landmark name -> [x, y] pixels: {"name": [x, y], ...}.')
+
+    @field_validator("landmarks")
+    @classmethod
+    def _landmarks_object(cls, value: Any) -> dict[str, Any] | None:
+        if value is not None and not isinstance(value, dict):
+            raise InputError("not an object", field="landmarks", allowed='{"name": [x, y], ...}')
+        return value
+
+
+class PhotoStored(ItemResult):
+    """The photo's id, the SHA-256 it is stored under and its media type."""
+
+    id: int
+    sha256: str
+    media_type: str
+
+
+@keyword_calls(AddPhotoRequest, files={"path": ("image", "bytes"), "landmarks_path": ("landmarks", "json")})
+def add_photo(ctx: ServiceContext, request: AddPhotoRequest) -> PhotoStored:
+    """Store a photo content-addressed, without its metadata; refused without the client's photo consent."""
+    check_image_size(request.image, ctx.max_image_pixels, "photo")
+    data, media = strip_image_metadata(request.image)
+
+    def action(db: Db, actor: Actor) -> PhotoStored:
         actor.require("photo")
-        client = get_client(db, actor, client_id, for_update=True)
-        if not _has_consent(db, client.id, "photography"):
+        client = get_client(db, actor, request.client_id, for_update=True)
+        if not consent_rows.has_open_consent(db, client.id, "photography"):
             raise InputError(
                 "the client has not consented to photographs",
                 field="client",
-                allowed="a client with `smp consent sign --kind photography`",
+                allowed="a client who signed the photography consent",
+                code="photo_consent_missing",
             )
-        client_session(db, client, session_id)
+        client_session(db, client, request.session_id)
         sha = ctx.db.files.put(data)
-        photo = Photo(
-            client_id=client.id,
-            session_id=session_id,
-            kind=kind,
-            view=view_name,
+        photo = rows.add_photo(
+            db,
+            client.id,
+            session_id=request.session_id,
+            kind=request.kind,
+            view=request.view,
             sha256=sha,
             media_type=media,
-            landmarks=landmarks,
+            landmarks=request.landmarks,
         )
-        db.add(photo)
-        db.flush()
         log(db, actor, "create", "photo", photo.id, client=client.id, sha256=sha)
-        return {"id": photo.id, "sha256": sha, "media_type": media}
-
-    return transact(ctx, action)
-
-
-def _has_consent(db: Db, client_id: int, kind: str) -> bool:
-    return (
-        db.scalar(
-            select(Consent.id)
-            .where(Consent.client_id == client_id, Consent.kind == kind, Consent.withdrawn_at.is_(None))
-            .limit(1)
-        )
-        is not None
-    )
-
-
-def record_of(db: Db, client: Client) -> dict[str, Any]:
-    """The client's whole record as plain data (ids, not names, for the staff who touched it)."""
-    cid = client.id
-    sessions = list(db.scalars(select(Session).where(Session.client_id == cid).order_by(Session.started_at)))
-    lot_ids = {
-        i for r in sessions for i in (r.pigment_lot_id, r.needle_lot_id, r.diluent_lot_id) if i is not None
-    }
-    lots = {lot.id: lot for lot in db.scalars(select(Lot).where(Lot.id.in_(lot_ids)))} if lot_ids else {}
-
-    def lot_ref(lot_id: int | None) -> dict[str, Any] | None:
-        if lot_id is None:
-            return None
-        lot = lots[lot_id]
-        return {
-            "id": lot.id,
-            "kind": lot.kind,
-            "product": lot.product,
-            "lot": lot.lot_code,
-            "expires_on": lot.expires_on.isoformat(),
-        }
-
-    consents = list(db.scalars(select(Consent).where(Consent.client_id == cid).order_by(Consent.id)))
-    versions: dict[int, str] = (
-        dict(
-            db.execute(  # type: ignore[arg-type]
-                select(ConsentText.id, ConsentText.version).where(
-                    ConsentText.id.in_({c.consent_text_id for c in consents})
-                )
-            ).all()
-        )
-        if consents
-        else {}
-    )
-
-    def rows(model: Any, order: Any) -> list[Any]:
-        return list(db.scalars(select(model).where(model.client_id == cid).order_by(order)))
-
-    return {
-        "client": {
-            "id": cid,
-            "name": client.name,
-            "date_of_birth": iso(client.date_of_birth),
-            "email": client.email,
-            "phone": client.phone,
-            "address": client.address,
-            "skin_type": client.skin_type,
-            "hair_colour": client.hair_colour,
-            "hair_loss_pattern": client.hair_loss_pattern,
-            "notes": client.notes,
-            "created_at": iso(client.created_at),
-            "erased_at": iso(client.erased_at),
-        },
-        "screenings": [
-            {
-                "id": r.id,
-                "answered_on": iso(r.answered_on),
-                "outcome": r.outcome,
-                "defer_until": iso(r.defer_until),
-                "patch_test_recommended": r.patch_test_recommended,
-                "answers": r.answers,
-                "rules_version": r.rules_version,
-                "by": r.by_user_id,
-            }
-            for r in rows(Screening, Screening.id)
-        ],
-        "consents": [
-            {
-                "id": r.id,
-                "kind": r.kind,
-                "text_version": versions[r.consent_text_id],
-                "signed_name": r.signed_name,
-                "signature": r.signature_kind,
-                "signature_sha256": r.signature_sha256,
-                "signed_at": iso(r.signed_at),
-                "withdrawn_at": iso(r.withdrawn_at),
-                "witness": r.witness_id,
-            }
-            for r in consents
-        ],
-        "patch_tests": [
-            {
-                "id": r.id,
-                "lot": r.lot_code,
-                "site": r.site,
-                "applied_at": iso(r.applied_at),
-                "read_at": iso(r.read_at),
-                "result": r.result,
-                "limited_value": r.record.get("limited_value"),
-                "rules_version": r.rules_version,
-            }
-            for r in rows(PatchTest, PatchTest.id)
-        ],
-        "treatment_plans": [
-            {
-                "id": r.id,
-                "sessions": r.sessions_planned,
-                "interval_days": r.interval_days,
-                "design": r.design_id,
-                "notes": r.notes,
-                "created_at": iso(r.created_at),
-            }
-            for r in rows(TreatmentPlan, TreatmentPlan.id)
-        ],
-        "designs": [
-            {"id": r.id, "version": r.version, "sha256": r.sha256, "created_at": iso(r.created_at)}
-            # Columns only: a design document holds every dot and can be megabytes.
-            for r in db.execute(
-                select(Design.id, Design.version, Design.sha256, Design.created_at)
-                .where(Design.client_id == cid)
-                .order_by(Design.version)
-            )
-        ],
-        "photos": [
-            {
-                "id": r.id,
-                "kind": r.kind,
-                "view": r.view,
-                "sha256": r.sha256,
-                "media_type": r.media_type,
-                "session": r.session_id,
-                "landmarks": r.landmarks,
-                "created_at": iso(r.created_at),
-            }
-            for r in rows(Photo, Photo.id)
-        ],
-        "sessions": [
-            {
-                "id": r.id,
-                "started_at": iso(r.started_at),
-                "ended_at": iso(r.ended_at),
-                "practitioner": r.practitioner_id,
-                "plan": r.plan_id,
-                "zones": r.zones,
-                "design": r.design_id,
-                "pigment_lot": lot_ref(r.pigment_lot_id),
-                "needle_lot": lot_ref(r.needle_lot_id),
-                "diluent_lot": lot_ref(r.diluent_lot_id),
-                "dilution": r.dilution,
-                "anaesthetic": {"product": r.anaesthetic_product, "strength_pct": r.anaesthetic_strength_pct},
-                "sterilisation_cycle": r.sterilisation_cycle_id,
-                "notes": r.notes,
-                "override_reason": r.override_reason,
-                "overridden_checks": r.overridden_checks,
-                "rules_version": r.rules_version,
-            }
-            for r in sessions
-        ],
-        "follow_ups": [
-            {
-                "id": r.id,
-                "due_on": iso(r.due_on),
-                "purpose": r.purpose,
-                "done_at": iso(r.done_at),
-                "outcome": r.outcome,
-                "session": r.session_id,
-            }
-            for r in rows(FollowUp, FollowUp.due_on)
-        ],
-        "symptom_reports": [
-            {
-                "id": r.id,
-                "reported_at": iso(r.reported_at),
-                "symptoms": r.symptoms,
-                "disposition": r.disposition,
-                "rules_version": r.rules_version,
-            }
-            for r in rows(SymptomReport, SymptomReport.id)
-        ],
-        "adverse_events": [
-            {
-                "id": r.id,
-                "received_on": iso(r.received_on),
-                "description": r.description,
-                "serious": r.serious,
-                "serious_criteria": r.serious_criteria,
-                "report_deadline_on": iso(r.report_deadline_on),
-                "brand_notified_on": iso(r.brand_notified_on),
-                "session": r.session_id,
-            }
-            for r in rows(AdverseEvent, AdverseEvent.id)
-        ],
-        "reminders": [
-            {
-                "id": r.id,
-                "kind": r.kind,
-                "due_on": iso(r.due_on),
-                "basis": r.basis,
-                "done_at": iso(r.done_at),
-            }
-            for r in rows(Reminder, Reminder.due_on)
-        ],
-    }
-
-
-def client_record(ctx: ServiceContext, client_id: int) -> dict[str, Any]:
-    """A client's full record (the read is audited)."""
-
-    def action(db: Db, actor: Actor) -> dict[str, Any]:
-        actor.require("client.read")
-        client = get_client(db, actor, client_id)
-        log(db, actor, "read", "client", client.id)
-        return record_of(db, client)
+        return PhotoStored(id=photo.id, sha256=sha, media_type=media)
 
     return transact(ctx, action)

@@ -1,176 +1,246 @@
-"""Consent (signing, withdrawing, the versioned texts) and patch tests."""
+"""Consent (signing, withdrawing, the versioned texts) and patch tests.
+
+Each use case is ``f(ctx, request) -> result``; a drawn signature comes in as the image's bytes and a
+consent text as its wording: the faces read the files.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-from pathlib import Path
-from typing import Any
+from typing import Annotated, Literal
 
-from sqlalchemy import select
+from pydantic import Field, StringConstraints
 from sqlalchemy.orm import Session as Db
 
 from smpstudio.care.patch_test import patch_test_record
-from smpstudio.errors import InputError, check_choice
+from smpstudio.errors import InputError
 from smpstudio.records.files import strip_image_metadata
-from smpstudio.records.models import (
-    CONSENT_KINDS,
-    Consent,
-    ConsentText,
-    Lot,
-    PatchTest,
-    utc_now,
-)
+from smpstudio.records.models import CONSENT_KINDS
+from smpstudio.records.repositories import consent as rows
+from smpstudio.records.repositories import lots as lot_rows
 from smpstudio.services.access import Actor, get_client, log, transact
+from smpstudio.services.compat import ItemResult, keyword_calls
 from smpstudio.services.context import ServiceContext
-from smpstudio.services.fields import parse_datetime, text_field
+from smpstudio.services.fields import DateTimeInput, Text, check_image_size, choice, optional_text, text
+from smpstudio.services.models import Request
 
-__all__ = ["add_consent_text", "record_patch_test", "sign_consent", "withdraw_consent"]
+__all__ = [
+    "AddConsentTextRequest",
+    "ConsentSigned",
+    "ConsentTextAdded",
+    "ConsentWithdrawn",
+    "PatchTestRecordRequest",
+    "PatchTestRecorded",
+    "SignConsentRequest",
+    "WithdrawConsentRequest",
+    "add_consent_text",
+    "record_patch_test",
+    "sign_consent",
+    "withdraw_consent",
+]
+
+ConsentKind = Literal["treatment", "photography"]
+ConsentKindField = Annotated[ConsentKind, choice(CONSENT_KINDS)]
+
+# --- signing and withdrawing -------------------------------------------------------------------------------
 
 
-def sign_consent(
-    ctx: ServiceContext,
-    *,
-    client_id: int,
-    signed_name: str,
-    kind: str = "treatment",
-    version: str | None = None,
-    signature_file: str | Path | None = None,
-) -> dict[str, Any]:
+class SignConsentRequest(Request):
+    """A client's consent: the name they typed, the text (newest version unless named), and optionally
+    the image of a drawn signature."""
+
+    client_id: int
+    signed_name: Text
+    kind: ConsentKindField = "treatment"
+    version: Annotated[str | None, optional_text(40)] = Field(None, description="Newest version when None.")
+    signature: bytes | None = Field(None, repr=False, description="The drawn signature's image bytes.")
+
+
+class ConsentSigned(ItemResult):
+    """The consent's id, the exact text version signed, how it was signed, and warnings."""
+
+    id: int
+    kind: str
+    text_version: str
+    text_sha256: str
+    signature: str
+    warnings: list[str]
+
+
+@keyword_calls(SignConsentRequest, files={"signature_file": ("signature", "bytes")})
+def sign_consent(ctx: ServiceContext, request: SignConsentRequest) -> ConsentSigned:
     """Record a signed consent: the exact text version, a typed name, and optionally a drawn signature."""
-    check_choice("kind", kind, CONSENT_KINDS)
-    name = text_field(signed_name, "signed-name")
     drawing: bytes | None = None
-    if signature_file is not None:
-        path = Path(signature_file)
-        if not path.is_file():
-            raise InputError(f"no file {path}", field="signature", allowed="an image of the drawn signature")
-        drawing, _ = strip_image_metadata(path.read_bytes(), field="signature")
+    if request.signature is not None:
+        check_image_size(request.signature, ctx.max_image_pixels, "signature")
+        drawing, _ = strip_image_metadata(request.signature, field="signature")
+    kind, version = request.kind, request.version
+    signed_at = ctx.clock.now()
 
-    def action(db: Db, actor: Actor) -> dict[str, Any]:
+    def action(db: Db, actor: Actor) -> ConsentSigned:
         actor.require("consent")
-        client = get_client(db, actor, client_id, for_update=True)
-        q = select(ConsentText).where(ConsentText.kind == kind)
-        text = (
-            db.scalars(q.where(ConsentText.version == version)).first()
-            if version
-            else db.scalars(q.order_by(ConsentText.id.desc())).first()
-        )
-        if text is None:
+        client = get_client(db, actor, request.client_id, for_update=True)
+        text_row = rows.consent_text(db, kind, version)
+        if text_row is None:
             raise InputError(
                 f"no {kind} consent text {version!r}", field="version", allowed="a stored version"
             )
         sha = ctx.db.files.put(drawing) if drawing is not None else None
-        consent = Consent(
-            client_id=client.id,
-            consent_text_id=text.id,
-            kind=kind,
-            signed_name=name,
-            signature_kind="drawn" if sha else "typed",
+        consent = rows.add_consent(
+            db,
+            client.id,
+            text=text_row,
+            signed_name=request.signed_name,
             signature_sha256=sha,
-            signed_at=utc_now(),
+            signed_at=signed_at,
             witness_id=actor.id,
         )
-        db.add(consent)
-        db.flush()
-        log(db, actor, "create", "consent", consent.id, client=client.id, kind=kind, version=text.version)
+        log(db, actor, "create", "consent", consent.id, client=client.id, kind=kind, version=text_row.version)
         warnings = []
-        if name is not None and name.casefold() != client.name.casefold():
+        if request.signed_name.casefold() != client.name.casefold():
             warnings.append("the signed name differs from the client's name on file (a guardian or a typo?)")
-        return {
-            "id": consent.id,
-            "kind": kind,
-            "text_version": text.version,
-            "text_sha256": text.sha256,
-            "signature": consent.signature_kind,
-            "warnings": warnings,
-        }
+        return ConsentSigned(
+            id=consent.id,
+            kind=kind,
+            text_version=text_row.version,
+            text_sha256=text_row.sha256,
+            signature=consent.signature_kind,
+            warnings=warnings,
+        )
 
     return transact(ctx, action)
 
 
-def withdraw_consent(ctx: ServiceContext, *, client_id: int, kind: str = "treatment") -> dict[str, Any]:
-    check_choice("kind", kind, CONSENT_KINDS)
+class WithdrawConsentRequest(Request):
+    """Which of a client's consents to withdraw."""
 
-    def action(db: Db, actor: Actor) -> dict[str, Any]:
+    client_id: int
+    kind: ConsentKindField = "treatment"
+
+
+class ConsentWithdrawn(ItemResult):
+    """The ids of the consents withdrawn."""
+
+    withdrawn: list[int]
+
+
+@keyword_calls(WithdrawConsentRequest)
+def withdraw_consent(ctx: ServiceContext, request: WithdrawConsentRequest) -> ConsentWithdrawn:
+    """Withdraw every open consent of one kind of a client (now, by the clinic's clock)."""
+    kind = request.kind
+
+    def action(db: Db, actor: Actor) -> ConsentWithdrawn:
         actor.require("consent")
-        client = get_client(db, actor, client_id)
-        open_ = db.scalars(
-            select(Consent).where(
-                Consent.client_id == client.id, Consent.kind == kind, Consent.withdrawn_at.is_(None)
-            )
-        ).all()
+        client = get_client(db, actor, request.client_id)
+        open_ = rows.open_consents(db, client.id, kind)
         if not open_:
             raise InputError(
                 f"no {kind} consent to withdraw", field="client", allowed="a client with consent"
             )
-        now = utc_now()
+        now = ctx.clock.now()
         for c in open_:
             c.withdrawn_at = now
             log(db, actor, "update", "consent", c.id, client=client.id, withdrawn=True)
-        return {"withdrawn": [c.id for c in open_]}
+        return ConsentWithdrawn(withdrawn=[c.id for c in open_])
 
     return transact(ctx, action)
 
 
-def add_consent_text(ctx: ServiceContext, *, kind: str, version: str, path: str | Path) -> dict[str, Any]:
-    check_choice("kind", kind, CONSENT_KINDS)
-    ver = text_field(version, "version", max_len=40)
-    file = Path(path)
-    if not file.is_file():
-        raise InputError(f"no file {file}", field="file", allowed="a UTF-8 text or Markdown file")
-    body = file.read_text(encoding="utf-8")
-
-    def action(db: Db, actor: Actor) -> dict[str, Any]:
-        actor.require("consent_text")
-        if db.scalar(select(ConsentText.id).where(ConsentText.kind == kind, ConsentText.version == ver)):
-            raise InputError(f"{kind} version {ver} exists", field="version", allowed="a new version")
-        text = ConsentText(
-            kind=kind, version=ver, body=body, sha256=hashlib.sha256(body.encode()).hexdigest()
-        )
-        db.add(text)
-        db.flush()
-        log(db, actor, "create", "consent_text", text.id, kind=kind, version=ver)
-        return {"id": text.id, "sha256": text.sha256}
-
-    return transact(ctx, action)
+# --- consent texts -----------------------------------------------------------------------------------------
 
 
-def record_patch_test(
-    ctx: ServiceContext,
-    *,
-    client_id: int,
-    lot: str,
-    applied: str,
-    read: str,
-    result: str,
-    site: str = "behind the ear",
-) -> dict[str, Any]:
-    rules = ctx.care_rules
-    applied_at = parse_datetime(applied, "applied")
-    read_at = parse_datetime(read, "read")
-    record = patch_test_record(
-        site=site, lot=lot, applied_at=applied_at, read_at=read_at, result=result, rules=rules
+class AddConsentTextRequest(Request):
+    """A clinic's own version of a consent text: its kind, version label and wording."""
+
+    kind: ConsentKindField
+    version: Annotated[str, text(40)]
+    body: Annotated[str, StringConstraints(strip_whitespace=False)] = Field(
+        repr=False, description="The wording (Markdown), kept exactly as given."
     )
 
-    def action(db: Db, actor: Actor) -> dict[str, Any]:
+
+class ConsentTextAdded(ItemResult):
+    """The new text's id and the SHA-256 of its wording."""
+
+    id: int
+    sha256: str
+
+
+@keyword_calls(AddConsentTextRequest, files={"path": ("body", "text")})
+def add_consent_text(ctx: ServiceContext, request: AddConsentTextRequest) -> ConsentTextAdded:
+    """Store a new version of a consent text (owner); an existing version is never replaced."""
+    kind, version = request.kind, request.version
+
+    def action(db: Db, actor: Actor) -> ConsentTextAdded:
+        actor.require("consent_text")
+        if rows.text_exists(db, kind, version):
+            raise InputError(f"{kind} version {version} exists", field="version", allowed="a new version")
+        text_row = rows.add_text(db, kind=kind, version=version, body=request.body)
+        log(db, actor, "create", "consent_text", text_row.id, kind=kind, version=version)
+        return ConsentTextAdded(id=text_row.id, sha256=text_row.sha256)
+
+    return transact(ctx, action)
+
+
+# --- patch tests -------------------------------------------------------------------------------------------
+
+
+class PatchTestRecordRequest(Request):
+    """A patch test's result: the lot tested, when applied and read (as written, naive), the site."""
+
+    client_id: int
+    lot: str
+    applied: DateTimeInput
+    read: DateTimeInput
+    result: str = Field(description="negative, positive or doubtful.")
+    site: str = "behind the ear"
+
+
+class PatchTestRecorded(ItemResult):
+    """The kept patch test with its hours, whether it blocks a session, and its limited predictive value."""
+
+    id: int
+    site: str
+    lot: str
+    applied_at: str
+    read_at: str
+    hours: float
+    result: str
+    blocks_session: bool
+    limited_value: str
+    rules_version: str
+
+
+@keyword_calls(PatchTestRecordRequest)
+def record_patch_test(ctx: ServiceContext, request: PatchTestRecordRequest) -> PatchTestRecorded:
+    """Record a patch test's result with the care rules' statement of its limited predictive value."""
+    rules = ctx.care_rules
+    record = patch_test_record(
+        site=request.site,
+        lot=request.lot,
+        applied_at=request.applied,
+        read_at=request.read,
+        result=request.result,
+        rules=rules,
+    )
+
+    def action(db: Db, actor: Actor) -> PatchTestRecorded:
         actor.require("patch_test")
-        client = get_client(db, actor, client_id, for_update=True)
-        lot_row = db.scalars(select(Lot).where(Lot.clinic_id == actor.clinic_id, Lot.lot_code == lot)).first()
-        row = PatchTest(
-            client_id=client.id,
-            lot_code=lot,
-            lot_id=lot_row.id if lot_row else None,
-            site=site,
-            applied_at=applied_at.replace(tzinfo=dt.UTC),
-            read_at=read_at.replace(tzinfo=dt.UTC),
-            result=result,
+        client = get_client(db, actor, request.client_id, for_update=True)
+        lots = lot_rows.lots_by_code(db, actor.clinic_id, request.lot)
+        row = rows.add_patch_test(
+            db,
+            client.id,
+            lot_code=request.lot,
+            lot_id=lots[0].id if lots else None,
+            site=request.site,
+            applied_at=request.applied.replace(tzinfo=dt.UTC),
+            read_at=request.read.replace(tzinfo=dt.UTC),
+            result=request.result,
             record=record,
             rules_version=rules.version,
         )
-        db.add(row)
-        db.flush()
-        log(db, actor, "create", "patch_test", row.id, client=client.id, result=result)
-        return {"id": row.id, **record}
+        log(db, actor, "create", "patch_test", row.id, client=client.id, result=request.result)
+        return PatchTestRecorded(id=row.id, **record)
 
     return transact(ctx, action)

@@ -1,0 +1,85 @@
+"""Queries of clinics, their users and the users' certifications."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session as Db
+
+from smpstudio.records.models import Certification, Clinic, User
+
+__all__ = [
+    "add_certification",
+    "add_clinic",
+    "add_user",
+    "certification_expiries",
+    "first_active_owner",
+    "get_user",
+    "only_clinic_id",
+    "users_of_clinic",
+]
+
+
+def add_clinic(db: Db, *, name: str, retention_years: int, jurisdiction: str) -> Clinic:
+    """Insert a clinic (its id is set on return)."""
+    clinic = Clinic(name=name, retention_years=retention_years, jurisdiction=jurisdiction)
+    db.add(clinic)
+    db.flush()
+    return clinic
+
+
+def add_user(db: Db, clinic_id: int, *, name: str, role: str) -> User:
+    """Insert an active user of the clinic."""
+    user = User(clinic_id=clinic_id, name=name, role=role)
+    db.add(user)
+    db.flush()
+    return user
+
+
+def add_certification(db: Db, user_id: int, *, kind: str, expires_on: dt.date) -> Certification:
+    """Insert one certification of a user with its expiry."""
+    cert = Certification(user_id=user_id, kind=kind, expires_on=expires_on)
+    db.add(cert)
+    db.flush()
+    return cert
+
+
+def get_user(db: Db, user_id: int) -> User | None:
+    """The user ``user_id`` of any clinic (None when there is none)."""
+    return db.get(User, user_id)
+
+
+def only_clinic_id(db: Db) -> int | None:
+    """The id of the store's clinic when it holds exactly one (None for none or several)."""
+    ids = db.scalars(select(Clinic.id).limit(2)).all()
+    return ids[0] if len(ids) == 1 else None
+
+
+def first_active_owner(db: Db, clinic_id: int) -> User | None:
+    """The clinic's first active owner (by id)."""
+    return db.scalars(
+        select(User).where(User.clinic_id == clinic_id, User.role == "owner", User.active).order_by(User.id)
+    ).first()
+
+
+def users_of_clinic(db: Db, clinic_id: int) -> list[User]:
+    """Every user of the clinic, by id."""
+    return list(db.scalars(select(User).where(User.clinic_id == clinic_id).order_by(User.id)))
+
+
+def certification_expiries(db: Db, user_ids: Iterable[int]) -> dict[int, dict[str, dt.date]]:
+    """For each user, the latest expiry of each kind of certification they hold (kinds in name order)."""
+    ids = set(user_ids)
+    out: dict[int, dict[str, dt.date]] = {i: {} for i in ids}
+    if not ids:
+        return out
+    for user_id, kind, expires_on in db.execute(
+        select(Certification.user_id, Certification.kind, func.max(Certification.expires_on))
+        .where(Certification.user_id.in_(ids))
+        .group_by(Certification.user_id, Certification.kind)
+        .order_by(Certification.user_id, Certification.kind)
+    ):
+        out[user_id][kind] = expires_on
+    return out

@@ -1,0 +1,123 @@
+"""Queries of consent: the versioned consent texts, signed consents and their withdrawal, patch tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session as Db
+
+from smpstudio.records.models import Consent, ConsentText, PatchTest
+
+__all__ = [
+    "add_consent",
+    "add_patch_test",
+    "add_text",
+    "consent_text",
+    "has_open_consent",
+    "open_consents",
+    "text_exists",
+]
+
+
+def text_exists(db: Db, kind: str, version: str) -> bool:
+    """Whether the consent text ``kind`` has a version ``version``."""
+    found = db.scalar(select(ConsentText.id).where(ConsentText.kind == kind, ConsentText.version == version))
+    return found is not None
+
+
+def add_text(db: Db, *, kind: str, version: str, body: str) -> ConsentText:
+    """Insert a consent text version; its SHA-256 is of the UTF-8 body."""
+    text = ConsentText(
+        kind=kind, version=version, body=body, sha256=hashlib.sha256(body.encode()).hexdigest()
+    )
+    db.add(text)
+    db.flush()
+    return text
+
+
+def consent_text(db: Db, kind: str, version: str | None = None) -> ConsentText | None:
+    """The consent text ``kind`` at ``version``, or its newest version when none is named."""
+    q = select(ConsentText).where(ConsentText.kind == kind)
+    if version:
+        return db.scalars(q.where(ConsentText.version == version)).first()
+    return db.scalars(q.order_by(ConsentText.id.desc())).first()
+
+
+def add_consent(
+    db: Db,
+    client_id: int,
+    *,
+    text: ConsentText,
+    signed_name: str,
+    signature_sha256: str | None,
+    signed_at: dt.datetime,
+    witness_id: int,
+) -> Consent:
+    """Insert a signed consent against the exact text; the signature is "drawn" when an image is kept."""
+    consent = Consent(
+        client_id=client_id,
+        consent_text_id=text.id,
+        kind=text.kind,
+        signed_name=signed_name,
+        signature_kind="drawn" if signature_sha256 else "typed",
+        signature_sha256=signature_sha256,
+        signed_at=signed_at,
+        witness_id=witness_id,
+    )
+    db.add(consent)
+    db.flush()
+    return consent
+
+
+def open_consents(db: Db, client_id: int, kind: str) -> list[Consent]:
+    """The client's consents of ``kind`` that are not withdrawn."""
+    return list(
+        db.scalars(
+            select(Consent).where(
+                Consent.client_id == client_id, Consent.kind == kind, Consent.withdrawn_at.is_(None)
+            )
+        )
+    )
+
+
+def has_open_consent(db: Db, client_id: int, kind: str) -> bool:
+    """Whether the client holds a consent of ``kind`` that is not withdrawn."""
+    found = db.scalar(
+        select(Consent.id)
+        .where(Consent.client_id == client_id, Consent.kind == kind, Consent.withdrawn_at.is_(None))
+        .limit(1)
+    )
+    return found is not None
+
+
+def add_patch_test(
+    db: Db,
+    client_id: int,
+    *,
+    lot_code: str,
+    lot_id: int | None,
+    site: str,
+    applied_at: dt.datetime,
+    read_at: dt.datetime,
+    result: str,
+    record: dict[str, Any],
+    rules_version: str,
+) -> PatchTest:
+    """Insert a patch test's result with its record (times aware)."""
+    row = PatchTest(
+        client_id=client_id,
+        lot_code=lot_code,
+        lot_id=lot_id,
+        site=site,
+        applied_at=applied_at,
+        read_at=read_at,
+        result=result,
+        record=record,
+        rules_version=rules_version,
+    )
+    db.add(row)
+    db.flush()
+    return row
