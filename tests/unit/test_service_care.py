@@ -175,9 +175,8 @@ def test_removal_estimate_scores_and_names_bad_factors_in_snake_case() -> None:
     assert info.value.field == "pigment_contains" and "iron-oxide" in (info.value.allowed or "")
 
 
-#: Pure functions whose ``today`` still falls back to the system clock because callers in other services
-#: (clients: screening, lots: compliance) do not pass one yet; make ``today`` required once they do.
-PENDING_TODAY = {"screening.py", "compliance.py"}
+#: Pure functions allowed to read the system clock (none: every caller passes the clinic's today).
+PENDING_TODAY: set[str] = set()
 
 
 def test_no_care_code_reads_the_system_clock() -> None:

@@ -80,7 +80,7 @@ def parse_product(obj: Any, rules: RuleSet) -> dict[str, Any]:
 
 
 def check_product(
-    product: dict[str, Any], rules: RuleSet, jurisdiction: str = "eu", *, today: dt.date | None = None
+    product: dict[str, Any], rules: RuleSet, jurisdiction: str = "eu", *, today: dt.date
 ) -> Compliance:
     """Check a parsed product (:func:`parse_product`) against ``jurisdiction``'s rules."""
     juris: dict[str, Any] = rules.data["jurisdictions"]
@@ -90,7 +90,6 @@ def check_product(
         )
     cfg = juris[jurisdiction]
     flags = rules.data["flags"]
-    today = today or dt.date.today()
     violations: list[dict[str, Any]] = []
     warnings: list[str] = []
     substances: dict[str, float] = product.get("substances_mg_per_kg", {})

@@ -70,7 +70,7 @@ def screen(
     answers: dict[str, bool],
     rules: RuleSet,
     *,
-    today: dt.date | None = None,
+    today: dt.date,
     jurisdiction: str = "default",
 ) -> Screening:
     """Apply the screening rules to a client's answers (see the module docstring).
@@ -78,7 +78,6 @@ def screen(
     The floors of :mod:`smpstudio.care.floors` apply whatever the rule set says: the minimum age, each
     question's packaged outcome as the least it gives, and the packaged required questions.
     """
-    today = today or dt.date.today()
     cfg = rules.data["screening"]
     packaged = packaged_rules("care")
     questions: dict[str, Any] = cfg["questions"]
