@@ -127,3 +127,45 @@ def test_two_upgrades_at_once_migrate_once(store: Store) -> None:
         [(None, HEAD_REVISION), (HEAD_REVISION, HEAD_REVISION)], key=str
     )
     open_store(data_dir, url=url).close()
+
+
+def test_the_migrated_schema_is_the_models_schema(store: Store) -> None:
+    """Alembic's comparison of the migrated database with the models finds nothing to change."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from smpstudio.records.models import Base
+
+    with store.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []
+
+
+def test_a_store_of_revision_0001_with_records_upgrades_and_keeps_them(store: Store) -> None:
+    """The real path of an existing clinic: records written at 0001, then ``db upgrade`` to the head."""
+    from sqlalchemy import text
+
+    data_dir, url = _reopen(store)
+    store.downgrade("0001")
+    at = "'2026-01-01 00:00:00+00:00'"
+    with store.engine.begin() as conn:
+        for sql in (
+            f"INSERT INTO clinics (id, name, jurisdiction, retention_years, created_at) "
+            f"VALUES (1, 'Old Clinic', 'default', 6, {at})",
+            f"INSERT INTO users (id, clinic_id, name, role, active, created_at) "
+            f"VALUES (7, 1, 'Owner', 'owner', true, {at})",
+            f"INSERT INTO consent_texts (id, kind, version, body, sha256, created_at) "
+            f"VALUES (1, 'treatment', '1', 'text', 'x', {at})",
+        ):
+            conn.execute(text(sql))
+    store.close()
+    assert upgrade_store(data_dir, url=url) == ("0001", HEAD_REVISION)
+    upgraded = open_store(data_dir, url=url)
+    try:
+        with upgraded.engine.connect() as conn:
+            meta = dict(conn.execute(text("SELECT key, value FROM store_meta")).all())
+            assert meta["admin_user_id"] == "7" and len(meta["store_id"]) == 32
+            assert conn.execute(text("SELECT timezone FROM clinics")).scalar_one() == "UTC"
+            assert conn.execute(text("SELECT clinic_id FROM consent_texts")).scalar_one() is None
+    finally:
+        upgraded.close()

@@ -27,6 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, synonym
+from sqlalchemy.sql import false
 from sqlalchemy.types import TypeDecorator
 
 __all__ = [
@@ -36,11 +37,13 @@ __all__ = [
     "Certification",
     "Client",
     "Clinic",
+    "ClinicRules",
     "Consent",
     "ConsentText",
     "CorrectiveAction",
     "Design",
     "FollowUp",
+    "FollowUpOutcome",
     "Lot",
     "PatchTest",
     "Photo",
@@ -50,6 +53,7 @@ __all__ = [
     "SporeTest",
     "SterilisationCycle",
     "StockMove",
+    "StoreMeta",
     "SymptomReport",
     "TreatmentPlan",
     "User",
@@ -103,14 +107,43 @@ def _fk(target: str, *, nullable: bool = False, index: bool = True) -> Any:
     return mapped_column(ForeignKey(target, ondelete="RESTRICT"), nullable=nullable, index=index)
 
 
+class StoreMeta(Base):
+    """Facts about the store itself: its identity (``store_id``) and its administrator (``admin_user_id``)."""
+
+    __tablename__ = "store_meta"
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
 class Clinic(Base):
     __tablename__ = "clinics"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
-    #: The retention policy's jurisdiction label and years after the last session (domain.md §6.5, 8.2 rule 9:
-    #: default at least 6 years, [M]; a clinic sets its own regulator's figure).
+    #: The retention policy's jurisdiction label and years after the last session (UK premises record
+    #: guidance [uk-premises-records] in docs/references.md: at least 6 years, [M]; a clinic sets its own
+    #: regulator's figure).
     jurisdiction: Mapped[str] = mapped_column(String(40), default="default")
     retention_years: Mapped[int] = mapped_column(Integer, default=6)
+    #: The clinic's IANA timezone: what "today" means for its due dates, deadlines and retention.
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    #: Details printed on handouts.
+    phone: Mapped[str | None] = mapped_column(String(60))
+    email: Mapped[str | None] = mapped_column(String(200))
+    address: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
+
+
+class ClinicRules(Base):
+    """One version of a clinic's own rule overrides (TOML text, checked against the floors when set)."""
+
+    __tablename__ = "clinic_rules"
+    __table_args__ = (UniqueConstraint("clinic_id", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = _fk("clinics.id")
+    version: Mapped[int] = mapped_column(Integer)
+    body: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_by: Mapped[int] = _fk("users.id", index=False)
     created_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
 
 
@@ -120,6 +153,8 @@ class User(Base):
     clinic_id: Mapped[int] = _fk("clinics.id")
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20))
+    #: The login name (lower case), unique in the store; optional for users who never log in.
+    email: Mapped[str | None] = mapped_column(String(200), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
 
@@ -166,11 +201,13 @@ class Screening(Base):
 
 
 class ConsentText(Base):
-    """A consent form's wording, versioned; a signature points at the exact text signed."""
+    """A consent form's wording, versioned per clinic (``clinic_id`` None: the packaged text); a
+    signature points at the exact text signed."""
 
     __tablename__ = "consent_texts"
-    __table_args__ = (UniqueConstraint("kind", "version"),)
+    __table_args__ = (UniqueConstraint("clinic_id", "kind", "version"),)
     id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int | None] = _fk("clinics.id", nullable=True)
     kind: Mapped[str] = mapped_column(String(20))
     version: Mapped[str] = mapped_column(String(40))
     body: Mapped[str] = mapped_column(Text)
@@ -284,6 +321,8 @@ class SterilisationCycle(Base):
     indicator: Mapped[str] = mapped_column(String(10))
     items: Mapped[str | None] = mapped_column(Text)
     operator_id: Mapped[int] = _fk("users.id", index=False)
+    #: Why the cycle counts as failed (indicator, or time/temperature/pressure below the rules); None: passed.
+    failure_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class SporeTest(Base):
@@ -325,6 +364,8 @@ class Session(Base):
     #: Fraction of undiluted ink, 0-1 (0.5 = "diluted 50 %"); the column keeps its first name.
     ink_fraction: Mapped[float] = mapped_column("dilution", Float)
     dilution: Mapped[float] = synonym("ink_fraction")  # deprecated name, until its last readers move
+    #: Recorded after the fact by an owner: took no stock, booked no follow-ups.
+    historical: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     anaesthetic_product: Mapped[str | None] = mapped_column(String(200))
     anaesthetic_strength_pct: Mapped[float | None] = mapped_column(Float)
     sterilisation_cycle_id: Mapped[int | None] = _fk("sterilisation_cycles.id", nullable=True)
@@ -349,8 +390,20 @@ class FollowUp(Base):
     outcome: Mapped[str | None] = mapped_column(Text)
 
 
+class FollowUpOutcome(Base):
+    """Each outcome written on a follow-up, kept in order (a later one never overwrites an earlier one)."""
+
+    __tablename__ = "followup_outcomes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    followup_id: Mapped[int] = _fk("followups.id")
+    outcome: Mapped[str] = mapped_column(Text)
+    recorded_by: Mapped[int] = _fk("users.id", index=False)
+    recorded_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
+
+
 class SymptomReport(Base):
     __tablename__ = "symptom_reports"
+    __table_args__ = (UniqueConstraint("client_id", "idempotency_key"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = _fk("clients.id")
     session_id: Mapped[int | None] = _fk("sessions.id", nullable=True)
@@ -359,6 +412,8 @@ class SymptomReport(Base):
     disposition: Mapped[str] = mapped_column(String(30))
     triage: Mapped[dict[str, Any]] = mapped_column()
     rules_version: Mapped[str] = mapped_column(String(120))
+    #: The caller's key for this report: a retry with the same key returns the stored report.
+    idempotency_key: Mapped[str | None] = mapped_column(String(64))
 
 
 class AdverseEvent(Base):
@@ -370,7 +425,7 @@ class AdverseEvent(Base):
     description: Mapped[str] = mapped_column(Text)
     serious: Mapped[bool] = mapped_column(Boolean)
     serious_criteria: Mapped[list[Any]] = mapped_column()
-    #: 15 business days after received_on for serious events (MoCRA, domain.md §6.3 [A/B]).
+    #: 15 business days after received_on for serious events (MoCRA [mocra2022] [A/B]).
     report_deadline_on: Mapped[dt.date | None] = mapped_column(Date, index=True)
     brand_notified_on: Mapped[dt.date | None] = mapped_column(Date)
     created_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
