@@ -22,7 +22,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, inspect
 
 from benchmarks._timing import Row, best_of
 from smpstudio.records.audit import GENESIS, canonical_detail, entry_hash
@@ -38,6 +38,8 @@ SESSIONS = 1_000_000
 AUDIT = 1_000_000
 LOTS = {"pigment": 5_000, "needle": 20_000, "diluent": 2_000}
 BATCH = 50_000
+#: The table column's key of ``Session.ink_fraction`` (its first name, ``dilution``, until it is renamed).
+INK_FRACTION = inspect(Session).columns["ink_fraction"].key
 PG_SERVER = os.environ.get("SMP_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
 
 
@@ -107,7 +109,7 @@ def generate(store: Store, *, clients: int = CLIENTS, sessions: int = SESSIONS, 
                     "pigment_lot_id": first["pigment"] + rng.randrange(LOTS["pigment"]),
                     "needle_lot_id": first["needle"] + rng.randrange(LOTS["needle"]),
                     "diluent_lot_id": first["diluent"] + rng.randrange(LOTS["diluent"]),
-                    "dilution": 0.5,
+                    INK_FRACTION: 0.5,
                     "rules_version": "care-2026.11.1",
                     "created_at": now,
                 }
@@ -172,14 +174,14 @@ def _measure(store: Store, label: str, generation_s: float) -> list[Row]:
     return [
         Row(
             "records-recall",
-            {**common, "exposed_clients": len(recall["clients"])},
+            {**common, "exposed_clients": len(recall.clients)},
             recall_s,
             "budget 50 ms",
             0.050,
         ),
         Row(
             "records-client-record",
-            {**common, "sessions_each": len(record["sessions"])},
+            {**common, "sessions_each": len(record.sessions)},
             record_s,
             "budget 20 ms",
             0.020,

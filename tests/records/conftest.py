@@ -114,9 +114,14 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
         st.close()
 
 
+def answers(**yes: bool) -> dict[str, dict[str, bool]]:
+    """A questionnaire document answering every question no, except those given (what a face parses)."""
+    return {"answers": {q: bool(yes.get(q, False)) for q in QUESTIONS}}
+
+
 def write_answers(path: Path, **yes: bool) -> Path:
-    answers = {q: bool(yes.get(q, False)) for q in QUESTIONS}
-    path.write_text(json.dumps({"answers": answers}))
+    """The questionnaire of :func:`answers` written as a JSON file (for the command-line tests)."""
+    path.write_text(json.dumps(answers(**yes)))
     return path
 
 

@@ -8,7 +8,8 @@ from typing import Any
 
 from smpstudio.records.store import Store
 from smpstudio.services import clients, clinics, consent, lots, sessions
-from tests.records.conftest import QUESTIONS, acting
+from tests.records.conftest import acting
+from tests.records.conftest import answers as questionnaire
 
 TODAY = dt.date.today()
 SOON = (TODAY + dt.timedelta(days=400)).isoformat()
@@ -27,9 +28,9 @@ def setup_clinic(store: Store, tmp_path: Path, **answers: bool) -> dict[str, int
             name="Alex Doe", date_of_birth="1980-01-02", email="a@example.org", phone="+44 1", skin_type="III"
         ),
     ).id
-    questionnaire = {"answers": {q: bool(answers.get(q, False)) for q in QUESTIONS}}
     clients.screen_client(
-        acting(store, prac), clients.ScreenClientRequest.of(client_id=client, answers=questionnaire)
+        acting(store, prac),
+        clients.ScreenClientRequest.of(client_id=client, answers=questionnaire(**answers)),
     )
     consent.sign_consent(
         acting(store, prac), consent.SignConsentRequest.of(client_id=client, signed_name="Alex Doe")

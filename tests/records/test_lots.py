@@ -19,8 +19,9 @@ def test_recall_lists_exposed_clients_with_contacts_and_sessions(store: Store, t
     ids = setup_clinic(store, tmp_path)
     first = recorded(session(store, ids)).id
     other = clients.add_client(
-        acting(store, ids["owner"]), name="Sam", date_of_birth="1970-05-05", phone="+1 2"
-    )["id"]
+        acting(store, ids["owner"]),
+        clients.AddClientRequest.of(name="Sam", date_of_birth="1970-05-05", phone="+1 2"),
+    ).id
     res = lots.recall_lot(
         acting(store, ids["prac"]), lots.RecallRequest.of(lot="P1", reason="microbial contamination")
     ).to_json()

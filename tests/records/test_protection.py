@@ -22,15 +22,22 @@ from tests.records.conftest import acting
 from tests.records.helpers import TODAY, session, setup_clinic
 
 
+def _png(colour: tuple[int, int, int] = (0, 0, 0)) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8), colour).save(buf, "PNG")
+    return buf.getvalue()
+
+
 def test_export_holds_the_record_and_photos(store: Store, tmp_path: Path) -> None:
     ids = setup_clinic(store, tmp_path)
     session(store, ids)
     consent.sign_consent(
-        acting(store, ids["prac"]), client_id=ids["client"], signed_name="Alex Doe", kind="photography"
+        acting(store, ids["prac"]),
+        consent.SignConsentRequest.of(client_id=ids["client"], signed_name="Alex Doe", kind="photography"),
     )
-    Image.new("RGB", (8, 8)).save(tmp_path / "p.png")
     clients.add_photo(
-        acting(store, ids["prac"]), client_id=ids["client"], path=tmp_path / "p.png", view="front"
+        acting(store, ids["prac"]),
+        clients.AddPhotoRequest.of(client_id=ids["client"], image=_png(), view="front"),
     )
     out = io.BytesIO()
     res = protection.export_client(acting(store, ids["owner"]), ids["client"], out)
@@ -39,6 +46,7 @@ def test_export_holds_the_record_and_photos(store: Store, tmp_path: Path) -> Non
         record = json.loads(zf.read("record.json"))
         assert any(n.startswith("photos/") and n.endswith(".png") for n in zf.namelist())
     assert record["client"]["name"] == "Alex Doe" and len(record["sessions"]) == 1
+    assert record["sessions"][0]["ink_fraction"] == 0.5 and "dilution" not in record["sessions"][0]
 
 
 def test_erase_waits_for_retention_then_anonymises(store: Store, tmp_path: Path) -> None:
@@ -54,8 +62,9 @@ def test_erase_waits_for_retention_then_anonymises(store: Store, tmp_path: Path)
     )
     assert erased.erased is True and erased.to_json() == {"erased": True, "client": ids["client"]}
     rec = clients.client_record(acting(store, ids["owner"]), ids["client"])
-    assert rec["client"]["name"].startswith("erased") and rec["client"]["email"] is None
-    assert rec["sessions"][0]["pigment_lot"]["lot"] == "P1"  # the lot trace stays
+    assert rec.client.name.startswith("erased") and rec.client.email is None
+    assert rec.sessions[0].pigment_lot is not None
+    assert rec.sessions[0].pigment_lot.lot == "P1"  # the lot trace stays
     assert audit_ok(store)
 
 
@@ -95,12 +104,13 @@ def test_backup_and_restore_round_trip(store: Store, tmp_path: Path) -> None:
     ids = setup_clinic(store, tmp_path)
     session(store, ids)
     consent.sign_consent(
-        acting(store, ids["prac"]), client_id=ids["client"], signed_name="Alex Doe", kind="photography"
+        acting(store, ids["prac"]),
+        consent.SignConsentRequest.of(client_id=ids["client"], signed_name="Alex Doe", kind="photography"),
     )
-    Image.new("RGB", (8, 8), (1, 2, 3)).save(tmp_path / "p.png")
     sha = clients.add_photo(
-        acting(store, ids["prac"]), client_id=ids["client"], path=tmp_path / "p.png", view="top"
-    )["sha256"]
+        acting(store, ids["prac"]),
+        clients.AddPhotoRequest.of(client_id=ids["client"], image=_png((1, 2, 3)), view="top"),
+    ).sha256
     before = clients.client_record(acting(store, ids["owner"]), ids["client"])
     with (tmp_path / "backup.zip").open("wb") as fh:
         out = backups.backup(acting(store, ids["owner"]), fh)
@@ -116,7 +126,7 @@ def test_backup_and_restore_round_trip(store: Store, tmp_path: Path) -> None:
     st = open_store(store.data_dir, url=url)
     try:
         after = clients.client_record(acting(st, ids["owner"]), ids["client"])
-        assert after["sessions"] == before["sessions"] and st.files.get(sha)
+        assert after.sessions == before.sessions and st.files.get(sha)
         assert audit_ok(st)
         with st.session() as db:
             needle = db.scalars(select(Lot).where(Lot.lot_code == "N1")).one()
@@ -220,6 +230,6 @@ def test_restore_into_an_empty_place(store: Store, tmp_path: Path, request: pyte
     st = open_store(tmp_path / "elsewhere", url=url)
     try:
         record = clients.client_record(acting(st, ids["owner"]), ids["client"])
-        assert record["client"]["name"] == "Alex Doe" and audit_ok(st)
+        assert record.client.name == "Alex Doe" and audit_ok(st)
     finally:
         st.close()

@@ -21,18 +21,18 @@ from smpstudio.records.models import AuditEntry, Client, Lot, Session, StockMove
 from smpstudio.records.store import open_store
 from smpstudio.services import clients, clinics, consent, lots
 from smpstudio.services import sessions as session_svc
-from tests.records.conftest import acting, write_answers
+from tests.records.conftest import acting, answers
 
 WRITER = textwrap.dedent(
     """
     import sys
     from smpstudio.records.store import open_store
-    from smpstudio.services.clients import add_client
+    from smpstudio.services.clients import AddClientRequest, add_client
     from smpstudio.services.context import ServiceContext
     store = open_store(sys.argv[1], url=sys.argv[3] or None)
     ctx = ServiceContext(store=store)
     for i in range(int(sys.argv[2])):
-        cid = add_client(ctx, name=f"client {i}", date_of_birth="1990-01-01")["id"]
+        cid = add_client(ctx, AddClientRequest.of(name=f"client {i}", date_of_birth="1990-01-01")).id
         print(cid, flush=True)  # acknowledged: the transaction has committed
     """
 )
@@ -48,7 +48,7 @@ def test_sigkill_mid_stream_keeps_every_acknowledged_record(
 ) -> None:
     url = _store_url(request, kind)
     store = open_store(tmp_path / "var", url=url, create=True)
-    clinics.init_clinic(acting(store), name="C")
+    clinics.init_clinic(acting(store), clinics.InitClinicRequest.of(name="C"))
     store.close()
     proc = subprocess.Popen(
         [sys.executable, "-c", WRITER, str(tmp_path / "var"), "100000", url or ""],
@@ -78,7 +78,7 @@ def test_two_writers_at_once_never_see_a_lock_error(
 ) -> None:
     url = _store_url(request, kind)
     store = open_store(tmp_path / "var", url=url, create=True)
-    clinics.init_clinic(acting(store), name="C")
+    clinics.init_clinic(acting(store), clinics.InitClinicRequest.of(name="C"))
     store.close()
     procs = [
         subprocess.Popen(
@@ -121,11 +121,18 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A store with a clinic, a certified practitioner and a screened, consenting client."""
     base = tmp_path_factory.mktemp("template")
     store = open_store(base / "var", create=True)
-    owner = clinics.init_clinic(acting(store), name="C")["owner_id"]
-    clinics.add_user(acting(store, owner), name="P", role="practitioner", certified_until="2099-01-01")
-    cid = clients.add_client(acting(store, owner), name="A", date_of_birth="1980-01-01")["id"]
-    clients.screen_client(acting(store, owner), cid, write_answers(base / "a.json"))
-    consent.sign_consent(acting(store, owner), client_id=cid, signed_name="A")
+    owner = clinics.init_clinic(acting(store), clinics.InitClinicRequest.of(name="C")).owner_id
+    clinics.add_user(
+        acting(store, owner),
+        clinics.AddUserRequest.of(name="P", role="practitioner", certified_until="2099-01-01"),
+    )
+    cid = clients.add_client(
+        acting(store, owner), clients.AddClientRequest.of(name="A", date_of_birth="1980-01-01")
+    ).id
+    clients.screen_client(
+        acting(store, owner), clients.ScreenClientRequest.of(client_id=cid, answers=answers())
+    )
+    consent.sign_consent(acting(store, owner), consent.SignConsentRequest.of(client_id=cid, signed_name="A"))
     lots.add_lot(
         acting(store, owner),
         lots.AddLotRequest.of(kind="pigment", product="p", lot="P", expires="2099-01-01", quantity=1),

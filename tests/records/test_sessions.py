@@ -29,10 +29,11 @@ def test_a_complete_session_carries_its_lots_and_books_follow_ups(store: Store, 
     assert res.touch_up.due_on == TODAY.replace(year=TODAY.year + 4)
     assert res.to_json()["touch_up"]["due_on"] == TODAY.replace(year=TODAY.year + 4).isoformat()
     rec = clients.client_record(acting(store, ids["owner"]), ids["client"])
-    s = rec["sessions"][0]
-    assert (s["pigment_lot"]["lot"], s["needle_lot"]["lot"], s["diluent_lot"]["lot"]) == ("P1", "N1", "D1")
-    assert s["zones"] == ["hairline", "crown"] and s["dilution"] == 0.5
-    assert s["anaesthetic"] == {"product": "lidocaine", "strength_pct": 4.0}
+    s = rec.sessions[0]
+    assert s.pigment_lot and s.needle_lot and s.diluent_lot
+    assert (s.pigment_lot.lot, s.needle_lot.lot, s.diluent_lot.lot) == ("P1", "N1", "D1")
+    assert s.zones == ["hairline", "crown"] and s.ink_fraction == 0.5
+    assert (s.anaesthetic.product, s.anaesthetic.strength_pct) == ("lidocaine", 4.0)
     due = registers.followups_due(
         acting(store, ids["desk"]),
         registers.FollowUpsDueRequest.of(on=(TODAY + dt.timedelta(days=10)).isoformat()),
@@ -43,12 +44,14 @@ def test_a_complete_session_carries_its_lots_and_books_follow_ups(store: Store, 
 
 
 def test_every_refusal_reason_is_listed_at_once(store: Store, tmp_path: Path) -> None:
-    ids = clinics.init_clinic(acting(store), name="C")
-    owner = ids["owner_id"]
+    owner = clinics.init_clinic(acting(store), clinics.InitClinicRequest.of(name="C")).owner_id
     expired = clinics.add_user(
-        acting(store, owner), name="Old", role="practitioner", certified_until="2020-01-01"
-    )["id"]
-    client = clients.add_client(acting(store, owner), name="B", date_of_birth="1990-01-01")["id"]
+        acting(store, owner),
+        clinics.AddUserRequest.of(name="Old", role="practitioner", certified_until="2020-01-01"),
+    ).id
+    client = clients.add_client(
+        acting(store, owner), clients.AddClientRequest.of(name="B", date_of_birth="1990-01-01")
+    ).id
     lots.add_lot(
         acting(store, owner),
         lots.AddLotRequest.of(kind="pigment", product="p", lot="OLD", expires="2020-01-01", quantity=1),
@@ -89,27 +92,33 @@ def test_patch_test_required_missing_then_positive_then_negative(store: Store, t
     week_ago = (TODAY - dt.timedelta(days=7)).isoformat()
     consent.record_patch_test(
         acting(store, ids["prac"]),
-        client_id=ids["client"],
-        lot="P1",
-        applied=week_ago,
-        read=(TODAY - dt.timedelta(days=2)).isoformat(),
-        result="positive",
+        consent.PatchTestRecordRequest.of(
+            client_id=ids["client"],
+            lot="P1",
+            applied=week_ago,
+            read=(TODAY - dt.timedelta(days=2)).isoformat(),
+            result="positive",
+        ),
     )
     assert "patch_test_positive" in codes(session(store, ids))
     consent.record_patch_test(
         acting(store, ids["prac"]),
-        client_id=ids["client"],
-        lot="P1",
-        applied=week_ago,
-        read=(TODAY - dt.timedelta(days=1)).isoformat(),
-        result="negative",
+        consent.PatchTestRecordRequest.of(
+            client_id=ids["client"],
+            lot="P1",
+            applied=week_ago,
+            read=(TODAY - dt.timedelta(days=1)).isoformat(),
+            result="negative",
+        ),
     )
     assert session(store, ids).refused is False
 
 
 def test_withdrawn_consent_refuses(store: Store, tmp_path: Path) -> None:
     ids = setup_clinic(store, tmp_path)
-    consent.withdraw_consent(acting(store, ids["prac"]), client_id=ids["client"])
+    consent.withdraw_consent(
+        acting(store, ids["prac"]), consent.WithdrawConsentRequest.of(client_id=ids["client"])
+    )
     assert codes(session(store, ids)) == {"consent_withdrawn"}
 
 
@@ -144,7 +153,7 @@ def test_too_soon_and_the_owner_override_is_audited(store: Store, tmp_path: Path
     with store.session() as db:
         actions = db.execute(select(AuditEntry.action, AuditEntry.actor_id).order_by(AuditEntry.seq)).all()
     assert ("override", ids["owner"]) in actions and ("refuse", ids["prac"]) in actions
-    assert clients.client_record(acting(store, ids["owner"]), ids["client"])["sessions"][1]["override_reason"]
+    assert clients.client_record(acting(store, ids["owner"]), ids["client"]).sessions[1].override_reason
 
 
 def test_out_of_stock_cannot_be_overridden(store: Store, tmp_path: Path) -> None:

@@ -156,6 +156,10 @@ def test_a_store_of_revision_0001_with_records_upgrades_and_keeps_them(store: St
             f"VALUES (7, 1, 'Owner', 'owner', true, {at})",
             f"INSERT INTO consent_texts (id, kind, version, body, sha256, created_at) "
             f"VALUES (1, 'treatment', '1', 'text', 'x', {at})",
+            # Rows pointing at the users and clinics tables, which the upgrade rebuilds on SQLite.
+            f"INSERT INTO certifications (id, user_id, kind, expires_on, created_at) "
+            f"VALUES (1, 7, 'smp-training', '2030-01-01', {at})",
+            f"INSERT INTO clients (id, clinic_id, name, created_at) VALUES (1, 1, 'A', {at})",
         ):
             conn.execute(text(sql))
     store.close()
@@ -167,5 +171,9 @@ def test_a_store_of_revision_0001_with_records_upgrades_and_keeps_them(store: St
             assert meta["admin_user_id"] == "7" and len(meta["store_id"]) == 32
             assert conn.execute(text("SELECT timezone FROM clinics")).scalar_one() == "UTC"
             assert conn.execute(text("SELECT clinic_id FROM consent_texts")).scalar_one() is None
+            assert conn.execute(text("SELECT user_id FROM certifications")).scalar_one() == 7
+        assert upgraded.integrity_check() == []
+        upgraded.downgrade("0001")  # and back, with the rows in place
+        assert upgraded.revision() == "0001"
     finally:
         upgraded.close()

@@ -15,8 +15,6 @@ OUTSIDE = re.compile(r"\b(?:domain|optics|look|peers|product|style)\.md\b|\bshar
 #: drop out of this set once its citation points at docs/references.md.
 PENDING = {
     "src/smpstudio/records/models.py",
-    "src/smpstudio/services/registers.py",
-    "src/smpstudio/services/sessions.py",
 }
 KEY = re.compile(r"\[([a-z][a-z0-9]*(?:-[a-z0-9]+)*)\]")
 #: Bracketed words that are not reference keys: evidence grades, units and notation.

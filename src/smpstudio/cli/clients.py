@@ -124,7 +124,7 @@ def client_show(client_id: Annotated[int, typer.Argument(metavar="ID")], as_json
         out.print(
             f"  session {s['id']} {s['started_at']}: pigment {s['pigment_lot']['lot']}, needle "
             f"{s['needle_lot']['lot']}, diluent {(s['diluent_lot'] or {}).get('lot', '-')}, "
-            f"dilution {s['dilution']}",
+            f"ink fraction {s['ink_fraction']}",
             highlight=False,
         )
 

@@ -1,6 +1,7 @@
 """The registers: `smp followups`, `smp symptom report`, `smp adverse-event`, `smp touch-ups due`.
 
-Each command calls one :mod:`smpstudio.services.registers` use case and prints its result (``--json``:
+Each command calls one :mod:`smpstudio.services.registers` (or :mod:`~smpstudio.services.adverse_events`)
+use case and prints its result (``--json``:
 exactly the result model's JSON; a list's rows under the same key as the result's list field).
 """
 
@@ -98,7 +99,7 @@ def adverse_add(
     as_json: JsonFlag = False,
 ) -> None:
     """Log an adverse event (serious ones get the brand's 15-business-day deadline)."""
-    from smpstudio.services.registers import AdverseEventRequest, add_adverse_event
+    from smpstudio.services.adverse_events import AdverseEventRequest, add_adverse_event
 
     request = run(
         lambda: AdverseEventRequest.of(
@@ -124,7 +125,7 @@ def adverse_due(
     as_json: JsonFlag = False,
 ) -> None:
     """Serious events whose reporting deadline falls within the window and that the brand has not had."""
-    from smpstudio.services.registers import AdverseEventsDueRequest, adverse_events_due
+    from smpstudio.services.adverse_events import AdverseEventsDueRequest, adverse_events_due
 
     request = run(lambda: AdverseEventsDueRequest.of(within_days=days, on=date))
     rows(

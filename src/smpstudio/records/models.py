@@ -26,7 +26,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, synonym
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.sql import false
 from sqlalchemy.types import TypeDecorator
 
@@ -363,7 +363,6 @@ class Session(Base):
     diluent_lot_id: Mapped[int | None] = _fk("lots.id", nullable=True)
     #: Fraction of undiluted ink, 0-1 (0.5 = "diluted 50 %"); the column keeps its first name.
     ink_fraction: Mapped[float] = mapped_column("dilution", Float)
-    dilution: Mapped[float] = synonym("ink_fraction")  # deprecated name, until its last readers move
     #: Recorded after the fact by an owner: took no stock, booked no follow-ups.
     historical: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     anaesthetic_product: Mapped[str | None] = mapped_column(String(200))

@@ -175,7 +175,7 @@ class Store:
         """
         from alembic import command
 
-        with self.engine.begin() as conn:
+        with self._migrating() as conn:
             if self.dialect == "postgresql":
                 conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATION_LOCK_KEY})
             before = _migration_state(conn)[1]
@@ -188,10 +188,33 @@ class Store:
         """Migrate down to ``revision`` (``base`` drops every table): for tests and repairs."""
         from alembic import command
 
-        with self.engine.begin() as conn:
+        with self._migrating() as conn:
             cfg = alembic_config(self.url)
             cfg.attributes["connection"] = conn
             command.downgrade(cfg, revision)
+
+    @contextmanager
+    def _migrating(self) -> Iterator[Connection]:
+        """One transaction for a migration. On SQLite, foreign keys are switched off around it (batch mode
+        copies a table, drops the old one and renames the copy, which the keys of rows pointing at it would
+        refuse) and every key is checked before the commit: a migration that broke one is rolled back."""
+        with self.engine.connect() as conn:
+            raw = conn.connection.driver_connection if self.dialect == "sqlite" else None
+            if raw is not None:
+                raw.execute("PRAGMA foreign_keys = OFF")  # outside any transaction, where SQLite honours it
+            try:
+                with conn.begin():
+                    yield conn
+                    if raw is not None:
+                        broken = conn.exec_driver_sql("PRAGMA foreign_key_check").all()
+                        if broken:
+                            raise StoreError(
+                                f"the migration would break {len(broken)} foreign key(s)",
+                                code="migration_failed",
+                            )
+            finally:
+                if raw is not None:
+                    raw.execute("PRAGMA foreign_keys = ON")
 
     def integrity_check(self) -> list[str]:
         """SQLite's own integrity and foreign-key checks (empty when sound); PostgreSQL checks itself."""

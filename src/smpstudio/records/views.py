@@ -120,7 +120,7 @@ def _session(r: Session, lots: dict[int, dict[str, Any]]) -> dict[str, Any]:
         "pigment_lot": lot_ref(r.pigment_lot_id),
         "needle_lot": lot_ref(r.needle_lot_id),
         "diluent_lot": lot_ref(r.diluent_lot_id),
-        "dilution": r.ink_fraction,  # the record keeps its first key name
+        "ink_fraction": r.ink_fraction,
         "anaesthetic": {"product": r.anaesthetic_product, "strength_pct": r.anaesthetic_strength_pct},
         "sterilisation_cycle": r.sterilisation_cycle_id,
         "notes": r.notes,

@@ -10,13 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from pydantic import PlainSerializer
+from pydantic import Field, PlainSerializer
 from sqlalchemy.orm import Session as Db
 
 from smpstudio.records.models import Client
 from smpstudio.records.views import client_record_view, iso
 from smpstudio.services.access import Actor, get_client, log, transact
-from smpstudio.services.compat import ItemResult
 from smpstudio.services.context import ServiceContext
 from smpstudio.services.models import Result
 
@@ -147,7 +146,7 @@ class SessionEntry(_Entry):
     pigment_lot: LotRef | None
     needle_lot: LotRef | None
     diluent_lot: LotRef | None
-    dilution: float
+    ink_fraction: float = Field(description="Fraction of undiluted ink (0.5 = diluted 50 %).")
     anaesthetic: Anaesthetic
     sterilisation_cycle: int | None
     notes: str | None
@@ -192,7 +191,7 @@ class ReminderEntry(_Entry):
     done_at: Timestamp | None
 
 
-class ClientRecord(ItemResult):
+class ClientRecord(Result):
     """A client's whole record: details, then each kind of entry in the order it was kept."""
 
     client: ClientDetails

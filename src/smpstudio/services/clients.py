@@ -22,7 +22,6 @@ from smpstudio.records.repositories import clients as rows
 from smpstudio.records.repositories import consent as consent_rows
 from smpstudio.services.access import Actor, client_session, get_client, log, transact
 from smpstudio.services.client_record import ClientRecord, client_record, record_of
-from smpstudio.services.compat import ItemResult, keyword_calls
 from smpstudio.services.context import ServiceContext
 from smpstudio.services.fields import (
     SKIN_TYPES,
@@ -35,7 +34,7 @@ from smpstudio.services.fields import (
     optional_text,
     text,
 )
-from smpstudio.services.models import Request
+from smpstudio.services.models import Request, Result
 
 __all__ = [
     "AddClientRequest",
@@ -105,13 +104,12 @@ class AddClientRequest(Request):
         return _phone(value)
 
 
-class ClientAdded(ItemResult):
+class ClientAdded(Result):
     """The new client's id."""
 
     id: int
 
 
-@keyword_calls(AddClientRequest)
 def add_client(ctx: ServiceContext, request: AddClientRequest) -> ClientAdded:
     """Add a client to the acting user's clinic (born in the past, after 1900, on the clinic's today)."""
     born = request.date_of_birth
@@ -133,7 +131,7 @@ class FindClientsRequest(Request):
     query: Text
 
 
-class ClientSummary(ItemResult):
+class ClientSummary(Result):
     """A client as a search lists them."""
 
     id: int
@@ -141,13 +139,12 @@ class ClientSummary(ItemResult):
     date_of_birth: IsoDate | None
 
 
-class ClientList(ItemResult):
+class ClientList(Result):
     """Clients on record whose name matches, by name (at most 50)."""
 
     clients: list[ClientSummary]
 
 
-@keyword_calls(FindClientsRequest, positional=("query",))
 def find_clients(ctx: ServiceContext, request: FindClientsRequest) -> ClientList:
     """Clients of the acting user's clinic whose name contains the query (the search is audited)."""
     query = request.query
@@ -173,7 +170,7 @@ class ScreenClientRequest(Request):
     answers: Any = Field(description="The questionnaire document, parsed from JSON.")
 
 
-class ScreeningRecorded(ItemResult):
+class ScreeningRecorded(Result):
     """The kept screening: its id, the outcome with findings and open questions, and whether a patch
     test must come before the first session."""
 
@@ -186,9 +183,6 @@ class ScreeningRecorded(ItemResult):
     patch_test_recommended: bool
 
 
-@keyword_calls(
-    ScreenClientRequest, positional=("client_id", "answers_path"), files={"answers_path": ("answers", "json")}
-)
 def screen_client(ctx: ServiceContext, request: ScreenClientRequest) -> ScreeningRecorded:
     """Screen a client on the care rules' questionnaire; the answers, outcome and rules version are kept.
 
@@ -241,7 +235,7 @@ class AddDesignRequest(Request):
     document: dict[str, Any] = Field(description="The design document, parsed from JSON.")
 
 
-class DesignStored(ItemResult):
+class DesignStored(Result):
     """The stored design version and the SHA-256 of its canonical JSON."""
 
     id: int
@@ -249,7 +243,6 @@ class DesignStored(ItemResult):
     sha256: str
 
 
-@keyword_calls(AddDesignRequest, files={"path": ("document", "json")})
 def add_design(ctx: ServiceContext, request: AddDesignRequest) -> DesignStored:
     """Store a design document as the client's next design version (validated like every design)."""
     from smpstudio.design.document import load_design
@@ -279,7 +272,7 @@ class AddPlanRequest(Request):
     notes: Annotated[str | None, optional_text(5000)] = None
 
 
-class PlanAdded(ItemResult):
+class PlanAdded(Result):
     """The new plan's id, sessions and interval."""
 
     id: int
@@ -287,7 +280,6 @@ class PlanAdded(ItemResult):
     interval_days: int
 
 
-@keyword_calls(AddPlanRequest)
 def add_plan(ctx: ServiceContext, request: AddPlanRequest) -> PlanAdded:
     """Record a treatment plan; the interval is at least the care rules' minimum."""
     minimum = int(ctx.care_rules.data["records"]["minimum_interval_days"])
@@ -340,7 +332,7 @@ class AddPhotoRequest(Request):
         return value
 
 
-class PhotoStored(ItemResult):
+class PhotoStored(Result):
     """The photo's id, the SHA-256 it is stored under and its media type."""
 
     id: int
@@ -348,7 +340,6 @@ class PhotoStored(ItemResult):
     media_type: str
 
 
-@keyword_calls(AddPhotoRequest, files={"path": ("image", "bytes"), "landmarks_path": ("landmarks", "json")})
 def add_photo(ctx: ServiceContext, request: AddPhotoRequest) -> PhotoStored:
     """Store a photo content-addressed, without its metadata; refused without the client's photo consent."""
     check_image_size(request.image, ctx.max_image_pixels, "photo")

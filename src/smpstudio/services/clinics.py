@@ -17,10 +17,9 @@ from smpstudio.records.models import CERTIFICATION_KINDS, CONSENT_KINDS, ROLES
 from smpstudio.records.repositories import clinics as rows
 from smpstudio.records.repositories import consent as consent_rows
 from smpstudio.services.access import Actor, get_user, log, transact
-from smpstudio.services.compat import ItemResult, keyword_calls
 from smpstudio.services.context import ServiceContext
 from smpstudio.services.fields import IsoDate, Text, choice, in_range, optional_text, text
-from smpstudio.services.models import Request
+from smpstudio.services.models import Request, Result
 
 __all__ = [
     "AddCertificationRequest",
@@ -55,7 +54,7 @@ class InitClinicRequest(Request):
     jurisdiction: Annotated[str, text(40)] = Field("default", description="The retention policy's label.")
 
 
-class ClinicCreated(ItemResult):
+class ClinicCreated(Result):
     """The new clinic's id and its owner's user id."""
 
     clinic_id: int
@@ -70,7 +69,6 @@ def _seed_consent_texts(db: Db) -> None:
             consent_rows.add_text(db, kind=kind, version="1", body=body)
 
 
-@keyword_calls(InitClinicRequest)
 def init_clinic(ctx: ServiceContext, request: InitClinicRequest) -> ClinicCreated:
     """Create a clinic and its owner (the store itself is created by :func:`open_store`)."""
 
@@ -101,13 +99,12 @@ class AddUserRequest(Request):
     )
 
 
-class UserAdded(ItemResult):
+class UserAdded(Result):
     """The new user's id."""
 
     id: int
 
 
-@keyword_calls(AddUserRequest)
 def add_user(ctx: ServiceContext, request: AddUserRequest) -> UserAdded:
     """Add a staff member to the acting owner's clinic (and their certifications when an expiry is given)."""
 
@@ -133,13 +130,12 @@ class AddCertificationRequest(Request):
     expires: IsoDate
 
 
-class CertificationAdded(ItemResult):
+class CertificationAdded(Result):
     """The new certification's id."""
 
     id: int
 
 
-@keyword_calls(AddCertificationRequest)
 def add_certification(ctx: ServiceContext, request: AddCertificationRequest) -> CertificationAdded:
     """Record a certification of a user of the acting owner's clinic."""
 
@@ -153,7 +149,7 @@ def add_certification(ctx: ServiceContext, request: AddCertificationRequest) -> 
     return transact(ctx, action)
 
 
-class UserSummary(ItemResult):
+class UserSummary(Result):
     """A user with their role and the latest expiry of each certification they hold."""
 
     id: int
@@ -163,7 +159,7 @@ class UserSummary(ItemResult):
     certifications: dict[str, dt.date]
 
 
-class UserList(ItemResult):
+class UserList(Result):
     """The clinic's users, by id."""
 
     users: list[UserSummary]

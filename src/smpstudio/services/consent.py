@@ -19,10 +19,9 @@ from smpstudio.records.models import CONSENT_KINDS
 from smpstudio.records.repositories import consent as rows
 from smpstudio.records.repositories import lots as lot_rows
 from smpstudio.services.access import Actor, get_client, log, transact
-from smpstudio.services.compat import ItemResult, keyword_calls
 from smpstudio.services.context import ServiceContext
 from smpstudio.services.fields import DateTimeInput, Text, check_image_size, choice, optional_text, text
-from smpstudio.services.models import Request
+from smpstudio.services.models import Request, Result
 
 __all__ = [
     "AddConsentTextRequest",
@@ -56,7 +55,7 @@ class SignConsentRequest(Request):
     signature: bytes | None = Field(None, repr=False, description="The drawn signature's image bytes.")
 
 
-class ConsentSigned(ItemResult):
+class ConsentSigned(Result):
     """The consent's id, the exact text version signed, how it was signed, and warnings."""
 
     id: int
@@ -67,7 +66,6 @@ class ConsentSigned(ItemResult):
     warnings: list[str]
 
 
-@keyword_calls(SignConsentRequest, files={"signature_file": ("signature", "bytes")})
 def sign_consent(ctx: ServiceContext, request: SignConsentRequest) -> ConsentSigned:
     """Record a signed consent: the exact text version, a typed name, and optionally a drawn signature."""
     drawing: bytes | None = None
@@ -118,13 +116,12 @@ class WithdrawConsentRequest(Request):
     kind: ConsentKindField = "treatment"
 
 
-class ConsentWithdrawn(ItemResult):
+class ConsentWithdrawn(Result):
     """The ids of the consents withdrawn."""
 
     withdrawn: list[int]
 
 
-@keyword_calls(WithdrawConsentRequest)
 def withdraw_consent(ctx: ServiceContext, request: WithdrawConsentRequest) -> ConsentWithdrawn:
     """Withdraw every open consent of one kind of a client (now, by the clinic's clock)."""
     kind = request.kind
@@ -159,14 +156,13 @@ class AddConsentTextRequest(Request):
     )
 
 
-class ConsentTextAdded(ItemResult):
+class ConsentTextAdded(Result):
     """The new text's id and the SHA-256 of its wording."""
 
     id: int
     sha256: str
 
 
-@keyword_calls(AddConsentTextRequest, files={"path": ("body", "text")})
 def add_consent_text(ctx: ServiceContext, request: AddConsentTextRequest) -> ConsentTextAdded:
     """Store a new version of a consent text (owner); an existing version is never replaced."""
     kind, version = request.kind, request.version
@@ -196,7 +192,7 @@ class PatchTestRecordRequest(Request):
     site: str = "behind the ear"
 
 
-class PatchTestRecorded(ItemResult):
+class PatchTestRecorded(Result):
     """The kept patch test with its hours, whether it blocks a session, and its limited predictive value."""
 
     id: int
@@ -211,7 +207,6 @@ class PatchTestRecorded(ItemResult):
     rules_version: str
 
 
-@keyword_calls(PatchTestRecordRequest)
 def record_patch_test(ctx: ServiceContext, request: PatchTestRecordRequest) -> PatchTestRecorded:
     """Record a patch test's result with the care rules' statement of its limited predictive value."""
     rules = ctx.care_rules

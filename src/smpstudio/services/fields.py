@@ -37,6 +37,7 @@ __all__ = [
     "date_or_none",
     "in_range",
     "iso",
+    "optional_date",
     "optional_text",
     "parse_datetime",
     "text",
@@ -65,6 +66,11 @@ def date_or_none(value: object) -> dt.date | None:
         return dt.date.fromisoformat(str(value)) if value else None
     except ValueError:
         return None
+
+
+def optional_date(value: object, field: str) -> dt.date | None:
+    """A ``YYYY-MM-DD`` date (or a :class:`datetime.date`), where None or an empty text means none."""
+    return None if value is None or value == "" else parse_date(value, field)
 
 
 def parse_datetime(value: str, field: str) -> dt.datetime:

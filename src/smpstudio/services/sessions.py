@@ -148,9 +148,6 @@ class SessionRecorded(Result):
     warnings: list[str]
     rules_version: str
 
-    def __getitem__(self, key: str) -> Any:  # transitional: for callers still reading the old dict
-        return self.to_json()[key]
-
 
 class RefusalReason(Result):
     """One check that failed, with its stable code; ``overridable`` says whether an owner may override it."""
@@ -167,9 +164,6 @@ class SessionRefused(Result):
     reasons: list[RefusalReason]
     override: str | None = Field(description="Why a justification given was not enough (None if none).")
 
-    def __getitem__(self, key: str) -> Any:  # transitional: for callers still reading the old dict
-        return self.to_json()[key]
-
 
 def forecast_touch_up_years(skin_type: str, ink_fraction: float) -> float | None:
     """The healing and ageing model's touch-up forecast for the SMP technique at this ink fraction."""
@@ -180,15 +174,9 @@ def forecast_touch_up_years(skin_type: str, ink_fraction: float) -> float | None
     return simulate_impression(impression, skin_type).touch_up_due_years
 
 
-def record_session(
-    ctx: ServiceContext, request: SessionRequest | None = None, **values: Any
-) -> SessionRecorded | SessionRefused:
-    """Record a session after every check; a refusal is a result (:class:`SessionRefused`), audited.
-
-    ``values`` (the request's fields as keywords) are accepted in place of ``request`` until every caller
-    builds the request itself.
-    """
-    r = request if request is not None else SessionRequest.of(**values)
+def record_session(ctx: ServiceContext, request: SessionRequest) -> SessionRecorded | SessionRefused:
+    """Record a session after every check; a refusal is a result (:class:`SessionRefused`), audited."""
+    r = request
     rules = ctx.care_rules
     cfg = rules.data["records"]
     start = r.started or ctx.clock.now()
