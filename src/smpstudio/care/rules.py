@@ -67,8 +67,9 @@ class RuleOverrides:
     version: str
 
     @classmethod
-    def from_toml(cls, text: str) -> RuleOverrides:
-        """Parse a clinic's rules text; the tag is its own ``version`` and a short hash of the text."""
+    def from_toml(cls, text: str, *, tag: str | None = None) -> RuleOverrides:
+        """Parse a clinic's rules text; the version tag is ``tag`` (a stored version) or the text's own
+        ``version`` key, with a short hash of the text either way."""
         try:
             clinic = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
@@ -81,7 +82,7 @@ class RuleOverrides:
                 allowed="version, " + ", ".join(RULE_FILES),
             )
         short = hashlib.sha256(text.encode()).hexdigest()[:8]
-        return cls(clinic, f"clinic-{clinic.get('version', 'unversioned')}-{short}")
+        return cls(clinic, f"{tag or 'clinic-' + str(clinic.get('version', 'unversioned'))}-{short}")
 
 
 def load_rules(name: str, overrides: RuleOverrides | str | Path | None = None) -> RuleSet:

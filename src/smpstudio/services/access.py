@@ -4,18 +4,21 @@ and the lookups that keep every query inside the actor's clinic.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session as Db
 
+from smpstudio.care.rules import RuleOverrides, RuleSet, load_rules
 from smpstudio.errors import AccessError, InputError, NotFoundError
 from smpstudio.records import audit
 from smpstudio.records.models import Client, Session, User
 from smpstudio.records.repositories import clients as client_rows
 from smpstudio.records.repositories import clinics as clinic_rows
-from smpstudio.services.context import ServiceContext
+from smpstudio.services.context import Clock, ServiceContext
 
 __all__ = [
     "PERMISSIONS",
@@ -24,7 +27,9 @@ __all__ = [
     "get_client",
     "get_user",
     "log",
+    "require_admin",
     "resolve_actor",
+    "rules_for",
     "transact",
 ]
 
@@ -60,12 +65,19 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 
 @dataclass(frozen=True)
 class Actor:
-    """The user a service call acts for: their id, clinic, role and name."""
+    """The user a service call acts for: their id, clinic, role and name, whether they administer the
+    store, and the clock of their clinic's timezone (``actor.today()`` is the clinic's today)."""
 
     id: int
     clinic_id: int
     role: str
     name: str
+    is_admin: bool = False
+    clock: Clock = field(default_factory=Clock, compare=False)
+
+    def today(self) -> dt.date:
+        """Today where the actor's clinic is."""
+        return self.clock.today()
 
     def require(self, permission: str) -> None:
         """Raise :class:`AccessError` unless the actor's role grants ``permission`` (owners have all)."""
@@ -78,8 +90,10 @@ class Actor:
         )
 
 
-def resolve_actor(db: Db, user_id: int | None) -> Actor:
-    """The acting user ``user_id``, or the owner when the store holds a single clinic and none is named."""
+def resolve_actor(db: Db, user_id: int | None, clock: Clock | None = None) -> Actor:
+    """The acting user ``user_id``, or the owner when the store holds a single clinic and none is named.
+
+    ``clock`` gives the time (its own timezone is replaced by the clinic's)."""
     if user_id is None:
         clinic_id = clinic_rows.only_clinic_id(db)
         if clinic_id is None:
@@ -89,13 +103,47 @@ def resolve_actor(db: Db, user_id: int | None) -> Actor:
         user = clinic_rows.get_user(db, user_id)
     if user is None or not user.active:
         raise InputError(f"no active user {user_id}", field="user", allowed="the id of an active user")
-    return Actor(user.id, user.clinic_id, user.role, user.name)
+    base = clock or Clock()
+    try:
+        zone: dt.tzinfo = ZoneInfo(clinic_rows.clinic_timezone(db, user.clinic_id))
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = base.tz
+    admin = clinic_rows.store_meta(db, "admin_user_id")
+    return Actor(
+        user.id,
+        user.clinic_id,
+        user.role,
+        user.name,
+        is_admin=admin is not None and admin == str(user.id),
+        clock=Clock(zone, base.now_utc),
+    )
+
+
+def require_admin(actor: Actor, what: str) -> None:
+    """Raise :class:`AccessError` unless ``actor`` administers the store (``what``: the action refused)."""
+    if not actor.is_admin:
+        raise AccessError(
+            f"only the store's administrator may {what}",
+            field="user",
+            allowed="the store administrator",
+            code="not_administrator",
+        )
+
+
+def rules_for(db: Db, actor: Actor, ctx: ServiceContext, name: str = "care") -> RuleSet:
+    """The rules in force for the actor's clinic: the packaged set the context names, with the clinic's
+    newest overrides (stored in the clinic's settings, checked against the floors when they were set)."""
+    packaged = ctx.care_rules if name == "care" else ctx.pigment_rules
+    stored = clinic_rows.latest_rules(db, actor.clinic_id)
+    if stored is None:
+        return packaged
+    return load_rules(packaged.name, RuleOverrides.from_toml(stored.body, tag=f"clinic-v{stored.version}"))
 
 
 def transact(ctx: ServiceContext, action: Callable[[Db, Actor], T]) -> T:
     """Run ``action(db, actor)`` for the context's acting user in one write transaction (retried on a
     transient lock)."""
-    return ctx.db.write(lambda db: action(db, resolve_actor(db, ctx.user_id)))
+    return ctx.db.write(lambda db: action(db, resolve_actor(db, ctx.user_id, ctx.clock)))
 
 
 def log(

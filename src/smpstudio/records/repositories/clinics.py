@@ -8,18 +8,39 @@ from collections.abc import Iterable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session as Db
 
-from smpstudio.records.models import Certification, Clinic, User
+from smpstudio.records.models import Certification, Clinic, ClinicRules, StoreMeta, User
 
 __all__ = [
     "add_certification",
     "add_clinic",
     "add_user",
     "certification_expiries",
+    "clinic_timezone",
     "first_active_owner",
     "get_user",
+    "latest_rules",
     "only_clinic_id",
+    "store_meta",
     "users_of_clinic",
 ]
+
+
+def store_meta(db: Db, key: str) -> str | None:
+    """A fact about the store (``store_id``, ``admin_user_id``), None when it is not set."""
+    row = db.get(StoreMeta, key)
+    return row.value if row is not None else None
+
+
+def clinic_timezone(db: Db, clinic_id: int) -> str:
+    """The clinic's IANA timezone name."""
+    return str(db.scalar(select(Clinic.timezone).where(Clinic.id == clinic_id)) or "UTC")
+
+
+def latest_rules(db: Db, clinic_id: int) -> ClinicRules | None:
+    """The clinic's newest rule overrides (None when it has never set any)."""
+    return db.scalars(
+        select(ClinicRules).where(ClinicRules.clinic_id == clinic_id).order_by(ClinicRules.version.desc())
+    ).first()
 
 
 def add_clinic(db: Db, *, name: str, retention_years: int, jurisdiction: str) -> Clinic:
