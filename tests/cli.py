@@ -11,9 +11,11 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from smpstudio.settings import Settings
+
 SMP = [sys.executable, "-m", "smpstudio.cli.main"]
 #: Settings a developer's shell may hold that would change what a test's command does.
-CLEARED_ENV = ("SMP_USER", "SMP_DATABASE_URL", "SMP_DATA_DIR", "SMP_RULES", "SMP_FILES_URL", "SMP_TIMEZONE")
+CLEARED_ENV = (*(f"SMP_{name.upper()}" for name in Settings.model_fields), "SMP_BACKUP_PASSPHRASE")
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from smpstudio.care.aftercare import aftercare_plan, plan_ics, plan_pdf, plan_text
 from smpstudio.care.compliance import check_product, parse_product
 from smpstudio.care.removal import estimate_removal
-from smpstudio.care.rules import load_rules
+from smpstudio.care.rules import RuleOverrides, load_rules
 from smpstudio.care.screening import OUTCOMES, screen
 from smpstudio.care.triage import DISPOSITIONS, SYMPTOMS, triage
 from smpstudio.errors import InputError
@@ -295,12 +295,12 @@ def test_aftercare_plan_has_every_rule_by_date_in_every_format() -> None:
 def test_a_clinic_overrides_a_default_and_the_version_says_so(tmp_path: Path) -> None:
     own = tmp_path / "clinic.toml"
     own.write_text('version = "7"\n[care.aftercare.not_normal]\ntext = "Call Dr Who on 555 0100."\n')
-    rules = load_rules("care", own)
-    assert rules.version.startswith("care-2026.11.2+clinic-7-")
+    rules = load_rules("care", RuleOverrides.from_toml(own.read_text()))
+    assert rules.version.startswith("care-2026.11.3+clinic-7-")
     assert aftercare_plan(TODAY, rules).not_normal == "Call Dr Who on 555 0100."
     own.write_text("[care.aftercare.no_such_rule]\nx = 1\n")
     with pytest.raises(InputError) as info:
-        load_rules("care", own)
+        load_rules("care", RuleOverrides.from_toml(own.read_text()))
     assert info.value.field == "rules" and "no_such_rule" in str(info.value)
     json.dumps(rules.data)  # plain data, storable with a record
 

@@ -13,7 +13,6 @@ import tomllib
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from smpstudio.care.floors import check_overrides
@@ -85,26 +84,14 @@ class RuleOverrides:
         return cls(clinic, f"{tag or 'clinic-' + str(clinic.get('version', 'unversioned'))}-{short}")
 
 
-def load_rules(name: str, overrides: RuleOverrides | str | Path | None = None) -> RuleSet:
-    """The ``name`` rule set (``care`` or ``pigments``), deep-merged with a clinic's ``overrides``.
-
-    ``overrides`` may also be the path of a rules file (read here, for the faces and tests).
-    """
+def load_rules(name: str, overrides: RuleOverrides | None = None) -> RuleSet:
+    """The ``name`` rule set (``care`` or ``pigments``), deep-merged with a clinic's ``overrides``."""
     if name not in RULE_FILES:
         raise InputError(f"no rule set {name!r}", field="rules", allowed=", ".join(RULE_FILES))
     data = _packaged(name)
     version = f"{name}-{data['version']}"
     if overrides is None:
         return RuleSet(name, data, version)
-    if not isinstance(overrides, RuleOverrides):
-        target = Path(overrides)
-        try:
-            text = target.read_text()
-        except FileNotFoundError:
-            raise InputError(f"{target} does not exist", field="rules") from None
-        except (IsADirectoryError, UnicodeDecodeError):
-            raise InputError(f"{target} is not a readable text file", field="rules") from None
-        overrides = RuleOverrides.from_toml(text)
     section = overrides.data.get(name, {})
     if not section:
         return RuleSet(name, data, version)
