@@ -75,7 +75,7 @@ def test_design_and_preview_run_as_a_process(tmp_path: Path) -> None:
     assert res.returncode == 0, res.stderr
     assert json.loads(res.stdout)["out"] == "p.png"
     assert Image.open(tmp_path / "p.png").size == (128, 128)
-    bad = smp_process("preview", "d.json", "--size", "99999", "--out", "p.png", cwd=tmp_path)
+    bad = smp("preview", "d.json", "--size", "99999", "--out", "p.png", cwd=tmp_path)  # in-process
     assert bad.returncode == 2 and "64 to 8000" in bad.stderr and "Traceback" not in bad.stderr
 
 
