@@ -5,8 +5,9 @@ engine (:mod:`smpstudio.skin.wang1995`) on the layer stacks of :mod:`smpstudio.s
 the dot (a laterally infinite deposit: the dot's centre) and once over bare skin. The specular part is
 left out, as in a 45°/0° or diffuse-excluded measurement.
 
-Colour (colour-science): ``XYZ = Σ Rd S x̄ / Σ S ȳ`` with the CIE 1931 2° observer and illuminant D65,
-then sRGB (IEC 61966-2-1) and CIELAB (D65 white), and the CIEDE2000 difference between dot and skin.
+Colour (colour-science [colour-science]): ``XYZ = Σ Rd S x̄ / Σ S ȳ`` with the CIE 1931 2° observer and
+illuminant D65 ([cie15]), then sRGB (IEC 61966-2-1 [iec61966-2-1]) and CIELAB (D65 white), and the
+CIEDE2000 difference between dot and skin ([sharma2005]).
 
 * ``blue_red_ratio``: linear-sRGB blue over red of the remitted light; a dot reads bluer than the
   skin when its ratio is above the skin's ([jacques1998], [jacques2013]).
@@ -48,7 +49,21 @@ DEFAULT_PHOTONS = 20_000
 
 @dataclass(frozen=True, eq=False)
 class Spectrum:
-    """Diffuse reflectance per wavelength with standard errors, and the spread radius at a probe depth."""
+    """Diffuse reflectance per wavelength with standard errors, and the spread of light at a probe depth.
+
+    Parameters
+    ----------
+    wavelengths_nm : ndarray
+        Wavelengths. [nm]
+    reflectance : ndarray
+        Diffuse reflectance ``Rd`` (specular excluded), per wavelength. [-]
+    stderr : ndarray
+        Standard error of ``reflectance``. [-]
+    spread_fwhm_mm : ndarray
+        FWHM of the light that reaches the probe depth and comes back out, or NaN without a probe. [mm]
+    photons : int
+        Photon packets per wavelength. [-]
+    """
 
     wavelengths_nm: FloatArray
     reflectance: FloatArray
@@ -76,7 +91,46 @@ def _xyz(wavelengths_nm: FloatArray, reflectance: FloatArray) -> FloatArray:
 def spectrum_colour(
     wavelengths_nm: Sequence[float] | FloatArray, reflectance: FloatArray
 ) -> dict[str, FloatArray]:
-    """XYZ (Y of a perfect white = 1), sRGB (0-1, clipped), linear sRGB and CIELAB of a reflectance."""
+    """Colour of a reflectance spectrum under D65, seen by the CIE 1931 2° observer.
+
+    Parameters
+    ----------
+    wavelengths_nm : sequence of float or ndarray
+        Wavelengths of ``reflectance``, increasing; interpolated linearly onto 380-780 nm every 5 nm (held
+        constant beyond the ends). [nm]
+    reflectance : ndarray
+        Reflectance at each wavelength. [-]
+
+    Returns
+    -------
+    colours : dict
+        ``xyz`` (CIE XYZ, Y of a perfect white = 1) [-], ``srgb`` (IEC 61966-2-1, 0-1, clipped) [-],
+        ``linear_srgb`` (before the sRGB transfer function, not clipped) [-] and ``lab`` (CIELAB, D65
+        white) [-], each an ndarray of shape (3,).
+
+    Notes
+    -----
+    ``XYZ = Σ R S x̄ / Σ S ȳ`` [1]_ with ``S`` the D65 spectral power distribution; the white point of
+    sRGB and CIELAB is D65, chromaticity (0.3127, 0.3290) [1]_ [2]_. A perfect white thus has Y = 1 and
+    L* = 100, an 18 % grey L* = 116 × 0.18^(1/3) - 16 = 49.5 [1]_ and sRGB 1.055 × 0.18^(1/2.4) - 0.055
+    = 0.461 [2]_.
+
+    References
+    ----------
+    .. [1] CIE 15:2004, Colorimetry, 3rd ed., Commission Internationale de l'Éclairage, 2004.
+       https://cie.co.at/publications/colorimetry-3rd-edition
+    .. [2] IEC 61966-2-1:1999, Multimedia systems and equipment—Colour measurement and management—Part
+       2-1: Default RGB colour space—sRGB. https://webstore.iec.ch/publication/6169
+    .. [3] G. Sharma, W. Wu, E. N. Dalal, "The CIEDE2000 color-difference formula: implementation notes,
+       supplementary test data, and mathematical observations," Color Res. Appl. 30(1), 21-30, 2005.
+       :doi:`10.1002/col.20070`
+
+    Examples
+    --------
+    >>> grey = spectrum_colour(WAVELENGTHS_NM, np.full(len(WAVELENGTHS_NM), 0.18))
+    >>> grey["xyz"].round(3).tolist(), round(float(grey["lab"][0]), 2), grey["srgb"].round(3).tolist()
+    ([0.171, 0.18, 0.196], 49.5, [0.461, 0.461, 0.461])
+    """
     xyz = _xyz(np.asarray(wavelengths_nm, dtype=np.float64), np.asarray(reflectance, dtype=np.float64))
     white = colour.CCS_ILLUMINANTS["CIE 1931 2 Degree Standard Observer"]["D65"]
     linear = np.asarray(colour.XYZ_to_RGB(xyz, "sRGB", white, apply_cctf_encoding=False), dtype=np.float64)
@@ -95,7 +149,42 @@ def reflectance_spectrum(
     probe_depth_mm: float | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> Spectrum:
-    """Diffuse reflectance of ``skin`` (with ``dot``) at each wavelength, ``photons`` packets each."""
+    """Diffuse reflectance of ``skin`` (with ``dot``) at each wavelength, by Monte Carlo light transport.
+
+    Parameters
+    ----------
+    skin : ScalpSkin
+        The client's skin.
+    dot : Dot or None, default None
+        A laterally infinite pigment deposit (the dot's centre), or ``None`` for bare skin.
+    wavelengths_nm : sequence of float, default :data:`WAVELENGTHS_NM`
+        Wavelengths, within 400-1000 nm; 400-700 nm every 20 nm by default. [nm]
+    photons : int, default 20000
+        Photon packets per wavelength. [-]
+    seed : int, default 0
+        Seed of the first wavelength's random streams (wavelength ``i`` uses ``seed + 7919 i``).
+    probe_depth_mm : float or None, default None
+        Depth at which to tally the lateral spread of the light that comes back out. [mm]
+    progress : callable or None, default None
+        Called with the number of wavelengths done.
+
+    Returns
+    -------
+    spectrum : Spectrum
+        Diffuse reflectance (the specular part left out, as in a 45°/0° measurement) with its standard
+        errors, and the spread FWHM at ``probe_depth_mm`` (NaN without a probe).
+
+    Notes
+    -----
+    Each wavelength is one :func:`~smpstudio.skin.wang1995.simulate` run (MCML semantics [1]_) on
+    :func:`~smpstudio.skin.scalp.scalp_stack`.
+
+    References
+    ----------
+    .. [1] L. Wang, S. L. Jacques, L. Zheng, "MCML—Monte Carlo modeling of light transport in
+       multi-layered tissues," Comput. Methods Programs Biomed. 47(2), 131-146, 1995.
+       :doi:`10.1016/0169-2607(95)01640-F`
+    """
     lam = np.asarray(wavelengths_nm, dtype=np.float64)
     rd, se, fwhm = (np.empty(lam.size) for _ in range(3))
     probes = () if probe_depth_mm is None else (probe_depth_mm,)
@@ -117,7 +206,22 @@ def reflectance_spectrum(
 
 @dataclass(frozen=True)
 class DotAppearance:
-    """The ``smp optics dot`` result (sRGB in 0-1, CIELAB, CIEDE2000, ratios, blur [mm])."""
+    """The ``smp optics dot`` result: a dot's colour against the bare skin.
+
+    Parameters
+    ----------
+    dot_srgb, skin_srgb : tuple of float
+        sRGB (IEC 61966-2-1) of the dot's centre and of the bare skin, 0-1. [-]
+    dot_lab, skin_lab : tuple of float
+        CIELAB (D65 white) of the dot and of the skin. [-]
+    delta_e2000 : float
+        CIEDE2000 difference between dot and skin. [-]
+    blue_red_ratio_dot, blue_red_ratio_skin : float
+        Linear-sRGB blue over red of the remitted light; a dot reads bluer than the skin when its ratio
+        is the higher. [-]
+    blur_fwhm_mm : float
+        Luminance-weighted FWHM of the spread of light at the deposit's mid-depth. [mm]
+    """
 
     dot_srgb: tuple[float, float, float]
     skin_srgb: tuple[float, float, float]
@@ -129,6 +233,7 @@ class DotAppearance:
     blur_fwhm_mm: float
 
     def to_dict(self) -> dict[str, object]:
+        """The fields as a JSON-ready dict (tuples as lists)."""
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
 
 
@@ -145,7 +250,23 @@ def bare_spectrum(
     seed: int = 0,
     progress: Callable[[int], None] | None = None,
 ) -> Spectrum:
-    """The bare skin's spectrum, probing the spread of light at the mid-depth of ``dot``'s deposit."""
+    """The bare skin's spectrum, probing the spread of light at the mid-depth of ``dot``'s deposit.
+
+    Parameters
+    ----------
+    skin : ScalpSkin
+        The client's skin.
+    dot : Dot
+        The deposit whose mid-depth is probed (its top, at least the epidermis's base, plus half the
+        pigment's deposit thickness); the dot itself is left out.
+    wavelengths_nm, photons, seed, progress
+        As for :func:`reflectance_spectrum`.
+
+    Returns
+    -------
+    spectrum : Spectrum
+        The bare skin's diffuse reflectance and the spread FWHM at the probe depth [mm].
+    """
     top = max(dot.depth_mm, skin.epidermis_mm)
     mid_depth = top + 0.5 * PIGMENTS[dot.pigment].deposit_mm
     return reflectance_spectrum(
@@ -171,8 +292,44 @@ def dot_appearance(
 ) -> DotAppearance:
     """Colour of ``dot`` in ``skin`` against the bare skin, their difference and the dot's blur.
 
-    ``bare`` may pass the bare skin's spectrum, computed by :func:`bare_spectrum` for the same skin,
-    wavelengths and deposit, to share it between dots that differ only in ink fraction or pigment.
+    Parameters
+    ----------
+    skin : ScalpSkin
+        The client's skin.
+    dot : Dot
+        The pigment deposit.
+    wavelengths_nm : sequence of float, default :data:`WAVELENGTHS_NM`
+        Wavelengths, within 400-1000 nm. [nm]
+    photons : int, default 20000
+        Photon packets per wavelength and spectrum. [-]
+    seed : int, default 0
+        Seed of the bare skin's spectrum; the dot's uses ``seed + 1``.
+    progress : callable or None, default None
+        Called with (wavelengths done, total) over both spectra.
+    bare : Spectrum or None, default None
+        The bare skin's spectrum from :func:`bare_spectrum` for the same skin, wavelengths and deposit, to
+        share it between dots that differ only in ink fraction or pigment; computed when ``None``.
+
+    Returns
+    -------
+    appearance : DotAppearance
+        sRGB and CIELAB of dot and skin (rounded to 5 decimals), their CIEDE2000 difference [3]_ (4
+        decimals), blue/red ratios and the blur FWHM [mm].
+
+    Notes
+    -----
+    Colours as :func:`spectrum_colour` ([1]_, [2]_); the blur is the spread FWHM of the bare skin at the
+    deposit's mid-depth averaged over wavelength with the luminance weights ``S ȳ``.
+
+    References
+    ----------
+    .. [1] CIE 15:2004, Colorimetry, 3rd ed., Commission Internationale de l'Éclairage, 2004.
+       https://cie.co.at/publications/colorimetry-3rd-edition
+    .. [2] IEC 61966-2-1:1999, Multimedia systems and equipment—Colour measurement and management—Part
+       2-1: Default RGB colour space—sRGB. https://webstore.iec.ch/publication/6169
+    .. [3] G. Sharma, W. Wu, E. N. Dalal, "The CIEDE2000 color-difference formula: implementation notes,
+       supplementary test data, and mathematical observations," Color Res. Appl. 30(1), 21-30, 2005.
+       :doi:`10.1002/col.20070`
     """
     n = len(wavelengths_nm)
     if bare is None:

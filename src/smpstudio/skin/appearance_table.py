@@ -38,6 +38,7 @@ __all__ = ["TABLE_SCHEMA_VERSION", "AppearanceTable", "build_table", "packaged_t
 
 FloatArray = NDArray[np.float64]
 
+#: Version of the ``.npz`` file format (``meta["schema_version"]``).
 TABLE_SCHEMA_VERSION = 1
 SKIN_TYPES = tuple(FITZPATRICK_MELANOSOME)
 DEPTHS_MM = (0.07, 0.1, 0.15, 0.2, 0.3, 0.5, 0.8, 1.5)
@@ -71,7 +72,33 @@ def _bilinear_lookup(
 
 @dataclass(frozen=True, eq=False)
 class AppearanceTable:
-    """The table's arrays and metadata; ``dots[skin, pigment, depth, ink_fraction, field]``."""
+    """The table's arrays and metadata.
+
+    Parameters
+    ----------
+    dots : ndarray of shape (skin types, pigments, depths, ink fractions, 9)
+        Per grid point the dot's :data:`DOT_FIELDS`: sRGB (IEC 61966-2-1, 0-1) [-], CIELAB (D65 white)
+        [-], CIEDE2000 against the bare skin [-], linear-sRGB blue/red ratio [-] and blur FWHM [mm].
+    skins : ndarray of shape (skin types, 7)
+        Per skin type the bare skin's :data:`SKIN_FIELDS`: sRGB, CIELAB and blue/red ratio. [-]
+    depths_mm : ndarray
+        Deposit-top depths of the grid, increasing (0.07-1.5 in the packaged table). [mm]
+    ink_fractions : ndarray
+        Ink fractions (share of undiluted ink) of the grid, increasing (0.1-1). [-]
+    skin_types : tuple of str
+        Fitzpatrick types, the first axis.
+    pigments : tuple of str
+        Pigment names, the second axis.
+    meta : dict
+        ``schema_version``, generator, wavelengths [nm], photons per wavelength, seed, the largest
+        reflectance standard error of the bare skins, method.
+
+    Examples
+    --------
+    >>> table = packaged_table()
+    >>> table.skin_types, table.meta["photons_per_wavelength"]
+    (('I', 'II', 'III', 'IV', 'V', 'VI'), 8000)
+    """
 
     dots: FloatArray
     skins: FloatArray
@@ -84,7 +111,35 @@ class AppearanceTable:
     def lookup(
         self, skin_type: str, depth_mm: float, ink_fraction: float, pigment: str = "carbon-black"
     ) -> FloatArray:
-        """The dot's fields (:data:`DOT_FIELDS`) at one point, interpolated."""
+        """The dot's fields at one point, interpolated.
+
+        Parameters
+        ----------
+        skin_type : str
+            Fitzpatrick type, one of :attr:`skin_types`.
+        depth_mm : float
+            Depth of the deposit's top, clamped to the grid. [mm]
+        ink_fraction : float
+            Share of undiluted ink, clamped to the grid. [-]
+        pigment : str, default 'carbon-black'
+            One of :attr:`pigments`.
+
+        Returns
+        -------
+        fields : ndarray of shape (9,)
+            :data:`DOT_FIELDS`, bilinear in depth and ink fraction: sRGB, CIELAB, CIEDE2000, blue/red
+            ratio [-] and blur FWHM [mm].
+
+        Raises
+        ------
+        InputError
+            If ``skin_type`` or ``pigment`` is not in the table.
+
+        Examples
+        --------
+        >>> packaged_table().lookup("III", 0.2, 0.5)[:3].round(3).tolist()
+        [0.32, 0.318, 0.289]
+        """
         s = self.skin_types.index(check_choice("skin_type", skin_type, self.skin_types))
         p = self.pigments.index(check_choice("pigment", pigment, self.pigments))
         return _bilinear_lookup(
@@ -98,8 +153,24 @@ class AppearanceTable:
         ink_fraction: FloatArray,
         pigment: str = "carbon-black",
     ) -> FloatArray:
-        """Vectorised :meth:`lookup` for arrays of depths and ink fractions; shape
-        ``(N, len(DOT_FIELDS))``."""
+        """Vectorised :meth:`lookup` for arrays of depths and ink fractions.
+
+        Parameters
+        ----------
+        skin_type : str
+            Fitzpatrick type, one of :attr:`skin_types`.
+        depth_mm : ndarray of shape (N,)
+            Depths of the deposits' tops, clamped to the grid. [mm]
+        ink_fraction : ndarray of shape (N,)
+            Shares of undiluted ink, clamped to the grid. [-]
+        pigment : str, default 'carbon-black'
+            One of :attr:`pigments`.
+
+        Returns
+        -------
+        fields : ndarray of shape (N, 9)
+            :data:`DOT_FIELDS` per point, as :meth:`lookup`.
+        """
         s = self.skin_types.index(check_choice("skin_type", skin_type, self.skin_types))
         p = self.pigments.index(check_choice("pigment", pigment, self.pigments))
         grid = self.dots[s, p]
@@ -116,13 +187,36 @@ class AppearanceTable:
         return out
 
     def skin(self, skin_type: str) -> FloatArray:
-        """The bare skin's fields (:data:`SKIN_FIELDS`)."""
+        """The bare skin's fields.
+
+        Parameters
+        ----------
+        skin_type : str
+            Fitzpatrick type, one of :attr:`skin_types`.
+
+        Returns
+        -------
+        fields : ndarray of shape (7,)
+            :data:`SKIN_FIELDS`: sRGB (0-1), CIELAB and the linear-sRGB blue/red ratio. [-]
+        """
         row: FloatArray = self.skins[
             self.skin_types.index(check_choice("skin_type", skin_type, self.skin_types))
         ]
         return row
 
     def save(self, path: str | Path) -> Path:
+        """Write the table as a version-1 ``.npz`` (atomically, through a temporary file).
+
+        Parameters
+        ----------
+        path : str or Path
+            Target file.
+
+        Returns
+        -------
+        path : Path
+            The file written.
+        """
         target = Path(path)
         buffer = io.BytesIO()
         arrays: dict[str, Any] = {
@@ -140,7 +234,25 @@ class AppearanceTable:
 
 
 def load_table(source: str | Path | bytes) -> AppearanceTable:
-    """Read a table file; a wrong version or shape is a :class:`DocumentError` naming the field."""
+    """Read a table file.
+
+    Parameters
+    ----------
+    source : str, Path or bytes
+        A ``.npz`` file's path or its bytes.
+
+    Returns
+    -------
+    table : AppearanceTable
+        The table; the ink-fraction axis is read under either name (``ink_fractions`` or version 1's
+        ``dilutions``).
+
+    Raises
+    ------
+    DocumentError
+        If the file is not a table, its ``schema_version`` is not supported or its dots have the wrong
+        shape; the error's ``field`` names the part.
+    """
     try:
         data = np.load(io.BytesIO(source) if isinstance(source, bytes) else source, allow_pickle=False)
         meta = json.loads(str(data["meta"]))
@@ -180,7 +292,14 @@ def load_table(source: str | Path | bytes) -> AppearanceTable:
 
 @cache
 def packaged_table() -> AppearanceTable:
-    """The table shipped in the package."""
+    """The table shipped in the package (``smpstudio/data/appearance-1.npz``, read once).
+
+    Returns
+    -------
+    table : AppearanceTable
+        Fitzpatrick I-VI × 3 pigments × 8 depths (0.07-1.5 mm) × 4 ink fractions (0.1-1), from 8 000
+        photons per wavelength at 13 wavelengths, 400-700 nm every 25 nm.
+    """
     ref = resources.files("smpstudio.data").joinpath(f"appearance-{TABLE_SCHEMA_VERSION}.npz")
     return load_table(ref.read_bytes())
 
@@ -188,7 +307,37 @@ def packaged_table() -> AppearanceTable:
 def build_table(
     *, photons: int = DEFAULT_TABLE_PHOTONS, seed: int = 0, progress: Callable[[int, int], None] | None = None
 ) -> AppearanceTable:
-    """Compute the table by light transport (``photons`` per wavelength and point)."""
+    """Compute the table by light transport.
+
+    Parameters
+    ----------
+    photons : int, default 8000
+        Photon packets per wavelength, spectrum and grid point. [-]
+    seed : int, default 0
+        Base seed of the light transport's random streams.
+    progress : callable or None, default None
+        Called with (grid points done, total).
+
+    Returns
+    -------
+    table : AppearanceTable
+        Every grid point from :func:`~smpstudio.skin.appearance.dot_appearance` at 13 wavelengths,
+        400-700 nm every 25 nm: MCML-semantics Monte Carlo [1]_, CIE 1931 2° observer and D65 [2]_, sRGB
+        [3]_ and CIEDE2000 [4]_.
+
+    References
+    ----------
+    .. [1] L. Wang, S. L. Jacques, L. Zheng, "MCML—Monte Carlo modeling of light transport in
+       multi-layered tissues," Comput. Methods Programs Biomed. 47(2), 131-146, 1995.
+       :doi:`10.1016/0169-2607(95)01640-F`
+    .. [2] CIE 15:2004, Colorimetry, 3rd ed., Commission Internationale de l'Éclairage, 2004.
+       https://cie.co.at/publications/colorimetry-3rd-edition
+    .. [3] IEC 61966-2-1:1999, Multimedia systems and equipment—Colour measurement and management—Part
+       2-1: Default RGB colour space—sRGB. https://webstore.iec.ch/publication/6169
+    .. [4] G. Sharma, W. Wu, E. N. Dalal, "The CIEDE2000 color-difference formula: implementation notes,
+       supplementary test data, and mathematical observations," Color Res. Appl. 30(1), 21-30, 2005.
+       :doi:`10.1002/col.20070`
+    """
     pigments = tuple(PIGMENTS)
     dots = np.empty((len(SKIN_TYPES), len(pigments), len(DEPTHS_MM), len(INK_FRACTIONS), len(DOT_FIELDS)))
     skins = np.empty((len(SKIN_TYPES), len(SKIN_FIELDS)))

@@ -9,17 +9,19 @@ visible mark is the scab: wider (1.4×) and dark brown-black (a dried-blood and 
 0.20/0.13/0.11, [M]).
 
 Sizes: a fresh puncture shows the cluster's footprint; the healed dot is 0.55 of it (practitioners
-report holes shrinking by about half, 250 µm fresh to 100-150 µm healed [C]), widened by blow-out, and
-it spreads slowly over the years.
+report holes shrinking by about half, 250 µm fresh to 100-150 µm healed [clinic-dot-size] [C]: 0.25 mm
+× 0.55 = 0.1375 mm), widened by blow-out, and it spreads slowly over the years.
 
 Blue: ``blue_red_ratio`` is the dot's own linear-sRGB blue over red. A faint deep dot keeps much of the
 skin's orange, so its own ratio can stay below a dark shallow dot's even though it reads bluer on the
 skin; :func:`blue_shift` measures that reading (the share of the dot's difference from the skin that is a
 shift to blue rather than darkening) and is what rises with depth and, for deep ink, with the years.
 
-Contrast is the CIEDE2000 difference between dot and skin. The touch-up is due when it has fallen by
-the threshold (default 30 %) below its value on day 30, after the colour has settled: the lightening of
-days 5-10, when the scabs shed, is healing, not fading, and does not count.
+Contrast is the CIEDE2000 difference between dot and skin ([sharma2005]). The touch-up is due when it has
+fallen by the threshold (default 30 %) below its value on day 30, after the colour has settled: the
+lightening of days 5-10, when the scabs shed, is healing, not fading, and does not count. Clinics advise
+a touch-up every 3-6 years ([clinic-touchup] [C]); the threshold and the kinetics' slow clearance are
+calibrated so the default SMP technique falls inside that span (:mod:`smpstudio.skin.kinetics`).
 """
 
 from __future__ import annotations
@@ -55,8 +57,10 @@ FloatArray = NDArray[np.float64]
 
 #: Days reported in the timeline (day 0 to 5 years).
 DEFAULT_DAYS = (0, 1, 2, 3, 5, 7, 10, 14, 21, 30, 90, 180, 365, 730, 1095, 1461, 1826)
+#: Healed dot diameter over the fresh puncture's [-] ([clinic-dot-size]: 250 µm fresh, 100-150 µm healed).
 HEALED_SHRINK = 0.55
 SCAB_SRGB = (0.20, 0.13, 0.11)
+#: Day by which the colour has settled, the reference for the touch-up threshold. [days]
 SETTLED_DAY = 30
 YEAR_DAYS = 365.25
 
@@ -72,7 +76,28 @@ class TimelinePoint:
 
 @dataclass(frozen=True)
 class DotTimeline:
-    """The ``smp simulate`` result."""
+    """The ``smp simulate`` result.
+
+    Parameters
+    ----------
+    day0_apparent_diameter_mm : float
+        Diameter of the fresh puncture. [mm]
+    healed_diameter_mm : float
+        Diameter of the healed dot on day 30. [mm]
+    healed_contrast : float
+        CIEDE2000 difference between the dot and the skin on day 30. [-]
+    touch_up_due_years : float or None
+        When the contrast has fallen by the threshold below its day-30 value, or ``None`` if not within
+        15 years. [years]
+    blue_red_ratio_healed, blue_red_ratio_5y : float
+        The dot's linear-sRGB blue/red ratio on day 30 and after 5 years. [-]
+    blue_shift_healed, blue_shift_5y : float
+        :func:`blue_shift` on day 30 and after 5 years. [-]
+    timeline : list of TimelinePoint
+        Day [days], diameter [mm], contrast [-], shown sRGB [-] and blue/red ratio [-] per reported day.
+    risks : list of dict
+        :func:`risks` of the impression.
+    """
 
     day0_apparent_diameter_mm: float
     healed_diameter_mm: float
@@ -86,6 +111,7 @@ class DotTimeline:
     risks: list[dict[str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, object]:
+        """The result as a JSON-ready dict, rounded (diameters to 4 decimals, contrasts to 3)."""
         return {
             "day0_apparent_diameter_mm": round(self.day0_apparent_diameter_mm, 4),
             "healed_diameter_mm": round(self.healed_diameter_mm, 4),
@@ -116,7 +142,19 @@ def _lab(srgb: FloatArray) -> FloatArray:
 
 @dataclass(frozen=True, eq=False)
 class DotsLook:
-    """What a set of dots shows on one day: colour (sRGB 0-1), diameter, blue/red ratio, scab."""
+    """What a set of dots shows on one day.
+
+    Parameters
+    ----------
+    srgb : ndarray of shape (N, 3)
+        Colour shown, sRGB 0-1 (the scab's where it is on). [-]
+    diameter_mm : ndarray of shape (N,)
+        Visible diameter. [mm]
+    blue_red_ratio : ndarray of shape (N,)
+        The settled dot's linear-sRGB blue/red ratio. [-]
+    scab : ndarray of shape (N,)
+        Share of the scab still on, 0-1. [-]
+    """
 
     srgb: FloatArray
     diameter_mm: FloatArray
@@ -132,9 +170,36 @@ def settled_look(
     day: float,
     ink_scale: FloatArray | None = None,
 ) -> tuple[FloatArray, FloatArray]:
-    """Dot colours (sRGB, shape (N, 3)) and blue/red ratios on ``day`` without the scab.
+    """Dot colours and blue/red ratios on ``day`` without the scab.
 
-    ``ink_scale`` multiplies the impression's ink per dot (a design's ink fractions); default one dot of 1.
+    Parameters
+    ----------
+    table : AppearanceTable
+        The appearance table.
+    skin_type : str
+        Fitzpatrick type.
+    impression : Impression
+        The needle entry.
+    kin : Kinetics
+        Healing and ageing parameters.
+    day : float
+        Days since the session. [days]
+    ink_scale : ndarray of shape (N,) or None, default None
+        Multiplies the impression's ink per dot (a design's ink fractions); ``None`` is one dot of 1. [-]
+
+    Returns
+    -------
+    srgb : ndarray of shape (N, 3)
+        sRGB 0-1 of each dot, blended linearly into the bare skin below the table's lowest ink fraction.
+        [-]
+    blue_red_ratio : ndarray of shape (N,)
+        Linear-sRGB blue over red. [-]
+
+    Notes
+    -----
+    The ink looked up is the impression's ink load times the pigment kept
+    (:func:`~smpstudio.skin.kinetics.pigment_fraction`) times the thinning of the slow spread, at the
+    deposit's depth (deep deposits drifting deeper with the years).
     """
     years = day / YEAR_DAYS
     depth = impression.depth_mm
@@ -159,7 +224,39 @@ def settled_look(
 
 
 def healed_diameter_mm(impression: Impression, kin: Kinetics, day: float) -> float:
-    """Diameter of the healed dot on ``day`` (after the scab), spreading slowly over the years. [mm]"""
+    """Diameter of the healed dot on ``day`` (after the scab), spreading slowly over the years.
+
+    Parameters
+    ----------
+    impression : Impression
+        The needle entry.
+    kin : Kinetics
+        Healing and ageing parameters (its ``spread_mm2_per_year``).
+    day : float
+        Days since the session; negative days count as 0. [days]
+
+    Returns
+    -------
+    diameter : float
+        ``sqrt(d₀² + s t)`` with ``d₀`` the fresh diameter × :data:`HEALED_SHRINK` × the blow-out factor,
+        ``s`` the spread rate [mm²/year] and ``t`` the years. [mm]
+
+    Notes
+    -----
+    Practitioners report a dot of about 250 µm when fresh and 100-150 µm healed [1]_; the 0.25 mm
+    single needle of the SMP preset heals to 0.25 × 0.55 = 0.1375 mm.
+
+    References
+    ----------
+    .. [1] Practitioners' dot sizes ([clinic-dot-size] in docs/references.md), e.g.
+       http://jonathangerow.com/smp-results-arent-necessarily-better-smaller-needles/
+
+    Examples
+    --------
+    >>> from smpstudio.skin.impression import TECHNIQUES
+    >>> round(healed_diameter_mm(TECHNIQUES["smp"], Kinetics(), 0.0), 4)
+    0.1375
+    """
     base = impression.fresh_diameter_mm * HEALED_SHRINK * impression.blowout_factor
     return math.sqrt(base**2 + kin.spread_mm2_per_year * max(day, 0.0) / YEAR_DAYS)
 
@@ -174,8 +271,22 @@ def looks_on_day(
     ink_scale: FloatArray | None = None,
     scab: FloatArray | None = None,
 ) -> DotsLook:
-    """The dots' look on ``day``: the scab while it is on (``scab`` per dot 0-1; default the share of
-    dots still scabbed), else the settled dot."""
+    """The dots' look on ``day``: the fresh puncture, the scab while it is on, else the settled dot.
+
+    Parameters
+    ----------
+    table, skin_type, impression, kin, day, ink_scale
+        As for :func:`settled_look`.
+    scab : ndarray of shape (N,) or None, default None
+        Share of each dot's scab still on, 0-1; ``None`` is the share of dots still scabbed on ``day``
+        (:func:`~smpstudio.skin.kinetics.scab_state`). [-]
+
+    Returns
+    -------
+    look : DotsLook
+        Colour, diameter [mm], blue/red ratio and scab per dot. Before day 1 the diameter is the fresh
+        one; a scab is ``kin.scab_width`` (1.4) times the fresh diameter and dark brown-black.
+    """
     dot, ratio = settled_look(table, skin_type, impression, kin, day, ink_scale)
     on = np.full(len(dot), scab_state(kin, day)) if scab is None else np.asarray(scab, dtype=np.float64)
     if day < 1.0:  # the fresh puncture, until the scab forms
@@ -188,9 +299,34 @@ def looks_on_day(
 
 
 def blue_shift(dot_srgb: FloatArray, skin_srgb: FloatArray) -> float:
-    """How much of a dot's difference from the skin is a shift to blue rather than a darkening:
-    ``-Δb* / |ΔL*|`` (CIELAB, D65). Near-neutral shallow dots sit below 1; deep ink, seen through the
-    dermis that scatters blue back before it reaches the pigment, above it. [-]"""
+    """How much of a dot's difference from the skin is a shift to blue rather than a darkening.
+
+    Parameters
+    ----------
+    dot_srgb : ndarray of shape (3,)
+        The dot's sRGB, 0-1. [-]
+    skin_srgb : ndarray of shape (3,)
+        The skin's sRGB, 0-1. [-]
+
+    Returns
+    -------
+    shift : float
+        ``-Δb* / |ΔL*|`` in CIELAB (D65 white) [1]_, with ``|ΔL*|`` at least 10⁻⁶. Near-neutral shallow
+        dots sit below 1; deep ink, seen through the dermis that scatters blue back before it reaches the
+        pigment, above it. [-]
+
+    References
+    ----------
+    .. [1] CIE 15:2004, Colorimetry, 3rd ed., Commission Internationale de l'Éclairage, 2004.
+       https://cie.co.at/publications/colorimetry-3rd-edition
+
+    Examples
+    --------
+    A grey on a grey is pure darkening:
+
+    >>> abs(blue_shift(np.array([0.2, 0.2, 0.2]), np.array([0.6, 0.6, 0.6]))) < 1e-3
+    True
+    """
     d = _lab(dot_srgb) - _lab(skin_srgb)
     return float(-d[2] / max(abs(d[0]), 1e-6))
 
@@ -212,7 +348,34 @@ def _point(
 
 
 def risks(impression: Impression) -> list[dict[str, str]]:
-    """Risk flags with reasons ([clinic-technique], [sardana2015] in docs/references.md)."""
+    """Risk flags with reasons for one needle entry.
+
+    Parameters
+    ----------
+    impression : Impression
+        The needle entry.
+
+    Returns
+    -------
+    flags : list of dict
+        ``{"code", "message"}`` per risk: ``too-deep`` (below 0.35 mm), ``undiluted`` (SMP carbon at an
+        ink fraction of 0.9 or more), ``tattoo-ink``, ``needle-too-large-for-hairline`` (over 0.30 mm or
+        more than 3 needles; 1RL needles of 0.18-0.25 mm keep hairline dots fine [1]_) and
+        ``iron-oxide-laser-darkening`` (iron oxides can darken under laser removal [2]_).
+
+    References
+    ----------
+    .. [1] Practitioners' needle, depth and dilution figures ([clinic-technique] in docs/references.md),
+       e.g. https://robjamessmp.com/what-is-the-best-size-needle-for-scalp-micropigmentation/
+    .. [2] K. Sardana, R. Ranjan, S. Ghunawat, "Optimising laser tattoo removal," J. Cutan. Aesthet.
+       Surg. 8(1), 16-24, 2015. :doi:`10.4103/0974-2077.155068`
+
+    Examples
+    --------
+    >>> from smpstudio.skin.impression import TECHNIQUES
+    >>> [flag["code"] for flag in risks(TECHNIQUES["tattoo"])]
+    ['too-deep', 'tattoo-ink', 'needle-too-large-for-hairline']
+    """
     out = []
     if impression.depth_mm > BLOWOUT_FROM_MM:
         out.append(
@@ -266,7 +429,44 @@ def simulate_impression(
     touch_up_threshold: float = 0.3,
     table: AppearanceTable | None = None,
 ) -> DotTimeline:
-    """Simulate one impression's healing and ageing on ``skin_type`` (see the module docstring)."""
+    """Simulate one impression's healing and ageing on ``skin_type`` (see the module docstring).
+
+    Parameters
+    ----------
+    impression : Impression
+        The needle entry.
+    skin_type : str, default 'III'
+        Fitzpatrick type.
+    kinetics : Kinetics or None, default None
+        Healing and ageing parameters; ``None`` is :class:`~smpstudio.skin.kinetics.Kinetics`'s defaults.
+    days : tuple of float, default :data:`DEFAULT_DAYS`
+        Days reported in the timeline (day 0 to 5 years). [days]
+    touch_up_threshold : float, default 0.3
+        Loss of the day-30 contrast at which the touch-up is due, 0.05-0.9. [-]
+    table : AppearanceTable or None, default None
+        The appearance table; ``None`` is the packaged one.
+
+    Returns
+    -------
+    timeline : DotTimeline
+        Sizes [mm], contrast, blue/red ratios and blue shift healed and after 5 years, the timeline,
+        the risk flags, and when the touch-up is due [years], searched every 30 days up to 15 years.
+
+    Raises
+    ------
+    InputError
+        If ``touch_up_threshold`` is out of range or ``skin_type`` is not in the table.
+
+    Notes
+    -----
+    Clinics advise a touch-up every 3-6 years [1]_; the default SMP technique's, about 4.1 years on type
+    III skin, comes from the calibration of :class:`~smpstudio.skin.kinetics.Kinetics` (project choice).
+
+    References
+    ----------
+    .. [1] Fading and touch-up intervals ([clinic-touchup] in docs/references.md), e.g.
+       https://scalpmicrousa.com/how-often-to-expect-hairline-tattoo-touch-ups/
+    """
     check_range("touch_up_threshold", touch_up_threshold, 0.05, 0.9)
     kin = kinetics or Kinetics()
     table = table or packaged_table()
@@ -306,7 +506,21 @@ REENTRY_SD_MM = 0.05
 
 @dataclass(frozen=True)
 class TouchUpStep:
-    """A dot just before a touch-up (or at the end of the course): ink kept, size, contrast."""
+    """A dot 30 days after a session, once its colour has settled.
+
+    Parameters
+    ----------
+    year : float
+        When the session took place. [years]
+    sessions : int
+        Sessions so far, the first included. [-]
+    ink_fraction : float
+        Ink in the dot relative to an undiluted single pass. [-]
+    diameter_mm : float
+        Diameter of the dot. [mm]
+    contrast : float
+        CIEDE2000 difference between the dot and the skin. [-]
+    """
 
     year: float
     sessions: int
@@ -315,6 +529,7 @@ class TouchUpStep:
     contrast: float
 
     def to_dict(self) -> dict[str, float | int]:
+        """The step as a JSON-ready dict, rounded."""
         return {
             "year": round(self.year, 2),
             "sessions": self.sessions,
@@ -333,11 +548,40 @@ def touch_up_course(
     interval_years: float,
     table: AppearanceTable | None = None,
 ) -> list[TouchUpStep]:
-    """Repeated touch-ups every ``interval_years``: each adds the impression's ink to what is left of the
-    earlier deposits (which keep clearing), and re-enters the dot off its centre, widening it
-    (``sqrt(d² + k (2 sd)²)`` after ``k`` re-entries, plus the slow spread). Ink piling up past a single
-    session's is the road to the over-dark, merging "helmet" look. Steps: the dot a year after each
-    session (settled), the last one ``interval_years`` after the last touch-up."""
+    """Repeated touch-ups every ``interval_years``, and how the dot darkens and widens.
+
+    Parameters
+    ----------
+    impression : Impression
+        The needle entry of every session.
+    skin_type : str
+        Fitzpatrick type.
+    kinetics : Kinetics or None
+        Healing and ageing parameters; ``None`` is the defaults.
+    touch_ups : int
+        Touch-ups after the first session, 0-10. [-]
+    interval_years : float
+        Time between sessions, 0.25-15. [years]
+    table : AppearanceTable or None, default None
+        The appearance table; ``None`` is the packaged one.
+
+    Returns
+    -------
+    steps : list of TouchUpStep
+        One per session, each the dot 30 days after it (settled): ink [-], diameter [mm], contrast [-].
+
+    Raises
+    ------
+    InputError
+        If ``touch_ups`` or ``interval_years`` is out of range.
+
+    Notes
+    -----
+    Each session adds the impression's ink to what is left of the earlier deposits (which keep
+    clearing), and re-enters the dot off its centre, widening it (``sqrt(d² + k (2 sd)²)`` after ``k``
+    re-entries with ``sd`` = 0.05 mm [M], plus the slow spread). Ink piling up past a single session's is
+    the road to the over-dark, merging "helmet" look.
+    """
     check_range("touch_ups", touch_ups, 0, 10)
     check_range("interval_years", interval_years, 0.25, 15.0, unit="years")
     kin = kinetics or Kinetics()
