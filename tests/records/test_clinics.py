@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import func, select
 
-from smpstudio.errors import InputError
+from smpstudio.errors import AccessError, ConflictError, InputError
+from smpstudio.records.models import Clinic, User
 from smpstudio.records.store import Store
 from smpstudio.services import clinics
+from smpstudio.services.context import Clock
 from smpstudio.services.models import Request
 from tests.records.conftest import acting
 from tests.records.helpers import SOON, setup_clinic
@@ -38,11 +43,54 @@ def test_users_are_listed_with_their_latest_certifications(store: Store, tmp_pat
 
 def test_a_second_clinic_gets_its_own_owner(store: Store) -> None:
     first = clinics.init_clinic(acting(store), clinics.InitClinicRequest.of(name="One", owner_name="Ann"))
+    assert first.admin_id == first.owner_id  # the first owner administers the store
     second = clinics.init_clinic(acting(store), clinics.InitClinicRequest.of(name="Two", retention_years=10))
     assert second.clinic_id != first.clinic_id and second.owner_id != first.owner_id
-    assert second.to_json() == {"clinic_id": second.clinic_id, "owner_id": second.owner_id}
+    assert second.to_json() == {
+        "clinic_id": second.clinic_id,
+        "owner_id": second.owner_id,
+        "admin_id": first.owner_id,
+    }
     names = [u.name for u in clinics.list_users(acting(store, second.owner_id)).users]
     assert names == ["Owner"]  # each clinic sees only its own staff
+
+
+def test_only_the_administrator_creates_another_clinic(store: Store, tmp_path: Path) -> None:
+    ids = setup_clinic(store, tmp_path)
+    request = clinics.InitClinicRequest.of(name="Two")
+    for user in (ids["prac"], ids["desk"]):
+        with pytest.raises(AccessError) as info:
+            clinics.init_clinic(acting(store, user), request)
+        assert (info.value.code, info.value.exit_code) == ("not_administrator", 4)
+    second = clinics.init_clinic(acting(store, ids["owner"]), request)
+    with pytest.raises(AccessError):  # the new clinic's owner is no administrator
+        clinics.init_clinic(acting(store, second.owner_id), clinics.InitClinicRequest.of(name="Three"))
+    assert second.admin_id == ids["owner"] != second.owner_id
+    assert store.read(lambda s: s.scalar(select(func.count()).select_from(Clinic))) == 2
+
+
+def test_an_owner_email_is_unique_and_kept_in_lower_case(store: Store) -> None:
+    first = clinics.init_clinic(
+        acting(store), clinics.InitClinicRequest.of(name="One", owner_email=" Ann@Example.ORG ")
+    )
+    assert store.read(lambda s: s.get(User, first.owner_id).email) == "ann@example.org"  # type: ignore[union-attr]
+    with pytest.raises(ConflictError) as info:
+        clinics.init_clinic(
+            acting(store, first.owner_id),
+            clinics.InitClinicRequest.of(name="Two", owner_email="ANN@example.org"),
+        )
+    assert (info.value.field, info.value.code, info.value.exit_code) == ("owner_email", "email_taken", 2)
+    assert store.read(lambda s: s.scalar(select(func.count()).select_from(Clinic))) == 1
+
+
+def test_a_clinic_is_created_in_its_timezone(store: Store) -> None:
+    ctx = dataclasses.replace(acting(store), clock=Clock(ZoneInfo("America/New_York")))
+    first = clinics.init_clinic(ctx, clinics.InitClinicRequest.of(name="One"))  # the settings' zone
+    second = clinics.init_clinic(
+        acting(store, first.owner_id), clinics.InitClinicRequest.of(name="Two", timezone="Asia/Tokyo")
+    )
+    zones = store.read(lambda s: [s.get(Clinic, c).timezone for c in (first.clinic_id, second.clinic_id)])  # type: ignore[union-attr]
+    assert zones == ["America/New_York", "Asia/Tokyo"]
 
 
 @pytest.mark.parametrize(
@@ -50,6 +98,13 @@ def test_a_second_clinic_gets_its_own_owner(store: Store) -> None:
     [
         (clinics.InitClinicRequest, {"name": "C", "retention_years": 0}, "retention_years", "1 to 100 years"),
         (clinics.InitClinicRequest, {"name": ""}, "name", "a non-empty text"),
+        (
+            clinics.InitClinicRequest,
+            {"name": "C", "timezone": "Europe/Londn"},
+            "timezone",
+            "an IANA timezone such as Europe/London",
+        ),
+        (clinics.InitClinicRequest, {"name": "C", "owner_email": "ann"}, "owner_email", "an e-mail address"),
         (clinics.AddUserRequest, {"name": "X", "role": "boss"}, "role", "owner, practitioner, front-desk"),
         (
             clinics.AddUserRequest,
@@ -81,6 +136,7 @@ def test_a_bad_request_names_the_field(
         "services/clients.py",
         "services/client_record.py",
         "services/consent.py",
+        "services/clinic_settings.py",
         "services/fields.py",
         "records/views.py",
         "records/repositories/clinics.py",

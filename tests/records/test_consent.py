@@ -10,10 +10,12 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from sqlalchemy import func, select
 
 from smpstudio.errors import AccessError, InputError
+from smpstudio.records.models import Lot, PatchTest
 from smpstudio.records.store import Store
-from smpstudio.services import clients, consent
+from smpstudio.services import clients, clinic_settings, clinics, consent, lots
 from smpstudio.services.context import Clock
 from tests.records.conftest import acting
 from tests.records.helpers import setup_clinic
@@ -119,3 +121,95 @@ def test_a_bad_consent_request_names_the_field(model: type, values: dict[str, ob
     with pytest.raises(InputError) as info:
         model.of(**values)
     assert info.value.field == field
+
+
+def test_another_clinics_consent_text_never_reaches_this_clinics_consents(
+    store: Store, tmp_path: Path
+) -> None:
+    ids = setup_clinic(store, tmp_path)
+    other = clinics.init_clinic(acting(store), clinics.InitClinicRequest.of(name="Other")).owner_id
+    waiver = consent.AddConsentTextRequest.of(
+        kind="treatment", version="2026-b", body="I waive all claims.\n"
+    )
+    consent.add_consent_text(acting(store, other), waiver)
+    signed = consent.sign_consent(
+        acting(store, ids["prac"]),
+        consent.SignConsentRequest.of(client_id=ids["client"], signed_name="Alex Doe"),
+    )
+    assert signed.text_version == "1"  # the packaged text: this clinic has none of its own
+    with pytest.raises(InputError, match="no treatment consent text"):
+        consent.sign_consent(
+            acting(store, ids["prac"]),
+            consent.SignConsentRequest.of(client_id=ids["client"], signed_name="Alex Doe", version="2026-b"),
+        )
+    own = consent.add_consent_text(  # the same label is free in this clinic
+        acting(store, ids["owner"]),
+        consent.AddConsentTextRequest.of(kind="treatment", version="2026-b", body="I agree.\n"),
+    )
+    signed = consent.sign_consent(
+        acting(store, ids["prac"]),
+        consent.SignConsentRequest.of(client_id=ids["client"], signed_name="Alex Doe"),
+    )
+    assert (signed.text_version, signed.text_sha256) == ("2026-b", own.sha256)
+    with pytest.raises(InputError, match="exists"):  # the packaged label is taken in every clinic
+        consent.add_consent_text(
+            acting(store, ids["owner"]),
+            consent.AddConsentTextRequest.of(kind="treatment", version="1", body="x"),
+        )
+
+
+def _patch(store: Store, ids: dict[str, int], **kw: str) -> consent.PatchTestRecorded:
+    values = {"lot": "P1", "applied": "2026-01-01T09:00", "read": "2026-01-03T09:00", "result": "negative"}
+    values.update(kw)
+    return consent.record_patch_test(
+        acting(store, ids["prac"]), consent.PatchTestRecordRequest.of(client_id=ids["client"], **values)
+    )
+
+
+def test_a_patch_test_names_a_pigment_lot_of_the_clinic_and_keeps_its_id(
+    store: Store, tmp_path: Path
+) -> None:
+    ids = setup_clinic(store, tmp_path)
+    res = _patch(store, ids)
+    lot_id = store.read(lambda s: s.get(PatchTest, res.id).lot_id)  # type: ignore[union-attr]
+    assert lot_id == store.read(lambda s: s.scalar(select(Lot.id).where(Lot.lot_code == "P1")))
+    assert _patch(store, ids, lot=f"#{lot_id}").id != res.id
+    other = clinics.init_clinic(acting(store), clinics.InitClinicRequest.of(name="Other")).owner_id
+    lots.add_lot(
+        acting(store, other),
+        lots.AddLotRequest.of(kind="pigment", product="p", lot="THEIRS", expires="2099-01-01", quantity=1),
+    )
+    for lot in ("N1", "D1", "MADE-UP", "THEIRS", "#999999"):
+        with pytest.raises(InputError) as info:
+            _patch(store, ids, lot=lot)
+        assert info.value.field == "lot", lot
+    before = store.read(lambda s: s.scalar(select(func.count()).select_from(PatchTest)))
+    assert before == 2
+
+
+def test_patch_test_dates_are_not_in_the_future_and_read_follows_applied(
+    store: Store, tmp_path: Path
+) -> None:
+    ids = setup_clinic(store, tmp_path)
+    moment = dt.datetime(2026, 3, 10, 23, 30, tzinfo=dt.UTC)  # already 11 March in Auckland
+    ctx = dataclasses.replace(acting(store, ids["prac"]), clock=Clock.fixed(moment))
+    clinic_settings.update_clinic(
+        acting(store, ids["owner"]), clinic_settings.UpdateClinicRequest.of(timezone="Pacific/Auckland")
+    )
+
+    def record(applied: str, read: str) -> consent.PatchTestRecorded:
+        request = consent.PatchTestRecordRequest.of(
+            client_id=ids["client"], lot="P1", applied=applied, read=read, result="negative"
+        )
+        return consent.record_patch_test(ctx, request)
+
+    assert record("2026-03-09T09:00", "2026-03-11T09:00").hours == 48.0  # the clinic's today
+    for applied, read, field in (
+        ("2026-03-10T09:00", "2026-03-12T09:00", "read"),
+        ("2026-03-12T09:00", "2026-03-14T09:00", "applied"),
+        ("2026-03-09T09:00", "2026-03-01T09:00", "read"),
+        ("2026-03-09T09:00", "2026-03-09T09:00", "read"),
+    ):
+        with pytest.raises(InputError) as info:
+            record(applied, read)
+        assert info.value.field == field, (applied, read)

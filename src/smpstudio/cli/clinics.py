@@ -1,17 +1,26 @@
-"""The clinic and its staff: `smp clinic init`, `smp user add|certify|list`."""
+"""The clinic and its staff: `smp clinic init|show|set`, `smp clinic rules set|show`,
+`smp user add|certify|list`."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
-from smpstudio.cli.common import JsonFlag, run, with_context
+from smpstudio.cli.common import JsonFlag, emit_json, out, run, with_context
 from smpstudio.cli.output import emit, rows
+from smpstudio.errors import InputError
 
 __all__ = ["register"]
 
 clinic = typer.Typer(help="The clinic (tenant) and its store.", no_args_is_help=True)
+rules = typer.Typer(
+    help="The clinic's own rules over the packaged care and pigment rules (a clinic setting).",
+    no_args_is_help=True,
+)
+clinic.add_typer(rules, name="rules")
 user = typer.Typer(help="Staff: owners, practitioners, front desk; certifications.", no_args_is_help=True)
 
 # ---------------------------------------------------------------------------------------------- clinic
@@ -21,22 +30,125 @@ user = typer.Typer(help="Staff: owners, practitioners, front desk; certification
 def clinic_init(
     name: Annotated[str, typer.Option(help="The clinic's name.")],
     owner_name: Annotated[str | None, typer.Option(help="The owner's name.")] = None,
+    owner_email: Annotated[
+        str | None, typer.Option(help="The owner's login e-mail (unique in the store).")
+    ] = None,
+    timezone: Annotated[
+        str | None,
+        typer.Option(help="The clinic's IANA timezone, e.g. Europe/London. [default: SMP_TIMEZONE]"),
+    ] = None,
     retention_years: Annotated[int, typer.Option(help="Years records are kept after the last session.")] = 6,
     jurisdiction: Annotated[
         str, typer.Option(help="Label of the retention policy's jurisdiction.")
     ] = "default",
     as_json: JsonFlag = False,
 ) -> None:
-    """Create the store (if needed), the clinic and its owner."""
+    """Create the store (if needed), the clinic and its owner.
+
+    The first clinic's owner administers the store; every later clinic needs the administrator (--as).
+    """
     from smpstudio.services.clinics import InitClinicRequest, init_clinic
 
     request = run(
         lambda: InitClinicRequest.of(
-            name=name, owner_name=owner_name, retention_years=retention_years, jurisdiction=jurisdiction
+            name=name,
+            owner_name=owner_name,
+            owner_email=owner_email,
+            timezone=timezone,
+            retention_years=retention_years,
+            jurisdiction=jurisdiction,
         )
     )
     result = with_context(lambda ctx: init_clinic(ctx, request), create=True)
-    emit(result, as_json, f"clinic {result.clinic_id} created; owner user id {result.owner_id}")
+    emit(
+        result,
+        as_json,
+        f"clinic {result.clinic_id} created; owner user id {result.owner_id}; "
+        f"store administrator user id {result.admin_id}",
+    )
+
+
+@clinic.command("show")
+def clinic_show(as_json: JsonFlag = False) -> None:
+    """The acting user's clinic: name, timezone, contact details, retention policy."""
+    from smpstudio.services.clinic_settings import show_clinic
+
+    result = with_context(show_clinic)
+    emit(result, as_json, _details_text(result))
+
+
+@clinic.command("set")
+def clinic_set(
+    name: Annotated[str | None, typer.Option(help="The clinic's name.")] = None,
+    timezone: Annotated[str | None, typer.Option(help="IANA timezone, e.g. Europe/London.")] = None,
+    phone: Annotated[str | None, typer.Option(help="Phone number printed on handouts.")] = None,
+    email: Annotated[str | None, typer.Option(help="E-mail address printed on handouts.")] = None,
+    address: Annotated[str | None, typer.Option(help="Postal address printed on handouts.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Change the clinic's details (owner)."""
+    from smpstudio.services.clinic_settings import UpdateClinicRequest, update_clinic
+
+    request = run(
+        lambda: UpdateClinicRequest.of(
+            name=name, timezone=timezone, phone=phone, email=email, address=address
+        )
+    )
+    result = with_context(lambda ctx: update_clinic(ctx, request))
+    emit(result, as_json, _details_text(result))
+
+
+def _details_text(result: Any) -> str:
+    return (
+        f"clinic {result.id}: {escape(result.name)}, timezone {result.timezone}; "
+        f"records kept {result.retention_years} years ({result.jurisdiction})"
+    )
+
+
+@rules.command("set")
+def rules_set(
+    rules_file: Annotated[Path, typer.Argument(metavar="FILE.toml", help="[care] and [pigments] tables.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Store a new version of the clinic's rules (owner); rules that lower a safety floor are refused."""
+    from smpstudio.services.clinic_settings import SetClinicRulesRequest, set_clinic_rules
+
+    def request() -> SetClinicRulesRequest:
+        allowed = "a UTF-8 TOML file"
+        try:
+            body = rules_file.read_text(encoding="utf-8")
+        except (FileNotFoundError, IsADirectoryError, PermissionError):
+            raise InputError(f"no file {rules_file}", field="file", allowed=allowed) from None
+        except UnicodeDecodeError:
+            raise InputError("not UTF-8 text", field="file", allowed=allowed) from None
+        return SetClinicRulesRequest.of(body=body)
+
+    req = run(request)
+    result = with_context(lambda ctx: set_clinic_rules(ctx, req))
+    emit(
+        result, as_json, f"clinic rules version {result.version} in force: {_versions(result.rules_versions)}"
+    )
+
+
+@rules.command("show")
+def rules_show(as_json: JsonFlag = False) -> None:
+    """The clinic's rules: the stored version, its text, and the rules versions records report."""
+    from smpstudio.services.clinic_settings import show_clinic_rules
+
+    result = with_context(show_clinic_rules)
+    if as_json:
+        emit_json(result.to_json())
+        return
+    if result.version is None:
+        out.print("the clinic has no rules of its own: the packaged rules apply", highlight=False)
+    else:
+        out.print(f"clinic rules version {result.version} (set by user {result.set_by} at {result.set_at})")
+        out.print(result.text or "", markup=False, highlight=False)
+    out.print(f"in force: {_versions(result.rules_versions)}", highlight=False)
+
+
+def _versions(versions: dict[str, str]) -> str:
+    return ", ".join(versions.values())
 
 
 # ------------------------------------------------------------------------------------------------ users

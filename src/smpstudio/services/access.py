@@ -4,16 +4,18 @@ and the lookups that keep every query inside the actor's clinic.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session as Db
 
 from smpstudio.care.rules import RuleOverrides, RuleSet, load_rules
-from smpstudio.errors import AccessError, InputError, NotFoundError
+from smpstudio.errors import AccessError, InputError, NotFoundError, RefusedError, SmpError
 from smpstudio.records import audit
 from smpstudio.records.models import Client, Session, User
 from smpstudio.records.repositories import clients as client_rows
@@ -30,11 +32,17 @@ __all__ = [
     "require_admin",
     "resolve_actor",
     "rules_for",
+    "target",
     "transact",
 ]
 
 
 T = TypeVar("T")
+E = TypeVar("E", bound=SmpError)
+
+#: The errors whose attempt is audited after the rollback: access refused, an id not found in the actor's
+#: clinic (another clinic's or a missing one), a safety refusal.
+AUDITED_ERRORS = (AccessError, NotFoundError, RefusedError)
 
 
 #: What each role may do. Owners may do everything, including overrides, erasure and backups.
@@ -83,11 +91,12 @@ class Actor:
         """Raise :class:`AccessError` unless the actor's role grants ``permission`` (owners have all)."""
         if self.role == "owner" or permission in PERMISSIONS.get(self.role, frozenset()):
             return
-        raise AccessError(
+        error = AccessError(
             f"a {self.role} may not do this ({permission})",
             field="user",
             allowed="a user whose role allows it",
         )
+        raise target(error, permission.split(".")[0], None, permission=permission)
 
 
 def resolve_actor(db: Db, user_id: int | None, clock: Clock | None = None) -> Actor:
@@ -122,12 +131,13 @@ def resolve_actor(db: Db, user_id: int | None, clock: Clock | None = None) -> Ac
 def require_admin(actor: Actor, what: str) -> None:
     """Raise :class:`AccessError` unless ``actor`` administers the store (``what``: the action refused)."""
     if not actor.is_admin:
-        raise AccessError(
+        error = AccessError(
             f"only the store's administrator may {what}",
             field="user",
             allowed="the store administrator",
             code="not_administrator",
         )
+        raise target(error, "store", None)
 
 
 def rules_for(db: Db, actor: Actor, ctx: ServiceContext, name: str = "care") -> RuleSet:
@@ -140,10 +150,42 @@ def rules_for(db: Db, actor: Actor, ctx: ServiceContext, name: str = "care") -> 
     return load_rules(packaged.name, RuleOverrides.from_toml(stored.body, tag=f"clinic-v{stored.version}"))
 
 
+def target(error: E, entity: str, entity_id: int | str | None, **detail: str) -> E:
+    """Mark ``error`` with what was asked for (the entity, its id, codes), for the audit entry of the
+    refused attempt that :func:`transact` writes; returns ``error`` to be raised."""
+    error.audit_target = (entity, entity_id, detail)  # type: ignore[attr-defined]
+    return error
+
+
 def transact(ctx: ServiceContext, action: Callable[[Db, Actor], T]) -> T:
     """Run ``action(db, actor)`` for the context's acting user in one write transaction (retried on a
-    transient lock)."""
-    return ctx.db.write(lambda db: action(db, resolve_actor(db, ctx.user_id, ctx.clock)))
+    transient lock).
+
+    An attempt that ends in an access refusal, an id not found in the actor's clinic or a safety refusal is
+    rolled back, then audited in a short transaction of its own (action ``refuse``: the entity and id asked
+    for, the error's kind and code, never client data), and the error raised as it was.
+    """
+    acting: list[Actor] = []
+
+    def run(db: Db) -> T:
+        actor = resolve_actor(db, ctx.user_id, ctx.clock)
+        acting[:] = [actor]
+        return action(db, actor)
+
+    try:
+        return ctx.db.write(run)
+    except AUDITED_ERRORS as exc:
+        if acting:
+            _audit_refusal(ctx, acting[0], exc)
+        raise
+
+
+def _audit_refusal(ctx: ServiceContext, actor: Actor, exc: SmpError) -> None:
+    """Append the audit entry of a refused attempt; a failure to write it never hides the refusal."""
+    entity, entity_id, extra = getattr(exc, "audit_target", (exc.field or "request", None, {}))
+    detail = {"code": exc.code, "kind": exc.kind, **extra}
+    with contextlib.suppress(SmpError, SQLAlchemyError):  # a busy store: the refusal still reaches the user
+        ctx.db.write(lambda db: log(db, actor, "refuse", entity, entity_id, **detail))
 
 
 def log(
@@ -168,9 +210,10 @@ def get_client(db: Db, actor: Actor, client_id: int, *, for_update: bool = False
     """
     client = client_rows.get_client(db, client_id)
     if client is None or client.clinic_id != actor.clinic_id:
-        raise NotFoundError(
+        error = NotFoundError(
             f"no client {client_id} in this clinic", field="client", allowed="a client id", code="no_client"
         )
+        raise target(error, "client", client_id)
     if client.erased_at is not None and for_update:
         raise InputError(f"client {client_id} was erased", field="client", allowed="a client on record")
     return client
@@ -182,12 +225,13 @@ def client_session(db: Db, client: Client, session_id: int | None) -> Session | 
         return None
     sess = client_rows.get_session(db, session_id)
     if sess is None or sess.client_id != client.id:
-        raise NotFoundError(
+        error = NotFoundError(
             f"no session {session_id} of this client",
             field="session",
             allowed="a session id",
             code="no_session",
         )
+        raise target(error, "session", session_id)
     return sess
 
 
@@ -195,10 +239,11 @@ def get_user(db: Db, actor: Actor, user_id: int, field: str = "user") -> User:
     """The user ``user_id`` of the actor's clinic (another clinic's user answers as not found)."""
     user = clinic_rows.get_user(db, user_id)
     if user is None or user.clinic_id != actor.clinic_id:
-        raise NotFoundError(
+        error = NotFoundError(
             f"no user {user_id} in this clinic",
             field=field,
             allowed="a user id of this clinic",
             code="no_user",
         )
+        raise target(error, "user", user_id)
     return user

@@ -1,7 +1,8 @@
 """Clinics, their users and the users' certifications.
 
 Each use case is ``f(ctx, request) -> result``; the store is created by the face (``open_store``) before
-:func:`init_clinic` adds the first clinic to it.
+:func:`init_clinic` adds the first clinic to it, whose owner becomes the store's administrator (the only
+user who may add another clinic).
 """
 
 from __future__ import annotations
@@ -11,12 +12,15 @@ from importlib import resources
 from typing import Annotated, Literal
 
 from pydantic import Field
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as Db
 
+from smpstudio.errors import ConflictError
 from smpstudio.records.models import CERTIFICATION_KINDS, CONSENT_KINDS, ROLES
 from smpstudio.records.repositories import clinics as rows
 from smpstudio.records.repositories import consent as consent_rows
-from smpstudio.services.access import Actor, get_user, log, transact
+from smpstudio.services.access import Actor, get_user, log, require_admin, transact
+from smpstudio.services.clinic_settings import Email, Timezone
 from smpstudio.services.context import ServiceContext
 from smpstudio.services.fields import IsoDate, Text, choice, in_range, optional_text, text
 from smpstudio.services.models import Request, Result
@@ -44,10 +48,12 @@ CertificationKind = Literal["smp-training", "bloodborne-pathogens"]
 
 
 class InitClinicRequest(Request):
-    """A new clinic: its name, its owner's name, and its retention policy."""
+    """A new clinic: its name, its owner (name, login e-mail), its timezone and its retention policy."""
 
     name: Text
     owner_name: Annotated[str | None, optional_text()] = Field(None, description="'Owner' when not given.")
+    owner_email: Email = Field(None, description="The owner's login (kept in lower case, unique).")
+    timezone: Timezone = Field(None, description="The clinic's IANA timezone (the context's when None).")
     retention_years: Annotated[int, in_range(1, 100, "years")] = Field(
         6, description="Years records are kept after the last session. [years]"
     )
@@ -55,35 +61,79 @@ class InitClinicRequest(Request):
 
 
 class ClinicCreated(Result):
-    """The new clinic's id and its owner's user id."""
+    """The new clinic's id, its owner's user id and the store administrator's user id."""
 
     clinic_id: int
     owner_id: int
+    admin_id: int
 
 
 def _seed_consent_texts(db: Db) -> None:
-    """Store version 1 of each packaged consent text, once per store."""
+    """Store version 1 of each packaged consent text (belonging to no clinic), once per store."""
     for kind in CONSENT_KINDS:
-        if not consent_rows.text_exists(db, kind, "1"):
+        if not consent_rows.text_exists(db, None, kind, "1"):
             body = resources.files("smpstudio.data").joinpath("consent", f"{kind}-1.md").read_text()
-            consent_rows.add_text(db, kind=kind, version="1", body=body)
+            consent_rows.add_text(db, None, kind=kind, version="1", body=body)
+
+
+def _zone_name(ctx: ServiceContext) -> str:
+    """The IANA name of the context's timezone (UTC when it has none)."""
+    return str(getattr(ctx.clock.tz, "key", "UTC"))
+
+
+def _create(db: Db, ctx: ServiceContext, request: InitClinicRequest, admin: Actor | None) -> ClinicCreated:
+    """Insert the clinic and its owner; ``admin`` None: the store is empty and the owner administers it."""
+    email = request.owner_email
+    if email is not None and rows.email_taken(db, email):
+        raise ConflictError(
+            "the e-mail address is taken",
+            field="owner_email",
+            allowed="an address no user has",
+            code="email_taken",
+        )
+    clinic = rows.add_clinic(
+        db,
+        name=request.name,
+        retention_years=request.retention_years,
+        jurisdiction=request.jurisdiction,
+        timezone=request.timezone or _zone_name(ctx),
+    )
+    owner = rows.add_user(db, clinic.id, name=request.owner_name or "Owner", role="owner", email=email)
+    if admin is None:
+        _seed_consent_texts(db)
+        rows.set_store_meta(db, "admin_user_id", str(owner.id))
+        admin = Actor(owner.id, clinic.id, "owner", owner.name, is_admin=True)
+        log(db, admin, "create", "store", None, admin=owner.id)
+    log(db, admin, "create", "clinic", clinic.id)
+    log(db, admin, "create", "user", owner.id, role="owner", clinic=clinic.id)
+    return ClinicCreated(clinic_id=clinic.id, owner_id=owner.id, admin_id=admin.id)
 
 
 def init_clinic(ctx: ServiceContext, request: InitClinicRequest) -> ClinicCreated:
-    """Create a clinic and its owner (the store itself is created by :func:`open_store`)."""
+    """Create a clinic and its owner.
 
-    def action(db: Db) -> ClinicCreated:
-        _seed_consent_texts(db)
-        clinic = rows.add_clinic(
-            db, name=request.name, retention_years=request.retention_years, jurisdiction=request.jurisdiction
-        )
-        owner = rows.add_user(db, clinic.id, name=request.owner_name or "Owner", role="owner")
-        actor = Actor(owner.id, clinic.id, "owner", owner.name)
-        log(db, actor, "create", "clinic", clinic.id)
-        log(db, actor, "create", "user", owner.id, role="owner")
-        return ClinicCreated(clinic_id=clinic.id, owner_id=owner.id)
+    On an empty store (created by the face with ``open_store``) the owner becomes the store's administrator;
+    every later clinic needs the administrator as the acting user and gets an owner of its own.
+    """
 
-    return ctx.db.write(action)
+    def first(db: Db) -> ClinicCreated | None:
+        if rows.has_clinics(db) or rows.store_meta(db, "admin_user_id") is not None:
+            return None
+        return _create(db, ctx, request, None)
+
+    def later(db: Db, actor: Actor) -> ClinicCreated:
+        require_admin(actor, "create a clinic")
+        return _create(db, ctx, request, actor)
+
+    try:
+        created = ctx.db.write(first)
+        return created if created is not None else transact(ctx, later)
+    except IntegrityError:  # another call took the e-mail address, or set the store up, at the same moment
+        raise ConflictError(
+            "another change to the store's clinics came first; nothing was changed, try again",
+            field="owner_email" if request.owner_email else None,
+            code="email_taken" if request.owner_email else "conflict",
+        ) from None
 
 
 # --- users -------------------------------------------------------------------------------------------------

@@ -13,12 +13,12 @@ from pydantic import Field, StringConstraints
 from sqlalchemy.orm import Session as Db
 
 from smpstudio.care.patch_test import patch_test_record
-from smpstudio.errors import InputError
+from smpstudio.errors import InputError, echo
 from smpstudio.records.files import strip_image_metadata
-from smpstudio.records.models import CONSENT_KINDS
+from smpstudio.records.models import CONSENT_KINDS, Lot
 from smpstudio.records.repositories import consent as rows
 from smpstudio.records.repositories import lots as lot_rows
-from smpstudio.services.access import Actor, get_client, log, transact
+from smpstudio.services.access import Actor, get_client, log, rules_for, transact
 from smpstudio.services.context import ServiceContext
 from smpstudio.services.fields import DateTimeInput, Text, check_image_size, choice, optional_text, text
 from smpstudio.services.models import Request, Result
@@ -78,7 +78,7 @@ def sign_consent(ctx: ServiceContext, request: SignConsentRequest) -> ConsentSig
     def action(db: Db, actor: Actor) -> ConsentSigned:
         actor.require("consent")
         client = get_client(db, actor, request.client_id, for_update=True)
-        text_row = rows.consent_text(db, kind, version)
+        text_row = rows.consent_text(db, actor.clinic_id, kind, version)
         if text_row is None:
             raise InputError(
                 f"no {kind} consent text {version!r}", field="version", allowed="a stored version"
@@ -164,14 +164,15 @@ class ConsentTextAdded(Result):
 
 
 def add_consent_text(ctx: ServiceContext, request: AddConsentTextRequest) -> ConsentTextAdded:
-    """Store a new version of a consent text (owner); an existing version is never replaced."""
+    """Store a new version of a consent text for the acting owner's clinic only (its clients sign it from
+    now on); an existing version, the clinic's or a packaged one, is never replaced."""
     kind, version = request.kind, request.version
 
     def action(db: Db, actor: Actor) -> ConsentTextAdded:
         actor.require("consent_text")
-        if rows.text_exists(db, kind, version):
+        if rows.text_exists(db, actor.clinic_id, kind, version):
             raise InputError(f"{kind} version {version} exists", field="version", allowed="a new version")
-        text_row = rows.add_text(db, kind=kind, version=version, body=request.body)
+        text_row = rows.add_text(db, actor.clinic_id, kind=kind, version=version, body=request.body)
         log(db, actor, "create", "consent_text", text_row.id, kind=kind, version=version)
         return ConsentTextAdded(id=text_row.id, sha256=text_row.sha256)
 
@@ -185,11 +186,11 @@ class PatchTestRecordRequest(Request):
     """A patch test's result: the lot tested, when applied and read (as written, naive), the site."""
 
     client_id: int
-    lot: str
+    lot: Annotated[str, text(80)] = Field(description="A pigment lot of the clinic: its code or #id.")
     applied: DateTimeInput
     read: DateTimeInput
     result: str = Field(description="negative, positive or doubtful.")
-    site: str = "behind the ear"
+    site: Annotated[str, text(80)] = "behind the ear"
 
 
 class PatchTestRecorded(Result):
@@ -207,35 +208,75 @@ class PatchTestRecorded(Result):
     rules_version: str
 
 
-def record_patch_test(ctx: ServiceContext, request: PatchTestRecordRequest) -> PatchTestRecorded:
-    """Record a patch test's result with the care rules' statement of its limited predictive value."""
-    rules = ctx.care_rules
-    record = patch_test_record(
-        site=request.site,
-        lot=request.lot,
-        applied_at=request.applied,
-        read_at=request.read,
-        result=request.result,
-        rules=rules,
+def _pigment_lot(db: Db, actor: Actor, ref: str) -> Lot:
+    """The clinic's pigment lot ``ref`` names (a lot code or ``#id``); anything else is refused naming
+    the field ``lot``."""
+    if ref.startswith("#") and ref[1:].isdigit():
+        found = lot_rows.get_lot(db, actor.clinic_id, int(ref[1:]))
+        candidates = [found] if found is not None else []
+    else:
+        candidates = lot_rows.lots_by_code(db, actor.clinic_id, ref)
+    pigments = [lot for lot in candidates if lot.kind == "pigment"]
+    if len(pigments) == 1:
+        return pigments[0]
+    if len(pigments) > 1:
+        raise InputError(
+            f"lot {echo(ref)} names {len(pigments)} pigments",
+            field="lot",
+            allowed="the lot by id: #" + ", #".join(str(lot.id) for lot in pigments),
+        )
+    known = lot_rows.lot_codes(db, actor.clinic_id, "pigment")
+    what = f"lot {echo(ref)} is a {candidates[0].kind} lot" if candidates else f"no pigment lot {echo(ref)}"
+    raise InputError(
+        what, field="lot", allowed="a pigment lot of the clinic: " + (", ".join(known) or "none yet")
     )
+
+
+def _check_dates(applied: dt.datetime, read: dt.datetime, today: dt.date) -> None:
+    """A patch test was applied and read by the clinic's today, and read after it was applied."""
+    for field, when in (("applied", applied), ("read", read)):
+        if when.date() > today:
+            raise InputError(f"{when.date()} is in the future", field=field, allowed=f"a date up to {today}")
+    if read <= applied:
+        raise InputError(
+            f"read at {read.isoformat(timespec='minutes')}, not after it was applied",
+            field="read",
+            allowed="a time after the applied time",
+        )
+
+
+def record_patch_test(ctx: ServiceContext, request: PatchTestRecordRequest) -> PatchTestRecorded:
+    """Record a patch test's result on a pigment lot of the clinic, with the clinic's care rules' statement
+    of its limited predictive value. Times are as written, in the clinic's timezone."""
 
     def action(db: Db, actor: Actor) -> PatchTestRecorded:
         actor.require("patch_test")
         client = get_client(db, actor, request.client_id, for_update=True)
-        lots = lot_rows.lots_by_code(db, actor.clinic_id, request.lot)
+        lot = _pigment_lot(db, actor, request.lot)
+        _check_dates(request.applied, request.read, actor.today())
+        rules = rules_for(db, actor, ctx)
+        record = patch_test_record(
+            site=request.site,
+            lot=lot.lot_code,
+            applied_at=request.applied,
+            read_at=request.read,
+            result=request.result,
+            rules=rules,
+        )
+        zone = actor.clock.tz
         row = rows.add_patch_test(
             db,
             client.id,
-            lot_code=request.lot,
-            lot_id=lots[0].id if lots else None,
+            lot_code=lot.lot_code,
+            lot_id=lot.id,
             site=request.site,
-            applied_at=request.applied.replace(tzinfo=dt.UTC),
-            read_at=request.read.replace(tzinfo=dt.UTC),
+            applied_at=request.applied.replace(tzinfo=zone),
+            read_at=request.read.replace(tzinfo=zone),
             result=request.result,
             record=record,
             rules_version=rules.version,
         )
-        log(db, actor, "create", "patch_test", row.id, client=client.id, result=request.result)
+        log(db, actor, "create", "patch_test", row.id, client=client.id, lot=lot.id, result=request.result)
         return PatchTestRecorded(id=row.id, **record)
 
     return transact(ctx, action)

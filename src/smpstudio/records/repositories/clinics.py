@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterable
 
 from sqlalchemy import func, select
@@ -13,13 +14,18 @@ from smpstudio.records.models import Certification, Clinic, ClinicRules, StoreMe
 __all__ = [
     "add_certification",
     "add_clinic",
+    "add_rules",
     "add_user",
     "certification_expiries",
     "clinic_timezone",
+    "email_taken",
     "first_active_owner",
+    "get_clinic",
     "get_user",
+    "has_clinics",
     "latest_rules",
     "only_clinic_id",
+    "set_store_meta",
     "store_meta",
     "users_of_clinic",
 ]
@@ -29,6 +35,23 @@ def store_meta(db: Db, key: str) -> str | None:
     """A fact about the store (``store_id``, ``admin_user_id``), None when it is not set."""
     row = db.get(StoreMeta, key)
     return row.value if row is not None else None
+
+
+def set_store_meta(db: Db, key: str, value: str) -> None:
+    """Insert a fact about the store (a second insert of one key fails on its primary key)."""
+    db.add(StoreMeta(key=key, value=value))
+    db.flush()
+
+
+def has_clinics(db: Db) -> bool:
+    """Whether the store holds any clinic."""
+    return db.scalar(select(Clinic.id).limit(1)) is not None
+
+
+def get_clinic(db: Db, clinic_id: int, *, for_update: bool = False) -> Clinic | None:
+    """The clinic ``clinic_id``; ``for_update`` locks its row (PostgreSQL) until the transaction ends."""
+    q = select(Clinic).where(Clinic.id == clinic_id)
+    return db.scalars(q.with_for_update() if for_update else q).first()
 
 
 def clinic_timezone(db: Db, clinic_id: int) -> str:
@@ -43,17 +66,41 @@ def latest_rules(db: Db, clinic_id: int) -> ClinicRules | None:
     ).first()
 
 
-def add_clinic(db: Db, *, name: str, retention_years: int, jurisdiction: str) -> Clinic:
+def add_rules(db: Db, clinic_id: int, *, body: str, created_by: int) -> ClinicRules:
+    """Store the clinic's next version of its rule overrides (the clinic's row is locked while the
+    version is counted, so two owners saving at once get versions n and n + 1)."""
+    get_clinic(db, clinic_id, for_update=True)
+    latest = latest_rules(db, clinic_id)
+    row = ClinicRules(
+        clinic_id=clinic_id,
+        version=(latest.version if latest else 0) + 1,
+        body=body,
+        sha256=hashlib.sha256(body.encode()).hexdigest(),
+        created_by=created_by,
+    )
+    db.add(row)
+    db.flush()
+    return row
+
+
+def add_clinic(
+    db: Db, *, name: str, retention_years: int, jurisdiction: str, timezone: str = "UTC"
+) -> Clinic:
     """Insert a clinic (its id is set on return)."""
-    clinic = Clinic(name=name, retention_years=retention_years, jurisdiction=jurisdiction)
+    clinic = Clinic(name=name, retention_years=retention_years, jurisdiction=jurisdiction, timezone=timezone)
     db.add(clinic)
     db.flush()
     return clinic
 
 
-def add_user(db: Db, clinic_id: int, *, name: str, role: str) -> User:
-    """Insert an active user of the clinic."""
-    user = User(clinic_id=clinic_id, name=name, role=role)
+def email_taken(db: Db, email: str) -> bool:
+    """Whether a user of any clinic logs in with ``email`` (stored lower case)."""
+    return db.scalar(select(User.id).where(User.email == email).limit(1)) is not None
+
+
+def add_user(db: Db, clinic_id: int, *, name: str, role: str, email: str | None = None) -> User:
+    """Insert an active user of the clinic (``email``: the login, lower case, unique in the store)."""
+    user = User(clinic_id=clinic_id, name=name, role=role, email=email)
     db.add(user)
     db.flush()
     return user

@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session as Db
 
 from smpstudio.records.models import Consent, ConsentText, PatchTest
@@ -22,28 +22,46 @@ __all__ = [
 ]
 
 
-def text_exists(db: Db, kind: str, version: str) -> bool:
-    """Whether the consent text ``kind`` has a version ``version``."""
-    found = db.scalar(select(ConsentText.id).where(ConsentText.kind == kind, ConsentText.version == version))
+def text_exists(db: Db, clinic_id: int | None, kind: str, version: str) -> bool:
+    """Whether the consent text ``kind`` has a version ``version`` of the clinic's own or a packaged one
+    (``clinic_id`` None: a packaged one only)."""
+    owners: ColumnElement[bool] = ConsentText.clinic_id.is_(None)
+    if clinic_id is not None:
+        owners = or_(owners, ConsentText.clinic_id == clinic_id)
+    found = db.scalar(
+        select(ConsentText.id)
+        .where(owners, ConsentText.kind == kind, ConsentText.version == version)
+        .limit(1)
+    )
     return found is not None
 
 
-def add_text(db: Db, *, kind: str, version: str, body: str) -> ConsentText:
-    """Insert a consent text version; its SHA-256 is of the UTF-8 body."""
+def add_text(db: Db, clinic_id: int | None, *, kind: str, version: str, body: str) -> ConsentText:
+    """Insert a consent text version of a clinic (None: a packaged text); its SHA-256 is of the UTF-8 body."""
     text = ConsentText(
-        kind=kind, version=version, body=body, sha256=hashlib.sha256(body.encode()).hexdigest()
+        clinic_id=clinic_id,
+        kind=kind,
+        version=version,
+        body=body,
+        sha256=hashlib.sha256(body.encode()).hexdigest(),
     )
     db.add(text)
     db.flush()
     return text
 
 
-def consent_text(db: Db, kind: str, version: str | None = None) -> ConsentText | None:
-    """The consent text ``kind`` at ``version``, or its newest version when none is named."""
-    q = select(ConsentText).where(ConsentText.kind == kind)
-    if version:
-        return db.scalars(q.where(ConsentText.version == version)).first()
-    return db.scalars(q.order_by(ConsentText.id.desc())).first()
+def consent_text(db: Db, clinic_id: int, kind: str, version: str | None = None) -> ConsentText | None:
+    """The consent text ``kind`` a client of the clinic signs: at ``version`` (the clinic's own before a
+    packaged one of that label), or when none is named the clinic's newest own version, else the newest
+    packaged one. Another clinic's texts are never returned."""
+    for owner in (ConsentText.clinic_id == clinic_id, ConsentText.clinic_id.is_(None)):
+        q = select(ConsentText).where(owner, ConsentText.kind == kind)
+        if version:
+            q = q.where(ConsentText.version == version)
+        found = db.scalars(q.order_by(ConsentText.id.desc()).limit(1)).first()
+        if found is not None:
+            return found
+    return None
 
 
 def add_consent(

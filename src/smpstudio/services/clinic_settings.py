@@ -1,0 +1,224 @@
+"""A clinic's settings: its own rule overrides and its details (timezone, contact details for handouts).
+
+Rule overrides are a clinic setting, not a per-call option: an owner stores a new version (TOML text,
+checked against the safety floors for both rule sets before it is kept), every records answer reports the
+version in force (:func:`smpstudio.services.access.rules_for`), and the change is audited. Each use case is
+``f(ctx, request) -> result``; the face reads the rules file and passes its text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+import zoneinfo
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, Field, StringConstraints, ValidationInfo
+from sqlalchemy.orm import Session as Db
+
+from smpstudio.care.rules import RuleOverrides, load_rules
+from smpstudio.errors import InputError, NotFoundError, echo
+from smpstudio.records.models import Clinic
+from smpstudio.records.repositories import clinics as rows
+from smpstudio.services.access import Actor, log, rules_for, transact
+from smpstudio.services.context import ServiceContext
+from smpstudio.services.fields import OptionalText, optional_text
+from smpstudio.services.models import Request, Result
+
+__all__ = [
+    "ClinicDetails",
+    "ClinicRulesInForce",
+    "ClinicRulesSet",
+    "Email",
+    "SetClinicRulesRequest",
+    "Timezone",
+    "UpdateClinicRequest",
+    "check_email",
+    "check_timezone",
+    "set_clinic_rules",
+    "show_clinic",
+    "show_clinic_rules",
+    "update_clinic",
+]
+
+#: Longest rules text kept (the packaged care rules are about 20 000 characters).
+MAX_RULES_CHARS = 100_000
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+@functools.cache
+def _zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def check_timezone(value: object, field: str = "timezone") -> str:
+    """An IANA timezone name (``Europe/London``), or an :class:`InputError` naming ``field``."""
+    name = value.strip() if isinstance(value, str) else ""
+    if name not in _zones():
+        raise InputError(
+            f"{echo(value)} is not a timezone", field=field, allowed="an IANA timezone such as Europe/London"
+        )
+    return name
+
+
+def check_email(value: object, field: str = "email") -> str:
+    """An e-mail address, stripped and in lower case, or an :class:`InputError` naming ``field``."""
+    address = value.strip().lower() if isinstance(value, str) else ""
+    if len(address) > 200 or not _EMAIL.fullmatch(address):
+        raise InputError(f"{echo(value)} is not an e-mail address", field=field, allowed="an e-mail address")
+    return address
+
+
+def _optional(check: Any) -> Any:
+    def validate(value: object, info: ValidationInfo) -> str | None:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        return check(value, info.field_name or "value")  # type: ignore[no-any-return]
+
+    return BeforeValidator(validate)
+
+
+#: An optional IANA timezone name; blank is None.
+Timezone = Annotated[str | None, _optional(check_timezone)]
+#: An optional e-mail address, kept in lower case; blank is None.
+Email = Annotated[str | None, _optional(check_email)]
+
+
+# --- rule overrides ----------------------------------------------------------------------------------------
+
+
+class SetClinicRulesRequest(Request):
+    """The clinic's rule overrides: TOML with ``[care]`` and ``[pigments]`` tables (empty: the packaged
+    rules alone)."""
+
+    body: Annotated[str, StringConstraints(strip_whitespace=False, max_length=MAX_RULES_CHARS)] = Field(
+        repr=False, description="The rules text (TOML), kept exactly as given."
+    )
+
+
+class ClinicRulesSet(Result):
+    """The version stored, the SHA-256 of its text and the rules versions now in force."""
+
+    version: int
+    sha256: str
+    rules_versions: dict[str, str] = Field(description="The version each rule set now reports.")
+
+
+class ClinicRulesInForce(Result):
+    """The clinic's newest rule overrides (all None when it never set any) and the rules versions in
+    force."""
+
+    version: int | None
+    text: str | None
+    sha256: str | None
+    set_by: int | None
+    set_at: dt.datetime | None
+    rules_versions: dict[str, str]
+
+
+def _versions(db: Db, actor: Actor, ctx: ServiceContext) -> dict[str, str]:
+    return {name: rules_for(db, actor, ctx, name).version for name in ("care", "pigments")}
+
+
+def set_clinic_rules(ctx: ServiceContext, request: SetClinicRulesRequest) -> ClinicRulesSet:
+    """Store a new version of the clinic's rule overrides (owner), once both rule sets load with it: a text
+    that lowers a safety floor or leaves a number's published range is refused naming the rule."""
+
+    def action(db: Db, actor: Actor) -> ClinicRulesSet:
+        actor.require("clinic.settings")
+        overrides = RuleOverrides.from_toml(request.body)
+        for packaged in (ctx.care_rules, ctx.pigment_rules):
+            load_rules(packaged.name, overrides)
+        row = rows.add_rules(db, actor.clinic_id, body=request.body, created_by=actor.id)
+        log(db, actor, "update", "clinic_rules", row.id, version=row.version, sha256=row.sha256)
+        return ClinicRulesSet(
+            version=row.version, sha256=row.sha256, rules_versions=_versions(db, actor, ctx)
+        )
+
+    return transact(ctx, action)
+
+
+def show_clinic_rules(ctx: ServiceContext) -> ClinicRulesInForce:
+    """The clinic's newest rule overrides and the rules versions every records answer now reports."""
+
+    def action(db: Db, actor: Actor) -> ClinicRulesInForce:
+        row = rows.latest_rules(db, actor.clinic_id)
+        return ClinicRulesInForce(
+            version=row.version if row else None,
+            text=row.body if row else None,
+            sha256=row.sha256 if row else None,
+            set_by=row.created_by if row else None,
+            set_at=row.created_at if row else None,
+            rules_versions=_versions(db, actor, ctx),
+        )
+
+    return transact(ctx, action)
+
+
+# --- details -----------------------------------------------------------------------------------------------
+
+
+class UpdateClinicRequest(Request):
+    """What to change of the clinic's details (None: unchanged)."""
+
+    name: OptionalText = None
+    timezone: Timezone = Field(None, description="The IANA timezone that sets the clinic's today.")
+    phone: Annotated[str | None, optional_text(60)] = None
+    email: Email = None
+    address: Annotated[str | None, optional_text(500)] = None
+
+
+class ClinicDetails(Result):
+    """The clinic's details and retention policy."""
+
+    id: int
+    name: str
+    timezone: str
+    phone: str | None
+    email: str | None
+    address: str | None
+    retention_years: int
+    jurisdiction: str
+
+
+def _details(clinic: Clinic) -> ClinicDetails:
+    return ClinicDetails(
+        id=clinic.id,
+        name=clinic.name,
+        timezone=clinic.timezone,
+        phone=clinic.phone,
+        email=clinic.email,
+        address=clinic.address,
+        retention_years=clinic.retention_years,
+        jurisdiction=clinic.jurisdiction,
+    )
+
+
+def _clinic(db: Db, actor: Actor, *, for_update: bool = False) -> Clinic:
+    clinic = rows.get_clinic(db, actor.clinic_id, for_update=for_update)
+    if clinic is None:  # the actor's own clinic: only a store changed underneath gets here
+        raise NotFoundError("no clinic of the acting user", field="user", code="no_clinic")
+    return clinic
+
+
+def update_clinic(ctx: ServiceContext, request: UpdateClinicRequest) -> ClinicDetails:
+    """Change the clinic's name, timezone or contact details (owner); the change is audited (field names
+    only)."""
+    changes = request.model_dump(exclude_none=True)
+
+    def action(db: Db, actor: Actor) -> ClinicDetails:
+        actor.require("clinic.settings")
+        clinic = _clinic(db, actor, for_update=True)
+        for key, value in changes.items():
+            setattr(clinic, key, value)
+        db.flush()
+        log(db, actor, "update", "clinic", clinic.id, fields=sorted(changes))
+        return _details(clinic)
+
+    return transact(ctx, action)
+
+
+def show_clinic(ctx: ServiceContext) -> ClinicDetails:
+    """The acting user's clinic's details."""
+    return transact(ctx, lambda db, actor: _details(_clinic(db, actor)))
