@@ -109,6 +109,55 @@ def test_restore_into_an_empty_place_and_erase_refusal_json(
     restored = ok(fresh, "restore", "b.zip")
     assert restored["restored"] is True and restored["kept"] is None
     assert ok(fresh, "audit", "verify")["ok"] is True
-    refused = smp(fresh, "client", "erase", "1", "--json")
-    assert refused.returncode == 2
-    assert set(json.loads(refused.stdout)) == {"erased", "retained_until", "reason"}
+    # A client never treated is erased at once (issue 13); the restored record is an ordinary one.
+    erased = smp(fresh, "client", "erase", "1", "--json")
+    assert erased.returncode == 0 and json.loads(erased.stdout) == {"erased": True, "client": 1}
+
+
+def test_backup_says_when_it_is_unencrypted_and_restore_asks_for_the_passphrase(clinic: Path) -> None:
+    plain = smp(clinic, "backup", "--out", "plain.zip")
+    assert plain.returncode == 0 and "not encrypted" in plain.stderr
+    (clinic / "pass.txt").write_text("correct horse\n")
+    (clinic / "wrong.txt").write_text("battery staple\n")
+    sealed = smp(clinic, "backup", "--out", "sealed.bin", "--passphrase-file", "pass.txt", "--json")
+    assert sealed.returncode == 0 and "not encrypted" not in sealed.stderr
+    assert json.loads(sealed.stdout)["encrypted"] is True
+    assert b"manifest.json" not in (clinic / "sealed.bin").read_bytes()
+    needed = smp(clinic, "restore", "sealed.bin")
+    assert needed.returncode == 2 and "passphrase" in needed.stderr
+    wrong = smp(clinic, "restore", "sealed.bin", "--passphrase-file", "wrong.txt")
+    assert wrong.returncode == 2 and "does not open this backup" in wrong.stderr
+    by_env = smp_in_process(
+        clinic, "--data-dir", "var", "restore", "sealed.bin", env={"SMP_BACKUP_PASSPHRASE": "correct horse"}
+    )
+    assert by_env.returncode == 0, by_env.stderr
+    assert smp(clinic, "restore", "sealed.bin", "--passphrase-file", "pass.txt").returncode == 0
+
+
+def test_audit_anchor_reveals_a_truncated_tail(clinic: Path) -> None:
+    anchor = ok(clinic, "audit", "anchor", "--out", "anchor.json")
+    assert anchor["entries"] > 1 and len(str(anchor["store_id"])) == 32
+    assert json.loads((clinic / "anchor.json").read_text())["last_hash"] == anchor["last_hash"]
+    assert ok(clinic, "audit", "verify", "--anchor", "anchor.json")["truncated"] is False
+    store = open_store(clinic / "var")
+    with store.engine.begin() as conn:  # someone with the file drops the triggers and the newest entry
+        conn.exec_driver_sql("DROP TRIGGER audit_log_no_delete")
+        conn.exec_driver_sql("DELETE FROM audit_log WHERE seq = (SELECT MAX(seq) FROM audit_log)")
+    store.close()
+    assert ok(clinic, "audit", "verify")["ok"] is True  # the chain alone cannot tell
+    res = smp(clinic, "audit", "verify", "--anchor", "anchor.json", "--json")
+    assert res.returncode == 1
+    assert json.loads(res.stdout)["truncated"] is True and json.loads(res.stdout)["ok"] is False
+    (clinic / "bad.json").write_text('{"anchor_format": 1, "entries": "many"}')
+    bad = smp(clinic, "audit", "verify", "--anchor", "bad.json")
+    assert bad.returncode == 2 and "anchor" in bad.stderr
+
+
+def test_backup_restore_and_upgrade_need_the_store_administrator(clinic: Path) -> None:
+    staff = ok(clinic, "user", "add", "--name", "Sam", "--role", "owner")
+    other_owner = str(staff["id"])
+    assert ok(clinic, "backup", "--out", "b.zip")["audit_entries"] > 0
+    for args in (("backup", "--out", "c.zip"), ("restore", "b.zip"), ("db", "upgrade")):
+        res = smp(clinic, "--as", other_owner, *args)
+        assert res.returncode == 4 and "administrator" in res.stderr, (args, res.stderr)
+    assert not (clinic / "c.zip").exists()

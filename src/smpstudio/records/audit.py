@@ -9,8 +9,9 @@ text and hashes it without re-encoding anything. The database refuses UPDATE and
 lock, and on PostgreSQL a transaction-scoped advisory lock does.
 
 What the chain cannot show on its own is the loss of the newest entries (truncating the tail leaves a
-valid shorter chain); ``verify`` reports the entry count and last hash so an operator can compare them
-with a copy kept elsewhere, and every backup's manifest carries them.
+valid shorter chain); ``verify`` reports the entry count and last hash, an anchor file kept outside the
+database holds them (:func:`hash_at` then finds the anchored entry), and every backup's manifest carries
+them.
 """
 
 from __future__ import annotations
@@ -25,10 +26,22 @@ from sqlalchemy.orm import Session
 
 from smpstudio.records.models import AuditEntry, utc_now
 
-__all__ = ["GENESIS", "append", "canonical_detail", "entry_hash", "verify", "verify_rows"]
+__all__ = ["GENESIS", "append", "canonical_detail", "entry_hash", "hash_at", "verify", "verify_rows"]
 
 GENESIS = "0" * 64
-ACTIONS = ("create", "read", "update", "delete", "export", "erase", "override", "refuse", "restore")
+ACTIONS = (
+    "create",
+    "read",
+    "update",
+    "delete",
+    "export",
+    "erase",
+    "override",
+    "refuse",
+    "restore",
+    "backup",
+    "anchor",
+)
 _PG_LOCK_KEY = 0x534D5041  # "SMPA"
 
 
@@ -123,3 +136,8 @@ def verify(s: Session, *, chunk: int = 50_000) -> dict[str, Any]:
         return verify_rows(result)
     finally:
         result.close()
+
+
+def hash_at(s: Session, seq: int) -> str | None:
+    """The stored hash of entry ``seq`` (None when there is no such entry)."""
+    return s.execute(select(AuditEntry.hash).where(AuditEntry.seq == seq)).scalar_one_or_none()

@@ -4,10 +4,16 @@ The default is a folder under the data directory (``files/ab/cdef...``); a files
 from its settings) names any fsspec location instead (``memory://`` in tests, object storage later). Images
 lose their EXIF, GPS and other metadata on the way in: the pixels are re-encoded, turned upright first, so
 what is stored is only the picture.
+
+On a local folder every folder is made 0700 and every file 0600, whatever the umask; a file on its way in
+is written under a temporary name in the store's root (``.smp-tmp-PID-...``, removed at the next start if
+its process died) and renamed into place, so a reader never sees half a file. A full disk is
+``disk_full``.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import os
@@ -19,6 +25,8 @@ import fsspec
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from smpstudio.errors import InputError
+from smpstudio.records.failures import disk_full
+from smpstudio.records.private import make_private_dirs, open_private, remove_leftovers, tmp_name
 
 __all__ = ["FileStore", "strip_image_metadata"]
 
@@ -64,16 +72,51 @@ class FileStore:
             raise InputError("not a SHA-256 hex digest", field="sha256", allowed="64 hex digits")
         return f"{self.root}/{sha256[:2]}/{sha256[2:]}"
 
+    @property
+    def local(self) -> bool:
+        """Whether the files live in a folder of this machine (then they are kept private)."""
+        protocol = self.fs.protocol
+        names = (protocol,) if isinstance(protocol, str) else tuple(protocol)
+        return "file" in names or "local" in names
+
     def put(self, data: bytes) -> str:
         sha = hashlib.sha256(data).hexdigest()
         path = self.path(sha)
-        if not self.fs.exists(path):
-            self.fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
-            tmp = f"{path}.part-{os.getpid()}"
-            with self.fs.open(tmp, "wb") as fh:
-                fh.write(data)
-            self.fs.mv(tmp, path)  # a reader never sees half a file
+        if self.fs.exists(path):
+            return sha
+        try:
+            if self.local:
+                self._put_local(Path(path), data)
+            else:
+                self.fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
+                tmp = f"{path}.part-{os.getpid()}"
+                with self.fs.open(tmp, "wb") as fh:
+                    fh.write(data)
+                self.fs.mv(tmp, path)  # a reader never sees half a file
+        except OSError as exc:
+            if exc.errno == errno.ENOSPC:
+                raise disk_full() from exc
+            raise
         return sha
+
+    def _put_local(self, path: Path, data: bytes) -> None:
+        root = Path(self.root)
+        make_private_dirs(path.parent)
+        tmp = root / tmp_name(".part")
+        try:
+            with open_private(tmp) as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            tmp.replace(path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+
+    def remove_leftovers(self) -> None:
+        """Remove the partial files of writers that died (local folders only)."""
+        if self.local:
+            remove_leftovers(Path(self.root))
 
     def get(self, sha256: str) -> bytes:
         data: bytes = self.fs.cat_file(self.path(sha256))
@@ -95,6 +138,6 @@ class FileStore:
         for p in self.fs.find(self.root):
             parts = str(p).rstrip("/").split("/")
             name = parts[-2] + parts[-1]
-            if len(name) == 64 and ".part-" not in name:
+            if len(name) == 64 and ".part" not in name and not name.startswith("."):
                 shas.append(name)
         return sorted(shas)

@@ -12,6 +12,13 @@ store), and :func:`upgrade_store` upgrades an existing store. Opening a store at
 :data:`HEAD_REVISION` is refused (``store_outdated``, ``store_too_new``), so several processes opening one
 store never race to change its schema; an upgrade holds the write lock (SQLite) or an advisory lock
 (PostgreSQL) and reads the revision again under it.
+
+Privacy and safety: the data directory is made 0700 and the database file 0600 before SQLite first opens
+it (SQLite gives its WAL and shared-memory files the database file's mode); ``secure_delete`` overwrites
+deleted content. Every open SQLite store holds a shared lock that a restore takes exclusively
+(:mod:`smpstudio.records.locking`); opening a store removes the temporary files of dead processes
+(:mod:`smpstudio.records.private`). A write that fails because the disk is full, a unique value already
+stored or a value too long for its column raises the store's own error (:mod:`smpstudio.records.failures`).
 """
 
 from __future__ import annotations
@@ -27,11 +34,14 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, make_url, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from smpstudio.errors import InputError, SmpError
+from smpstudio.records.failures import disk_full, is_disk_full, translate
 from smpstudio.records.files import FileStore
+from smpstudio.records.locking import PG_RESTORE_LOCK_KEY, StoreLock, lock_path
+from smpstudio.records.private import make_private_dirs, remove_leftovers, touch_private
 
 __all__ = [
     "HEAD_REVISION",
@@ -87,6 +97,7 @@ def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
     cur.execute("PRAGMA journal_mode = WAL")
     cur.execute("PRAGMA synchronous = FULL")
     cur.execute("PRAGMA foreign_keys = ON")
+    cur.execute("PRAGMA secure_delete = ON")
     cur.close()
 
 
@@ -117,6 +128,7 @@ class Store:
     engine: Engine
     files: FileStore
     _sessions: sessionmaker[Session] = field(repr=False)
+    _lock: StoreLock | None = field(default=None, repr=False)
 
     @property
     def dialect(self) -> str:
@@ -138,18 +150,37 @@ class Store:
     def write(self, action: Callable[[Session], T], *, attempts: int = 8) -> T:
         """Run ``action`` in one write transaction, retrying a transient lock or serialisation failure.
 
-        The retry is invisible to the user; only when every attempt fails does a clear error come back.
+        The retry is invisible to the user; only when every attempt fails does a clear error come back. A
+        unique violation is retried once (a concurrent writer may have committed the same row, which the
+        action then finds and answers in its own words), then it is a conflict; a full disk is
+        ``disk_full``. On PostgreSQL each write shares the lock a restore holds exclusively.
         """
         for attempt in range(attempts):
             try:
                 with self.session() as s:
+                    if self.dialect == "postgresql":
+                        s.execute(text("SELECT pg_advisory_xact_lock_shared(:k)"), {"k": PG_RESTORE_LOCK_KEY})
                     return action(s)
             except OperationalError as exc:
+                if is_disk_full(exc):
+                    raise disk_full() from exc
                 if not _is_transient(exc) or attempt == attempts - 1:
                     raise StoreError(
                         "the store is busy with another writer; nothing was changed, try again"
                     ) from exc
                 time.sleep(min(2.0, 0.05 * 2**attempt) * (0.5 + random.random()))
+            except IntegrityError as exc:
+                if attempt == 0:
+                    continue
+                conflict = translate(exc)
+                if conflict is None:
+                    raise
+                raise conflict from exc
+            except (DBAPIError, OSError) as exc:
+                mapped = translate(exc)
+                if mapped is None:
+                    raise
+                raise mapped from exc
         raise AssertionError("unreachable")
 
     def read(self, action: Callable[[Session], T]) -> T:
@@ -226,8 +257,10 @@ class Store:
         return problems
 
     def close(self) -> None:
-        """Close every pooled connection."""
+        """Close every pooled connection and let go of the store's lock."""
         self.engine.dispose()
+        if self._lock is not None:
+            self._lock.release()
 
 
 def database_url(data_dir: Path, url: str | None = None) -> str:
@@ -294,7 +327,15 @@ def connect_store(
     if db_file is not None and not create and not db_file.exists():
         raise StoreError(f"no store in {data_dir}", code="store_missing")
     if create or is_sqlite:
-        data_dir.mkdir(parents=True, exist_ok=True)
+        make_private_dirs(data_dir)
+    lock = None
+    if db_file is not None:
+        make_private_dirs(db_file.parent)
+        lock = StoreLock(lock_path(db_file)).acquire(
+            BUSY_TIMEOUT_MS / 1000, "the store is being restored; nothing was changed, try again"
+        )
+        if create:
+            touch_private(db_file)
     if is_sqlite:
         engine = create_engine(full_url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -302,14 +343,20 @@ def connect_store(
     else:
         engine = create_engine(full_url, pool_pre_ping=True)
     files = FileStore.for_data_dir(data_dir, files_url)
-    store = Store(data_dir, full_url, engine, files, sessionmaker(expire_on_commit=False))
+    store = Store(data_dir, full_url, engine, files, sessionmaker(expire_on_commit=False), lock)
     try:
         store.migration_state()
     except OperationalError as exc:
-        engine.dispose()
+        store.close()
         raise StoreError(
             f"cannot reach the database ({type(exc.orig).__name__})", code="store_unreachable"
         ) from exc
+    except BaseException:
+        store.close()
+        raise
+    if data_dir.is_dir():
+        remove_leftovers(data_dir)
+        files.remove_leftovers()
     return store
 
 

@@ -1,27 +1,42 @@
-"""Backups and restores of the whole store: who may, the checks before and after, and the audit entries.
+"""Backups and restores of the whole store: who may (the store administrator), encryption, the checks and
+the audit entries.
 
-The mechanics (SQLite's online backup, ``pg_dump``/``pg_restore``, the archive and its manifest) are
-:mod:`smpstudio.records.backup`. A backup is written to a binary stream and a restore reads one: the face
-opens the file (or the upload, or the download).
+The mechanics are :mod:`smpstudio.records.backup` (the archive and its manifest),
+:mod:`smpstudio.records.restore` (the staged, checked, locked swap) and :mod:`smpstudio.records.sealing`
+(AES-GCM with a scrypt key). A backup is written to a binary stream and a restore reads one: the face opens
+the file (or the upload, or the download). Both are audited with the acting user: a backup reads every
+client.
 """
 
 from __future__ import annotations
 
 import io
-from typing import IO, Any
+from typing import IO
 
 from pydantic import Field
 from sqlalchemy.orm import Session as Db
 
-from smpstudio.records import audit
-from smpstudio.records.backup import Manifest, read_archive, restore_archive, write_archive
-from smpstudio.records.store import HEAD_REVISION, StoreError, connect_store
-from smpstudio.services.access import log, resolve_actor
+from smpstudio.errors import InputError
+from smpstudio.records.backup import read_archive, write_archive
+from smpstudio.records.private import make_private_dirs, open_private, private_tempdir, private_tempfile
+from smpstudio.records.repositories.administration import StoreFacts, store_facts
+from smpstudio.records.restore import restore_archive
+from smpstudio.records.sealing import MAGIC, SealedWriter, is_sealed, unseal
+from smpstudio.records.store import StoreError, connect_store
+from smpstudio.services.access import Actor, log, require_admin, transact
 from smpstudio.services.context import Clock, ServiceContext
 from smpstudio.services.models import Result
 from smpstudio.settings import Settings
 
-__all__ = ["BackupResult", "RestoreResult", "backup", "restore"]
+__all__ = [
+    "BackupResult",
+    "RestoreResult",
+    "backup",
+    "is_encrypted",
+    "private_output",
+    "require_store_admin",
+    "restore",
+]
 
 
 class BackupResult(Result):
@@ -33,6 +48,7 @@ class BackupResult(Result):
     files: int = Field(description="Stored files (photos, signatures) in the backup.")
     audit_entries: int = Field(description="Audit entries in the backed-up chain.")
     dialect: str = Field(description="The database kind: sqlite or postgresql.")
+    encrypted: bool = Field(default=False, description="Whether the backup is encrypted with a passphrase.")
 
 
 class RestoreResult(Result):
@@ -45,55 +61,102 @@ class RestoreResult(Result):
     kept: str | None = Field(description="Where the replaced SQLite database was kept (None: nothing kept).")
 
 
-def backup(ctx: ServiceContext, out: IO[bytes]) -> BackupResult:
-    """Write a backup of the store and its files to ``out``; owners only.
+def is_encrypted(head: bytes) -> bool:
+    """Whether a backup starting with ``head`` (its first bytes) is encrypted."""
+    return is_sealed(head)
 
-    The audit chain is walked first and its entry count and last hash go into the manifest, so a restore
-    can tell a whole chain from a truncated one.
+
+def private_output(settings: Settings, suffix: str = ".part") -> str:
+    """A new private (0600) temporary file in the data directory for a face to write an output into
+    before moving it into place (removed at the next start if the process dies)."""
+    return str(private_tempfile(make_private_dirs(settings.data_dir), suffix))
+
+
+def backup(ctx: ServiceContext, out: IO[bytes], *, passphrase: str | None = None) -> BackupResult:
+    """Write a backup of the store and its files to ``out``; the store administrator only.
+
+    With a ``passphrase`` the archive is encrypted (AES-256-GCM, scrypt key). The manifest carries the
+    store's id and the audit head of the very copy archived, so a restore can tell a whole chain from a
+    truncated one and this store's backup from another's.
     """
+    if passphrase is not None and not passphrase:
+        raise InputError("the passphrase is empty", field="passphrase", allowed="a non-empty passphrase")
 
-    def check(db: Db) -> dict[str, Any]:
-        resolve_actor(db, ctx.user_id).require("backup")
-        return audit.verify(db)
+    def authorise(db: Db, actor: Actor) -> None:
+        require_admin(actor, "back up the store")
+        log(db, actor, "backup", "store", None, encrypted=passphrase is not None)
 
-    chain = ctx.db.read(check)
-    manifest = Manifest(
+    transact(ctx, authorise)
+    created = ctx.clock.now_utc().isoformat(timespec="seconds")
+    if passphrase is None:
+        manifest, files = write_archive(ctx.db, out, created)
+    else:
+        sealed = SealedWriter(out, passphrase)
+        manifest, files = write_archive(ctx.db, sealed, created)  # type: ignore[arg-type]
+        sealed.close()
+    return BackupResult(
+        files=files,
+        audit_entries=manifest.audit_entries,
         dialect=ctx.db.dialect,
-        revision=HEAD_REVISION,
-        created_at=ctx.clock.now_utc().isoformat(timespec="seconds"),
-        audit_entries=chain["entries"],
-        audit_last_hash=chain["last_hash"],
-        audit_ok=chain["ok"],
+        encrypted=passphrase is not None,
     )
-    files = write_archive(ctx.db, out, manifest)
-    return BackupResult(files=files, audit_entries=chain["entries"], dialect=ctx.db.dialect)
 
 
-def _require_restore_right(settings: Settings) -> None:
-    """An existing store may only be replaced by a user allowed to (an empty place has nothing to guard)."""
+def _facts(settings: Settings) -> StoreFacts | None:
+    """The facts of the store the settings name (None: no store there yet)."""
     try:
         current = connect_store(settings.data_dir, url=settings.database_url, files_url=settings.files_url)
     except StoreError as exc:
         if exc.code == "store_missing":
-            return
+            return None
         raise
     try:
-        if current.revision() is not None:
-            current.read(lambda db: resolve_actor(db, settings.user).require("restore"))
+        if not current.migration_state()[0]:
+            return None
+        with current.engine.connect() as conn:
+            return store_facts(conn, settings.user)
     finally:
         current.close()
 
 
-def restore(settings: Settings, archive: IO[bytes] | bytes) -> RestoreResult:
-    """Replace the store the settings name with a backup, after checking the backup is whole.
+def require_store_admin(facts: StoreFacts | None, user: int | None, what: str) -> Actor | None:
+    """The acting user when they administer the store (None: a store without users has nothing to
+    guard); :class:`AccessError` or :class:`InputError` otherwise."""
+    if facts is None or not facts.has_users:
+        return None
+    acting = facts.acting
+    if acting is None or not acting.active:
+        raise InputError(
+            "name the acting user" if user is None else f"no active user {user}",
+            field="user",
+            allowed="the id of an active user",
+        )
+    actor = Actor(acting.id, acting.clinic_id, acting.role, acting.name, is_admin=acting.id == facts.admin_id)
+    require_admin(actor, what)
+    return actor
+
+
+def restore(
+    settings: Settings,
+    archive: IO[bytes] | bytes,
+    *,
+    passphrase: str | None = None,
+    other_store: bool = False,
+) -> RestoreResult:
+    """Replace the store the settings name with a backup, once a staged copy of it passed every check.
 
     Parameters
     ----------
     settings
-        Where the store is (``data_dir``, ``database_url``, ``files_url``), who acts (``user``: an owner of
-        the store being replaced, if there is one) and the clinic's timezone (the kept file's name).
+        Where the store is (``data_dir``, ``database_url``, ``files_url``), who acts (``user``: the
+        administrator of the store being replaced, if there is one) and the clinic's timezone (the kept
+        file's name).
     archive
-        The backup: a seekable binary stream, or its bytes.
+        The backup: a seekable binary stream, or its bytes (encrypted or not).
+    passphrase
+        The passphrase of an encrypted backup (a wrong one is ``wrong_passphrase``; nothing is touched).
+    other_store
+        Restore a backup of another store (its identity differs from this store's): an explicit choice.
 
     Returns
     -------
@@ -101,18 +164,46 @@ def restore(settings: Settings, archive: IO[bytes] | bytes) -> RestoreResult:
         The restored chain's entry count and where the replaced SQLite database was kept.
     """
     source = io.BytesIO(archive) if isinstance(archive, bytes) else archive
+    head = source.read(len(MAGIC))
+    source.seek(0)
+    if not is_sealed(head):
+        return _restore_plain(settings, source, other_store)
+    if not passphrase:
+        raise InputError(
+            "the backup is encrypted: its passphrase is needed",
+            field="passphrase",
+            allowed="the passphrase the backup was written with",
+            code="passphrase_needed",
+        )
+    with private_tempdir(make_private_dirs(settings.data_dir)) as work:
+        plain = work / "backup.zip"
+        with open_private(plain) as fh:
+            unseal(source, passphrase, fh)
+        with plain.open("rb") as fh:
+            return _restore_plain(settings, fh, other_store)
+
+
+def _restore_plain(settings: Settings, source: IO[bytes], other_store: bool) -> RestoreResult:
     with read_archive(source) as opened:
-        _require_restore_right(settings)
+        facts = _facts(settings)
+        actor = require_store_admin(facts, settings.user, "restore the store")
+        same_store = facts is not None and not other_store
+        by = actor.id if actor is not None else None
+
+        def record(db: Db, entries: int) -> None:
+            who = actor if same_store else None
+            log(db, who, "restore", "store", None, entries=entries, by_user=by, other_store=other_store)
+
         restored = restore_archive(
             opened,
             settings.data_dir,
             url=settings.database_url,
             files_url=settings.files_url,
             stamp=Clock(settings.tzinfo).now(),
+            live_id=facts.store_id if facts else None,
+            live_exists=facts is not None,
+            other_store=other_store,
+            record=record,
         )
-    entries = restored.audit_entries
-    try:
-        restored.store.write(lambda db: log(db, None, "restore", "store", None, entries=entries))
-    finally:
-        restored.store.close()
-    return RestoreResult(audit_entries=entries, kept=str(restored.kept) if restored.kept else None)
+    kept = str(restored.kept) if restored.kept else None
+    return RestoreResult(audit_entries=restored.audit_entries, kept=kept)

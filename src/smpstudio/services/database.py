@@ -2,7 +2,8 @@
 
 A new store is migrated when it is created; an existing one is upgraded only here, by an operator (a
 deploy script), never as a side effect of opening it, so several workers opening one store never race to
-migrate it. These calls need no acting user: they run before any user can be read.
+migrate it. Reading the revision needs no acting user; an upgrade of a store with users needs its
+administrator (read with plain SQL, as an outdated store's tables may lack columns the models name).
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from smpstudio.records.store import HEAD_REVISION, REVISIONS, store_revision, upgrade_store
+from smpstudio.records.repositories.administration import store_facts
+from smpstudio.records.store import HEAD_REVISION, REVISIONS, connect_store, store_revision, upgrade_store
 from smpstudio.services.models import Result
 from smpstudio.settings import Settings
 
@@ -57,7 +59,16 @@ def upgrade_database(settings: Settings) -> DatabaseUpgrade:
     """Upgrade the store the settings name to this release's revision (under a lock; a no-op when current).
 
     A missing store is refused (``store_missing``: a store is created with its clinic), and so is one a
-    newer release wrote (``store_too_new``).
+    newer release wrote (``store_too_new``). A store with users is upgraded by its administrator only.
     """
+    from smpstudio.services.backups import require_store_admin
+
+    store = connect_store(settings.data_dir, url=settings.database_url, files_url=settings.files_url)
+    try:
+        with store.engine.connect() as conn:
+            facts = store_facts(conn, settings.user)
+    finally:
+        store.close()
+    require_store_admin(facts, settings.user, "upgrade the store")
     before, after = upgrade_store(settings.data_dir, url=settings.database_url, files_url=settings.files_url)
     return DatabaseUpgrade(from_revision=before, to_revision=after, upgraded=before != after)
