@@ -106,7 +106,7 @@ def test_aftercare_writes_the_service_bytes(files: Path, fmt: str) -> None:
     )
     assert code == 0
     assert json.loads(stdout) == {
-        "out": f"c.{fmt}", "format": fmt, "rules_version": "care-2026.11.2", "days": 31,
+        "out": f"c.{fmt}", "format": fmt, "rules_version": "care-2026.11.3", "days": 31,
     }  # fmt: skip
     written = (files / f"c.{fmt}").read_bytes()
     expected = aftercare(ServiceContext(), AftercareRequest.of(session_date="2026-11-21", format=fmt)).content

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from smpstudio.errors import InputError
 from smpstudio.records.store import Store
-from smpstudio.services import clients, lots, registers
+from smpstudio.services import clients, clinics, lots, registers
 from smpstudio.services.models import Request
 from tests.records.conftest import acting
 from tests.records.helpers import SOON, TODAY, recorded, session, setup_clinic
@@ -94,3 +95,71 @@ def test_a_lot_received_twice_is_refused_in_domain_words(store: Store, tmp_path:
     assert caught.value.code == "lot_exists" and "smp" not in str(caught.value)
     listed = lots.list_lots(acting(store, ids["desk"])).to_json()
     assert [(x["lot"], x["quantity"]) for x in listed["lots"]] == [("D1", 2), ("N1", 3), ("P1", 2)]
+
+
+# --- issue 12: a product file describes its lot; another clinic's lots answer as missing ones -------------
+
+PRODUCT = {"name": "Scalp Black", "brand": "Acme", "lot": "PIG-1", "ci_numbers": ["77266"]}
+
+
+@pytest.mark.parametrize(
+    ("values", "document", "field"),
+    [
+        ({"lot": "PIG-3"}, PRODUCT, "product_document.lot"),
+        ({"product": "Other Ink"}, PRODUCT, "product_document.name"),
+        ({"kind": "needle"}, PRODUCT, "product_document"),
+    ],
+)
+def test_a_product_file_must_describe_the_lot_added(
+    store: Store, tmp_path: Path, values: dict[str, object], document: dict[str, object], field: str
+) -> None:
+    ids = setup_clinic(store, tmp_path)
+    base = {"kind": "pigment", "product": "Acme Scalp Black", "lot": "PIG-1", "expires": SOON, "quantity": 5}
+    with pytest.raises(InputError) as caught:
+        lots.add_lot(
+            acting(store, ids["owner"]), lots.AddLotRequest.of(**(base | values), product_document=document)
+        )
+    assert caught.value.field == field and "smp" not in str(caught.value)
+    assert [x.lot for x in lots.list_lots(acting(store, ids["desk"])).lots] == [
+        "D1",
+        "N1",
+        "P1",
+    ]  # nothing added
+    added = lots.add_lot(acting(store, ids["owner"]), lots.AddLotRequest.of(**base, product_document=PRODUCT))
+    assert added.compliance in ("pass", "fail") and added.report is not None
+
+
+def test_another_clinics_lots_answer_as_missing_ones(store: Store, tmp_path: Path) -> None:
+    ids = setup_clinic(store, tmp_path)
+    other = clinics.init_clinic(
+        acting(store, ids["owner"]), clinics.InitClinicRequest.of(name="Other")
+    ).owner_id
+    theirs = lots.add_lot(
+        acting(store, other),
+        lots.AddLotRequest.of(kind="pigment", product="p", lot="THEIRS", expires=SOON, quantity=1),
+    ).id
+    missing = theirs + 100
+    me = acting(store, ids["owner"])
+
+    def answer(call: Callable[[], object], ref: object) -> dict[str, object]:
+        with pytest.raises(InputError) as caught:
+            call()
+        return caught.value.to_dict() | {"error": caught.value.message.replace(str(ref), "N")}
+
+    assert answer(
+        lambda: lots.adjust_lot(me, lots.AdjustLotRequest.of(lot_id=theirs, delta=1, reason="x")), theirs
+    ) == answer(
+        lambda: lots.adjust_lot(me, lots.AdjustLotRequest.of(lot_id=missing, delta=1, reason="x")), missing
+    )
+    assert answer(lambda: session(store, ids, pigment_lot=f"#{theirs}"), theirs) == answer(
+        lambda: session(store, ids, pigment_lot=f"#{missing}"), missing
+    )
+    assert answer(lambda: session(store, ids, pigment_lot="THEIRS"), "THEIRS") == answer(
+        lambda: session(store, ids, pigment_lot="NOPE"), "NOPE"
+    )
+    assert answer(lambda: lots.recall_lot(me, lots.RecallRequest.of(lot="THEIRS")), "THEIRS") == answer(
+        lambda: lots.recall_lot(me, lots.RecallRequest.of(lot="NOPE")), "NOPE"
+    )
+    assert answer(lambda: lots.lot_clients(me, "THEIRS"), "THEIRS") == answer(
+        lambda: lots.lot_clients(me, "NOPE"), "NOPE"
+    )

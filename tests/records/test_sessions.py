@@ -3,13 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 
-from smpstudio.errors import InputError
-from smpstudio.records.models import AuditEntry, Lot, Session
+from smpstudio.errors import AccessError, InputError
+from smpstudio.records.models import (
+    AuditEntry,
+    Certification,
+    Client,
+    Clinic,
+    ClinicRules,
+    Consent,
+    Lot,
+    Reminder,
+    Screening,
+    Session,
+    StockMove,
+)
+from smpstudio.records.repositories import sessions as session_repo
 from smpstudio.records.store import Store
 from smpstudio.services import clients, clinics, consent, lots, registers, sessions
 from smpstudio.services.context import Clock, ServiceContext
@@ -26,7 +43,7 @@ def test_a_complete_session_carries_its_lots_and_books_follow_ups(store: Store, 
     )
     assert res.refused is False and res.needle_lot_left == 2
     assert [f.due_on for f in res.follow_ups] == [TODAY + dt.timedelta(days=d) for d in (2, 10, 30)]
-    assert res.touch_up.due_on == TODAY.replace(year=TODAY.year + 4)
+    assert res.touch_up is not None and res.touch_up.due_on == TODAY.replace(year=TODAY.year + 4)
     assert res.to_json()["touch_up"]["due_on"] == TODAY.replace(year=TODAY.year + 4).isoformat()
     rec = clients.client_record(acting(store, ids["owner"]), ids["client"])
     s = rec.sessions[0]
@@ -210,6 +227,7 @@ def test_the_ink_fraction_is_stored_under_its_new_name(store: Store, tmp_path: P
 
 def test_a_session_without_a_start_is_on_the_clinics_today(store: Store, tmp_path: Path) -> None:
     ids = setup_clinic(store, tmp_path)
+    _set(store, Clinic, Clinic.id == 1, timezone="Pacific/Auckland")
     late = dt.datetime.combine(TODAY, dt.time(23, 30), dt.UTC)  # already tomorrow in Auckland
     ctx = ServiceContext(store=store, user_id=ids["prac"], clock=Clock.fixed(late, "Pacific/Auckland"))
     request = sessions.SessionRequest.of(
@@ -227,5 +245,202 @@ def test_a_forecast_touch_up_comes_from_the_healing_model(store: Store, tmp_path
     ids = setup_clinic(store, tmp_path)
     res = recorded(session(store, ids, forecast=True, ink_fraction=0.5))
     years = sessions.forecast_touch_up_years("III", 0.5)
+    assert res.touch_up is not None
     assert years is not None and f"{years:.1f} years" in res.touch_up.basis
     assert "ink fraction 0.5" in res.touch_up.basis
+
+
+# --- issue 12: floors no override lowers, the clinic's rules, dates ------------------------------------
+
+
+def _owner_override(store: Store, ids: dict[str, int], **kw: Any) -> sessions.SessionRefused:
+    res = session(store, ids, actor="owner", override_reason="the owner insists", **kw)
+    assert isinstance(res, sessions.SessionRefused), res
+    return res
+
+
+def _set(store: Store, model: type[Any], where: Any, **values: Any) -> None:
+    with store.session() as db:
+        for row in db.scalars(select(model).where(where)):
+            for key, value in values.items():
+                setattr(row, key, value)
+
+
+@pytest.mark.parametrize(
+    "floor",
+    [
+        "consent_withdrawn",
+        "consent_missing",
+        "lot_recalled",
+        "lot_non_compliant",
+        "lot_expired",
+        "lot_out_of_stock",
+        "lot_wrong_kind",
+        "screening_stop",
+        "screening_defer",
+        "screening_missing",
+        "patch_test_positive",
+        "client_minor",
+        "certification_missing",
+    ],
+)
+def test_an_owner_cannot_override_a_floor(store: Store, tmp_path: Path, floor: str) -> None:
+    answers = {
+        "screening_stop": {"keloid_history": True},
+        "screening_defer": {"pregnant_or_breastfeeding": True},
+    }
+    ids = setup_clinic(store, tmp_path, **answers.get(floor, {}))
+    kw: dict[str, Any] = {}
+    owner = acting(store, ids["owner"])
+    if floor == "consent_withdrawn":
+        consent.withdraw_consent(owner, consent.WithdrawConsentRequest.of(client_id=ids["client"]))
+    elif floor == "consent_missing":
+        with store.session() as db:
+            db.execute(delete(Consent))
+    elif floor == "lot_recalled":
+        lots.recall_lot(owner, lots.RecallRequest.of(lot="P1"))
+    elif floor == "lot_non_compliant":
+        _set(store, Lot, Lot.lot_code == "P1", compliance="fail")
+    elif floor == "lot_expired":
+        _set(store, Lot, Lot.lot_code == "P1", expires_on=TODAY - dt.timedelta(days=1))
+    elif floor == "lot_out_of_stock":
+        _set(store, Lot, Lot.lot_code == "N1", quantity=0)
+    elif floor == "lot_wrong_kind":
+        kw = {"pigment_lot": "D1"}
+    elif floor == "screening_missing":
+        with store.session() as db:
+            db.execute(delete(Screening))
+    elif floor == "patch_test_positive":
+        consent.record_patch_test(
+            owner,
+            consent.PatchTestRecordRequest.of(
+                client_id=ids["client"],
+                lot="P1",
+                applied=(TODAY - dt.timedelta(days=7)).isoformat(),
+                read=(TODAY - dt.timedelta(days=2)).isoformat(),
+                result="positive",
+            ),
+        )
+    elif floor == "client_minor":  # 17 today, though the record once said otherwise
+        _set(store, Client, Client.id == ids["client"], date_of_birth=TODAY.replace(year=TODAY.year - 17))
+    elif floor == "certification_missing":
+        with store.session() as db:
+            db.execute(delete(Certification))
+    res = _owner_override(store, ids, **kw)
+    assert floor in codes(res)
+    assert all(not r.overridable for r in res.reasons)
+    assert res.override == "some reasons cannot be overridden"
+    body = res.to_json()
+    assert body["refused"] is True
+    assert {"code": floor, "overridable": False}.items() <= next(
+        r for r in body["reasons"] if r["code"] == floor
+    ).items()
+
+
+@pytest.mark.parametrize("reason", ["too_soon", "patch_test_missing", "certification_expired"])
+def test_what_an_owner_may_override_with_a_written_reason(store: Store, tmp_path: Path, reason: str) -> None:
+    ids = setup_clinic(store, tmp_path, ink_or_anaesthetic_reaction=reason == "patch_test_missing")
+    if reason == "too_soon":
+        recorded(session(store, ids))
+    if reason == "certification_expired":
+        _set(
+            store,
+            Certification,
+            Certification.user_id == ids["prac"],
+            expires_on=TODAY - dt.timedelta(days=1),
+        )
+    refused = session(store, ids)
+    assert codes(refused) == {reason}
+    assert isinstance(refused, sessions.SessionRefused) and refused.reasons[0].overridable is True
+    done = recorded(session(store, ids, actor="owner", override_reason="written justification"))
+    assert done.overridden == [reason]
+
+
+def _clinic_rules(store: Store, ids: dict[str, int], body: str) -> None:
+    with store.session() as db:
+        digest = hashlib.sha256(body.encode()).hexdigest()
+        db.add(ClinicRules(clinic_id=1, version=1, body=body, sha256=digest, created_by=ids["owner"]))
+
+
+def test_the_session_checks_follow_the_clinics_stored_rules(store: Store, tmp_path: Path) -> None:
+    ids = setup_clinic(store, tmp_path)
+    ten_days_ago = f"{TODAY - dt.timedelta(days=10)}T10:00"
+    first = recorded(session(store, ids, actor="owner", started=ten_days_ago, historical=True))
+    assert first.rules_version == "care-2026.11.3"
+    _clinic_rules(store, ids, "[care.records]\nminimum_interval_days = 14\n")
+    res = session(store, ids)
+    assert codes(res) == {"too_soon"}
+    assert isinstance(res, sessions.SessionRefused) and "at least 14" in res.reasons[0].message
+    done = recorded(session(store, ids, actor="owner", override_reason="client's request, advised"))
+    assert done.rules_version.startswith("care-2026.11.3+clinic-v1-")
+    with store.session() as db:
+        row = db.get(Session, done.id)
+        assert row is not None and row.rules_version == done.rules_version
+
+
+def test_a_future_session_is_an_appointment_and_is_refused(store: Store, tmp_path: Path) -> None:
+    ids = setup_clinic(store, tmp_path)
+    now = dt.datetime.now(dt.UTC)
+    res = session(
+        store, ids, actor="owner", override_reason="x", started=(now + dt.timedelta(hours=2)).isoformat()
+    )
+    assert codes(res) == {"session_in_future"}
+    assert isinstance(res, sessions.SessionRefused) and "appointment" in res.reasons[0].message
+    assert not res.reasons[0].overridable
+    soon = (now + dt.timedelta(minutes=5)).isoformat()  # within the clocks' skew
+    assert recorded(session(store, ids, started=soon)).refused is False
+
+
+def test_a_past_session_is_recorded_only_as_historical_by_an_owner(store: Store, tmp_path: Path) -> None:
+    ids = setup_clinic(store, tmp_path)
+    past = f"{TODAY - dt.timedelta(days=5)}T10:00"
+    assert codes(session(store, ids, started=past)) == {"session_in_past"}
+    assert codes(session(store, ids, actor="owner", started=past, override_reason="x")) == {"session_in_past"}
+    with pytest.raises(AccessError):
+        session(store, ids, started=past, historical=True)
+    res = recorded(session(store, ids, actor="owner", started=past, historical=True))
+    assert res.historical is True and res.needle_lot_left == 3  # no stock taken
+    assert [f.due_on for f in res.follow_ups] == [TODAY + dt.timedelta(days=d) for d in (5, 25)]  # none past
+    with store.session() as db:
+        row = db.get(Session, res.id)
+        assert row is not None and row.historical is True
+        assert (
+            db.scalar(select(func.count()).select_from(StockMove).where(StockMove.session_id == res.id)) == 0
+        )
+        entry = db.scalars(
+            select(AuditEntry).where(AuditEntry.action == "create", AuditEntry.entity == "session")
+        ).one()
+        assert entry.actor_id == ids["owner"] and json.loads(entry.detail)["historical"] is True
+    # Today's session needs no flag, and a flag on it is refused.
+    flagged = session(store, ids, actor="owner", historical=True, override_reason="x")
+    assert codes(flagged) == {"not_historical", "too_soon"}  # five days after the historical one
+    assert isinstance(flagged, sessions.SessionRefused)
+    assert flagged.override == "some reasons cannot be overridden"
+
+
+def test_a_historical_session_books_no_reminder_in_the_past(store: Store, tmp_path: Path) -> None:
+    ids = setup_clinic(store, tmp_path)
+    long_ago = f"{TODAY.replace(year=TODAY.year - 5)}T10:00"
+    res = recorded(session(store, ids, actor="owner", started=long_ago, historical=True))
+    assert res.follow_ups == [] and res.touch_up is None
+    with store.session() as db:
+        assert db.scalar(select(func.count()).select_from(Reminder)) == 0
+        anchor = session_repo.retention_start(db, ids["client"])
+        row = db.get(Session, res.id)
+        assert row is not None and anchor == row.created_at  # retention counts from the record's creation
+
+
+def test_a_started_time_without_offset_is_the_clinics_local_time(store: Store, tmp_path: Path) -> None:
+    ids = setup_clinic(store, tmp_path)
+    _set(store, Clinic, Clinic.id == 1, timezone="Pacific/Auckland")
+    noon = dt.datetime.combine(TODAY, dt.time(0, 30), dt.UTC)  # 13:30 in Auckland
+    ctx = ServiceContext(store=store, user_id=ids["prac"], clock=Clock.fixed(noon))
+    request = sessions.SessionRequest.of(
+        client_id=ids["client"], practitioner_id=ids["prac"], pigment_lot="P1", needle_lot="N1",
+        started=f"{TODAY}T09:00",
+    )  # fmt: skip
+    sid = recorded(sessions.record_session(ctx, request)).id
+    with store.session() as db:
+        row = db.get(Session, sid)
+        assert row is not None
+        assert row.started_at == dt.datetime.combine(TODAY, dt.time(9), ZoneInfo("Pacific/Auckland"))

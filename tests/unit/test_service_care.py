@@ -132,7 +132,7 @@ def test_a_clinic_override_reaches_the_use_case_through_the_context() -> None:
     own = RuleOverrides.from_toml('version = "7"\n[care.aftercare.not_normal]\ntext = "Call Dr Who."\n')
     ctx = ctx_at(dt.datetime(2026, 11, 21, 12), overrides=own)
     result = aftercare(ctx, AftercareRequest.of(session_date="2026-11-21", format="text"))
-    assert result.rules_version.startswith("care-2026.11.2+clinic-7-")
+    assert result.rules_version.startswith("care-2026.11.3+clinic-7-")
     assert "Call Dr Who." in result.content.decode()
 
 

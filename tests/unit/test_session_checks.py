@@ -9,11 +9,20 @@ import datetime as dt
 from hypothesis import given
 from hypothesis import strategies as st
 
-from smpstudio.records.checks import LotFacts, SessionFacts, session_reasons
+from smpstudio.records.checks import CycleFacts, LotFacts, SessionFacts, age_years, session_reasons
 
 ON = dt.date(2026, 11, 30)
-NEVER_OVERRIDABLE = {"lot_wrong_kind", "lot_out_of_stock", "not_a_practitioner"}
+NOW = dt.datetime(2026, 11, 30, 15, 0, tzinfo=dt.UTC)
+#: What an owner may override with a written reason; everything else is a floor.
+OVERRIDABLE = {"too_soon", "patch_test_missing", "certification_expired"}
 KNOWN = {
+    "session_in_future",
+    "session_in_past",
+    "not_historical",
+    "age_unknown",
+    "client_minor",
+    "cycle_failed",
+    "cycle_spore_test_failed",
     "screening_missing",
     "screening_stop",
     "screening_defer",
@@ -31,6 +40,7 @@ KNOWN = {
     "certification_expired",
     "too_soon",
 }
+NEVER_OVERRIDABLE = KNOWN - OVERRIDABLE
 ROLES = ("pigment", "needle", "diluent")
 
 
@@ -50,6 +60,11 @@ GOOD = SessionFacts(
     certifications=[("bloodborne-pathogens", ON + dt.timedelta(days=30))],
     last_session_on=None,
     minimum_interval_days=7,
+    date_of_birth=dt.date(1980, 1, 2),
+    minimum_age_years=18,
+    started=NOW,
+    now=NOW,
+    today=ON,
     lots=[good_lot(r) for r in ROLES],
 )
 
@@ -77,8 +92,21 @@ facts = st.builds(
     certifications=st.lists(st.tuples(st.just("bbp"), days), max_size=2),
     last_session_on=st.none() | days,
     minimum_interval_days=st.integers(min_value=0, max_value=60),
+    date_of_birth=st.none() | st.dates(dt.date(1900, 1, 1), ON),
+    minimum_age_years=st.integers(min_value=18, max_value=21),
+    started=st.integers(min_value=-3 * 1440, max_value=3 * 1440).map(lambda m: NOW + dt.timedelta(minutes=m)),
+    now=st.just(NOW),
+    today=st.just(ON),
+    historical=st.booleans(),
     lots=st.lists(lots, max_size=3),
-)
+    cycle=st.none()
+    | st.builds(
+        CycleFacts,
+        id=st.integers(1, 9),
+        failure_reason=st.none() | st.just("the chemical indicator failed"),
+        spore_test_failed_on=st.none() | days,
+    ),
+).map(lambda f: dataclasses.replace(f, on=f.started.date()))
 
 
 def codes(f: SessionFacts) -> set[str]:
@@ -111,7 +139,7 @@ def test_what_must_refuse_always_refuses(f: SessionFacts) -> None:
     for lot in f.lots:
         if lot.recalled:
             assert "lot_recalled" in found
-        if lot.quantity <= 0:
+        if lot.quantity <= 0 and not f.historical:
             assert "lot_out_of_stock" in found
         if lot.compliance == "fail":
             assert "lot_non_compliant" in found
@@ -121,9 +149,52 @@ def test_what_must_refuse_always_refuses(f: SessionFacts) -> None:
         assert "not_a_practitioner" in found
     if f.last_session_on is not None and (f.on - f.last_session_on).days < f.minimum_interval_days:
         assert "too_soon" in found
+    if f.date_of_birth is not None and age_years(f.date_of_birth, f.on) < f.minimum_age_years:
+        assert "client_minor" in found
+    if f.started > f.now + dt.timedelta(minutes=10):
+        assert "session_in_future" in found
+    elif f.on < f.today and not f.historical:
+        assert "session_in_past" in found
+    if f.cycle is not None and f.cycle.failure_reason is not None:
+        assert "cycle_failed" in found
+    if f.cycle is not None and f.cycle.spore_test_failed_on is not None:
+        assert "cycle_spore_test_failed" in found
 
 
-@given(facts, st.sampled_from(["recall", "empty", "expire", "fail", "withdraw", "stop", "soon"]))
+@given(facts)
+def test_nothing_on_the_floor_list_can_be_overridden(f: SessionFacts) -> None:
+    """Every reason but too soon, an advised patch test missing and an expired certificate is a floor."""
+    floors = {r.code for r in session_reasons(f) if not r.overridable}
+    assert floors == codes(f) - OVERRIDABLE
+
+
+@given(st.dates(dt.date(1990, 1, 1), dt.date(2020, 12, 31)).filter(lambda d: (d.month, d.day) != (2, 29)),
+       st.integers(10, 30))  # fmt: skip
+def test_the_age_is_re_checked_on_the_session_date(born: dt.date, years: int) -> None:
+    birthday = born.replace(year=born.year + years)
+    for on, age in ((birthday - dt.timedelta(days=1), years - 1), (birthday, years)):
+        f = dataclasses.replace(GOOD, date_of_birth=born, on=on, today=on)
+        assert ("client_minor" in codes(f)) == (age < 18)
+
+
+def test_dates_a_future_session_is_an_appointment_and_a_past_one_needs_the_historical_flag() -> None:
+    future = dataclasses.replace(GOOD, started=NOW + dt.timedelta(minutes=11))
+    assert codes(future) == {"session_in_future"}
+    assert codes(dataclasses.replace(GOOD, started=NOW + dt.timedelta(minutes=9))) == set()
+    past = dataclasses.replace(GOOD, on=ON - dt.timedelta(days=3), started=NOW - dt.timedelta(days=3))
+    assert codes(past) == {"session_in_past"}
+    assert codes(dataclasses.replace(past, historical=True)) == set()
+    assert codes(dataclasses.replace(GOOD, historical=True)) == {"not_historical"}
+    empty = dataclasses.replace(
+        past, historical=True, lots=[dataclasses.replace(good_lot("needle"), quantity=0)]
+    )
+    assert codes(empty) == set()  # a historical session takes no stock
+
+
+@given(
+    facts,
+    st.sampled_from(["recall", "empty", "expire", "fail", "withdraw", "stop", "soon", "minor", "cycle"]),
+)
 def test_more_trouble_never_means_fewer_reasons(f: SessionFacts, trouble: str) -> None:
     worse = f
     if trouble in ("recall", "empty", "expire", "fail"):
@@ -139,11 +210,16 @@ def test_more_trouble_never_means_fewer_reasons(f: SessionFacts, trouble: str) -
         worse = dataclasses.replace(f, consent_valid=False, consent_withdrawn=True)
     elif trouble == "stop":
         worse = dataclasses.replace(f, screening_outcome="stop")
+    elif trouble == "minor":
+        worse = dataclasses.replace(f, date_of_birth=f.on - dt.timedelta(days=17 * 365))
+    elif trouble == "cycle":
+        worse = dataclasses.replace(f, cycle=CycleFacts(1, "the chemical indicator failed", f.on))
     elif trouble == "soon":
         worse = dataclasses.replace(
             f, last_session_on=f.on, minimum_interval_days=max(1, f.minimum_interval_days)
         )
     before, after = codes(f), codes(worse)
-    assert len(session_reasons(worse)) >= 1
-    if trouble not in ("withdraw", "stop"):  # these replace one screening/consent reason by another
+    if not (trouble == "empty" and f.historical):  # a historical session takes no stock
+        assert len(session_reasons(worse)) >= 1
+    if trouble not in ("withdraw", "stop", "minor", "cycle"):  # these replace one reason by another
         assert before <= after

@@ -15,9 +15,10 @@ from rich.table import Table
 
 from smpstudio.cli.common import JsonFlag, emit_json, out, run, with_context
 from smpstudio.cli.output import emit, rows
-from smpstudio.errors import read_json_file
+from smpstudio.errors import SmpError, read_json_file
 
 if TYPE_CHECKING:
+    from smpstudio.services.context import ServiceContext
     from smpstudio.services.lots import LotExposure
 
 __all__ = ["register"]
@@ -42,22 +43,27 @@ def lot_add(
     as_json: JsonFlag = False,
 ) -> None:
     """Receive a lot into stock."""
-    from smpstudio.services.lots import AddLotRequest, add_lot
+    from smpstudio.services.lots import AddLotRequest, LotAdded, add_lot
 
     document = run(lambda: read_json_file(product_file, "product_file")) if product_file else None
-    result = with_context(
-        lambda ctx: add_lot(
-            ctx,
-            AddLotRequest.of(
-                kind=kind,
-                product=product,
-                lot=lot_code,
-                expires=expires,
-                quantity=quantity,
-                product_document=document,
-            ),
+
+    def add(ctx: ServiceContext) -> LotAdded:
+        request = AddLotRequest.of(
+            kind=kind,
+            product=product,
+            lot=lot_code,
+            expires=expires,
+            quantity=quantity,
+            product_document=document,
         )
-    )
+        try:
+            return add_lot(ctx, request)
+        except SmpError as exc:  # the service's document is this command's --product-file
+            if exc.field and exc.field.startswith("product_document"):
+                exc.field = "product_file" + exc.field.removeprefix("product_document")
+            raise
+
+    result = with_context(add)
     emit(result, as_json, f"lot {result.id} added (compliance {result.compliance})")
 
 

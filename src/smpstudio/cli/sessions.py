@@ -41,9 +41,20 @@ def session_record(
         list[str] | None, typer.Option(help="Zone treated (repeatable): hairline, crown ...")
     ] = None,
     started: Annotated[
-        str | None, typer.Option(help="Start (YYYY-MM-DDTHH:MM, UTC; now by default).")
+        str | None,
+        typer.Option(
+            help="Start (YYYY-MM-DDTHH:MM in the clinic's timezone, or with an offset; now by default)."
+        ),
     ] = None,
     ended: Annotated[str | None, typer.Option(help="End.")] = None,
+    historical: Annotated[
+        bool,
+        typer.Option(
+            "--historical",
+            help="Owner only: a session before today, recorded after the fact (takes no stock, books nothing "
+            "in the past).",
+        ),
+    ] = False,
     design_version: Annotated[int | None, typer.Option(help="The client's design version used.")] = None,
     anaesthetic: Annotated[str | None, typer.Option(help="Anaesthetic product.")] = None,
     anaesthetic_strength: Annotated[float | None, typer.Option(help="Its strength [%].")] = None,
@@ -89,6 +100,7 @@ def session_record(
             override_reason=override_reason,
             touch_up_years=touch_up_years,
             forecast=forecast,
+            historical=historical,
         )
     )
     result = with_context(lambda ctx: record_session(ctx, request))
@@ -98,12 +110,18 @@ def session_record(
         else:
             out.print("[bold red]session refused:[/]")
             for r in result.reasons:
-                out.print(f"  {r.code}: {r.message}", highlight=False)
+                mark = "" if r.overridable else " (cannot be overridden)"
+                out.print(f"  {r.code}: {r.message}{mark}", highlight=False)
             if result.override:
                 out.print(f"  (override: {result.override})", highlight=False)
         raise typer.Exit(EXIT_CODES["refused"])
-    text = f"session {result.id} recorded; needle lot has {result.needle_lot_left} left; touch-up due "
-    text += f"{result.touch_up.due_on}"
+    text = f"session {result.id} recorded" + (" (historical)" if result.historical else "")
+    text += f"; needle lot has {result.needle_lot_left} left"
+    text += (
+        f"; touch-up due {result.touch_up.due_on}"
+        if result.touch_up
+        else "; no touch-up reminder (in the past)"
+    )
     if result.overridden:
         text += f" [yellow](overridden: {', '.join(result.overridden)})[/]"
     emit(result, as_json, text)
@@ -119,7 +137,10 @@ def steril_add(
     pressure: Annotated[float, typer.Option(help="Pressure [kPa].")],
     minutes: Annotated[float, typer.Option(help="Hold time [min].")],
     indicator: Annotated[str, typer.Option(help="Chemical indicator: pass or fail.")],
-    run_at: Annotated[str | None, typer.Option(help="When it ran (now by default).")] = None,
+    run_at: Annotated[
+        str | None,
+        typer.Option(help="When it ran (the clinic's time unless an offset is given; now by default)."),
+    ] = None,
     items: Annotated[str | None, typer.Option(help="What the load held.")] = None,
     as_json: JsonFlag = False,
 ) -> None:
@@ -138,7 +159,10 @@ def steril_add(
         )
     )
     result = with_context(lambda ctx: add_cycle(ctx, request))
-    emit(result, as_json, f"cycle {result.id} logged")
+    text = f"cycle {result.id} logged"
+    if result.failed:
+        text = f"[bold red]cycle {result.id} logged as failed[/]: {escape(result.failure_reason or '')}"
+    emit(result, as_json, text)
 
 
 @steril.command("spore-test")

@@ -2,8 +2,13 @@
 
 Each failed check is a :class:`Reason` with a stable ``code``; all of them are returned at once so the
 practitioner sees everything that stands in the way. An owner may override a refusal with a written
-justification, except where overriding would make the record false (a single-use needle cartridge that
-is not in stock was not used from that lot; an unknown person is not a practitioner).
+justification only where the record stays true and the client stays safe: :data:`OVERRIDABLE` (too soon
+after the last session, a patch test the rules advise but none on file, a practitioner's certificate that
+has expired). Everything else is a safety floor no one overrides: no or withdrawn consent, no screening or
+a stop or defer outcome, a positive patch test, a minor, a lot that is recalled, expired, non-compliant, of
+the wrong kind or out of stock, a sterilisation cycle that failed or ran after a failed spore test before a
+repeat passed, a practitioner with no certificate or who is not a practitioner, and a session dated in the
+future (an appointment) or in the past without being recorded as historical.
 """
 
 from __future__ import annotations
@@ -11,17 +16,36 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-__all__ = ["LotFacts", "Reason", "SessionFacts", "session_reasons"]
+__all__ = [
+    "CLOCK_SKEW",
+    "OVERRIDABLE",
+    "CycleFacts",
+    "LotFacts",
+    "Reason",
+    "SessionFacts",
+    "age_years",
+    "session_reasons",
+]
+
+#: The only refusals an owner may override with a written justification.
+OVERRIDABLE = frozenset({"too_soon", "patch_test_missing", "certification_expired"})
+#: How far a session's start may lie after the clinic's now (clocks disagree a little) before it is a
+#: future session, that is an appointment.
+CLOCK_SKEW = dt.timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
 class Reason:
     code: str
     message: str
-    overridable: bool = True
+    overridable: bool = False
 
     def to_dict(self) -> dict[str, object]:
         return {"code": self.code, "message": self.message, "overridable": self.overridable}
+
+
+def _reason(code: str, message: str) -> Reason:
+    return Reason(code, message, overridable=code in OVERRIDABLE)
 
 
 @dataclass(frozen=True)
@@ -36,8 +60,18 @@ class LotFacts:
 
 
 @dataclass(frozen=True)
+class CycleFacts:
+    """The sterilisation cycle a session names: why it failed (None: it passed), and the day of a failed
+    spore test that holds it (it ran since the last passed test, before a repeat passed)."""
+
+    id: int
+    failure_reason: str | None
+    spore_test_failed_on: dt.date | None
+
+
+@dataclass(frozen=True)
 class SessionFacts:
-    on: dt.date
+    on: dt.date  # the session's date in the clinic's timezone
     screening_outcome: str | None
     screening_defer_until: dt.date | None
     consent_valid: bool
@@ -48,18 +82,66 @@ class SessionFacts:
     certifications: list[tuple[str, dt.date]]
     last_session_on: dt.date | None
     minimum_interval_days: int
+    date_of_birth: dt.date | None
+    minimum_age_years: int  # the rules' minimum age, already raised to the floor
+    started: dt.datetime  # aware
+    now: dt.datetime  # aware: the clinic's now
+    today: dt.date  # the clinic's today
+    historical: bool = False  # recorded after the fact by an owner: takes no stock
     lots: list[LotFacts] = field(default_factory=list)
+    cycle: CycleFacts | None = None
+
+
+def age_years(born: dt.date, on: dt.date) -> int:
+    """Whole years of age on ``on`` for someone born on ``born``."""
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def _when(f: SessionFacts) -> list[Reason]:
+    if f.started > f.now + CLOCK_SKEW:
+        return [
+            _reason(
+                "session_in_future",
+                f"the session starts {f.started.isoformat(timespec='minutes')}, after the clinic's now: a "
+                "session is recorded once it has happened (a future one is an appointment)",
+            )
+        ]
+    if f.on < f.today and not f.historical:
+        return [
+            _reason(
+                "session_in_past",
+                f"the session was on {f.on}, before the clinic's today ({f.today}): a past session is "
+                "recorded only as historical, by an owner",
+            )
+        ]
+    if f.historical and f.on >= f.today:
+        return [_reason("not_historical", f"a session on {f.on} is not historical: record it as today's")]
+    return []
+
+
+def _age(f: SessionFacts) -> list[Reason]:
+    if f.date_of_birth is None:
+        return [_reason("age_unknown", "no date of birth on file: the client's age cannot be checked")]
+    age = age_years(f.date_of_birth, f.on)
+    if age < f.minimum_age_years:
+        return [
+            _reason(
+                "client_minor",
+                f"the client is {age} on the session date; no one under {f.minimum_age_years} is treated",
+            )
+        ]
+    return []
 
 
 def _screening(f: SessionFacts) -> list[Reason]:
     if f.screening_outcome is None:
-        return [Reason("screening_missing", "no screening on file: screen the client first")]
+        return [_reason("screening_missing", "no screening on file: screen the client first")]
     if f.screening_outcome == "stop":
-        return [Reason("screening_stop", "the screening outcome is stop: SMP must not be done")]
+        return [_reason("screening_stop", "the screening outcome is stop: SMP must not be done")]
     if f.screening_outcome == "defer":
         until = f" until {f.screening_defer_until}" if f.screening_defer_until else ""
         if f.screening_defer_until is None or f.on < f.screening_defer_until:
-            return [Reason("screening_defer", f"the screening outcome is defer{until}")]
+            return [_reason("screening_defer", f"the screening outcome is defer{until}")]
     return []
 
 
@@ -67,21 +149,17 @@ def _consent(f: SessionFacts) -> list[Reason]:
     if f.consent_valid:
         return []
     if f.consent_withdrawn:
-        return [Reason("consent_withdrawn", "the client withdrew consent; a new signed consent is needed")]
+        return [_reason("consent_withdrawn", "the client withdrew consent; a new signed consent is needed")]
     return [
-        Reason("consent_missing", "no valid treatment consent: the client signs the treatment consent first")
+        _reason("consent_missing", "no valid treatment consent: the client signs the treatment consent first")
     ]
 
 
 def _patch_test(f: SessionFacts) -> list[Reason]:
-    if not f.patch_test_required:
-        if f.patch_test_result not in (None, "negative"):
-            return [Reason("patch_test_positive", f"the patch test was read {f.patch_test_result}")]
-        return []
-    if f.patch_test_result is None:
-        return [Reason("patch_test_missing", "the screening calls for a patch test and none is on file")]
-    if f.patch_test_result != "negative":
-        return [Reason("patch_test_positive", f"the patch test was read {f.patch_test_result}")]
+    if f.patch_test_result not in (None, "negative"):
+        return [_reason("patch_test_positive", f"the patch test was read {f.patch_test_result}")]
+    if f.patch_test_required and f.patch_test_result is None:
+        return [_reason("patch_test_missing", "the screening calls for a patch test and none is on file")]
     return []
 
 
@@ -90,32 +168,48 @@ def _lots(f: SessionFacts) -> list[Reason]:
     for lot in f.lots:
         name = f"{lot.role} lot {lot.code}"
         if lot.kind != lot.role:
-            out.append(Reason("lot_wrong_kind", f"{name} is a {lot.kind} lot", overridable=False))
+            out.append(_reason("lot_wrong_kind", f"{name} is a {lot.kind} lot"))
         if lot.expires_on < f.on:
-            out.append(Reason("lot_expired", f"{name} expired on {lot.expires_on}"))
+            out.append(_reason("lot_expired", f"{name} expired on {lot.expires_on}"))
         if lot.recalled:
-            out.append(Reason("lot_recalled", f"{name} is recalled"))
-        if lot.quantity <= 0:
+            out.append(_reason("lot_recalled", f"{name} is recalled"))
+        if lot.quantity <= 0 and not f.historical:
             # A single-use cartridge that is not in stock cannot have come from this lot.
-            out.append(Reason("lot_out_of_stock", f"{name} has none left in stock", overridable=False))
+            out.append(_reason("lot_out_of_stock", f"{name} has none left in stock"))
         if lot.compliance == "fail":
-            out.append(Reason("lot_non_compliant", f"{name} failed the pigment compliance check"))
+            out.append(_reason("lot_non_compliant", f"{name} failed the pigment compliance check"))
+    return out
+
+
+def _cycle(f: SessionFacts) -> list[Reason]:
+    c = f.cycle
+    if c is None:
+        return []
+    out: list[Reason] = []
+    if c.failure_reason is not None:
+        out.append(_reason("cycle_failed", f"sterilisation cycle {c.id} failed: {c.failure_reason}"))
+    if c.spore_test_failed_on is not None:
+        out.append(
+            _reason(
+                "cycle_spore_test_failed",
+                f"sterilisation cycle {c.id} ran after the last passed spore test and before a repeat "
+                f"passed (spore test failed on {c.spore_test_failed_on}): reprocess the load",
+            )
+        )
     return out
 
 
 def _practitioner(f: SessionFacts) -> list[Reason]:
     if f.practitioner_role not in ("practitioner", "owner"):
         return [
-            Reason(
-                "not_a_practitioner",
-                f"a {f.practitioner_role} user cannot be the session's practitioner",
-                overridable=False,
+            _reason(
+                "not_a_practitioner", f"a {f.practitioner_role} user cannot be the session's practitioner"
             )
         ]
     if not f.certifications:
-        return [Reason("certification_missing", "the practitioner has no certification on file")]
+        return [_reason("certification_missing", "the practitioner has no certification on file")]
     return [
-        Reason("certification_expired", f"the practitioner's {kind} certification expired on {until}")
+        _reason("certification_expired", f"the practitioner's {kind} certification expired on {until}")
         for kind, until in f.certifications
         if until < f.on
     ]
@@ -127,7 +221,7 @@ def _interval(f: SessionFacts) -> list[Reason]:
     gap = (f.on - f.last_session_on).days
     if gap < f.minimum_interval_days:
         return [
-            Reason(
+            _reason(
                 "too_soon",
                 f"{gap} days after the last session on {f.last_session_on}; "
                 f"the rules ask for at least {f.minimum_interval_days}",
@@ -138,4 +232,14 @@ def _interval(f: SessionFacts) -> list[Reason]:
 
 def session_reasons(f: SessionFacts) -> list[Reason]:
     """Every reason the session may not be recorded (empty when it may)."""
-    return [*_screening(f), *_consent(f), *_patch_test(f), *_lots(f), *_practitioner(f), *_interval(f)]
+    return [
+        *_when(f),
+        *_age(f),
+        *_screening(f),
+        *_consent(f),
+        *_patch_test(f),
+        *_lots(f),
+        *_cycle(f),
+        *_practitioner(f),
+        *_interval(f),
+    ]

@@ -17,7 +17,7 @@ from smpstudio.care.compliance import check_product, parse_product
 from smpstudio.errors import InputError, check_range, parse_date
 from smpstudio.records.models import Lot
 from smpstudio.records.repositories import lots as repo
-from smpstudio.services.access import Actor, log, transact
+from smpstudio.services.access import Actor, log, rules_for, transact
 from smpstudio.services.context import ServiceContext
 from smpstudio.services.models import Request, Result
 
@@ -77,15 +77,17 @@ class LotAdded(Result):
 def add_lot(ctx: ServiceContext, request: AddLotRequest) -> LotAdded:
     """Receive a lot into stock; with a product document the pigment compliance check is run and kept."""
     r = request
-    compliance, report = "unchecked", None
-    if r.product_document is not None:
-        rules = ctx.pigment_rules
-        checked = check_product(parse_product(r.product_document, rules), rules, today=ctx.today())
-        report = checked.to_dict()
-        compliance = "pass" if checked.compliant else "fail"
 
     def action(db: Db, actor: Actor) -> LotAdded:
         actor.require("lot.write")
+        compliance, report = "unchecked", None
+        if r.product_document is not None:
+            rules = rules_for(db, actor, ctx, "pigments")
+            product = parse_product(r.product_document, rules)
+            _check_describes(product, r)
+            checked = check_product(product, rules, today=actor.today())
+            report = checked.to_dict()
+            compliance = "pass" if checked.compliant else "fail"
         exists = repo.find_lot_id(db, actor.clinic_id, r.kind, r.product, r.lot)
         if exists is not None:
             raise InputError(
@@ -107,13 +109,40 @@ def add_lot(ctx: ServiceContext, request: AddLotRequest) -> LotAdded:
         )
         log(db, actor, "create", "lot", row.id, quantity=r.quantity, compliance=compliance)
         warnings = []
-        if r.expires < ctx.today():
+        if r.expires < actor.today():
             warnings.append(f"lot {r.lot} expired on {r.expires}")
         if compliance == "unchecked" and r.kind != "needle":
             warnings.append("no compliance check: the product's label and certificate data were not given")
         return LotAdded(id=row.id, compliance=compliance, warnings=warnings, report=report)
 
     return transact(ctx, action)
+
+
+def _words(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def _check_describes(product: dict[str, Any], r: AddLotRequest) -> None:
+    """Refuse a product document that is not the lot's: its lot code and product name must be the lot's,
+    and it is a pigment's (or diluent's) label and certificate data, which no needle lot has."""
+    if r.kind == "needle":
+        raise InputError(
+            "a needle lot has no product document: it holds a pigment's label and certificate data",
+            field="product_document",
+            allowed="none for a needle lot",
+        )
+    if _words(product["lot"]) != _words(r.lot):
+        raise InputError(
+            f"the product document is for lot {product['lot'][:80]!r}, not {r.lot!r}",
+            field="product_document.lot",
+            allowed=f"the document of lot {r.lot}",
+        )
+    if _words(product["name"]) not in _words(r.product):
+        raise InputError(
+            f"the product document is for {product['name'][:200]!r}, not {r.product!r}",
+            field="product_document.name",
+            allowed=f"the document of {r.product}",
+        )
 
 
 class AdjustLotRequest(Request):
@@ -235,7 +264,7 @@ def _exposure(ctx: ServiceContext, lot: str, recall: bool, reason: str | None) -
                 f"no lot {lot!r} in this clinic", field="lot", allowed="a lot code in stock records"
             )
         if recall:
-            now = ctx.clock.now()
+            now = actor.clock.now()
             for row in lots:
                 if repo.mark_recalled(row, now, reason or None):
                     log(db, actor, "update", "lot", row.id, recalled=True)
@@ -335,10 +364,10 @@ class LotsExpiringRequest(Request):
 def lots_expiring(ctx: ServiceContext, request: LotsExpiringRequest | None = None) -> LotList:
     """Lots in stock, not recalled, that expire within the window (or have expired), soonest first."""
     r = request or LotsExpiringRequest()
-    today = r.on or ctx.today()
 
     def action(db: Db, actor: Actor) -> LotList:
         actor.require("lot.read")
+        today = r.on or actor.today()
         rows = repo.lots_expiring(db, actor.clinic_id, today + dt.timedelta(days=r.within_days))
         return LotList(lots=[LotSummary.of_row(row, today) for row in rows])
 
@@ -347,10 +376,10 @@ def lots_expiring(ctx: ServiceContext, request: LotsExpiringRequest | None = Non
 
 def list_lots(ctx: ServiceContext) -> LotList:
     """Every lot of the clinic with stock, expiry, compliance and recall status, by kind then expiry."""
-    today = ctx.today()
 
     def action(db: Db, actor: Actor) -> LotList:
         actor.require("lot.read")
+        today = actor.today()
         return LotList(
             lots=[LotSummary.of_row(row, today) for row in repo.lots_of_clinic(db, actor.clinic_id)]
         )

@@ -15,18 +15,20 @@ from typing import Any, Literal
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 from sqlalchemy.orm import Session as Db
 
-from smpstudio.errors import InputError, check_choice, check_range
-from smpstudio.records.checks import session_reasons
+from smpstudio.care.floors import minimum_age_years
+from smpstudio.errors import AccessError, InputError, check_choice, check_range
+from smpstudio.records.checks import CycleFacts, session_reasons
 from smpstudio.records.deadlines import add_years
 from smpstudio.records.models import Client, Lot
 from smpstudio.records.repositories import lots as lot_repo
 from smpstudio.records.repositories import sessions as repo
 from smpstudio.records.repositories import sterilisation as steril_repo
-from smpstudio.services.access import Actor, get_client, get_user, log, transact
+from smpstudio.services.access import Actor, get_client, get_user, log, rules_for, transact
 from smpstudio.services.context import ServiceContext
 from smpstudio.services.fields import parse_datetime
 from smpstudio.services.lots import resolve_lot
 from smpstudio.services.models import Request, Result
+from smpstudio.services.sterilisation import cycle_failure
 
 __all__ = [
     "ZONES",
@@ -58,10 +60,12 @@ ZONES = (
 class SessionRequest(Request):
     """A session as the practitioner records it: who, which lots, the ink, the zones and when.
 
-    Lots are named by code or ``#id``. ``started``/``ended`` are ISO date-times (naive means UTC);
-    ``started`` is now by default. ``override_reason`` is an owner's written justification for recording
-    despite overridable refusals; ``touch_up_years`` (or ``forecast``, the healing model) sets the touch-up
-    reminder instead of the rules' default.
+    Lots are named by code or ``#id``. ``started``/``ended`` are ISO date-times (without an offset they
+    are the clinic's local time); ``started`` is now by default. A session before the clinic's today is
+    recorded only as ``historical``, by an owner (it takes no stock and books nothing in the past); a
+    session after the clinic's now is an appointment and is refused. ``override_reason`` is an owner's
+    written justification for recording despite overridable refusals; ``touch_up_years`` (or
+    ``forecast``, the healing model) sets the touch-up reminder instead of the rules' default.
     """
 
     client_id: int
@@ -81,6 +85,7 @@ class SessionRequest(Request):
     override_reason: str | None = Field(None, max_length=2000)
     touch_up_years: float | None = Field(None, description="Touch-up forecast. [years]")
     forecast: bool = False
+    historical: bool = Field(False, description="A past session recorded after the fact (owner only).")
 
     @field_validator("anaesthetic", "notes", "override_reason", "diluent_lot", mode="before")
     @classmethod
@@ -100,9 +105,7 @@ class SessionRequest(Request):
     @classmethod
     def _when(cls, value: object, info: ValidationInfo) -> object:
         if isinstance(value, str):
-            value = parse_datetime(value, info.field_name or "started")
-        if isinstance(value, dt.datetime):
-            return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+            return parse_datetime(value, info.field_name or "started")  # naive: the clinic's time
         return value
 
     @field_validator("ink_fraction")
@@ -121,7 +124,9 @@ class SessionRequest(Request):
             raise InputError(
                 "a diluted ink needs its diluent lot", field="diluent_lot", allowed="the diluent's lot code"
             )
-        if self.started is not None and self.ended is not None and self.ended <= self.started:
+        start, end = self.started, self.ended
+        same_kind = start is not None and end is not None and (start.tzinfo is None) == (end.tzinfo is None)
+        if same_kind and end is not None and start is not None and end <= start:  # else the service checks
             raise InputError("ends before it starts", field="ended", allowed="a time after the start")
         return self
 
@@ -142,11 +147,14 @@ class SessionRecorded(Result):
     id: int
     refused: Literal[False] = False
     overridden: list[str]
+    historical: bool = Field(
+        description="Recorded after the fact: no stock taken, nothing booked in the past."
+    )
     needle_lot_left: int
     follow_ups: list[FollowUpBooked]
-    touch_up: TouchUpDue
+    touch_up: TouchUpDue | None = Field(description="The touch-up reminder (None: it would be in the past).")
     warnings: list[str]
-    rules_version: str
+    rules_version: str = Field(description="The rules applied: the packaged version and the clinic's.")
 
 
 class RefusalReason(Result):
@@ -174,22 +182,40 @@ def forecast_touch_up_years(skin_type: str, ink_fraction: float) -> float | None
     return simulate_impression(impression, skin_type).touch_up_due_years
 
 
+def _aware(when: dt.datetime | None, tz: dt.tzinfo) -> dt.datetime | None:
+    """A time given without an offset is the clinic's local time."""
+    return when if when is None or when.tzinfo is not None else when.replace(tzinfo=tz)
+
+
 def record_session(ctx: ServiceContext, request: SessionRequest) -> SessionRecorded | SessionRefused:
-    """Record a session after every check; a refusal is a result (:class:`SessionRefused`), audited."""
+    """Record a session after every check; a refusal is a result (:class:`SessionRefused`), audited.
+
+    The checks and the insert are atomic per client (the client's row is locked first), the rules are the
+    clinic's (:func:`~smpstudio.services.access.rules_for`) and the dates are the clinic's.
+    """
     r = request
-    rules = ctx.care_rules
-    cfg = rules.data["records"]
-    start = r.started or ctx.clock.now()
-    if r.ended is not None and r.ended <= start:
-        raise InputError("ends before it starts", field="ended", allowed="a time after the start")
-    if r.touch_up_years is not None:
-        lo, hi = cfg["touch_up_years_range"]
-        check_range("touch_up_years", r.touch_up_years, lo, hi, "years")
-    on = start.astimezone(ctx.clock.tz).date()
 
     def action(db: Db, actor: Actor) -> SessionRecorded | SessionRefused:
         actor.require("session")
+        if r.historical and actor.role != "owner":
+            raise AccessError(
+                "only an owner may record a historical session",
+                field="historical",
+                allowed="an owner",
+                code="historical_owner_only",
+            )
+        rules = rules_for(db, actor, ctx)
+        cfg = rules.data["records"]
+        if r.touch_up_years is not None:
+            lo, hi = cfg["touch_up_years_range"]
+            check_range("touch_up_years", r.touch_up_years, lo, hi, "years")
+        now = actor.clock.now()
+        start = _aware(r.started, actor.clock.tz) or now
+        ended = _aware(r.ended, actor.clock.tz)
+        if ended is not None and ended <= start:
+            raise InputError("ends before it starts", field="ended", allowed="a time after the start")
         client = get_client(db, actor, r.client_id, for_update=True)
+        repo.lock_client(db, client)  # the checks and the insert are atomic per client
         practitioner = get_user(db, actor, r.practitioner_id, field="practitioner")
         lots = [
             ("pigment", resolve_lot(db, actor, r.pigment_lot, "pigment")),
@@ -207,14 +233,22 @@ def record_session(ctx: ServiceContext, request: SessionRequest) -> SessionRecor
                     field="design_version",
                     allowed="a design version of this client",
                 )
-        cycle = r.sterilisation_cycle
-        if cycle is not None and steril_repo.get_cycle(db, actor.clinic_id, cycle) is None:
-            raise InputError(
-                f"no sterilisation cycle {cycle}",
-                field="sterilisation_cycle",
-                allowed="a sterilisation cycle logged by this clinic",
-            )
-        facts = repo.session_facts(db, client, practitioner, on, lots, int(cfg["minimum_interval_days"]))
+        facts = repo.session_facts(
+            db,
+            client,
+            practitioner,
+            lots,
+            started=start,
+            now=now,
+            historical=r.historical,
+            minimum_interval_days=int(cfg["minimum_interval_days"]),
+            minimum_age_years=minimum_age_years(
+                int(rules.data["screening"]["minimum_age_years"]),
+                repo.clinic_jurisdiction(db, actor.clinic_id),
+            ),
+            cycle=_cycle_facts(db, actor, rules.data, r.sterilisation_cycle),
+        )
+        on = facts.on
         reasons = session_reasons(facts)
         overridden: list[str] | None = None
         if reasons:
@@ -229,7 +263,7 @@ def record_session(ctx: ServiceContext, request: SessionRequest) -> SessionRecor
                 return SessionRefused(
                     reasons=[RefusalReason.model_validate(x.to_dict()) for x in reasons], override=note
                 )
-            overridden = [x.code for x in reasons]
+            overridden = list(dict.fromkeys(x.code for x in reasons))
         sess = repo.add_session(
             db,
             plan_id=repo.latest_plan_id(db, client.id),
@@ -238,12 +272,13 @@ def record_session(ctx: ServiceContext, request: SessionRequest) -> SessionRecor
             practitioner_id=practitioner.id,
             design_id=design.id if design else None,
             started_at=start,
-            ended_at=r.ended,
+            ended_at=ended,
             zones=list(r.zones),
             pigment_lot_id=lots[0][1].id,
             needle_lot_id=lots[1][1].id,
             diluent_lot_id=lots[2][1].id if len(lots) > 2 else None,
             ink_fraction=r.ink_fraction,
+            historical=r.historical,
             anaesthetic_product=r.anaesthetic,
             anaesthetic_strength_pct=r.anaesthetic_strength_pct,
             sterilisation_cycle_id=r.sterilisation_cycle,
@@ -253,7 +288,8 @@ def record_session(ctx: ServiceContext, request: SessionRequest) -> SessionRecor
             rules_version=rules.version,
         )
         needle = lots[1][1]
-        lot_repo.move_stock(db, needle, -1, "session", session_id=sess.id)  # single-use cartridges
+        if not r.historical:  # a historical session's cartridge left the stock when it was used
+            lot_repo.move_stock(db, needle, -1, "session", session_id=sess.id)  # single-use cartridges
         log(
             db,
             actor,
@@ -263,6 +299,8 @@ def record_session(ctx: ServiceContext, request: SessionRequest) -> SessionRecor
             client=client.id,
             lots=[row.id for _, row in lots],
             needle_quantity=needle.quantity,
+            historical=r.historical,
+            rules_version=rules.version,
         )
         if overridden:
             log(
@@ -275,23 +313,47 @@ def record_session(ctx: ServiceContext, request: SessionRequest) -> SessionRecor
                 codes=overridden,
                 justification_chars=len(r.override_reason or ""),
             )
+        today = actor.today()
         followups = [
-            repo.add_follow_up(db, sess, on + dt.timedelta(days=int(item["day"])), item["purpose"])
+            repo.add_follow_up(db, sess, due, item["purpose"])
             for item in cfg["follow_ups"]
+            if (due := on + dt.timedelta(days=int(item["day"]))) >= today  # none booked in the past
         ]
         years, basis = _touch_up(cfg, client, r)
-        reminder = repo.add_touch_up_reminder(db, sess, add_years(on, years), basis, ctx.clock.now())
+        touch_up = None
+        due_on = add_years(on, years)
+        if not r.historical or (due_on >= today and not repo.later_session_exists(db, client.id, start)):
+            reminder = repo.add_touch_up_reminder(db, sess, due_on, basis, now)
+            touch_up = TouchUpDue(due_on=reminder.due_on, basis=basis)
         return SessionRecorded(
             id=sess.id,
             overridden=overridden or [],
+            historical=r.historical,
             needle_lot_left=needle.quantity,
             follow_ups=[FollowUpBooked(id=f.id, due_on=f.due_on) for f in followups],
-            touch_up=TouchUpDue(due_on=reminder.due_on, basis=basis),
+            touch_up=touch_up,
             warnings=_session_warnings(lots, r.anaesthetic_strength_pct),
             rules_version=rules.version,
         )
 
     return transact(ctx, action)
+
+
+def _cycle_facts(db: Db, actor: Actor, rules: dict[str, Any], cycle_id: int | None) -> CycleFacts | None:
+    """The facts of the sterilisation cycle a session names (another clinic's answers as a missing one)."""
+    if cycle_id is None:
+        return None
+    cycle = steril_repo.get_cycle(db, actor.clinic_id, cycle_id)
+    if cycle is None:
+        raise InputError(
+            f"no sterilisation cycle {cycle_id}",
+            field="sterilisation_cycle",
+            allowed="a sterilisation cycle logged by this clinic",
+        )
+    failure = cycle.failure_reason or cycle_failure(
+        rules, cycle.temperature_c, cycle.hold_minutes, cycle.pressure_kpa, cycle.indicator
+    )
+    return CycleFacts(cycle.id, failure, steril_repo.spore_hold(db, actor.clinic_id, cycle.run_at))
 
 
 def _touch_up(cfg: dict[str, Any], client: Client, r: SessionRequest) -> tuple[float, str]:

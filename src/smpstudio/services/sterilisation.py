@@ -7,14 +7,15 @@ Each use case is one call ``f(ctx, request) -> result`` over typed models; the q
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, field_validator
 from sqlalchemy.orm import Session as Db
 
 from smpstudio.errors import InputError, check_range, parse_date
+from smpstudio.records.checks import CLOCK_SKEW
 from smpstudio.records.repositories import sterilisation as repo
-from smpstudio.services.access import Actor, log, transact
+from smpstudio.services.access import Actor, log, rules_for, transact
 from smpstudio.services.context import ServiceContext
 from smpstudio.services.fields import iso, parse_datetime
 from smpstudio.services.models import Request, Result
@@ -48,6 +49,36 @@ def _blank_is_none(value: object) -> object:
 # --- cycles ---------------------------------------------------------------------------------------------
 
 
+def cycle_failure(
+    rules: dict[str, Any], temperature_c: float, minutes: float, pressure_kpa: float, indicator: str
+) -> str | None:
+    """Why a steam cycle failed (None when it sterilised): a failed chemical indicator, or a hold below
+    every band of the care rules' ``[sterilisation]`` (temperature, time and gauge pressure together)."""
+    if indicator != "pass":
+        return "the chemical indicator failed"
+    bands = sorted(rules["sterilisation"]["cycles"], key=lambda b: -float(b["temperature_c"]))
+    for band in bands:
+        if (
+            temperature_c >= band["temperature_c"]
+            and minutes >= band["minutes"]
+            and pressure_kpa >= band["pressure_kpa"]
+        ):
+            return None
+    reached = [b for b in bands if temperature_c >= b["temperature_c"]]
+    if not reached:
+        low = bands[-1]
+        return (
+            f"{temperature_c:g} °C is below the lowest sterilising temperature ({low['temperature_c']:g} °C)"
+        )
+    band = reached[0]  # the hottest band the cycle reached: what it fell short of there
+    short = []
+    if minutes < band["minutes"]:
+        short.append(f"held {minutes:g} min, at least {band['minutes']:g} min needed")
+    if pressure_kpa < band["pressure_kpa"]:
+        short.append(f"{pressure_kpa:g} kPa, at least {band['pressure_kpa']:g} kPa (gauge) needed")
+    return f"below the rules at {band['temperature_c']:g} °C: " + "; ".join(short)
+
+
 class CycleRequest(Request):
     """An autoclave cycle as logged: the load, its physical parameters and the chemical indicator."""
 
@@ -56,7 +87,9 @@ class CycleRequest(Request):
     pressure_kpa: float = Field(description="Pressure. [kPa]")
     minutes: float = Field(description="Hold time. [min]")
     indicator: PassFail = Field(description="The chemical indicator's result.")
-    run_at: dt.datetime | None = Field(None, description="When it ran (naive means UTC; now by default).")
+    run_at: dt.datetime | None = Field(
+        None, description="When it ran (without an offset: the clinic's time; now by default)."
+    )
     items: str | None = Field(None, max_length=2000, description="What the load held.")
 
     @field_validator("temperature_c")
@@ -78,28 +111,41 @@ class CycleRequest(Request):
     @classmethod
     def _run_at(cls, value: object) -> object:
         if isinstance(value, str):
-            value = parse_datetime(value, "run_at")
-        if isinstance(value, dt.datetime) and value.tzinfo is None:
-            return value.replace(tzinfo=dt.UTC)
+            return parse_datetime(value, "run_at")  # naive: the clinic's time
         return value
 
     _items = field_validator("items", mode="before")(_blank_is_none)
 
 
 class CycleAdded(Result):
-    """The cycle's id; a failed indicator's warning."""
+    """The cycle's id, whether it failed and why (a failed indicator, or a hold below the rules), and the
+    warning to reprocess a failed load."""
 
     id: int
+    failed: bool
+    failure_reason: str | None
     warnings: list[str]
 
 
 def add_cycle(ctx: ServiceContext, request: CycleRequest) -> CycleAdded:
-    """Log an autoclave cycle; a failed chemical indicator is kept and flagged (reprocess the load)."""
+    """Log an autoclave cycle. A failed chemical indicator, or a temperature, hold time and pressure below
+    every band of the clinic's rules, is kept as a failed cycle with the reason: no session may use it."""
     r = request
-    at = r.run_at or ctx.clock.now()
 
     def action(db: Db, actor: Actor) -> CycleAdded:
         actor.require("sterilisation")
+        now = actor.clock.now()
+        at = now if r.run_at is None else r.run_at
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=actor.clock.tz)
+        if at > now + CLOCK_SKEW:
+            raise InputError(
+                f"{at.isoformat(timespec='minutes')} is after the clinic's now",
+                field="run_at",
+                allowed="a cycle that has run",
+            )
+        rules = rules_for(db, actor, ctx).data
+        failure = cycle_failure(rules, r.temperature_c, r.minutes, r.pressure_kpa, r.indicator)
         cycle = repo.add_cycle(
             db,
             clinic_id=actor.clinic_id,
@@ -111,10 +157,23 @@ def add_cycle(ctx: ServiceContext, request: CycleRequest) -> CycleAdded:
             indicator=r.indicator,
             items=r.items,
             operator_id=actor.id,
+            failure_reason=failure,
         )
-        log(db, actor, "create", "sterilisation_cycle", cycle.id, indicator=r.indicator)
-        warnings = [] if r.indicator == "pass" else ["indicator failed: do not use this load; reprocess it"]
-        return CycleAdded(id=cycle.id, warnings=warnings)
+        log(
+            db,
+            actor,
+            "create",
+            "sterilisation_cycle",
+            cycle.id,
+            indicator=r.indicator,
+            failed=failure is not None,
+        )
+        warnings = []
+        if r.indicator != "pass":
+            warnings.append("indicator failed: do not use this load; reprocess it")
+        elif failure is not None:
+            warnings.append(f"cycle failed ({failure}): do not use this load; reprocess it")
+        return CycleAdded(id=cycle.id, failed=failure is not None, failure_reason=failure, warnings=warnings)
 
     return transact(ctx, action)
 
@@ -179,10 +238,14 @@ def record_spore_test(ctx: ServiceContext, request: SporeTestRequest) -> SporeTe
     """Log a spore test. A failure opens a corrective action over every cycle run since the last passed
     test, with the sessions and clients those loads reached."""
     r = request
-    day = r.tested_on or ctx.today()
 
     def action(db: Db, actor: Actor) -> SporeTestRecorded:
         actor.require("sterilisation")
+        day = r.tested_on or actor.today()
+        if day > actor.today():
+            raise InputError(
+                f"{day} is after the clinic's today", field="tested_on", allowed="a test already read"
+            )
         test = repo.add_spore_test(db, actor.clinic_id, day, r.result, r.notes)
         log(db, actor, "create", "spore_test", test.id, result=r.result)
         if r.result == "pass":
@@ -216,6 +279,7 @@ class CycleInfo(Result):
     load: str
     run_at: str | None = Field(description="When it ran, ISO 8601 with its UTC offset.")
     indicator: str
+    failure_reason: str | None = Field(description="Why the cycle failed (None: it passed).")
 
 
 class CycleSessions(Result):
@@ -246,7 +310,13 @@ def sessions_for_cycle(ctx: ServiceContext, cycle_id: int) -> CycleSessions:
             cycle=cycle_id,
             clients=[c["id"] for c in scope["clients"]],
         )
-        info = CycleInfo(id=cycle.id, load=cycle.load, run_at=iso(cycle.run_at), indicator=cycle.indicator)
+        info = CycleInfo(
+            id=cycle.id,
+            load=cycle.load,
+            run_at=iso(cycle.run_at),
+            indicator=cycle.indicator,
+            failure_reason=cycle.failure_reason,
+        )
         return CycleSessions.model_validate({"cycle": info, **scope})
 
     return transact(ctx, action)

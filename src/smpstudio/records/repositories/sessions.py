@@ -1,18 +1,24 @@
 """Queries of treatment sessions: the facts the pre-session checks read, and what a session writes
-(the session, its needle's stock move, its follow-ups and its touch-up reminder)."""
+(the session, its needle's stock move, its follow-ups and its touch-up reminder).
+
+A historical session (``Session.historical``: recorded after the fact by an owner) counts for the
+client's retention period from the day it was recorded (``Session.created_at``), not from its start:
+:func:`retention_start` is the start of the retention period.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session as Db
 
-from smpstudio.records.checks import LotFacts, SessionFacts
+from smpstudio.records.checks import CycleFacts, LotFacts, SessionFacts
 from smpstudio.records.models import (
     Certification,
     Client,
+    Clinic,
     Consent,
     Design,
     FollowUp,
@@ -29,11 +35,30 @@ __all__ = [
     "add_follow_up",
     "add_session",
     "add_touch_up_reminder",
+    "clinic_jurisdiction",
     "design_of_version",
+    "later_session_exists",
     "latest_plan_id",
     "lock",
+    "lock_client",
+    "retention_start",
     "session_facts",
 ]
+
+
+def clinic_jurisdiction(db: Db, clinic_id: int) -> str:
+    """The clinic's jurisdiction label (a jurisdiction may set a higher minimum age)."""
+    return db.scalar(select(Clinic.jurisdiction).where(Clinic.id == clinic_id)) or "default"
+
+
+def lock_client(db: Db, client: Client) -> None:
+    """Lock the client's row for the rest of the transaction, so the checks before a session and its insert
+    are atomic: a second session of the same client waits here and then reads the first one.
+
+    PostgreSQL takes a row lock (``SELECT ... FOR UPDATE``); on SQLite the write transaction's ``BEGIN
+    IMMEDIATE`` already serialises writers and the clause is left out.
+    """
+    db.refresh(client, with_for_update=True)
 
 
 def lock(db: Db, rows: list[Lot]) -> None:
@@ -46,11 +71,18 @@ def session_facts(
     db: Db,
     client: Client,
     practitioner: User,
-    on: dt.date,
     lots: list[tuple[str, Lot]],
+    *,
+    started: dt.datetime,
+    now: dt.datetime,
+    historical: bool,
     minimum_interval_days: int,
+    minimum_age_years: int,
+    cycle: CycleFacts | None,
 ) -> SessionFacts:
-    """What the checks before a session on ``on`` need to know, read from the client's record."""
+    """What the checks before a session starting at ``started`` need to know, read from the client's
+    record; ``now`` is the clinic's now (aware, in the clinic's timezone), which gives the session's date."""
+    on = started.astimezone(now.tzinfo).date()
     screening = db.scalars(
         select(Screening).where(Screening.client_id == client.id).order_by(Screening.id.desc()).limit(1)
     ).first()
@@ -65,9 +97,10 @@ def session_facts(
         .where(Certification.user_id == practitioner.id)
         .group_by(Certification.kind)
     ).all()
+    day_after = dt.datetime.combine(on + dt.timedelta(days=1), dt.time.min, now.tzinfo)
     last = db.scalar(
         select(func.max(Session.started_at)).where(
-            Session.client_id == client.id, Session.started_at < dt.datetime.combine(on, dt.time.max, dt.UTC)
+            Session.client_id == client.id, Session.started_at < day_after
         )
     )
     return SessionFacts(
@@ -80,15 +113,40 @@ def session_facts(
         patch_test_result=patch.result if patch else None,
         practitioner_role=practitioner.role,
         certifications=[(k, d) for k, d in certs],
-        last_session_on=last.date() if last else None,
+        last_session_on=last.astimezone(now.tzinfo).date() if last else None,
         minimum_interval_days=minimum_interval_days,
+        date_of_birth=client.date_of_birth,
+        minimum_age_years=minimum_age_years,
+        started=started,
+        now=now,
+        today=now.date(),
+        historical=historical,
         lots=[
             LotFacts(
                 role, r.lot_code, r.kind, r.expires_on, r.quantity, r.compliance, r.recalled_at is not None
             )
             for role, r in lots
         ],
+        cycle=cycle,
     )
+
+
+def later_session_exists(db: Db, client_id: int, started: dt.datetime) -> bool:
+    """Whether the client has a session that started after ``started`` (a historical session recorded
+    late must not replace that session's touch-up reminder)."""
+    later = select(Session.id).where(Session.client_id == client_id, Session.started_at > started)
+    return db.scalar(later.limit(1)) is not None
+
+
+def retention_start(db: Db, client_id: int) -> dt.datetime | None:
+    """When the client's retention period starts: their last session, where a historical session (recorded
+    after the fact) counts from the day it was recorded (``Session.created_at``), never from its past
+    start, so recording an old session never brings the end of the retention period forward."""
+    anchor = case((Session.historical.is_(True), Session.created_at), else_=Session.started_at)
+    start: dt.datetime | None = db.scalar(select(func.max(anchor)).where(Session.client_id == client_id))
+    if start is not None and start.tzinfo is None:  # a computed column may come back naive
+        start = start.replace(tzinfo=dt.UTC)
+    return start
 
 
 def design_of_version(db: Db, client_id: int, version: int) -> Design | None:

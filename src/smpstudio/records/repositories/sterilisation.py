@@ -18,6 +18,7 @@ __all__ = [
     "cycle_scope",
     "get_cycle",
     "last_pass_on",
+    "spore_hold",
 ]
 
 
@@ -33,6 +34,33 @@ def get_cycle(db: Db, clinic_id: int, cycle_id: int) -> SterilisationCycle | Non
     """The clinic's cycle ``cycle_id`` (None when it does not exist or belongs to another clinic)."""
     row = db.get(SterilisationCycle, cycle_id)
     return row if row is not None and row.clinic_id == clinic_id else None
+
+
+def spore_hold(db: Db, clinic_id: int, run_at: dt.datetime) -> dt.date | None:
+    """The day of a failed spore test that holds a cycle run at ``run_at`` (None when none does).
+
+    A failure holds every cycle run after the day of the last passed test before it (the loads its
+    corrective action lists) and every cycle run after it until a repeat test passes: cycles run on the
+    day the repeat passed are usable again. Days are UTC days, as :func:`cycle_ids_between` counts them.
+    """
+    day = run_at.astimezone(dt.UTC).date()
+    tests = db.execute(
+        select(SporeTest.tested_on, SporeTest.result)
+        .where(SporeTest.clinic_id == clinic_id)
+        .order_by(SporeTest.tested_on, SporeTest.id)
+    ).all()
+    last_pass: dt.date | None = None
+    failed_on: dt.date | None = None  # the first failure since the last pass
+    for tested_on, result in tests:
+        if result == "pass":
+            if failed_on is not None and day < tested_on and (last_pass is None or day > last_pass):
+                return failed_on  # held by a failure that a later pass has cleared
+            last_pass, failed_on = tested_on, None
+        elif failed_on is None:
+            failed_on = tested_on
+    if failed_on is not None and (last_pass is None or day > last_pass):
+        return failed_on  # no repeat has passed yet
+    return None
 
 
 def add_spore_test(db: Db, clinic_id: int, tested_on: dt.date, result: str, notes: str | None) -> SporeTest:
