@@ -21,6 +21,7 @@ from smpstudio.records.models import AuditEntry, Client, Lot, Session, StockMove
 from smpstudio.records.store import open_store
 from smpstudio.services import clients, clinics, consent, lots
 from smpstudio.services import sessions as session_svc
+from smpstudio.services.context import Clock, ServiceContext
 from tests.records.conftest import acting, answers
 
 WRITER = textwrap.dedent(
@@ -150,6 +151,7 @@ def test_any_operation_sequence_keeps_stock_and_audit_consistent(
     store = open_store(where)
     expected: dict[int, int] = {}
     sessions = 0
+    recalled = False
     day = dt.date(2030, 1, 1)
     try:
         for op, n in ops:
@@ -163,18 +165,19 @@ def test_any_operation_sequence_keeps_stock_and_audit_consistent(
                 expected[added.id] = n
             elif op == "session" and expected:
                 lot_id = sorted(expected)[n % len(expected)]
+                # Each session on its own day, two weeks apart, by the clinic's clock (never in the future).
+                on_the_day = ServiceContext(
+                    store=store, user_id=1, clock=Clock.fixed(dt.datetime.combine(day, dt.time(10)))
+                )
                 res = session_svc.record_session(
-                    acting(store, 1),
+                    on_the_day,
                     session_svc.SessionRequest.of(
-                        client_id=1,
-                        practitioner_id=2,
-                        pigment_lot="P",
-                        needle_lot=f"#{lot_id}",
-                        started=day.isoformat(),
+                        client_id=1, practitioner_id=2, pigment_lot="P", needle_lot=f"#{lot_id}"
                     ),
                 )
                 day += dt.timedelta(days=14)
-                if expected[lot_id] > 0 and not res.refused:
+                if expected[lot_id] > 0 and not recalled:
+                    assert not res.refused, [r.code for r in res.reasons]
                     expected[lot_id] -= 1
                     sessions += 1
                 else:
@@ -188,6 +191,7 @@ def test_any_operation_sequence_keeps_stock_and_audit_consistent(
                     expected[lot_id] += n
             elif op == "recall":
                 lots.recall_lot(acting(store, 1), lots.RecallRequest.of(lot="P"))
+                recalled = True
             elif op == "read":
                 clients.client_record(acting(store, 1), 1)
         with store.session(readonly=True) as db:
@@ -201,3 +205,103 @@ def test_any_operation_sequence_keeps_stock_and_audit_consistent(
             assert chain["ok"] and chain["entries"] == db.scalar(select(func.count(AuditEntry.seq)))
     finally:
         store.close()
+
+
+# ------------------------------------------------------------------------------ restore while others write
+
+SHORT_WRITER = textwrap.dedent(
+    """
+    import sys, time
+    from smpstudio.records.store import open_store
+    from smpstudio.services.clients import AddClientRequest, add_client
+    from smpstudio.services.context import ServiceContext
+    for i in range(int(sys.argv[2])):
+        store = open_store(sys.argv[1])  # one short-lived process per write, as the command line does
+        try:
+            request = AddClientRequest.of(name=f"w{i}", date_of_birth="1990-01-01")
+            add_client(ServiceContext(store=store), request)
+            acknowledged = time.monotonic()  # committed, and the store is still open
+        finally:
+            store.close()
+        print(f"w{i} {acknowledged}", flush=True)
+    """
+)
+
+
+def _restore_while(
+    writer: str, tmp_path: Path, count: int, *, stop: bool = False
+) -> tuple[list[tuple[str, float]], float, object]:
+    """Run ``writer`` against a store and restore a backup of it while it writes; returns the
+    acknowledged writes (name, time), when the restore returned and what it gave."""
+    import io
+    import threading
+    import time
+
+    from smpstudio.errors import SmpError
+    from smpstudio.services import backups
+    from smpstudio.settings import Settings
+
+    data = tmp_path / "var"
+    store = open_store(data, create=True)
+    owner = clinics.init_clinic(acting(store), clinics.InitClinicRequest.of(name="C")).owner_id
+    archive = io.BytesIO()
+    backups.backup(acting(store, owner), archive)
+    store.close()
+    proc = subprocess.Popen([sys.executable, "-c", writer, str(data), str(count), ""], stdout=subprocess.PIPE,
+                            text=True)  # fmt: skip
+    assert proc.stdout is not None
+    acks: list[tuple[str, float]] = []
+    first = threading.Event()
+
+    def read() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            parts = line.split()
+            acks.append((parts[0], float(parts[1]) if len(parts) > 1 else 0.0))
+            if len(acks) >= 5:
+                first.set()
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    assert first.wait(120)
+    try:
+        outcome: object = backups.restore(Settings(data_dir=data, user=owner), archive.getvalue())
+    except SmpError as exc:
+        outcome = exc
+    returned = time.monotonic()
+    if stop:
+        proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=300)
+    reader.join()
+    assert proc.returncode == (-signal.SIGTERM if stop else 0)
+    return acks, returned, outcome
+
+
+def test_a_restore_loses_no_write_acknowledged_after_it_returned(tmp_path: Path) -> None:
+    from smpstudio.services.backups import RestoreResult
+
+    acks, returned, outcome = _restore_while(SHORT_WRITER, tmp_path, 60)
+    assert isinstance(outcome, RestoreResult) or getattr(outcome, "code", None) == "store_in_use", outcome
+    after = {name for name, at in acks if at > returned}
+    assert after  # the writer went on writing once the restore was done
+    store = open_store(tmp_path / "var")
+    try:
+        assert store.integrity_check() == []
+        with store.session(readonly=True) as db:
+            present = set(db.scalars(select(Client.name)))
+            assert audit.verify(db)["ok"]
+    finally:
+        store.close()
+    assert after <= present
+
+
+def test_a_restore_refuses_while_another_process_keeps_the_store_open(tmp_path: Path) -> None:
+    acks, _, outcome = _restore_while(WRITER, tmp_path, 1_000_000, stop=True)
+    assert getattr(outcome, "code", None) == "store_in_use" and getattr(outcome, "exit_code", None) == 3
+    store = open_store(tmp_path / "var")
+    try:
+        with store.session(readonly=True) as db:
+            present = {str(i) for i in db.scalars(select(Client.id))}
+    finally:
+        store.close()
+    assert {name for name, _ in acks} <= present  # nothing acknowledged was lost
