@@ -28,7 +28,7 @@ def ok(cwd: Path, *args: str, env: dict[str, str] | None = None) -> dict[str, ob
 def clinic(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, int]]:
     cwd = tmp_path_factory.mktemp("clinic")
     ids = ok(cwd, "clinic", "init", "--name", "Studio One")
-    assert set(ids) == {"clinic_id", "owner_id"}
+    assert set(ids) == {"clinic_id", "owner_id", "admin_id"} and ids["admin_id"] == ids["owner_id"]
     prac = ok(
         cwd, "user", "add", "--name", "Pat", "--role", "practitioner", "--certified-until", "2099-01-01"
     )
@@ -246,7 +246,8 @@ def test_bad_input_names_the_field_and_changes_nothing(
     res = smp(cwd, *args)
     assert res.returncode == 2, res.stderr
     assert f"{field}:" in res.stderr and "Traceback" not in res.stderr
-    assert ok(cwd, "audit", "verify")["entries"] == before  # nothing was written
+    refused = 1 if field == "client" else 0  # an id not found is a refused attempt, audited (ids and codes)
+    assert ok(cwd, "audit", "verify")["entries"] == before + refused  # nothing else was written
 
 
 def test_no_store_is_a_clear_error(tmp_path: Path) -> None:

@@ -6,6 +6,8 @@ import dataclasses
 import datetime as dt
 import io
 import json
+import tracemalloc
+import warnings
 from pathlib import Path
 
 import pytest
@@ -18,6 +20,7 @@ from smpstudio.services import clients, consent
 from smpstudio.services.context import Clock
 from tests.records.conftest import acting
 from tests.records.helpers import session, setup_clinic
+from tests.records.test_hostile_input import png_declaring, png_with_text_bomb
 
 
 def _jpeg_with_exif() -> bytes:
@@ -176,3 +179,41 @@ def test_the_typed_record_prints_exactly_the_records_view(store: Store, tmp_path
     assert json.dumps(record.to_json()) == json.dumps(view)  # same keys, same order, same values
     assert record.sessions[0].pigment_lot is not None and record.sessions[0].pigment_lot.lot == "P1"
     assert record.client.date_of_birth == dt.date(1980, 1, 2)
+
+
+@pytest.mark.parametrize(
+    ("image", "message"),
+    [
+        (png_declaring(20_000, 20_000), "too large"),  # 400 megapixels declared in a few bytes
+        (png_declaring(11_000, 11_000), "too large"),  # 121 megapixels: just over the default limit
+        (png_declaring(64, 64)[:40], "not a readable image"),  # truncated
+        (png_with_text_bomb(), "not a readable image"),  # Pillow raises ValueError on it
+        (b"\x00" * 64, "not a readable image"),
+    ],
+)
+def test_a_hostile_image_is_refused_before_its_pixels_are_decoded(
+    store: Store, tmp_path: Path, image: bytes, message: str
+) -> None:
+    ids = setup_clinic(store, tmp_path)
+    request = clients.AddPhotoRequest.of(client_id=ids["client"], image=image, view="top")
+    tracemalloc.start()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # Pillow's decompression-bomb warning is not printed either
+            with pytest.raises(InputError, match=message) as info:
+                clients.add_photo(acting(store, ids["prac"]), request)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert info.value.field == "photo" and info.value.exit_code == 2
+    assert peak < 20_000_000  # a header check, not a decode (the 121 MP one took 526 MB before)
+    assert store.files.all() == []
+
+
+def test_landmarks_are_points_by_name(store: Store, tmp_path: Path) -> None:
+    for landmarks in ({"nasion": "here"}, {"nasion": [1, 2, 3]}, {"": [1, 2]}, {"a": [float("nan"), 1]}, [1]):
+        with pytest.raises(InputError) as info:
+            clients.AddPhotoRequest.of(client_id=1, image=b"", view="top", landmarks=landmarks)
+        assert info.value.field == "landmarks"
+    ok = clients.AddPhotoRequest.of(client_id=1, image=b"", view="top", landmarks={" nasion ": [1, 2.5]})
+    assert ok.landmarks == {"nasion": [1.0, 2.5]}

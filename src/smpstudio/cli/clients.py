@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from smpstudio.cli.common import JsonFlag, emit_json, out, run, with_context
-from smpstudio.cli.output import ClientId, emit, rows
+from smpstudio.cli.output import ClientId, IdArgument, emit, plain, rows
 from smpstudio.errors import InputError, read_json_file
 
 __all__ = ["register"]
@@ -28,6 +28,9 @@ def read_file(path: Path, field: str, allowed: str) -> bytes:
 
 
 # ---------------------------------------------------------------------------------------------- clients
+
+#: The lots a session line of ``client show`` names, in order.
+_SESSION_LOTS = ("pigment_lot", "needle_lot", "diluent_lot")
 
 
 @client.command("add")
@@ -93,7 +96,7 @@ def client_screen(
 
 
 @client.command("show")
-def client_show(client_id: Annotated[int, typer.Argument(metavar="ID")], as_json: JsonFlag = False) -> None:
+def client_show(client_id: IdArgument, as_json: JsonFlag = False) -> None:
     """The client's whole record."""
     from smpstudio.services.clients import client_record
 
@@ -103,10 +106,12 @@ def client_show(client_id: Annotated[int, typer.Argument(metavar="ID")], as_json
         return
     c = record.client
     out.print(
-        f"[bold]{c.name}[/] (client {c.id}), born {c.date_of_birth}, skin type {c.skin_type}",
+        f"[bold]{plain(c.name, multiline=False)}[/] (client {c.id}), born {c.date_of_birth}, "
+        f"skin type {plain(c.skin_type or '-')}",
         highlight=False,
     )
-    out.print(f"contact: {c.email or '-'} / {c.phone or '-'}", highlight=False)
+    contact = f"{plain(c.email or '-', multiline=False)} / {plain(c.phone or '-', multiline=False)}"
+    out.print(f"contact: {contact}", highlight=False)
     for key in (
         "screenings",
         "consents",
@@ -121,10 +126,10 @@ def client_show(client_id: Annotated[int, typer.Argument(metavar="ID")], as_json
     ):
         out.print(f"{key.replace('_', ' ')}: {len(getattr(record, key))}")
     for s in record.to_json()["sessions"]:
+        lots = [plain((s[k] or {}).get("lot", "-"), multiline=False) for k in _SESSION_LOTS]
         out.print(
-            f"  session {s['id']} {s['started_at']}: pigment {s['pigment_lot']['lot']}, needle "
-            f"{s['needle_lot']['lot']}, diluent {(s['diluent_lot'] or {}).get('lot', '-')}, "
-            f"ink fraction {s['ink_fraction']}",
+            f"  session {s['id']} {s['started_at']}: pigment {lots[0]}, needle {lots[1]}, diluent "
+            f"{lots[2]}, ink fraction {s['ink_fraction']}",
             highlight=False,
         )
 
@@ -250,7 +255,7 @@ def consent_text(
     text_file: Annotated[Path, typer.Argument(metavar="FILE.md")],
     as_json: JsonFlag = False,
 ) -> None:
-    """Add the clinic's own version of a consent text (owner)."""
+    """Add the clinic's own version of a consent text (owner); its clients sign it from now on."""
     from smpstudio.services.consent import AddConsentTextRequest, add_consent_text
 
     def request() -> AddConsentTextRequest:
@@ -270,10 +275,13 @@ def consent_text(
 
 def patch_record(
     client_id: ClientId,
-    lot_code: Annotated[str, typer.Option("--lot", help="The pigment lot tested.")],
-    applied: Annotated[str, typer.Option(help="When applied (YYYY-MM-DD or YYYY-MM-DDTHH:MM).")],
-    read: Annotated[str, typer.Option(help="When read.")],
-    result: Annotated[str, typer.Option(help="negative, positive or equivocal.")],
+    lot_code: Annotated[str, typer.Option("--lot", help="The pigment lot tested: its code or #id.")],
+    applied: Annotated[
+        str,
+        typer.Option(help="When applied (YYYY-MM-DD or YYYY-MM-DDTHH:MM, the clinic's time; not future)."),
+    ],
+    read: Annotated[str, typer.Option(help="When read (after applied; not in the future).")],
+    result: Annotated[str, typer.Option(help="negative, positive or doubtful.")],
     site: Annotated[str, typer.Option(help="Test site.")] = "behind the ear",
     as_json: JsonFlag = False,
 ) -> None:

@@ -12,6 +12,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from smpstudio.errors import InputError, SmpError
 from smpstudio.services.context import RuleOverrides, ServiceContext, open_context
@@ -27,7 +28,10 @@ __all__ = [
     "context",
     "emit_json",
     "err",
+    "fail",
+    "id_type",
     "out",
+    "printable",
     "rule_overrides",
     "run",
     "settings",
@@ -90,10 +94,21 @@ def context() -> ServiceContext:
 
 
 def with_context(action: Callable[[ServiceContext], T], *, create: bool = False) -> T:
-    """Open the store the settings name, run ``action(ctx)`` and close the store; errors become exits."""
+    """Open the store the settings name, run ``action(ctx)`` and close the store; errors become exits.
+
+    Every records command passes through here, and none takes a rules file: a clinic's rules are a
+    clinic setting (``smp clinic rules set``), so ``--rules``/``SMP_RULES`` is refused (exit 2).
+    """
 
     def go() -> T:
-        ctx = open_context(settings(), create=create, overrides=rule_overrides())
+        if settings().rules is not None:
+            raise InputError(
+                "clinic rules are a clinic setting: records commands take no rules file",
+                field="rules",
+                allowed="no --rules or SMP_RULES; an owner stores the clinic's rules with "
+                "`smp clinic rules set FILE`",
+            )
+        ctx = open_context(settings(), create=create)
         try:
             return action(ctx)
         finally:
@@ -113,6 +128,7 @@ FIELD_HINTS = {
     "design_version": "`smp client show` lists the client's design versions",
     "sterilisation_cycle": "log the cycle first with `smp sterilisation add`",
     "forecast": "set the client's skin type, or give --touch-up-years",
+    "owner_email": "option --owner-email: the owner's login, unique in the store",
 }
 
 #: What the command line adds to an error with this code (when its field has no hint).
@@ -121,12 +137,56 @@ CODE_HINTS = {
     "store_outdated": "upgrade it with `smp db upgrade`",
     "store_too_new": "use the release that wrote it, or restore a backup",
     "lot_exists": "change its stock with `smp lot adjust LOT_ID`",
+    "other_store": "give --other-store to restore another store's backup here",
+    "passphrase_needed": "give it with --passphrase-file FILE or SMP_BACKUP_PASSPHRASE",
+    "wrong_passphrase": "check --passphrase-file FILE or SMP_BACKUP_PASSPHRASE",
+    "store_in_use": "close every other `smp` command, worker or web server using the store",
 }
 
 
-def fail(message: str, code: int) -> None:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
+#: The longest error message printed (a message quoting a user's value never floods the terminal).
+MAX_MESSAGE_CHARS = 600
+#: Characters never printed to a terminal: C0/C1 controls (but newline and tab) and bidirectional
+#: overrides, which could rewrite what the user sees.
+_UNPRINTABLE = dict.fromkeys(
+    [c for c in range(0x20) if c not in (0x09, 0x0A)]
+    + list(range(0x7F, 0xA0))
+    + [0x200E, 0x200F, 0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+)
+
+
+def printable(value: object, *, multiline: bool = True) -> str:
+    """``value`` as text without control characters (newlines kept when ``multiline``, else spaces)."""
+    text = str(value).translate(_UNPRINTABLE)
+    return text if multiline else text.replace("\n", " ")
+
+
+def fail(message: str, code: int, *, markup: bool = True) -> None:
+    """Print one line ``error: MESSAGE`` on stderr and exit with ``code``.
+
+    ``message`` is Rich markup unless ``markup`` is false (then it is printed as it is); control
+    characters and newlines are removed and an overlong message is cut.
+    """
+    text = printable(message, multiline=False)
+    if len(text) > MAX_MESSAGE_CHARS:
+        text = text[: MAX_MESSAGE_CHARS - 3].rstrip("\\") + "..."
+    if not markup:
+        text = escape(text)
+    err.print(f"[bold red]error:[/] {text}", highlight=False, markup=True, soft_wrap=True)
     raise typer.Exit(code)
+
+
+def id_type(field: str) -> Callable[[object], int | None]:
+    """The parser of an id option or argument: a whole number from 1 to 2**63 - 1 (a larger one would
+    overflow the database), else one line naming ``field`` and exit 2."""
+    from smpstudio.services.fields import check_id
+
+    def parse(value: object) -> int | None:
+        if value is None:
+            return None
+        return run(lambda: check_id(value, field))
+
+    return parse
 
 
 def run(action: Callable[[], T]) -> T:
@@ -137,13 +197,14 @@ def run(action: Callable[[], T]) -> T:
         if state["debug"]:
             raise
         hint = FIELD_HINTS.get(exc.field or "") or CODE_HINTS.get(exc.code)
-        fail(str(exc).replace("[", r"\[") + (f"; {hint}" if hint else ""), exc.exit_code)
+        fail(str(exc) + (f"; {hint}" if hint else ""), exc.exit_code, markup=False)
     except (KeyboardInterrupt, typer.Exit):
         raise
     except Exception as exc:
         if state["debug"]:
             raise
-        fail(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)", 1)
+        # The exception's own words are left out: a database error quotes the values it was given.
+        fail(f"internal error: {type(exc).__name__} (run with --debug for the traceback)", 1)
     raise AssertionError("unreachable")
 
 

@@ -1,20 +1,27 @@
-"""Data protection: `smp client export|erase`, `smp audit verify`, `smp backup`, `smp restore`.
+"""Data protection: `smp client export|erase`, `smp audit verify|anchor`, `smp backup`, `smp restore`.
 
 The services write archives to a stream and read backups from one; this module opens the files: an output
-is checked before any work, written beside its target and moved into place only when complete.
+is checked before any work, written to a private (0600) file in the data directory and moved into place
+only when complete (a killed command leaves a partial file there, which the next start removes). Backup
+passphrases come from ``--passphrase-file`` or ``SMP_BACKUP_PASSPHRASE``; restore prompts for one on a
+terminal.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Annotated, TypeVar
 
 import typer
 
-from smpstudio.cli.common import JsonFlag, out, run, settings, with_context
-from smpstudio.cli.output import emit
-from smpstudio.errors import InputError
+from smpstudio.cli.common import JsonFlag, err, out, run, settings, with_context
+from smpstudio.cli.output import IdArgument, emit, plain
+from smpstudio.errors import InputError, read_json_file
 
 __all__ = ["register"]
 
@@ -34,27 +41,98 @@ def _check_out(target: Path, field: str = "out") -> Path:
     return target
 
 
+#: The environment variable that may hold a backup's passphrase.
+PASSPHRASE_ENV = "SMP_BACKUP_PASSPHRASE"
+
+
 def _write_to(target: Path, write: Callable[[IO[bytes]], T]) -> T:
-    """Run ``write`` on a stream into a file beside ``target``, moved into place only when it succeeded."""
-    tmp = target.with_name(f".{target.name}.part")
+    """Run ``write`` on a stream into a private (0600) file in the data directory, moved into place only
+    when it succeeded (copied through a private file beside ``target`` when it is on another disk)."""
+    from smpstudio.services.backups import private_output
+
+    tmp = Path(private_output(settings()))
     try:
         with tmp.open("wb") as fh:
             result = write(fh)
-        tmp.replace(target)
-    except BaseException:
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            tmp.replace(target)
+        except OSError:  # another file system: copy beside the target, then move into place
+            beside = target.with_name(f".{target.name}.part")
+            fd = os.open(beside, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.fchmod(fd, 0o600)
+            try:
+                with os.fdopen(fd, "wb") as dst, tmp.open("rb") as src:
+                    shutil.copyfileobj(src, dst, 1 << 20)
+                beside.replace(target)
+            except BaseException:
+                beside.unlink(missing_ok=True)
+                raise
+    finally:
         tmp.unlink(missing_ok=True)
-        raise
     return result
+
+
+def _passphrase(path: Path | None) -> str | None:
+    """The passphrase in ``path`` (its first line), else the environment's, else None."""
+    if path is None:
+        return os.environ.get(PASSPHRASE_ENV) or None
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        raise InputError(
+            f"{path} is not a readable text file", field="passphrase", allowed="a file holding the passphrase"
+        ) from None
+    if not lines or not lines[0]:
+        raise InputError(f"{path} is empty", field="passphrase", allowed="a file holding the passphrase")
+    return lines[0]
+
+
+PassphraseOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--passphrase-file",
+        help=f"File whose first line is the backup's passphrase (or set {PASSPHRASE_ENV}).",
+    ),
+]
 
 
 # ------------------------------------------------------------------------------------ audit and backup
 
 
 @audit_app.command("verify")
-def audit_verify(as_json: JsonFlag = False) -> None:
-    """Check the audit chain; exit 1 when an entry was altered, removed or reordered."""
+def audit_verify(
+    anchor: Annotated[
+        Path | None,
+        typer.Option("--anchor", help="An anchor file (smp audit anchor): also report a truncated trail."),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Check the audit chain; exit 1 when an entry was altered, removed or reordered (or, with --anchor,
+    when entries the anchor saw are gone)."""
+    from smpstudio.services.audit_trail import parse_anchor, verify_against_anchor
     from smpstudio.services.protection import verify_audit
 
+    if anchor is not None:
+        anchored = run(lambda: parse_anchor(read_json_file(anchor, "anchor")))
+        checked = with_context(lambda ctx: verify_against_anchor(ctx, anchored))
+        if checked.truncated:
+            text = (
+                f"[bold red]audit trail truncated[/]: {checked.entries} entries, the anchor saw "
+                f"{checked.anchor_entries} (or its last entry is gone)"
+            )
+        elif checked.ok:
+            text = f"[green]audit trail intact[/]: {checked.entries} entries, the anchor's head included"
+        else:
+            text = f"[bold red]audit trail broken[/] at entry {checked.first_bad_entry}"
+        if as_json:
+            emit(checked, as_json, text)
+        else:
+            out.print(text)
+        if not checked.ok:
+            raise typer.Exit(1)
+        return
     result = with_context(verify_audit)
     if result.ok:
         text = f"[green]audit trail intact[/]: {result.entries} entries, last hash {result.last_hash[:16]}"
@@ -68,16 +146,41 @@ def audit_verify(as_json: JsonFlag = False) -> None:
         raise typer.Exit(1)
 
 
-def backup_cmd(
-    out_path: Annotated[Path, typer.Option("--out", help="Backup file to write (.zip).")],
+@audit_app.command("anchor")
+def audit_anchor(
+    out_path: Annotated[Path, typer.Option("--out", help="Anchor file to write (JSON), kept off the store.")],
     as_json: JsonFlag = False,
 ) -> None:
-    """Back up the store (SQLite online backup or pg_dump) and its files into one file."""
+    """Write the audit chain's head (entries, last hash, store id, time) to a file outside the database."""
+    from smpstudio.services.audit_trail import anchor_audit
+
+    target = run(lambda: _check_out(out_path))
+    result = with_context(anchor_audit)
+    body = (json.dumps(result.to_json(), indent=2) + "\n").encode()
+    run(lambda: _write_to(target, lambda fh: fh.write(body)))
+    emit(result, as_json, f"wrote {target}: {result.entries} entries, last hash {result.last_hash[:16]}")
+
+
+def backup_cmd(
+    out_path: Annotated[Path, typer.Option("--out", help="Backup file to write (.zip).")],
+    passphrase_file: PassphraseOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Back up the store (SQLite online backup or pg_dump) and its files into one file, encrypted when a
+    passphrase is given."""
     from smpstudio.services.backups import backup
 
     target = run(lambda: _check_out(out_path))
-    result = with_context(lambda ctx: _write_to(target, lambda fh: backup(ctx, fh)))
+    passphrase = run(lambda: _passphrase(passphrase_file))
+    result = with_context(lambda ctx: _write_to(target, lambda fh: backup(ctx, fh, passphrase=passphrase)))
     result = result.model_copy(update={"out": str(target)})
+    if not result.encrypted:
+        err.print(
+            f"note: {target} is not encrypted and holds every client's health record; keep it safe or "
+            f"give --passphrase-file FILE (or {PASSPHRASE_ENV})",
+            highlight=False,
+            markup=False,
+        )
     emit(result, as_json, f"wrote {result.out} ({result.audit_entries} audit entries, {result.files} files)")
 
 
@@ -88,21 +191,34 @@ def _open_backup(path: Path) -> IO[bytes]:
 
 
 def restore_cmd(
-    backup_file: Annotated[Path, typer.Argument(metavar="FILE")], as_json: JsonFlag = False
+    backup_file: Annotated[Path, typer.Argument(metavar="FILE")],
+    passphrase_file: PassphraseOption = None,
+    other_store: Annotated[
+        bool,
+        typer.Option("--other-store", help="Restore a backup of another store here (replacing this one)."),
+    ] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Restore the store from a backup (checked first; the replaced SQLite file is kept)."""
-    from smpstudio.services.backups import RestoreResult, restore
+    from smpstudio.services.backups import RestoreResult, is_encrypted, restore
+
+    passphrase = run(lambda: _passphrase(passphrase_file))
 
     def go() -> RestoreResult:
+        nonlocal passphrase
         with _open_backup(backup_file) as fh:
-            return restore(settings(), fh)
+            head = fh.read(16)
+            fh.seek(0)
+            if passphrase is None and is_encrypted(head) and sys.stdin.isatty():
+                passphrase = typer.prompt("passphrase of the backup", hide_input=True, err=True)
+            return restore(settings(), fh, passphrase=passphrase, other_store=other_store)
 
     result = run(go)
     emit(result, as_json, f"restored ({result.audit_entries} audit entries)")
 
 
 def client_export(
-    client_id: Annotated[int, typer.Argument(metavar="ID")],
+    client_id: IdArgument,
     out_path: Annotated[Path, typer.Option("--out", help="Zip file to write.")],
     as_json: JsonFlag = False,
 ) -> None:
@@ -112,10 +228,10 @@ def client_export(
     target = run(lambda: _check_out(out_path))
     result = with_context(lambda ctx: _write_to(target, lambda fh: export_client(ctx, client_id, fh)))
     result = result.model_copy(update={"out": str(target)})
-    emit(result, as_json, f"wrote {result.out} ({result.sessions} sessions, {result.files} files)")
+    emit(result, as_json, f"wrote {plain(result.out)} ({result.sessions} sessions, {result.files} files)")
 
 
-def client_erase(client_id: Annotated[int, typer.Argument(metavar="ID")], as_json: JsonFlag = False) -> None:
+def client_erase(client_id: IdArgument, as_json: JsonFlag = False) -> None:
     """Anonymise the client when the retention period allows; otherwise say until when it is kept."""
     from smpstudio.services.protection import Erased, EraseRequest, erase_client
 
@@ -123,7 +239,7 @@ def client_erase(client_id: Annotated[int, typer.Argument(metavar="ID")], as_jso
     if isinstance(result, Erased):
         text = f"client {client_id} erased"
     else:
-        text = f"[red]not erased:[/] kept until {result.retained_until}: {result.reason}"
+        text = f"[red]not erased:[/] kept until {result.retained_until}: {plain(result.reason)}"
     if as_json:
         emit(result, as_json, text)
     else:
@@ -133,7 +249,7 @@ def client_erase(client_id: Annotated[int, typer.Argument(metavar="ID")], as_jso
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``client export|erase``, ``audit verify``, ``backup`` and ``restore`` to ``app``."""
+    """Add ``client export|erase``, ``audit verify|anchor``, ``backup`` and ``restore`` to ``app``."""
     from smpstudio.cli.clients import client
 
     client.command("export")(client_export)

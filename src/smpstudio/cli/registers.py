@@ -10,10 +10,9 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
-from smpstudio.cli.common import JsonFlag, run, with_context
-from smpstudio.cli.output import ClientId, DateOption, emit, rows
+from smpstudio.cli.common import JsonFlag, id_type, out, run, with_context
+from smpstudio.cli.output import ClientId, DateOption, emit, id_argument, plain, rows
 
 __all__ = ["register"]
 
@@ -21,6 +20,11 @@ followups = typer.Typer(help="Follow-ups booked from the aftercare plan.", no_ar
 symptom = typer.Typer(help="Symptom reports, triaged and kept.", no_args_is_help=True)
 adverse = typer.Typer(help="Adverse events and their reporting deadlines.", no_args_is_help=True)
 touchups = typer.Typer(help="Touch-up reminders.", no_args_is_help=True)
+
+FollowUpId = Annotated[int, id_argument("followup")]
+SessionOption = Annotated[
+    int | None, typer.Option("--session", help="The session concerned.", parser=id_type("session"))
+]
 
 # ------------------------------------------------------------------------------- follow-ups and events
 
@@ -42,15 +46,37 @@ def followups_due_cmd(date: DateOption = None, as_json: JsonFlag = False) -> Non
 
 @followups.command("done")
 def followups_done(
-    followup_id: Annotated[int, typer.Argument(metavar="ID")],
+    followup_id: FollowUpId,
     outcome: Annotated[str, typer.Option(help="What was found or agreed.")],
     as_json: JsonFlag = False,
 ) -> None:
-    """Close a follow-up with its outcome."""
+    """Close a follow-up with its outcome (a later outcome is added to its history)."""
     from smpstudio.services.registers import CompleteFollowUpRequest, complete_followup
 
     request = run(lambda: CompleteFollowUpRequest.of(followup_id=followup_id, outcome=outcome))
     emit(with_context(lambda ctx: complete_followup(ctx, request)), as_json, "follow-up closed")
+
+
+@followups.command("show")
+def followups_show(followup_id: FollowUpId, as_json: JsonFlag = False) -> None:
+    """A follow-up with its latest outcome and every outcome written on it."""
+    from smpstudio.services.registers import FollowUpRequest, followup_detail
+
+    request = run(lambda: FollowUpRequest.of(followup_id=followup_id))
+    result = with_context(lambda ctx: followup_detail(ctx, request))
+    if as_json:
+        emit(result, as_json, "")
+        return
+    state = f"done {result.done_at:%Y-%m-%d}" if result.done_at else "open"
+    out.print(
+        f"follow-up {result.id} (client {result.client}), due {result.due_on}, {state}: "
+        f"{plain(result.purpose, multiline=False)}",
+        highlight=False,
+    )
+    for o in result.outcomes:
+        out.print(
+            f"  {o.recorded_at:%Y-%m-%d %H:%M} user {o.recorded_by}: {plain(o.outcome)}", highlight=False
+        )
 
 
 @symptom.command("report")
@@ -60,14 +86,18 @@ def symptom_report(
     symptom_: Annotated[
         list[str], typer.Option("--symptom", help="A symptom (repeatable), as `smp triage`.")
     ],
-    session_id: Annotated[int | None, typer.Option("--session", help="The session concerned.")] = None,
+    session_id: SessionOption = None,
     spreading: Annotated[bool, typer.Option("--spreading")] = False,
     worsening: Annotated[bool, typer.Option("--worsening")] = False,
     size_cm: Annotated[float | None, typer.Option(help="Size [cm].")] = None,
     duration_days: Annotated[float | None, typer.Option(help="Duration [days].")] = None,
+    idempotency_key: Annotated[
+        str | None,
+        typer.Option(help="Your key for this report: sent again with the same key, it is kept once."),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Record a client's symptoms with the triage result."""
+    """Record a client's symptoms with the triage result (retry with the same --idempotency-key)."""
     from smpstudio.services.registers import SymptomReportRequest, report_symptoms
 
     request = run(
@@ -80,10 +110,12 @@ def symptom_report(
             worsening=worsening,
             size_cm=size_cm,
             duration_days=duration_days,
+            idempotency_key=idempotency_key,
         )
     )
     result = with_context(lambda ctx: report_symptoms(ctx, request))
-    emit(result, as_json, f"report {result.id}: {result.disposition}. {escape(result.explanation)}")
+    again = " (kept earlier under this key)" if result.replayed else ""
+    emit(result, as_json, f"report {result.id}{again}: {result.disposition}. {plain(result.explanation)}")
 
 
 @adverse.command("add")
@@ -94,7 +126,7 @@ def adverse_add(
     serious: Annotated[
         list[str] | None, typer.Option(help="Serious criterion (repeatable): infection ...")
     ] = None,
-    session_id: Annotated[int | None, typer.Option("--session", help="The session concerned.")] = None,
+    session_id: SessionOption = None,
     brand_notified: Annotated[str | None, typer.Option(help="When the brand was told.")] = None,
     as_json: JsonFlag = False,
 ) -> None:

@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session as Db
 from smpstudio.errors import check_choice, check_range
 from smpstudio.records.deadlines import add_business_days
 from smpstudio.records.repositories import registers as repo
-from smpstudio.services.access import Actor, client_session, get_client, log, transact
+from smpstudio.services.access import Actor, client_session, get_client, log, rules_for, transact
 from smpstudio.services.context import ServiceContext
-from smpstudio.services.fields import optional_date
+from smpstudio.services.fields import Id, OptionalId, optional_date
 from smpstudio.services.models import Request, Result
 
 __all__ = [
@@ -45,11 +45,11 @@ SERIOUS_CRITERIA = (
 class AdverseEventRequest(Request):
     """An adverse event as the clinic learnt of it; any ``serious`` criterion makes it reportable."""
 
-    client_id: int
+    client_id: Id
     description: str = Field(min_length=1, max_length=5000)
     received_on: dt.date | None = Field(None, description="When the clinic learnt of it (today).")
     serious: list[str] = Field(default_factory=list, description="Serious criteria met, if any.")
-    session_id: int | None = None
+    session_id: OptionalId = None
     brand_notified_on: dt.date | None = None
 
     @field_validator("serious", mode="before")
@@ -88,11 +88,11 @@ class AdverseEventAdded(Result):
 def add_adverse_event(ctx: ServiceContext, request: AdverseEventRequest) -> AdverseEventAdded:
     """Log an adverse event; a serious one gets the brand's reporting deadline (15 business days)."""
     r = request
-    received = r.received_on or ctx.today()
-    days = int(ctx.care_rules.data["records"]["serious_event_report_business_days"])
 
     def action(db: Db, actor: Actor) -> AdverseEventAdded:
         actor.require("adverse_event")
+        received = r.received_on or actor.today()
+        days = int(rules_for(db, actor, ctx).data["records"]["serious_event_report_business_days"])
         client = get_client(db, actor, r.client_id, for_update=True)
         sess = client_session(db, client, r.session_id)
         deadline = add_business_days(received, days) if r.serious else None

@@ -15,22 +15,25 @@ from pydantic import Field, field_validator
 from sqlalchemy.orm import Session as Db
 
 from smpstudio.care.screening import parse_answers, screen
-from smpstudio.errors import InputError, check_range
-from smpstudio.records.files import strip_image_metadata
+from smpstudio.errors import InputError, check_range, echo
 from smpstudio.records.models import PHOTO_KINDS
 from smpstudio.records.repositories import clients as rows
 from smpstudio.records.repositories import consent as consent_rows
-from smpstudio.services.access import Actor, client_session, get_client, log, transact
+from smpstudio.services.access import Actor, client_session, get_client, log, rules_for, transact
 from smpstudio.services.client_record import ClientRecord, client_record, record_of
 from smpstudio.services.context import ServiceContext
 from smpstudio.services.fields import (
     SKIN_TYPES,
+    Id,
     IsoDate,
+    OptionalId,
     Text,
-    check_image_size,
+    check_landmarks,
     choice,
+    clean_image,
     date_or_none,
     in_range,
+    nested_at_most,
     optional_text,
     text,
 )
@@ -166,8 +169,10 @@ def find_clients(ctx: ServiceContext, request: FindClientsRequest) -> ClientList
 class ScreenClientRequest(Request):
     """A client and their questionnaire ``{"date_of_birth"?: "YYYY-MM-DD", "answers": {QUESTION: bool}}``."""
 
-    client_id: int
-    answers: Any = Field(description="The questionnaire document, parsed from JSON.")
+    client_id: Id
+    answers: Annotated[Any, nested_at_most()] = Field(
+        description="The questionnaire document, parsed from JSON."
+    )
 
 
 class ScreeningRecorded(Result):
@@ -189,18 +194,18 @@ def screen_client(ctx: ServiceContext, request: ScreenClientRequest) -> Screenin
     The questionnaire's date of birth may be left out (the record's is used); one that differs from the
     record's is refused.
     """
-    rules = ctx.care_rules
     today = ctx.today()
 
     def action(db: Db, actor: Actor) -> ScreeningRecorded:
         actor.require("screening")
+        rules = rules_for(db, actor, ctx)
         client = get_client(db, actor, request.client_id, for_update=True)
         payload = dict(request.answers) if isinstance(request.answers, dict) else request.answers
         if isinstance(payload, dict) and client.date_of_birth:
             given = payload.setdefault("date_of_birth", client.date_of_birth.isoformat())
             if given != client.date_of_birth.isoformat():
                 raise InputError(
-                    f"{given} differs from the record's {client.date_of_birth}",
+                    f"{echo(given)} differs from the record's {client.date_of_birth}",
                     field="date_of_birth",
                     allowed="the client's date of birth on file (or leave it out)",
                 )
@@ -231,8 +236,10 @@ def screen_client(ctx: ServiceContext, request: ScreenClientRequest) -> Screenin
 class AddDesignRequest(Request):
     """A design document (parsed JSON) to keep as the client's next design version."""
 
-    client_id: int
-    document: dict[str, Any] = Field(description="The design document, parsed from JSON.")
+    client_id: Id
+    document: Annotated[dict[str, Any], nested_at_most()] = Field(
+        description="The design document, parsed from JSON."
+    )
 
 
 class DesignStored(Result):
@@ -265,10 +272,10 @@ def add_design(ctx: ServiceContext, request: AddDesignRequest) -> DesignStored:
 class AddPlanRequest(Request):
     """A treatment plan: how many sessions, how far apart, on which design version."""
 
-    client_id: int
+    client_id: Id
     sessions: Annotated[int, in_range(1, 10, "sessions")] = 3
     interval_days: int = Field(14, description="Days between sessions (at least the rules' minimum). [days]")
-    design_version: int | None = None
+    design_version: OptionalId = None
     notes: Annotated[str | None, optional_text(5000)] = None
 
 
@@ -317,19 +324,17 @@ def add_plan(ctx: ServiceContext, request: AddPlanRequest) -> PlanAdded:
 class AddPhotoRequest(Request):
     """A photo of a client (the image's bytes), its view and kind, and optional landmarks in pixels."""
 
-    client_id: int
+    client_id: Id
     image: bytes = Field(repr=False, description="The image file's bytes: JPEG, PNG or WebP.")
     view: Annotated[str, text(40)] = Field(description="front, top, left, right, back, crown, hairline ...")
     kind: Annotated[PhotoKind, choice(PHOTO_KINDS)] = "progress"
-    session_id: int | None = None
+    session_id: OptionalId = None
     landmarks: Any = Field(None, description='Landmark name -> [x, y] pixels: {"name": [x, y], ...}.')
 
-    @field_validator("landmarks")
+    @field_validator("landmarks", mode="before")
     @classmethod
-    def _landmarks_object(cls, value: Any) -> dict[str, Any] | None:
-        if value is not None and not isinstance(value, dict):
-            raise InputError("not an object", field="landmarks", allowed='{"name": [x, y], ...}')
-        return value
+    def _landmarks_object(cls, value: Any) -> dict[str, list[float]] | None:
+        return None if value is None else check_landmarks(value, "landmarks")
 
 
 class PhotoStored(Result):
@@ -341,9 +346,12 @@ class PhotoStored(Result):
 
 
 def add_photo(ctx: ServiceContext, request: AddPhotoRequest) -> PhotoStored:
-    """Store a photo content-addressed, without its metadata; refused without the client's photo consent."""
-    check_image_size(request.image, ctx.max_image_pixels, "photo")
-    data, media = strip_image_metadata(request.image)
+    """Store a photo content-addressed, without its metadata; refused without the client's photo consent.
+
+    The image's header is checked against the pixel limit before any pixel is decoded; a truncated,
+    corrupt or unknown file is refused before anything is stored.
+    """
+    data, media = clean_image(request.image, ctx.max_image_pixels, "photo")
 
     def action(db: Db, actor: Actor) -> PhotoStored:
         actor.require("photo")

@@ -28,7 +28,7 @@ from smpstudio.records.repositories import protection as repo
 from smpstudio.services.access import Actor, get_client, log, resolve_actor, transact
 from smpstudio.services.clients import record_of
 from smpstudio.services.context import ServiceContext
-from smpstudio.services.fields import IsoDate
+from smpstudio.services.fields import Id, IsoDate, check_id
 from smpstudio.services.models import Request, Result
 
 __all__ = [
@@ -109,6 +109,8 @@ def export_client(ctx: ServiceContext, client_id: int, out: IO[bytes]) -> Export
         The counts of what the archive holds (``out`` is left for the face to fill in).
     """
 
+    check_id(client_id, "client")
+
     def action(db: Db, actor: Actor) -> tuple[dict[str, Any], list[tuple[int, dict[str, Any]]]]:
         actor.require("client.export")
         client = get_client(db, actor, client_id)
@@ -128,7 +130,7 @@ def export_client(ctx: ServiceContext, client_id: int, out: IO[bytes]) -> Export
 class EraseRequest(Request):
     """Erase a client's record, judged against the clinic's retention period on ``on``."""
 
-    client_id: int
+    client_id: Id
     on: IsoDate | None = Field(
         default=None, description="The day to judge the retention on (today in the clinic)."
     )
@@ -160,23 +162,29 @@ EraseResult = Erased | ErasureRefused
 
 
 def erase_client(ctx: ServiceContext, request: EraseRequest) -> EraseResult:
-    """Anonymise a client once the clinic's retention period after the last session has passed.
+    """Anonymise a client: at once when they were never treated, else once the clinic's retention period
+    after their last treatment has passed (a historical session counts from when it was recorded).
 
-    Identity, contact, health answers, photos, signatures, designs and free text go; the session skeleton
+    Identity, contact, health answers, photos, signatures, designs and free text go from every table that
+    holds them (:mod:`smpstudio.records.repositories.protection` lists each column); the session skeleton
     (dates, lots, practitioner) stays without a name, so lot and sterilisation traces remain whole. A
     refusal is a result (and an audit entry), not an error. Stored files nothing refers to any more are
-    deleted after the commit, so a failed erasure never loses a file.
+    deleted after the commit, so a failed erasure never loses a file; on SQLite the write-ahead log is
+    then emptied into the database file, so no old page lingers there. Erasing an erased client again (a
+    retry) answers as the first time did and changes nothing.
     """
-    today = request.on or ctx.today()
 
     def action(db: Db, actor: Actor) -> tuple[EraseResult, list[str]]:
         actor.require("client.erase")
-        client = get_client(db, actor, request.client_id, for_update=True)
+        today = request.on or actor.today()
+        client = get_client(db, actor, request.client_id)
+        if client.erased_at is not None:
+            return Erased(client=client.id), []
         clinic = db.get(Clinic, client.clinic_id)
         assert clinic is not None
-        last = repo.last_session_start(db, client.id)
-        last_day = _day(last or client.created_at, ctx.clock.tz)
-        until = retention_until(last_day, clinic.retention_years)
+        last = repo.last_treatment(db, client.id)
+        last_day = _day(last, actor.clock.tz) if last is not None else None
+        until = retention_until(last_day, clinic.retention_years) if last_day is not None else today
         if today < until:
             log(db, actor, "refuse", "client", client.id, erase=True, retained_until=until.isoformat())
             reason = (
@@ -185,12 +193,14 @@ def erase_client(ctx: ServiceContext, request: EraseRequest) -> EraseResult:
             )
             return ErasureRefused(retained_until=until, reason=reason), []
         shas = repo.anonymise_client(db, client, ctx.clock.now())
-        log(db, actor, "erase", "client", client.id, files=len(shas))
+        log(db, actor, "erase", "client", client.id, files=len(shas), treated=last is not None)
         return Erased(client=client.id), repo.unreferenced_files(db, shas)
 
     result, unused = transact(ctx, action)
     for sha in unused:
         ctx.db.files.delete(sha)
+    if isinstance(result, Erased):
+        repo.discard_old_pages(ctx.db.engine)
     return result
 
 

@@ -3,34 +3,44 @@
 Each use case is one call ``f(ctx, request) -> result`` over typed models; the queries are in
 :mod:`smpstudio.records.repositories.registers`. Every read of clients' names and contacts is audited.
 Adverse events, the register with a reporting deadline, are in :mod:`smpstudio.services.adverse_events`.
+
+Retries are safe where a retry is natural: a symptom report sent again with the same idempotency key
+returns the report kept the first time, and closing a follow-up again with the same outcome by the same
+user adds nothing to its history. A follow-up keeps every outcome written on it, in order.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+from typing import Annotated, Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, PlainSerializer, field_validator
 from sqlalchemy.orm import Session as Db
 
 from smpstudio.care.triage import triage
-from smpstudio.errors import InputError
+from smpstudio.errors import ConflictError, InputError, NotFoundError, echo
+from smpstudio.records.models import FollowUp
 from smpstudio.records.repositories import registers as repo
-from smpstudio.services.access import Actor, client_session, get_client, log, transact
+from smpstudio.services.access import Actor, client_session, get_client, log, rules_for, transact
 from smpstudio.services.care import TriageRequest, TriageResult
 from smpstudio.services.context import ServiceContext
-from smpstudio.services.fields import optional_date
+from smpstudio.services.fields import Id, OptionalId, check_date, iso, optional_date, text
 from smpstudio.services.models import Request, Result
 
 __all__ = [
     "CompleteFollowUpRequest",
     "FollowUpClosed",
+    "FollowUpDetail",
     "FollowUpList",
+    "FollowUpRequest",
     "FollowUpsDueRequest",
     "SymptomReportRequest",
     "SymptomReported",
     "TouchUpList",
     "TouchUpsDueRequest",
     "complete_followup",
+    "followup_detail",
     "followups_due",
     "report_symptoms",
     "touch_ups_due",
@@ -102,11 +112,28 @@ def followups_due(ctx: ServiceContext, request: FollowUpsDueRequest | None = Non
     return transact(ctx, action)
 
 
+#: A time, printed as ISO 8601 to the second with its offset.
+Timestamp = Annotated[dt.datetime, PlainSerializer(iso, return_type=str)]
+
+
+def _followup(db: Db, actor: Actor, followup_id: int) -> FollowUp:
+    """The follow-up of a client of the actor's clinic; another clinic's answers exactly as a missing one."""
+    fu = repo.get_followup(db, followup_id, actor.clinic_id)
+    if fu is None:
+        raise NotFoundError(
+            f"no follow-up {followup_id} in this clinic",
+            field="followup",
+            allowed="a follow-up id",
+            code="no_followup",
+        )
+    return fu
+
+
 class CompleteFollowUpRequest(Request):
     """A follow-up to close, with what was found or agreed."""
 
-    followup_id: int
-    outcome: str = Field(min_length=1, max_length=2000)
+    followup_id: Id
+    outcome: Annotated[str, text(2000)]
 
 
 class FollowUpClosed(Result):
@@ -115,19 +142,74 @@ class FollowUpClosed(Result):
 
 
 def complete_followup(ctx: ServiceContext, request: CompleteFollowUpRequest) -> FollowUpClosed:
-    """Close a follow-up with its outcome."""
+    """Close a follow-up with its outcome, kept beside any earlier one (the latest is the follow-up's).
+
+    The same outcome again from the same user (a retried call) adds nothing.
+    """
     r = request
 
     def action(db: Db, actor: Actor) -> FollowUpClosed:
         actor.require("followup")
-        fu = repo.get_followup(db, r.followup_id)
-        if fu is None or get_client(db, actor, fu.client_id) is None:
-            raise InputError(
-                f"no follow-up {r.followup_id}", field="followup", allowed="an open follow-up id"
-            )
-        repo.close_followup(fu, ctx.clock.now(), r.outcome)
-        log(db, actor, "update", "followup", fu.id, client=fu.client_id)
+        fu = _followup(db, actor, r.followup_id)
+        get_client(db, actor, fu.client_id, for_update=True)
+        history = repo.followup_outcomes(db, fu.id)
+        if history and history[-1].outcome == r.outcome and history[-1].recorded_by == actor.id:
+            return FollowUpClosed(id=fu.id, done=True)
+        row = repo.close_followup(db, fu, ctx.clock.now(), r.outcome, actor.id)
+        log(db, actor, "update", "followup", fu.id, client=fu.client_id, outcome=row.id)
         return FollowUpClosed(id=fu.id, done=True)
+
+    return transact(ctx, action)
+
+
+class FollowUpRequest(Request):
+    """The follow-up to show."""
+
+    followup_id: Id
+
+
+class OutcomeEntry(Result):
+    """One outcome written on a follow-up: what, by whom (a user id) and when."""
+
+    outcome: str
+    recorded_by: int
+    recorded_at: Timestamp
+
+
+class FollowUpDetail(Result):
+    """A follow-up with its latest outcome and every outcome written on it, oldest first."""
+
+    id: int
+    client: int
+    session: int | None
+    due_on: dt.date
+    purpose: str
+    done_at: Timestamp | None
+    outcome: str | None = Field(description="The latest outcome (None while the follow-up is open).")
+    outcomes: list[OutcomeEntry]
+
+
+def followup_detail(ctx: ServiceContext, request: FollowUpRequest) -> FollowUpDetail:
+    """A follow-up of the actor's clinic with its outcome history (the read is audited)."""
+
+    def action(db: Db, actor: Actor) -> FollowUpDetail:
+        actor.require("followup")
+        fu = _followup(db, actor, request.followup_id)
+        history = repo.followup_outcomes(db, fu.id)
+        log(db, actor, "read", "followup", fu.id, client=fu.client_id)
+        return FollowUpDetail(
+            id=fu.id,
+            client=fu.client_id,
+            session=fu.session_id,
+            due_on=fu.due_on,
+            purpose=fu.purpose,
+            done_at=fu.done_at,
+            outcome=fu.outcome,
+            outcomes=[
+                OutcomeEntry(outcome=o.outcome, recorded_by=o.recorded_by, recorded_at=o.recorded_at)
+                for o in history
+            ],
+        )
 
     return transact(ctx, action)
 
@@ -135,33 +217,44 @@ def complete_followup(ctx: ServiceContext, request: CompleteFollowUpRequest) -> 
 # --- symptom reports ------------------------------------------------------------------------------------
 
 
-class SymptomReportRequest(TriageRequest):
-    """A client's symptom report (as for triage) and the client and session it is about."""
+#: An idempotency key: what a client's app or a retrying script sends (a UUID, a counter ...).
+_KEY = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 
-    client_id: int
-    session_id: int | None = None
+
+class SymptomReportRequest(TriageRequest):
+    """A client's symptom report (as for triage), the client and session it is about, and optionally the
+    caller's idempotency key: the same report sent again with the same key is kept once."""
+
+    client_id: Id
+    session_id: OptionalId = None
+    idempotency_key: str | None = Field(
+        None, description="The caller's key for this report (1-64 letters, digits, '.', '_', ':' or '-')."
+    )
+
+    @field_validator("idempotency_key", mode="before")
+    @classmethod
+    def _key(cls, value: object) -> object:
+        if value is None or value == "":
+            return None
+        if not isinstance(value, str) or not _KEY.fullmatch(value):
+            raise InputError(
+                f"{echo(value)} is not a key",
+                field="idempotency_key",
+                allowed="1-64 letters, digits, '.', '_', ':' or '-'",
+            )
+        return value
 
 
 class SymptomReported(TriageResult):
-    """The kept report's id and its triage."""
+    """The kept report's id and its triage; ``replayed`` when the idempotency key named a report kept
+    earlier (nothing new was stored)."""
 
     id: int
+    replayed: bool = False
 
 
-def report_symptoms(ctx: ServiceContext, request: SymptomReportRequest) -> SymptomReported:
-    """Triage a client's symptom report with the care rules and keep the report with its result."""
-    r = request
-    rules = ctx.care_rules
-    result = triage(
-        r.day,
-        list(r.symptoms),
-        rules,
-        spreading=r.spreading,
-        worsening=r.worsening,
-        size_cm=r.size_cm,
-        duration_days=r.duration_days,
-    ).to_dict()
-    reported = {
+def _reported(r: SymptomReportRequest) -> dict[str, Any]:
+    return {
         "day": r.day,
         "symptoms": list(r.symptoms),
         "spreading": r.spreading,
@@ -170,19 +263,65 @@ def report_symptoms(ctx: ServiceContext, request: SymptomReportRequest) -> Sympt
         "duration_days": r.duration_days,
     }
 
+
+def _replay(db: Db, actor: Actor, client_id: int, r: SymptomReportRequest) -> SymptomReported | None:
+    """The report kept earlier under the request's idempotency key (None when there is none); the same
+    key with another report is a conflict."""
+    if r.idempotency_key is None:
+        return None
+    kept = repo.symptom_report_by_key(db, client_id, r.idempotency_key)
+    if kept is None:
+        return None
+    if kept.symptoms != _reported(r) or kept.session_id != r.session_id:
+        raise ConflictError(
+            "this key was used for another report",
+            field="idempotency_key",
+            allowed="a new key for a new report",
+            code="idempotency_key_reused",
+        )
+    log(db, actor, "read", "symptom_report", kept.id, client=client_id, replayed=True)
+    return SymptomReported.model_validate({"id": kept.id, **kept.triage, "replayed": True})
+
+
+def report_symptoms(ctx: ServiceContext, request: SymptomReportRequest) -> SymptomReported:
+    """Triage a client's symptom report with the clinic's care rules and keep the report with its result.
+
+    With an idempotency key, a report already kept under it is returned (``replayed``) instead of a second
+    one; the same key with a different report is refused (``idempotency_key_reused``).
+    """
+    r = request
+
     def action(db: Db, actor: Actor) -> SymptomReported:
         actor.require("symptom")
         client = get_client(db, actor, r.client_id, for_update=True)
         client_session(db, client, r.session_id)
+        replayed = _replay(db, actor, client.id, r)
+        if replayed is not None:
+            return replayed
+        rules = rules_for(db, actor, ctx)
+        result = triage(
+            r.day,
+            list(r.symptoms),
+            rules,
+            spreading=r.spreading,
+            worsening=r.worsening,
+            size_cm=r.size_cm,
+            duration_days=r.duration_days,
+        ).to_dict()
         row = repo.add_symptom_report(
             db,
             client_id=client.id,
             session_id=r.session_id,
-            symptoms=reported,
+            symptoms=_reported(r),
             disposition=result["disposition"],
             triage=result,
             rules_version=rules.version,
+            idempotency_key=r.idempotency_key,
         )
+        if row is None:  # a concurrent call with the same key was kept first
+            replayed = _replay(db, actor, client.id, r)
+            assert replayed is not None
+            return replayed
         log(
             db, actor, "create", "symptom_report", row.id, client=client.id, disposition=result["disposition"]
         )
@@ -205,9 +344,10 @@ class TouchUpsDueRequest(Request):
         if value is None or value == "":
             return None
         try:
-            dt.date.fromisoformat(f"{value}-01")
+            first = dt.date.fromisoformat(f"{value}-01")
         except (ValueError, TypeError):
-            raise InputError(f"{value!r}", field="month", allowed="YYYY-MM") from None
+            raise InputError(f"{echo(value)} is not a month", field="month", allowed="YYYY-MM") from None
+        check_date(first, "month")
         return value
 
 

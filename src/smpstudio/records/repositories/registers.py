@@ -1,5 +1,5 @@
-"""Queries of the clinic's registers: follow-ups and touch-up reminders due, symptom reports and adverse
-events."""
+"""Queries of the clinic's registers: follow-ups (with each outcome kept in order) and touch-up reminders
+due, symptom reports (found again by the caller's idempotency key) and adverse events."""
 
 from __future__ import annotations
 
@@ -7,18 +7,30 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as Db
 
-from smpstudio.records.models import AdverseEvent, Client, FollowUp, Lot, Reminder, Session, SymptomReport
+from smpstudio.records.models import (
+    AdverseEvent,
+    Client,
+    FollowUp,
+    FollowUpOutcome,
+    Lot,
+    Reminder,
+    Session,
+    SymptomReport,
+)
 
 __all__ = [
     "add_adverse_event",
     "add_symptom_report",
     "adverse_events_due",
     "close_followup",
+    "followup_outcomes",
     "followups_due",
     "get_followup",
     "session_lots",
+    "symptom_report_by_key",
     "touch_ups_before",
 ]
 
@@ -49,21 +61,67 @@ def touch_ups_before(
     return _open_items(db, clinic_id, Reminder, Reminder.kind == "touch-up", Reminder.due_on < end)
 
 
-def get_followup(db: Db, followup_id: int) -> FollowUp | None:
-    """The follow-up ``followup_id`` (the caller checks that its client is in the actor's clinic)."""
-    return db.get(FollowUp, followup_id)
+def get_followup(db: Db, followup_id: int, clinic_id: int) -> FollowUp | None:
+    """The follow-up ``followup_id`` of a client of the clinic (None when there is none: another clinic's
+    follow-up is not found either)."""
+    return db.scalar(
+        select(FollowUp)
+        .join(Client, Client.id == FollowUp.client_id)
+        .where(FollowUp.id == followup_id, Client.clinic_id == clinic_id)
+    )
 
 
-def close_followup(followup: FollowUp, when: dt.datetime, outcome: str) -> None:
-    """Mark a follow-up done at ``when`` with its outcome."""
-    followup.done_at, followup.outcome = when, outcome
+def followup_outcomes(db: Db, followup_id: int) -> list[FollowUpOutcome]:
+    """Every outcome written on the follow-up, oldest first."""
+    return list(
+        db.scalars(
+            select(FollowUpOutcome)
+            .where(FollowUpOutcome.followup_id == followup_id)
+            .order_by(FollowUpOutcome.recorded_at, FollowUpOutcome.id)
+        )
+    )
 
 
-def add_symptom_report(db: Db, **values: Any) -> SymptomReport:
-    """Insert a symptom report (``values``: :class:`~smpstudio.records.models.SymptomReport` attributes)."""
-    row = SymptomReport(**values)
+def close_followup(
+    db: Db, followup: FollowUp, when: dt.datetime, outcome: str, by_user_id: int
+) -> FollowUpOutcome:
+    """Add an outcome to the follow-up's history; the follow-up shows it as its latest and is done from
+    the first outcome on."""
+    row = FollowUpOutcome(followup_id=followup.id, outcome=outcome, recorded_by=by_user_id, recorded_at=when)
     db.add(row)
+    if followup.done_at is None:
+        followup.done_at = when
+    followup.outcome = outcome
     db.flush()
+    return row
+
+
+def symptom_report_by_key(db: Db, client_id: int, key: str) -> SymptomReport | None:
+    """The client's symptom report kept under the caller's idempotency key (None when there is none)."""
+    return db.scalar(
+        select(SymptomReport).where(
+            SymptomReport.client_id == client_id, SymptomReport.idempotency_key == key
+        )
+    )
+
+
+def add_symptom_report(db: Db, **values: Any) -> SymptomReport | None:
+    """Insert a symptom report (``values``: :class:`~smpstudio.records.models.SymptomReport` attributes).
+
+    None when its idempotency key was taken meanwhile by a concurrent writer (the insert is undone alone,
+    in a savepoint): the caller reads the report kept under that key instead.
+    """
+    row = SymptomReport(**values)
+    if values.get("idempotency_key") is None:
+        db.add(row)
+        db.flush()
+        return row
+    try:
+        with db.begin_nested():
+            db.add(row)
+            db.flush()
+    except IntegrityError:
+        return None
     return row
 
 
