@@ -161,3 +161,70 @@ def test_care_commands_refuse_bad_input_naming_the_field(files: Path, args: list
     assert code == 2, (args, stderr)
     assert named in stderr and "Traceback" not in stderr and not stdout
     assert not (files / "x.docx").exists() and not (files / "x.pdf").exists()
+
+
+def test_aftercare_checks_its_output_before_computing(files: Path) -> None:
+    # A bad date and a bad --out: the output is refused first, before the plan is made.
+    code, stdout, stderr = smp(
+        "aftercare", "--session-date", "someday", "--format", "pdf", "--out", "no/such/x.pdf"
+    )
+    assert code == 2 and "out:" in stderr and "session_date" not in stderr and not stdout
+    (files / "folder").mkdir()
+    code, _, stderr = smp("aftercare", "--session-date", "someday", "--format", "text", "--out", "folder")
+    assert code == 2 and "out:" in stderr and "session_date" not in stderr
+
+
+def test_aftercare_json_is_the_result_stored_where_the_file_went(files: Path) -> None:
+    made = aftercare(ServiceContext(), AftercareRequest.of(session_date="2026-11-21", format="text"))
+    stored = made.stored_at("plan.txt")
+    assert stored.out == "plan.txt" and made.out is None  # a copy; the service's result is unchanged
+    assert stored.content == made.content
+    code, stdout, _ = smp(
+        "aftercare", "--session-date", "2026-11-21", "--format", "text", "--out", "plan.txt", "--json"
+    )
+    assert code == 0 and json.loads(stdout) == stored.to_json()
+
+
+def test_aftercare_never_writes_through_a_planted_temporary_name(files: Path) -> None:
+    # The old writer wrote to the fixed name ".c.txt.tmp" and followed a link planted there.
+    (files / "victim").write_text("keep me")
+    (files / ".c.txt.tmp").symlink_to(files / "victim")
+    code, _, stderr = smp("aftercare", "--session-date", "2026-11-21", "--format", "text", "--out", "c.txt")
+    assert code == 0, stderr
+    assert (files / "victim").read_text() == "keep me"
+    assert (files / "c.txt").read_text().strip() and not (files / "c.txt").is_symlink()
+
+
+def test_the_one_writer_replaces_whole_files_and_keeps_client_data_private(files: Path) -> None:
+    import os
+    import stat
+
+    from smpstudio.cli.files import write_atomic, write_stream
+
+    mask = os.umask(0o022)
+    try:
+        shared = write_atomic(files / "chart.png", b"png")
+        assert shared.read_bytes() == b"png" and stat.S_IMODE(shared.stat().st_mode) == 0o644
+        private = write_atomic(files / "record.zip", b"zip", private=True)
+        assert stat.S_IMODE(private.stat().st_mode) == 0o600
+    finally:
+        os.umask(mask)
+
+    def broken(fh: object) -> None:
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError):
+        write_stream(files / "chart.png", broken)
+    assert (files / "chart.png").read_bytes() == b"png"  # the old file stays whole
+    staging = files / "staged.part"
+    assert write_stream(files / "e.zip", lambda fh: fh.write(b"abc"), staging=staging) == 3
+    assert (files / "e.zip").read_bytes() == b"abc" and not staging.exists()
+    assert stat.S_IMODE((files / "e.zip").stat().st_mode) == 0o600
+    assert sorted(p.name for p in files.iterdir() if p.name.startswith(".")) == []
+
+
+def test_aftercare_names_the_written_file_as_data(files: Path) -> None:
+    code, stdout, _ = smp(
+        "aftercare", "--session-date", "2026-11-21", "--format", "text", "--out", "a[red]b.txt"
+    )
+    assert code == 0 and "wrote a[red]b.txt (" in stdout and (files / "a[red]b.txt").exists()

@@ -161,3 +161,41 @@ def test_backup_restore_and_upgrade_need_the_store_administrator(clinic: Path) -
         res = smp(clinic, "--as", other_owner, *args)
         assert res.returncode == 4 and "administrator" in res.stderr, (args, res.stderr)
     assert not (clinic / "c.zip").exists()
+
+
+def test_backup_and_export_json_is_the_result_stored_where_the_file_went(clinic: Path) -> None:
+    from smpstudio.services.backups import BackupResult
+    from smpstudio.services.protection import ExportResult
+
+    made = BackupResult(files=0, audit_entries=3, dialect="sqlite")
+    assert made.stored_at("b.zip").to_json() == made.to_json() | {"out": "b.zip"} and made.out is None
+    exported = ExportResult(client=1, files=0, sessions=0)
+    assert exported.stored_at("e.zip").out == "e.zip" and exported.out is None
+    assert ok(clinic, "client", "export", "1", "--out", "e.zip")["out"] == "e.zip"
+    assert ok(clinic, "backup", "--out", "b.zip")["out"] == "b.zip"
+
+
+def test_refusals_and_a_broken_chain_exit_with_their_kind(
+    clinic: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import datetime as dt
+
+    from smpstudio import errors
+    from smpstudio.services import protection
+
+    monkeypatch.setitem(errors.EXIT_CODES, "refused", 7)
+    monkeypatch.setitem(errors.EXIT_CODES, "internal", 9)
+    refusal = protection.ErasureRefused(retained_until=dt.date(2099, 1, 1), reason="kept [b]ten[/b] years")
+    monkeypatch.setattr(protection, "erase_client", lambda ctx, request: refusal)
+    refused = smp(clinic, "client", "erase", "1")
+    assert refused.returncode == 7 and "kept until 2099-01-01" in refused.stdout
+    assert "[b]ten[/b]" in refused.stdout  # the reason is data, not markup
+    as_json = smp(clinic, "client", "erase", "1", "--json")
+    assert as_json.returncode == 7 and json.loads(as_json.stdout) == refusal.to_json()
+    store = open_store(clinic / "var")
+    with store.engine.begin() as conn:  # an entry altered behind the triggers' back
+        conn.exec_driver_sql("DROP TRIGGER audit_log_no_update")
+        conn.exec_driver_sql("UPDATE audit_log SET action = 'read' WHERE seq = 1")
+    store.close()
+    broken = smp(clinic, "audit", "verify", "--json")
+    assert broken.returncode == 9 and json.loads(broken.stdout)["ok"] is False

@@ -13,7 +13,9 @@ import typer
 from rich.table import Table
 
 from smpstudio.cli.common import JsonFlag, SkinTypeOption, context, emit_json, out, run
-from smpstudio.errors import InputError, read_json_file
+from smpstudio.cli.files import check_output, write_atomic
+from smpstudio.cli.output import plain
+from smpstudio.errors import read_json_file
 
 if TYPE_CHECKING:
     from smpstudio.services.care import PatchTestResult
@@ -29,18 +31,6 @@ OUTCOME_STYLE = {
 
 def _badge(value: str) -> str:
     return f"[{OUTCOME_STYLE.get(value, 'white')}]{value.replace('_', ' ')}[/]"
-
-
-def _write_atomic(data: bytes, out_path: Path) -> Path:
-    """Write ``data`` to ``out_path`` through a temporary file beside it (no half-written file)."""
-    if not out_path.parent.exists():
-        raise InputError(f"folder {out_path.parent} does not exist", field="out")
-    if out_path.is_dir():
-        raise InputError(f"{out_path} is a directory", field="out", allowed="a file path")
-    tmp = out_path.with_name(f".{out_path.name}.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(out_path)
-    return out_path
 
 
 def screen(
@@ -116,14 +106,16 @@ def aftercare(
     from smpstudio.services.care import AftercareRequest
     from smpstudio.services.care import aftercare as make
 
+    run(lambda: check_output(out_path, "out", what="an aftercare plan"))
     ctx = context()
     made = run(lambda: make(ctx, AftercareRequest.of(session_date=session_date, format=fmt)))
-    written = run(lambda: _write_atomic(made.content, out_path))
-    result = made.model_copy(update={"out": str(written)})
+    result = made.stored_at(str(run(lambda: write_atomic(out_path, made.content))))
     if as_json:
         emit_json(result.to_json())
     else:
-        out.print(f"wrote {result.out} ({result.format}, {result.days} days, rules {result.rules_version})")
+        out.print(
+            f"wrote {plain(result.out)} ({result.format}, {result.days} days, rules {result.rules_version})"
+        )
 
 
 pigment = typer.Typer(help="Pigment products: compliance with a jurisdiction's rules.", no_args_is_help=True)

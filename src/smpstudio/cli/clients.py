@@ -73,7 +73,7 @@ def client_find(
 
     request = run(lambda: FindClientsRequest.of(query=query))
     result = with_context(lambda ctx: find_clients(ctx, request))
-    rows(result.clients, as_json, ["id", "name", "date_of_birth"], "clients", "clients")
+    rows(result, as_json, ["id", "name", "date_of_birth"], "clients")
 
 
 @client.command("screen")
@@ -231,7 +231,7 @@ def consent_sign(
         )
     )
     result = with_context(lambda ctx: sign_consent(ctx, request))
-    emit(result, as_json, f"{kind} consent {result.id} signed (text version {result.text_version})")
+    emit(result, as_json, f"{kind} consent {result.id} signed (text version {plain(result.text_version)})")
 
 
 @consent.command("withdraw")
@@ -270,7 +270,7 @@ def consent_text(
 
     req = run(request)
     result = with_context(lambda ctx: add_consent_text(ctx, req))
-    emit(result, as_json, f"consent text {kind} {version} stored")
+    emit(result, as_json, f"consent text {kind} {plain(req.version)} stored")
 
 
 def patch_record(

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from smpstudio.cli.common import JsonFlag, emit_json, out, run, with_context
+from smpstudio.cli.common import JsonFlag, emit_json, id_type, out, run, with_context
 from smpstudio.cli.output import emit, rows
 from smpstudio.errors import InputError
 
@@ -173,7 +173,7 @@ def user_add(
 
 @user.command("certify")
 def user_certify(
-    user_id: Annotated[int, typer.Argument(metavar="UID")],
+    user_id: Annotated[int, typer.Argument(metavar="UID", parser=id_type("user_id"))],
     kind: Annotated[str, typer.Option(help="smp-training or bloodborne-pathogens.")],
     expires: Annotated[str, typer.Option(help="Expiry date.")],
     as_json: JsonFlag = False,
@@ -192,7 +192,7 @@ def user_list(as_json: JsonFlag = False) -> None:
     from smpstudio.services.clinics import list_users
 
     result = with_context(list_users)
-    rows(result.users, as_json, ["id", "name", "role", "certifications"], "users", "users")
+    rows(result, as_json, ["id", "name", "role", "certifications"], "users")
 
 
 def register(app: typer.Typer) -> None:

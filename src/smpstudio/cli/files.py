@@ -1,12 +1,21 @@
-"""Files for the design, preview, timeline and optics commands: reading inputs, checking where outputs
-go before any work is done, and writing them atomically. Services never see a path; this module is where
-the command line turns names into files."""
+"""The command line's files: reading inputs, checking where outputs go before any work is done, and
+writing them whole. Services never see a path; this module is where the command line turns names into files.
+
+Every output goes through one writer (:func:`write_stream`, :func:`write_atomic` for bytes): the data go to
+a new private (0600) temporary file, never a fixed name a link could be planted on, which replaces the target
+only once complete. A file that holds client data stays private (``private=True``); an export or a backup is
+first staged in a private file the store's data directory keeps (``staging``), so a killed command leaves
+nothing readable beside the target and the next start removes the part.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path, PurePosixPath
-from typing import Annotated
+from typing import IO, Annotated, TypeVar
 
 import typer
 
@@ -21,7 +30,10 @@ __all__ = [
     "read_input",
     "store",
     "write_atomic",
+    "write_stream",
 ]
+
+T = TypeVar("T")
 
 #: ``--ink-fraction``, and ``--dilution``, its deprecated former name (same meaning).
 InkFractionOption = Annotated[
@@ -85,16 +97,70 @@ def check_output(
     if path.is_dir():
         raise InputError(f"{path} is a directory", field=field, allowed="a file path")
     if not path.parent.exists():
-        raise InputError(f"folder {path.parent} does not exist", field=field)
+        raise InputError(
+            f"folder {path.parent} does not exist", field=field, allowed="a path in an existing folder"
+        )
     return path
 
 
-def write_atomic(path: Path, data: bytes) -> Path:
-    """Write ``data`` through a temporary file beside ``path`` (no half-written file is ever seen)."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
+def write_atomic(path: Path, data: bytes, *, private: bool = False) -> Path:
+    """Write ``data`` to ``path`` whole (see :func:`write_stream`); returns ``path``."""
+    write_stream(path, lambda fh: fh.write(data), private=private)
     return path
+
+
+def write_stream(
+    path: Path, write: Callable[[IO[bytes]], T], *, private: bool = False, staging: Path | None = None
+) -> T:
+    """Run ``write`` on a stream into a new private (0600) temporary file and move it onto ``path`` only
+    when it succeeded (no half-written file is ever seen; on failure nothing is left but the old file).
+
+    The temporary file is beside ``path``, or ``staging`` when given (a private file in the data
+    directory, for client data: copied through a private file beside ``path`` when on another disk).
+    The file keeps mode 0600 when ``private`` or staged, else takes the usual mode (0666 less the umask).
+    """
+    if staging is not None:
+        return _staged(path, write, staging)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            result = write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if not private:
+            tmp.chmod(0o666 & ~_umask())
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return result
+
+
+def _staged(path: Path, write: Callable[[IO[bytes]], T], staging: Path) -> T:
+    """:func:`write_stream` through the private file ``staging``."""
+    try:
+        fd = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            result = write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            staging.replace(path)
+        except OSError:  # another file system: copy into a private file beside the target, then move it
+            with staging.open("rb") as src:
+                write_stream(path, lambda dst: shutil.copyfileobj(src, dst, 1 << 20), private=True)
+    finally:
+        staging.unlink(missing_ok=True)
+    return result
+
+
+def _umask() -> int:
+    """The process's umask (read by setting it and putting it back)."""
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return mask
 
 
 def store(

@@ -14,7 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from smpstudio.cli.common import JsonFlag, emit_json, out, run, with_context
-from smpstudio.cli.output import emit, rows
+from smpstudio.cli.output import emit, id_argument, rows
 from smpstudio.errors import SmpError, read_json_file
 
 if TYPE_CHECKING:
@@ -69,7 +69,7 @@ def lot_add(
 
 @lot.command("adjust")
 def lot_adjust(
-    lot_id: Annotated[int, typer.Argument(metavar="LOT_ID")],
+    lot_id: Annotated[int, id_argument("lot", "LOT_ID")],
     delta: Annotated[int, typer.Option(help="Units to add (negative to remove).")],
     reason: Annotated[str, typer.Option(help="Why: stock count, damaged, returned ...")],
     as_json: JsonFlag = False,
@@ -88,10 +88,9 @@ def lot_list(as_json: JsonFlag = False) -> None:
     from smpstudio.services.lots import list_lots
 
     rows(
-        with_context(list_lots).lots,
+        with_context(list_lots),
         as_json,
         ["id", "kind", "product", "lot", "expires_on", "quantity", "compliance", "recalled"],
-        "lots",
         "lots",
     )
 
@@ -105,11 +104,10 @@ def lot_expiring(
 
     request = run(lambda: LotsExpiringRequest.of(within_days=days))
     rows(
-        with_context(lambda ctx: lots_expiring(ctx, request)).lots,
+        with_context(lambda ctx: lots_expiring(ctx, request)),
         as_json,
         ["id", "kind", "product", "lot", "expires_on", "quantity"],
         f"lots expiring within {days} days",
-        "lots",
     )
 
 

@@ -57,17 +57,24 @@ def emit(result: Any, as_json: bool, text: str) -> None:
         out.print(f"[yellow]warning:[/] {plain(w)}", highlight=False)
 
 
-def rows(items: list[Any], as_json: bool, columns: list[str], title: str, key: str) -> None:
-    """Print ``items`` as a table (``columns`` are dotted paths) or as ``{key: [...]}`` with ``--json``."""
-    data = [i.to_json() if hasattr(i, "to_json") else i for i in items]
+def rows(result: Any, as_json: bool, columns: list[str], title: str, *, field: str | None = None) -> None:
+    """Print a list result: exactly ``result.to_json()`` with ``--json``, else a table of its one list
+    field (``field`` names it when the result holds more than one) whose ``columns`` are dotted paths."""
+    data = result.to_json()
     if as_json:
-        emit_json({key: data})
+        emit_json(data)
         return
-    if not data:
+    if field is None:
+        lists = [name for name, value in data.items() if isinstance(value, list)]
+        if len(lists) != 1:
+            raise TypeError(f"{type(result).__name__} has no single list field to tabulate: {lists}")
+        field = lists[0]
+    items = data[field]
+    if not items:
         out.print(f"no {title}")
         return
     table = Table(*columns, title=title)
-    for item in data:
+    for item in items:
         table.add_row(*[plain(_cell(item, c)) for c in columns])
     out.print(table)
 

@@ -1,8 +1,9 @@
 """Data protection: `smp client export|erase`, `smp audit verify|anchor`, `smp backup`, `smp restore`.
 
 The services write archives to a stream and read backups from one; this module opens the files: an output
-is checked before any work, written to a private (0600) file in the data directory and moved into place
-only when complete (a killed command leaves a partial file there, which the next start removes). Backup
+is checked before any work and written through :mod:`smpstudio.cli.files`' one writer, staged in a private
+(0600) file in the data directory and moved into place only when complete (a killed command leaves a
+partial file there, which the next start removes). Backup
 passphrases come from ``--passphrase-file`` or ``SMP_BACKUP_PASSPHRASE``; restore prompts for one on a
 terminal.
 """
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -20,8 +20,9 @@ from typing import IO, Annotated, TypeVar
 import typer
 
 from smpstudio.cli.common import JsonFlag, err, out, run, settings, with_context
+from smpstudio.cli.files import check_output, write_stream
 from smpstudio.cli.output import IdArgument, emit, plain
-from smpstudio.errors import InputError, read_json_file
+from smpstudio.errors import EXIT_CODES, InputError, read_json_file
 
 __all__ = ["register"]
 
@@ -30,48 +31,22 @@ T = TypeVar("T")
 audit_app = typer.Typer(help="The hash-chained audit trail.", no_args_is_help=True)
 
 
-def _check_out(target: Path, field: str = "out") -> Path:
-    """Refuse an output path that cannot be written, before any work is done."""
-    if target.is_dir():
-        raise InputError(f"{target} is a folder", field=field, allowed="a file path")
-    if not target.parent.exists():
-        raise InputError(
-            f"folder {target.parent} does not exist", field=field, allowed="a path in an existing folder"
-        )
-    return target
-
+#: The error kind whose exit code a broken or truncated audit chain gives: ``internal`` (exit 1). The stored
+#: trail is at fault, not the request: ``invalid``/``refused`` would tell the caller to change what they
+#: asked and ``conflict`` to retry after a change, while a failed integrity check of the store itself is
+#: what ``internal`` (HTTP 500) means, and scripts already read exit 1 as "chain broken".
+BROKEN_CHAIN_KIND = "internal"
 
 #: The environment variable that may hold a backup's passphrase.
 PASSPHRASE_ENV = "SMP_BACKUP_PASSPHRASE"
 
 
-def _write_to(target: Path, write: Callable[[IO[bytes]], T]) -> T:
-    """Run ``write`` on a stream into a private (0600) file in the data directory, moved into place only
-    when it succeeded (copied through a private file beside ``target`` when it is on another disk)."""
+def _write_private(target: Path, write: Callable[[IO[bytes]], T]) -> T:
+    """Run ``write`` on a stream into ``target`` through a private file staged in the data directory (the
+    file holds client data: it stays 0600, and a killed command's part is removed at the next start)."""
     from smpstudio.services.backups import private_output
 
-    tmp = Path(private_output(settings()))
-    try:
-        with tmp.open("wb") as fh:
-            result = write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        try:
-            tmp.replace(target)
-        except OSError:  # another file system: copy beside the target, then move into place
-            beside = target.with_name(f".{target.name}.part")
-            fd = os.open(beside, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            os.fchmod(fd, 0o600)
-            try:
-                with os.fdopen(fd, "wb") as dst, tmp.open("rb") as src:
-                    shutil.copyfileobj(src, dst, 1 << 20)
-                beside.replace(target)
-            except BaseException:
-                beside.unlink(missing_ok=True)
-                raise
-    finally:
-        tmp.unlink(missing_ok=True)
-    return result
+    return write_stream(target, write, staging=Path(private_output(settings())))
 
 
 def _passphrase(path: Path | None) -> str | None:
@@ -131,7 +106,7 @@ def audit_verify(
         else:
             out.print(text)
         if not checked.ok:
-            raise typer.Exit(1)
+            raise typer.Exit(EXIT_CODES[BROKEN_CHAIN_KIND])
         return
     result = with_context(verify_audit)
     if result.ok:
@@ -143,7 +118,7 @@ def audit_verify(
     else:
         out.print(text)
     if not result.ok:
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_CODES[BROKEN_CHAIN_KIND])
 
 
 @audit_app.command("anchor")
@@ -154,11 +129,15 @@ def audit_anchor(
     """Write the audit chain's head (entries, last hash, store id, time) to a file outside the database."""
     from smpstudio.services.audit_trail import anchor_audit
 
-    target = run(lambda: _check_out(out_path))
+    target = run(lambda: check_output(out_path, "out"))
     result = with_context(anchor_audit)
     body = (json.dumps(result.to_json(), indent=2) + "\n").encode()
-    run(lambda: _write_to(target, lambda fh: fh.write(body)))
-    emit(result, as_json, f"wrote {target}: {result.entries} entries, last hash {result.last_hash[:16]}")
+    run(lambda: _write_private(target, lambda fh: fh.write(body)))
+    emit(
+        result,
+        as_json,
+        f"wrote {plain(str(target))}: {result.entries} entries, last hash {result.last_hash[:16]}",
+    )
 
 
 def backup_cmd(
@@ -170,10 +149,10 @@ def backup_cmd(
     passphrase is given."""
     from smpstudio.services.backups import backup
 
-    target = run(lambda: _check_out(out_path))
+    target = run(lambda: check_output(out_path, "out"))
     passphrase = run(lambda: _passphrase(passphrase_file))
-    result = with_context(lambda ctx: _write_to(target, lambda fh: backup(ctx, fh, passphrase=passphrase)))
-    result = result.model_copy(update={"out": str(target)})
+    made = with_context(lambda ctx: _write_private(target, lambda fh: backup(ctx, fh, passphrase=passphrase)))
+    result = made.stored_at(str(target))
     if not result.encrypted:
         err.print(
             f"note: {target} is not encrypted and holds every client's health record; keep it safe or "
@@ -181,7 +160,11 @@ def backup_cmd(
             highlight=False,
             markup=False,
         )
-    emit(result, as_json, f"wrote {result.out} ({result.audit_entries} audit entries, {result.files} files)")
+    emit(
+        result,
+        as_json,
+        f"wrote {plain(result.out)} ({result.audit_entries} audit entries, {result.files} files)",
+    )
 
 
 def _open_backup(path: Path) -> IO[bytes]:
@@ -225,9 +208,9 @@ def client_export(
     """Export the client's whole record: JSON plus photos, signatures and designs, zipped."""
     from smpstudio.services.protection import export_client
 
-    target = run(lambda: _check_out(out_path))
-    result = with_context(lambda ctx: _write_to(target, lambda fh: export_client(ctx, client_id, fh)))
-    result = result.model_copy(update={"out": str(target)})
+    target = run(lambda: check_output(out_path, "out"))
+    made = with_context(lambda ctx: _write_private(target, lambda fh: export_client(ctx, client_id, fh)))
+    result = made.stored_at(str(target))
     emit(result, as_json, f"wrote {plain(result.out)} ({result.sessions} sessions, {result.files} files)")
 
 
@@ -245,7 +228,7 @@ def client_erase(client_id: IdArgument, as_json: JsonFlag = False) -> None:
     else:
         out.print(text, highlight=False)
     if not isinstance(result, Erased):
-        raise typer.Exit(2)
+        raise typer.Exit(EXIT_CODES["refused"])
 
 
 def register(app: typer.Typer) -> None:

@@ -36,11 +36,10 @@ def followups_due_cmd(date: DateOption = None, as_json: JsonFlag = False) -> Non
 
     request = run(lambda: FollowUpsDueRequest.of(on=date))
     rows(
-        with_context(lambda ctx: followups_due(ctx, request)).followups,
+        with_context(lambda ctx: followups_due(ctx, request)),
         as_json,
         ["id", "due_on", "client.name", "client.phone", "purpose"],
         "follow-ups due",
-        "followups",
     )
 
 
@@ -161,11 +160,10 @@ def adverse_due(
 
     request = run(lambda: AdverseEventsDueRequest.of(within_days=days, on=date))
     rows(
-        with_context(lambda ctx: adverse_events_due(ctx, request)).events,
+        with_context(lambda ctx: adverse_events_due(ctx, request)),
         as_json,
         ["id", "client.name", "received_on", "report_deadline_on", "days_left"],
         "reporting deadlines",
-        "events",
     )
 
 
@@ -178,11 +176,10 @@ def touchups_due(
 
     request = run(lambda: TouchUpsDueRequest.of(month=month))
     rows(
-        with_context(lambda ctx: touch_ups_due(ctx, request)).touch_ups,
+        with_context(lambda ctx: touch_ups_due(ctx, request)),
         as_json,
         ["id", "due_on", "client.name", "client.phone", "basis"],
         "touch-ups due",
-        "touch_ups",
     )
 
 

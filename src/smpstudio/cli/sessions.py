@@ -12,8 +12,9 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from smpstudio.cli.common import JsonFlag, emit_json, err, fail, out, run, with_context
-from smpstudio.cli.output import ClientId, DateOption, emit, rows
+from smpstudio.cli.common import JsonFlag, emit_json, id_type, out, run, with_context
+from smpstudio.cli.files import ink_fraction as given_ink_fraction
+from smpstudio.cli.output import ClientId, DateOption, emit, id_argument, rows
 from smpstudio.errors import EXIT_CODES
 
 __all__ = ["register"]
@@ -27,7 +28,9 @@ steril = typer.Typer(help="Autoclave cycles and spore tests.", no_args_is_help=T
 @session.command("record")
 def session_record(
     client_id: ClientId,
-    practitioner: Annotated[int, typer.Option(help="The practitioner's user id.")],
+    practitioner: Annotated[
+        int, typer.Option(help="The practitioner's user id.", parser=id_type("practitioner"))
+    ],
     pigment_lot: Annotated[str, typer.Option(help="Pigment lot code (or #id).")],
     needle_lot: Annotated[str, typer.Option(help="Needle cartridge lot code (or #id).")],
     diluent_lot: Annotated[str | None, typer.Option(help="Diluent lot code (or #id).")] = None,
@@ -55,11 +58,15 @@ def session_record(
             "in the past).",
         ),
     ] = False,
-    design_version: Annotated[int | None, typer.Option(help="The client's design version used.")] = None,
+    design_version: Annotated[
+        int | None,
+        typer.Option(help="The client's design version used.", parser=id_type("design_version")),
+    ] = None,
     anaesthetic: Annotated[str | None, typer.Option(help="Anaesthetic product.")] = None,
     anaesthetic_strength: Annotated[float | None, typer.Option(help="Its strength [%].")] = None,
     sterilisation_cycle: Annotated[
-        int | None, typer.Option(help="Autoclave cycle of reusable items.")
+        int | None,
+        typer.Option(help="Autoclave cycle of reusable items.", parser=id_type("sterilisation_cycle")),
     ] = None,
     notes: Annotated[str | None, typer.Option(help="Notes.")] = None,
     override_reason: Annotated[
@@ -76,11 +83,7 @@ def session_record(
     """Record a session after the safety checks; a refusal lists every reason and exits with code 2."""
     from smpstudio.services.sessions import SessionRefused, SessionRequest, record_session
 
-    if dilution is not None:
-        err.print("note: --dilution is deprecated; use --ink-fraction (same meaning)", highlight=False)
-        if ink_fraction is not None and ink_fraction != dilution:
-            fail("ink_fraction: --ink-fraction and --dilution disagree; give --ink-fraction alone", 2)
-    fraction = ink_fraction if ink_fraction is not None else dilution
+    fraction = run(lambda: given_ink_fraction(ink_fraction, dilution, 1.0))
     request = run(
         lambda: SessionRequest.of(
             client_id=client_id,
@@ -88,7 +91,7 @@ def session_record(
             pigment_lot=pigment_lot,
             needle_lot=needle_lot,
             diluent_lot=diluent_lot,
-            ink_fraction=1.0 if fraction is None else fraction,
+            ink_fraction=fraction,
             zones=zones,
             started=started,
             ended=ended,
@@ -195,7 +198,7 @@ def steril_spore(
 
 @steril.command("sessions")
 def steril_sessions(
-    cycle_id: Annotated[int, typer.Argument(metavar="CYCLE")], as_json: JsonFlag = False
+    cycle_id: Annotated[int, id_argument("cycle", "CYCLE")], as_json: JsonFlag = False
 ) -> None:
     """The sessions and clients one load reached."""
     from smpstudio.services.sterilisation import sessions_for_cycle
@@ -204,7 +207,7 @@ def steril_sessions(
     if as_json:
         emit_json(result.to_json())
         return
-    rows(result.sessions, False, ["id", "date", "client"], f"sessions of cycle {cycle_id}", "sessions")
+    rows(result, False, ["id", "date", "client"], f"sessions of cycle {cycle_id}", field="sessions")
 
 
 def register(app: typer.Typer) -> None:

@@ -50,6 +50,10 @@ class BackupResult(Result):
     dialect: str = Field(description="The database kind: sqlite or postgresql.")
     encrypted: bool = Field(default=False, description="Whether the backup is encrypted with a passphrase.")
 
+    def stored_at(self, location: str) -> BackupResult:
+        """The same result, saying where the face stored the backup."""
+        return self.model_copy(update={"out": location})
+
 
 class RestoreResult(Result):
     """A restore that went through."""

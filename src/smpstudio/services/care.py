@@ -136,6 +136,10 @@ class AftercareResult(Result):
         """The media type of :attr:`content`."""
         return MEDIA_TYPES[self.format]
 
+    def stored_at(self, location: str) -> AftercareResult:
+        """The same result, saying where the face stored the handout."""
+        return self.model_copy(update={"out": location})
+
 
 def aftercare(ctx: ServiceContext, request: AftercareRequest) -> AftercareResult:
     """The day-by-day aftercare plan for a session, rendered in the requested format."""

@@ -25,6 +25,7 @@ from smpstudio.records.deadlines import retention_until
 from smpstudio.records.files import FileStore
 from smpstudio.records.models import Clinic
 from smpstudio.records.repositories import protection as repo
+from smpstudio.records.repositories import sessions as session_rows
 from smpstudio.services.access import Actor, get_client, log, resolve_actor, transact
 from smpstudio.services.clients import record_of
 from smpstudio.services.context import ServiceContext
@@ -59,6 +60,10 @@ class ExportResult(Result):
     )
     files: int = Field(description="Photos, drawn signatures and design documents in the archive.")
     sessions: int = Field(description="Sessions in the record.")
+
+    def stored_at(self, location: str) -> ExportResult:
+        """The same result, saying where the face stored the archive."""
+        return self.model_copy(update={"out": location})
 
 
 def _plain(record: Any) -> dict[str, Any]:
@@ -182,7 +187,7 @@ def erase_client(ctx: ServiceContext, request: EraseRequest) -> EraseResult:
             return Erased(client=client.id), []
         clinic = db.get(Clinic, client.clinic_id)
         assert clinic is not None
-        last = repo.last_treatment(db, client.id)
+        last = session_rows.retention_start(db, client.id)
         last_day = _day(last, actor.clock.tz) if last is not None else None
         until = retention_until(last_day, clinic.retention_years) if last_day is not None else today
         if today < until:
