@@ -49,10 +49,10 @@ def screen(
     table = Table("question", "outcome", "reason", "source")
     for f in result.findings:
         table.add_row(
-            f["question"],
+            plain(f["question"]),
             _badge(f["outcome"]),
-            f["reason"] + (f" Until {f['until']}." if "until" in f else ""),
-            f["source"],
+            plain(f["reason"] + (f" Until {f['until']}." if "until" in f else "")),
+            plain(f["source"]),
         )
     if result.findings:
         out.print(table)
@@ -89,9 +89,10 @@ def triage_cmd(
     if as_json:
         emit_json(result.to_json())
         return
-    out.print(f"{_badge(result.disposition)}: {result.explanation}")
-    out.print(f"watch for: {'; '.join(result.watch_for)}")
-    out.print(f"[dim]{result.note} Sources: {'; '.join(result.sources)}. Rules {result.rules_version}.[/]")
+    out.print(f"{_badge(result.disposition)}: {plain(result.explanation)}")
+    out.print(f"watch for: {plain('; '.join(result.watch_for))}")
+    sources = plain("; ".join(result.sources))
+    out.print(f"[dim]{plain(result.note)} Sources: {sources}. Rules {result.rules_version}.[/]")
 
 
 def aftercare(
@@ -149,10 +150,11 @@ def pigment_check(
                 else f" {v['measured_mg_per_kg']:g} mg/kg >= {v['limit_mg_per_kg']:g}:"
             )
             out.print(
-                f"  [red]violation[/] {v['substance'] or 'label'}:{measured} {v['rule']}", highlight=False
+                f"  [red]violation[/] {plain(v['substance'] or 'label')}:{measured} {plain(v['rule'])}",
+                highlight=False,
             )
         for w in result.warnings:
-            out.print(f"  [yellow]warning[/] {w}", highlight=False)
+            out.print(f"  [yellow]warning[/] {plain(w)}", highlight=False)
 
 
 patch = typer.Typer(help="Patch tests before a first session.", no_args_is_help=True)
@@ -184,8 +186,8 @@ def patch_plan(
     out.print(f"patch test {advised}; apply on {result.apply_on}, read at {', '.join(result.read_at)}")
     out.print(f"record: {', '.join(result.record)}")
     for w in result.warnings:
-        out.print(f"[yellow]warning[/] {w}", highlight=False)
-    out.print(f"[dim]{result.limited_value} ({result.source})[/]")
+        out.print(f"[yellow]warning[/] {plain(w)}", highlight=False)
+    out.print(f"[dim]{plain(result.limited_value)} ({plain(result.source)})[/]")
 
 
 removal = typer.Typer(help="Removal and repair planning.", no_args_is_help=True)
@@ -233,9 +235,9 @@ def removal_estimate(
         f"SMP expected {result.sessions_expected_smp} ({low}-{high}) at {result.wavelength_nm} nm every "
         f"{result.interval_weeks} weeks"
     )
-    out.print(result.recommendation, highlight=False)
+    out.print(plain(result.recommendation), highlight=False)
     for w in result.warnings:
-        out.print(f"[yellow]warning[/] {w}", highlight=False)
+        out.print(f"[yellow]warning[/] {plain(w)}", highlight=False)
 
 
 def register(app: typer.Typer) -> None:
