@@ -6,14 +6,15 @@ import io
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from smpstudio.errors import AccessError, InputError, NotFoundError
-from smpstudio.records.models import AuditEntry
+from smpstudio.errors import AccessError, InputError, NotFoundError, UnauthenticatedError
+from smpstudio.records.models import AuditEntry, Client, User
 from smpstudio.records.store import Store
-from smpstudio.services import clients, clinics, consent, protection, sessions
+from smpstudio.services import access, clients, clinics, consent, protection, sessions, sterilisation
 from tests.records.conftest import acting, answers
 from tests.records.helpers import codes, session, setup_clinic
 
@@ -45,8 +46,71 @@ def test_clinics_cannot_see_each_others_clients(store: Store, tmp_path: Path) ->
     other = clinics.init_clinic(acting(store), clinics.InitClinicRequest.of(name="Other")).owner_id
     with pytest.raises(NotFoundError, match="no client"):
         clients.client_record(acting(store, other), ids["client"])
-    with pytest.raises(InputError, match="acting user"):
+    with pytest.raises(UnauthenticatedError, match="acting user"):
         clients.client_record(acting(store, None), ids["client"])  # two clinics: the actor must be named
+
+
+def test_an_unknown_inactive_or_missing_acting_user_is_unauthenticated(store: Store, tmp_path: Path) -> None:
+    ids = setup_clinic(store, tmp_path)
+    clinics.init_clinic(acting(store, ids["owner"]), clinics.InitClinicRequest.of(name="Other"))
+
+    def deactivate(db: object) -> None:
+        user = db.get(User, ids["desk"])  # type: ignore[attr-defined]
+        user.active = False
+
+    store.write(deactivate)
+    for user_id in (999, ids["desk"], None):  # unknown, inactive, none named with two clinics
+        with pytest.raises(UnauthenticatedError) as info:
+            clients.client_record(acting(store, user_id), ids["client"])
+        error = info.value
+        assert (error.kind, error.field, error.exit_code, error.http_status) == (
+            "unauthenticated",
+            "user",
+            4,
+            401,
+        )
+        assert error.code in {"unknown_user", "acting_user_required"}
+    with pytest.raises(UnauthenticatedError) as info:
+        clients.client_record(acting(store, 999), ids["client"])
+    assert info.value.code == "unknown_user"
+
+
+def _client(db: Any, client_id: int) -> Client:
+    row = db.get(Client, client_id)
+    assert row is not None
+    return row  # type: ignore[no-any-return]
+
+
+BIG_IDS = (2**63, 2**64 + 1, 10**20, 0, -1)
+
+
+@pytest.mark.parametrize("big", BIG_IDS)
+def test_the_kernel_refuses_ids_beyond_64_bits_before_any_query(
+    store: Store, tmp_path: Path, big: int
+) -> None:
+    ids = setup_clinic(store, tmp_path)
+    calls: list[tuple[Callable[[], object], str]] = [
+        (lambda: clients.client_record(acting(store, ids["owner"]), big), "client"),
+        (lambda: clients.client_record(acting(store, big), ids["client"]), "user"),
+        (lambda: sterilisation.sessions_for_cycle(acting(store, ids["owner"]), big), "cycle"),
+        (lambda: protection.verify_audit(acting(store, big)), "user"),
+        (
+            lambda: clinics.add_certification(
+                acting(store, ids["owner"]),
+                clinics.AddCertificationRequest.of(user_id=big, kind="smp-training", expires="2099-01-01"),
+            ),
+            "user_id",
+        ),
+        (
+            lambda: store.read(lambda db: access.client_session(db, _client(db, ids["client"]), big)),
+            "session",
+        ),
+    ]
+    for call, field in calls:
+        with pytest.raises(InputError) as info:
+            call()
+        assert (info.value.field, info.value.kind) == (field, "invalid"), (big, field)
+        assert "is not an id" in str(info.value)
 
 
 def test_another_clinics_user_is_not_found(store: Store, tmp_path: Path) -> None:

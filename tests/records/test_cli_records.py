@@ -238,7 +238,6 @@ def test_sterilisation_commands(clinic: tuple[Path, dict[str, int]]) -> None:
             ],
             "diluent_lot",
         ),
-        (["--as", "999", "client", "show", "1"], "user"),
     ],
 )
 def test_bad_input_names_the_field_and_changes_nothing(
@@ -251,6 +250,20 @@ def test_bad_input_names_the_field_and_changes_nothing(
     assert f"{field}:" in res.stderr and "Traceback" not in res.stderr
     refused = 1 if field == "client" else 0  # an id not found is a refused attempt, audited (ids and codes)
     assert ok(cwd, "audit", "verify")["entries"] == before + refused  # nothing else was written
+
+
+def test_an_unknown_acting_user_is_unauthenticated_and_changes_nothing(
+    clinic: tuple[Path, dict[str, int]],
+) -> None:
+    cwd, _ = clinic
+    before = ok(cwd, "audit", "verify")["entries"]
+    for env in (None, {"SMP_USER": "999"}):
+        res = smp(cwd, *(["--as", "999"] if env is None else []), "client", "show", "1", env=env)
+        assert res.returncode == 4, res.stderr  # unauthenticated, not bad input
+        line = res.stderr.strip()
+        assert line.startswith("error: user:") and "\n" not in line and "--as USER_ID" in line
+        assert "Traceback" not in res.stderr
+    assert ok(cwd, "audit", "verify")["entries"] == before
 
 
 def test_no_store_is_a_clear_error(tmp_path: Path) -> None:

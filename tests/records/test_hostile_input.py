@@ -133,6 +133,8 @@ def _small_png() -> bytes:
 
 
 SYMPTOM = ["symptom", "report", "--day", "3", "--symptom", "itch"]
+LOT_ADD = ["lot", "add", "--product", "p", "--quantity", "1"]
+SESSION = ["session", "record", "--client", "1", "--pigment-lot", "PIG-1", "--needle-lot", "NDL-1"]
 HOSTILE: list[tuple[list[str], str]] = [
     # ids beyond 64 bits, or no id at all
     (["client", "show", BIG], "client"),
@@ -155,6 +157,17 @@ HOSTILE: list[tuple[list[str], str]] = [
     (["adverse-event", "add", "--client", "-5", "--description", "x"], "client"),
     (["consent", "sign", "--client", BIG, "--signed-name", "X"], "client"),
     (["consent", "withdraw", "--client", B63], "client"),
+    ([*SESSION, "--practitioner", BIG], "practitioner"),
+    ([*SESSION, "--practitioner", "2", "--sterilisation-cycle", BIG], "sterilisation_cycle"),
+    ([*SESSION, "--practitioner", "2", "--sterilisation-cycle", B63], "sterilisation_cycle"),
+    ([*SESSION, "--practitioner", "2", "--pigment-lot", f"#{BIG}"], "pigment_lot"),
+    ([*SESSION, "--practitioner", "2", "--design-version", BIG], "design_version"),
+    (["lot", "adjust", BIG, "--delta", "1", "--reason", "count"], "lot"),
+    (["sterilisation", "sessions", BIG], "cycle"),
+    (["sterilisation", "sessions", B63], "cycle"),
+    (["--as", BIG, "client", "show", "1"], "user"),
+    (["--as", "0", "client", "show", "1"], "user"),
+    (["user", "certify", BIG, "--kind", "smp-training", "--expires", "2099-01-01"], "user_id"),
     # dates out of range
     (["client", "add", "--name", "X", "--date-of-birth", "0001-01-01"], "date_of_birth"),
     (["client", "add", "--name", "X", "--date-of-birth", "9999-12-31"], "date_of_birth"),
@@ -183,6 +196,10 @@ HOSTILE: list[tuple[list[str], str]] = [
         "brand_notified_on",
     ),
     (["touch-ups", "due", "--month", "9999-12"], "month"),
+    ([*LOT_ADD, "--kind", "pigment", "--lot", "L9", "--expires", "9999-12-31"], "expires"),
+    ([*LOT_ADD, "--kind", "needle", "--lot", "L0", "--expires", "0001-01-01"], "expires"),
+    (["sterilisation", "spore-test", "--result", "fail", "--date", "0001-01-01"], "tested_on"),
+    (["sterilisation", "spore-test", "--result", "pass", "--date", "1899-12-31"], "tested_on"),
     (["touch-ups", "due", "--month", LONG], "month"),
     # deeply nested JSON
     (["client", "screen", "1", "deep.json"], "answers"),

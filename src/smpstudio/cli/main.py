@@ -25,7 +25,7 @@ app = typer.Typer(
     rich_markup_mode=None,  # help texts carry units in brackets, e.g. [mm]
 )
 from smpstudio.cli.care import register as register_care  # noqa: E402
-from smpstudio.cli.common import configure, out  # noqa: E402
+from smpstudio.cli.common import configure, id_type, out  # noqa: E402
 from smpstudio.cli.design import register as register_design  # noqa: E402
 from smpstudio.cli.optics import register as register_optics  # noqa: E402
 from smpstudio.cli.records import register as register_records  # noqa: E402
@@ -55,7 +55,9 @@ def _main(
     as_user: Annotated[
         int | None,
         typer.Option(
-            "--as", help="The acting user's id (the owner if the store has one clinic). [env: SMP_USER]"
+            "--as",
+            help="The acting user's id (the owner if the store has one clinic). [env: SMP_USER]",
+            parser=id_type("user"),
         ),
     ] = None,
 ) -> None:

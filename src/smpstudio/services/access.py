@@ -15,12 +15,20 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session as Db
 
 from smpstudio.care.rules import RuleOverrides, RuleSet, load_rules
-from smpstudio.errors import AccessError, InputError, NotFoundError, RefusedError, SmpError
+from smpstudio.errors import (
+    AccessError,
+    InputError,
+    NotFoundError,
+    RefusedError,
+    SmpError,
+    UnauthenticatedError,
+)
 from smpstudio.records import audit
 from smpstudio.records.models import Client, Session, User
 from smpstudio.records.repositories import clients as client_rows
 from smpstudio.records.repositories import clinics as clinic_rows
 from smpstudio.services.context import Clock, ServiceContext
+from smpstudio.services.fields import check_id
 
 __all__ = [
     "PERMISSIONS",
@@ -102,16 +110,25 @@ class Actor:
 def resolve_actor(db: Db, user_id: int | None, clock: Clock | None = None) -> Actor:
     """The acting user ``user_id``, or the owner when the store holds a single clinic and none is named.
 
-    ``clock`` gives the time (its own timezone is replaced by the clinic's)."""
+    An id that is not an id (beyond 64 bits) is an :class:`InputError`; no user named where the store
+    holds several clinics, or an unknown or inactive one, is an :class:`UnauthenticatedError` (field
+    ``user``). ``clock`` gives the time (its own timezone is replaced by the clinic's)."""
     if user_id is None:
         clinic_id = clinic_rows.only_clinic_id(db)
         if clinic_id is None:
-            raise InputError("name the acting user", field="user", allowed="the id of an active user")
+            raise UnauthenticatedError(
+                "name the acting user",
+                field="user",
+                allowed="the id of an active user",
+                code="acting_user_required",
+            )
         user = clinic_rows.first_active_owner(db, clinic_id)
     else:
-        user = clinic_rows.get_user(db, user_id)
+        user = clinic_rows.get_user(db, check_id(user_id, "user"))
     if user is None or not user.active:
-        raise InputError(f"no active user {user_id}", field="user", allowed="the id of an active user")
+        raise UnauthenticatedError(
+            f"no active user {user_id}", field="user", allowed="the id of an active user", code="unknown_user"
+        )
     base = clock or Clock()
     try:
         zone: dt.tzinfo = ZoneInfo(clinic_rows.clinic_timezone(db, user.clinic_id))
@@ -206,9 +223,10 @@ def log(
 def get_client(db: Db, actor: Actor, client_id: int, *, for_update: bool = False) -> Client:
     """The client ``client_id`` of the actor's clinic; ``for_update`` also refuses an erased client.
 
-    A client of another clinic answers like one that does not exist (:class:`NotFoundError`).
+    A client of another clinic answers like one that does not exist (:class:`NotFoundError`); an id
+    beyond 64 bits is an :class:`InputError` (no query is made).
     """
-    client = client_rows.get_client(db, client_id)
+    client = client_rows.get_client(db, check_id(client_id, "client"))
     if client is None or client.clinic_id != actor.clinic_id:
         error = NotFoundError(
             f"no client {client_id} in this clinic", field="client", allowed="a client id", code="no_client"
@@ -220,10 +238,11 @@ def get_client(db: Db, actor: Actor, client_id: int, *, for_update: bool = False
 
 
 def client_session(db: Db, client: Client, session_id: int | None) -> Session | None:
-    """The client's session ``session_id`` (None when none is named)."""
+    """The client's session ``session_id`` (None when none is named; an id beyond 64 bits is an
+    :class:`InputError`)."""
     if session_id is None:
         return None
-    sess = client_rows.get_session(db, session_id)
+    sess = client_rows.get_session(db, check_id(session_id, "session"))
     if sess is None or sess.client_id != client.id:
         error = NotFoundError(
             f"no session {session_id} of this client",
@@ -236,8 +255,9 @@ def client_session(db: Db, client: Client, session_id: int | None) -> Session | 
 
 
 def get_user(db: Db, actor: Actor, user_id: int, field: str = "user") -> User:
-    """The user ``user_id`` of the actor's clinic (another clinic's user answers as not found)."""
-    user = clinic_rows.get_user(db, user_id)
+    """The user ``user_id`` of the actor's clinic (another clinic's user answers as not found; an id
+    beyond 64 bits is an :class:`InputError` naming ``field``)."""
+    user = clinic_rows.get_user(db, check_id(user_id, field))
     if user is None or user.clinic_id != actor.clinic_id:
         error = NotFoundError(
             f"no user {user_id} in this clinic",

@@ -51,6 +51,7 @@ __all__ = [
     "DateTimeInput",
     "Id",
     "IsoDate",
+    "LocalDateTime",
     "OptionalId",
     "OptionalText",
     "Text",
@@ -68,6 +69,7 @@ __all__ = [
     "optional_date",
     "optional_text",
     "parse_datetime",
+    "parse_local_datetime",
     "text",
     "text_field",
 ]
@@ -147,6 +149,26 @@ def optional_date(value: object, field: str) -> dt.date | None:
     """A ``YYYY-MM-DD`` date (or a :class:`datetime.date`) from :data:`MIN_DATE` to :data:`MAX_DATE`,
     where None or an empty text means none."""
     return None if value is None or value == "" else check_date(parse_date(value, field), field)
+
+
+def parse_local_datetime(value: object, field: str) -> dt.datetime:
+    """A date or a date and time as the user wrote it, within the records' range: without an offset it
+    stays naive (the clinic's local time, for the service to place), with one it is that instant in UTC."""
+    if isinstance(value, dt.datetime):
+        out = value
+    elif isinstance(value, dt.date):
+        out = dt.datetime.combine(value, dt.time())
+    elif isinstance(value, str):
+        try:
+            out = dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise InputError(
+                f"{echo(value)} is not a date", field=field, allowed="YYYY-MM-DD or YYYY-MM-DDTHH:MM"
+            ) from None
+    else:
+        raise InputError(f"{type(value).__name__} is not a date", field=field, allowed="YYYY-MM-DD")
+    check_date(out, field)
+    return out if out.tzinfo is None else out.astimezone(dt.UTC)
 
 
 def parse_datetime(value: str, field: str) -> dt.datetime:
@@ -320,6 +342,10 @@ def _datetime(value: object, info: ValidationInfo) -> object:
     return parse_datetime(value, _name(info))
 
 
+def _local_datetime(value: object, info: ValidationInfo) -> object:
+    return None if value is None else parse_local_datetime(value, _name(info))
+
+
 def _id(value: object, info: ValidationInfo) -> object:
     return None if value is None else check_id(value, _name(info))
 
@@ -345,3 +371,6 @@ OptionalText = Annotated[str | None, optional_text()]
 IsoDate = Annotated[dt.date, BeforeValidator(_date)]
 #: A date or a date and time as the user wrote it (naive; an aware time is turned to UTC, then naive).
 DateTimeInput = Annotated[dt.datetime, BeforeValidator(_datetime)]
+#: A date or a date and time within the records' range: naive without an offset (the clinic's local time,
+#: placed by the service), else aware in UTC.
+LocalDateTime = Annotated[dt.datetime, BeforeValidator(_local_datetime)]

@@ -14,11 +14,12 @@ from pydantic import Field, field_validator
 from sqlalchemy.orm import Session as Db
 
 from smpstudio.care.compliance import check_product, parse_product
-from smpstudio.errors import InputError, check_range, parse_date
+from smpstudio.errors import InputError, check_range
 from smpstudio.records.models import Lot
 from smpstudio.records.repositories import lots as repo
 from smpstudio.services.access import Actor, log, rules_for, transact
 from smpstudio.services.context import ServiceContext
+from smpstudio.services.fields import Id, IsoDate, check_id
 from smpstudio.services.models import Request, Result
 
 __all__ = [
@@ -53,16 +54,11 @@ class AddLotRequest(Request):
     kind: LotKind
     product: str = Field(min_length=1, max_length=200, description="Brand and product name.")
     lot: str = Field(min_length=1, max_length=80, description="The lot or batch code on the label.")
-    expires: dt.date
+    expires: IsoDate
     quantity: int = Field(ge=0, le=1_000_000, description="Units received (cartridges, bottles).")
     product_document: Any = Field(
         None, description="The product's label and certificate data, parsed from JSON (or None)."
     )
-
-    @field_validator("expires", mode="before")
-    @classmethod
-    def _date(cls, value: object) -> dt.date:
-        return parse_date(value, "expires")
 
 
 class LotAdded(Result):
@@ -148,7 +144,7 @@ def _check_describes(product: dict[str, Any], r: AddLotRequest) -> None:
 class AdjustLotRequest(Request):
     """A correction of a lot's stock with the reason kept in the ledger."""
 
-    lot_id: int
+    lot_id: Id
     delta: int = Field(description="Units to add (negative to remove).")
     reason: str = Field(min_length=1, max_length=200, description="Stock count, damaged, returned ...")
 
@@ -188,7 +184,7 @@ def resolve_lot(db: Db, actor: Actor, ref: str, role: str) -> Lot:
     """
     field = f"{role}_lot"
     if ref.startswith("#") and ref[1:].isdigit():
-        row = repo.get_lot(db, actor.clinic_id, int(ref[1:]))
+        row = repo.get_lot(db, actor.clinic_id, check_id(ref[1:], field))
         if row is None:
             raise InputError(f"no lot {ref}", field=field, allowed="a lot code or #id")
         return row
@@ -347,18 +343,13 @@ class LotsExpiringRequest(Request):
     """The window (days from ``on``, today by default) in which a lot in stock expires."""
 
     within_days: int = Field(default=30, description="Window. [days]")
-    on: dt.date | None = None
+    on: IsoDate | None = None
 
     @field_validator("within_days")
     @classmethod
     def _window(cls, value: int) -> int:
         check_range("within_days", value, 0, 3650, "days")
         return value
-
-    @field_validator("on", mode="before")
-    @classmethod
-    def _date(cls, value: object) -> dt.date | None:
-        return None if value is None else parse_date(value, "on")
 
 
 def lots_expiring(ctx: ServiceContext, request: LotsExpiringRequest | None = None) -> LotList:

@@ -12,7 +12,7 @@ import dataclasses
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 from sqlalchemy.orm import Session as Db
 
 from smpstudio.care.floors import minimum_age_years
@@ -25,7 +25,7 @@ from smpstudio.records.repositories import sessions as repo
 from smpstudio.records.repositories import sterilisation as steril_repo
 from smpstudio.services.access import Actor, get_client, get_user, log, rules_for, transact
 from smpstudio.services.context import ServiceContext
-from smpstudio.services.fields import parse_datetime
+from smpstudio.services.fields import Id, LocalDateTime, OptionalId
 from smpstudio.services.lots import resolve_lot
 from smpstudio.services.models import Request, Result
 from smpstudio.services.sterilisation import cycle_failure
@@ -68,19 +68,19 @@ class SessionRequest(Request):
     ``forecast``, the healing model) sets the touch-up reminder instead of the rules' default.
     """
 
-    client_id: int
-    practitioner_id: int
+    client_id: Id
+    practitioner_id: Id
     pigment_lot: str = Field(min_length=1, max_length=80)
     needle_lot: str = Field(min_length=1, max_length=80)
     diluent_lot: str | None = Field(None, min_length=1, max_length=80)
     ink_fraction: float = Field(1.0, description="Fraction of undiluted ink (0.5 = diluted 50 %). [0.02-1]")
     zones: list[str] = Field(default_factory=lambda: ["full"], description="Zones treated.")
-    started: dt.datetime | None = None
-    ended: dt.datetime | None = None
-    design_version: int | None = None
+    started: LocalDateTime | None = None
+    ended: LocalDateTime | None = None
+    design_version: OptionalId = None
     anaesthetic: str | None = Field(None, max_length=200)
     anaesthetic_strength_pct: float | None = Field(None, description="Anaesthetic strength. [%]")
-    sterilisation_cycle: int | None = None
+    sterilisation_cycle: OptionalId = None
     notes: str | None = Field(None, max_length=5000)
     override_reason: str | None = Field(None, max_length=2000)
     touch_up_years: float | None = Field(None, description="Touch-up forecast. [years]")
@@ -99,13 +99,6 @@ class SessionRequest(Request):
             return ["full"]
         if isinstance(value, list | tuple):
             return [check_choice("zones", z, ZONES) if isinstance(z, str) else z for z in value]
-        return value
-
-    @field_validator("started", "ended", mode="before")
-    @classmethod
-    def _when(cls, value: object, info: ValidationInfo) -> object:
-        if isinstance(value, str):
-            return parse_datetime(value, info.field_name or "started")  # naive: the clinic's time
         return value
 
     @field_validator("ink_fraction")

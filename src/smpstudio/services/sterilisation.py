@@ -12,12 +12,12 @@ from typing import Any, Literal
 from pydantic import Field, field_validator
 from sqlalchemy.orm import Session as Db
 
-from smpstudio.errors import InputError, check_range, parse_date
+from smpstudio.errors import InputError, check_range
 from smpstudio.records.checks import CLOCK_SKEW
 from smpstudio.records.repositories import sterilisation as repo
 from smpstudio.services.access import Actor, log, rules_for, transact
 from smpstudio.services.context import ServiceContext
-from smpstudio.services.fields import iso, parse_datetime
+from smpstudio.services.fields import IsoDate, LocalDateTime, check_id, iso
 from smpstudio.services.models import Request, Result
 
 __all__ = [
@@ -87,7 +87,7 @@ class CycleRequest(Request):
     pressure_kpa: float = Field(description="Pressure. [kPa]")
     minutes: float = Field(description="Hold time. [min]")
     indicator: PassFail = Field(description="The chemical indicator's result.")
-    run_at: dt.datetime | None = Field(
+    run_at: LocalDateTime | None = Field(
         None, description="When it ran (without an offset: the clinic's time; now by default)."
     )
     items: str | None = Field(None, max_length=2000, description="What the load held.")
@@ -106,13 +106,6 @@ class CycleRequest(Request):
     @classmethod
     def _minutes(cls, value: float) -> float:
         return check_range("minutes", value, 0.0, 600.0, "min")
-
-    @field_validator("run_at", mode="before")
-    @classmethod
-    def _run_at(cls, value: object) -> object:
-        if isinstance(value, str):
-            return parse_datetime(value, "run_at")  # naive: the clinic's time
-        return value
 
     _items = field_validator("items", mode="before")(_blank_is_none)
 
@@ -215,13 +208,8 @@ class SporeTestRequest(Request):
     """A spore (biological indicator) test's result, the day it was read (today by default) and notes."""
 
     result: PassFail
-    tested_on: dt.date | None = None
+    tested_on: IsoDate | None = None
     notes: str | None = Field(None, max_length=2000)
-
-    @field_validator("tested_on", mode="before")
-    @classmethod
-    def _date(cls, value: object) -> dt.date | None:
-        return None if value is None else parse_date(value, "tested_on")
 
     _notes = field_validator("notes", mode="before")(_blank_is_none)
 
@@ -293,6 +281,8 @@ class CycleSessions(Result):
 
 def sessions_for_cycle(ctx: ServiceContext, cycle_id: int) -> CycleSessions:
     """The sessions and clients one sterilisation load reached (the read of those clients is audited)."""
+
+    check_id(cycle_id, "cycle")
 
     def action(db: Db, actor: Actor) -> CycleSessions:
         actor.require("sterilisation")
