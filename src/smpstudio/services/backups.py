@@ -16,7 +16,7 @@ from typing import IO
 from pydantic import Field
 from sqlalchemy.orm import Session as Db
 
-from smpstudio.errors import InputError
+from smpstudio.errors import InputError, UnauthenticatedError
 from smpstudio.records.backup import read_archive, write_archive
 from smpstudio.records.private import make_private_dirs, open_private, private_tempdir, private_tempfile
 from smpstudio.records.repositories.administration import StoreFacts, store_facts
@@ -125,15 +125,16 @@ def _facts(settings: Settings) -> StoreFacts | None:
 
 def require_store_admin(facts: StoreFacts | None, user: int | None, what: str) -> Actor | None:
     """The acting user when they administer the store (None: a store without users has nothing to
-    guard); :class:`AccessError` or :class:`InputError` otherwise."""
+    guard); :class:`AccessError` or :class:`UnauthenticatedError` otherwise."""
     if facts is None or not facts.has_users:
         return None
     acting = facts.acting
     if acting is None or not acting.active:
-        raise InputError(
+        raise UnauthenticatedError(
             "name the acting user" if user is None else f"no active user {user}",
             field="user",
             allowed="the id of an active user",
+            code="acting_user_required" if user is None else "unknown_user",
         )
     actor = Actor(acting.id, acting.clinic_id, acting.role, acting.name, is_admin=acting.id == facts.admin_id)
     require_admin(actor, what)
