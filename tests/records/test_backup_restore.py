@@ -8,6 +8,7 @@ import json
 import sqlite3
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -280,3 +281,47 @@ def test_wrong_types_never_reach_the_store(tmp_path: Path) -> None:
             Settings(data_dir=tmp_path / "var"),
             _zip({**GOOD, "dialect": "postgresql"}, {"database.pgdump": b"x"}),
         )
+
+
+@pytest.mark.parametrize(
+    ("url", "password", "bare"),
+    [
+        (
+            "postgresql+psycopg://smp:s3cr%40t@db.example:5433/clinic",
+            "s3cr@t",
+            "postgresql://smp@db.example:5433/clinic",
+        ),
+        (
+            "postgresql://smp:hunter2@db/clinic?sslmode=require",
+            "hunter2",
+            "postgresql://smp@db/clinic?sslmode=require",
+        ),
+        ("postgresql://smp@db/clinic?password=hunter2", "hunter2", "postgresql://smp@db/clinic"),
+        ("postgresql://postgres@127.0.0.1:5432/clinic", None, "postgresql://postgres@127.0.0.1:5432/clinic"),
+    ],
+)
+def test_a_database_tool_gets_the_password_in_its_environment_not_its_arguments(
+    url: str, password: str | None, bare: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pg_dump and pg_restore (whose arguments any process may read) are given the URL without its
+    password, which goes in PGPASSWORD in the tool's own environment."""
+    import subprocess
+
+    from smpstudio.records import backup
+
+    calls: list[tuple[list[str], dict[str, str] | None]] = []
+
+    def run(args: list[str], **kw: Any) -> subprocess.CompletedProcess[str]:
+        calls.append((list(args), kw.get("env")))
+        return subprocess.CompletedProcess(args, 0, "", "")
+
+    monkeypatch.setenv("PGPASSWORD", "from-the-shell")
+    monkeypatch.setattr(backup.subprocess, "run", run)
+    backup.run_tool(["pg_dump", "--format=custom", f"--dbname={backup.libpq_url(url)}", "--file=x"])
+    ((args, env),) = calls
+    assert args == ["pg_dump", "--format=custom", f"--dbname={bare}", "--file=x"]
+    assert not any("hunter2" in a or "s3cr" in a for a in args)
+    if password is None:
+        assert env is None or env.get("PGPASSWORD") == "from-the-shell"  # the caller's own setting stays
+    else:
+        assert env is not None and env["PGPASSWORD"] == password and env["PATH"]

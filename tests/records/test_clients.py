@@ -12,13 +12,14 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from sqlalchemy import select
 
 from smpstudio.errors import InputError
-from smpstudio.records.models import Client
+from smpstudio.records.models import Client, Screening
 from smpstudio.records.store import Store
-from smpstudio.services import clients, consent
+from smpstudio.services import clients, clinic_settings, consent
 from smpstudio.services.context import Clock
-from tests.records.conftest import acting
+from tests.records.conftest import acting, answers
 from tests.records.helpers import session, setup_clinic
 from tests.records.test_hostile_input import png_declaring, png_with_text_bomb
 
@@ -105,17 +106,56 @@ def test_a_bad_client_request_names_the_field(
     assert info.value.field == field and info.value.allowed == allowed
 
 
+def _in_timezone(store: Store, ids: dict[str, int], zone: str) -> None:
+    """Move the test clinic to ``zone`` (its owner's setting)."""
+    request = clinic_settings.UpdateClinicRequest.of(timezone=zone)
+    clinic_settings.update_clinic(acting(store, ids["owner"]), request)
+
+
 def test_a_birth_date_is_judged_on_the_clinics_today(store: Store, tmp_path: Path) -> None:
     ids = setup_clinic(store, tmp_path)
-    # 23:30 UTC on 1 January is already 2 January in Auckland.
+    # 23:30 UTC on 1 January is already 2 January in Auckland; the context's own clock is in UTC, and the
+    # clinic's timezone (not the context's) decides the day.
     moment = dt.datetime(2026, 1, 1, 23, 30, tzinfo=dt.UTC)
     newborn = clients.AddClientRequest.of(name="Baby", date_of_birth="2026-01-02")
-    in_utc = dataclasses.replace(acting(store, ids["owner"]), clock=Clock.fixed(moment))
+    ctx = dataclasses.replace(acting(store, ids["owner"]), clock=Clock.fixed(moment))
     with pytest.raises(InputError, match="a past date") as info:
-        clients.add_client(in_utc, newborn)
+        clients.add_client(ctx, newborn)
     assert info.value.field == "date_of_birth"
-    in_auckland = dataclasses.replace(in_utc, clock=Clock.fixed(moment, "Pacific/Auckland"))
-    assert clients.add_client(in_auckland, newborn).id > ids["client"]
+    in_auckland_ctx = dataclasses.replace(ctx, clock=Clock.fixed(moment, "Pacific/Auckland"))
+    with pytest.raises(InputError, match="a past date"):  # the context's timezone is not the clinic's
+        clients.add_client(in_auckland_ctx, newborn)
+    _in_timezone(store, ids, "Pacific/Auckland")
+    assert clients.add_client(ctx, newborn).id > ids["client"]
+
+
+def test_a_screening_is_dated_and_judged_on_the_clinics_today(store: Store, tmp_path: Path) -> None:
+    ids = setup_clinic(store, tmp_path)
+    _in_timezone(store, ids, "Pacific/Auckland")
+    moment = dt.datetime(2026, 1, 1, 23, 30, tzinfo=dt.UTC)  # 2 January 2026 in Auckland
+    ctx = dataclasses.replace(acting(store, ids["prac"]), clock=Clock.fixed(moment))
+    adult = clients.add_client(
+        ctx, clients.AddClientRequest.of(name="Eighteen Today", date_of_birth="2008-01-02")
+    ).id
+    screened = clients.screen_client(ctx, clients.ScreenClientRequest.of(client_id=adult, answers=answers()))
+    assert screened.outcome == "proceed"  # 18 today in Auckland (still 17 in UTC)
+    with store.session() as db:
+        row = db.scalars(select(Screening).where(Screening.client_id == adult)).one()
+        assert row.answered_on == dt.date(2026, 1, 2)
+
+
+def test_a_plan_keeps_the_clinics_own_minimum_interval(store: Store, tmp_path: Path) -> None:
+    ids = setup_clinic(store, tmp_path)
+    clinic_settings.set_clinic_rules(
+        acting(store, ids["owner"]),
+        clinic_settings.SetClinicRulesRequest.of(body="[care.records]\nminimum_interval_days = 14\n"),
+    )
+    ten_days = clients.AddPlanRequest.of(client_id=ids["client"], sessions=3, interval_days=10)
+    with pytest.raises(InputError) as info:  # 10 days meets the packaged 7 but not the clinic's 14
+        clients.add_plan(acting(store, ids["prac"]), ten_days)
+    assert info.value.field == "interval_days"
+    plan = clients.AddPlanRequest.of(client_id=ids["client"], sessions=3, interval_days=14)
+    assert clients.add_plan(acting(store, ids["prac"]), plan).interval_days == 14
 
 
 def test_find_lists_clients_by_name(store: Store, tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from smpstudio.records.store import Store
 from smpstudio.services import clinics
 from smpstudio.services.context import Clock
 from smpstudio.services.models import Request
+from tests.cli import smp_in_process
 from tests.records.conftest import acting
 from tests.records.helpers import SOON, setup_clinic
 
@@ -126,6 +127,21 @@ def test_a_bad_request_names_the_field(
     with pytest.raises(InputError) as info:
         model.of(**values)
     assert (info.value.field, info.value.allowed) == (field, allowed)
+
+
+@pytest.mark.parametrize("user_id", [0, 2**63, 2**64, "x"])
+def test_a_certification_of_an_impossible_user_id_is_refused_as_input(
+    user_id: object, tmp_path: Path
+) -> None:
+    with pytest.raises(InputError) as info:
+        clinics.AddCertificationRequest.of(user_id=user_id, kind="smp-training", expires="2030-01-01")
+    assert info.value.field == "user_id" and "9223372036854775807" in str(info.value.allowed)
+    ran = smp_in_process(
+        tmp_path, "--data-dir", "var", "user", "certify", str(user_id),
+        "--kind", "smp-training", "--expires", "2030-01-01",
+    )  # fmt: skip
+    assert ran.returncode == 2 and "internal" not in ran.stderr, ran.stderr
+    assert "user" in ran.stderr and "9223372036854775807" in ran.stderr
 
 
 @pytest.mark.parametrize(

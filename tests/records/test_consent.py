@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
 import io
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from smpstudio.errors import AccessError, InputError
-from smpstudio.records.models import Lot, PatchTest
-from smpstudio.records.store import Store
+from smpstudio.errors import AccessError, InputError, SmpError
+from smpstudio.records.models import CONSENT_KINDS, ConsentText, Lot, PatchTest
+from smpstudio.records.repositories import consent as consent_rows
+from smpstudio.records.store import Store, open_store
 from smpstudio.services import clients, clinic_settings, clinics, consent, lots
 from smpstudio.services.context import Clock
 from tests.records.conftest import acting
@@ -213,3 +218,66 @@ def test_patch_test_dates_are_not_in_the_future_and_read_follows_applied(
         with pytest.raises(InputError) as info:
             record(applied, read)
         assert info.value.field == field, (applied, read)
+
+
+def _racing_text_checks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make two writers that both look for a packaged consent text look at the same moment: each waits
+    (up to 1 s) for the other at its first look, as two processes racing would."""
+    barrier = threading.Barrier(2, timeout=1)
+    waited: set[int] = set()
+    real = consent_rows.text_exists
+
+    def text_exists(db: Any, clinic_id: int | None, kind: str, version: str) -> bool:
+        found = real(db, clinic_id, kind, version)
+        if threading.get_ident() not in waited:
+            waited.add(threading.get_ident())
+            with contextlib.suppress(threading.BrokenBarrierError):
+                barrier.wait()
+        return found
+
+    monkeypatch.setattr(consent_rows, "text_exists", text_exists)
+
+
+def _packaged_texts(store: Store) -> list[tuple[str, str]]:
+    query = select(ConsentText.kind, ConsentText.version).where(ConsentText.clinic_id.is_(None))
+    return sorted((kind, version) for kind, version in store.read(lambda db: db.execute(query).all()))
+
+
+def test_two_writers_seeding_the_packaged_texts_store_each_once(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _racing_text_checks(monkeypatch)
+    bodies = {"treatment": "Treatment consent.", "photography": "Photography consent."}
+    with ThreadPoolExecutor(2) as pool:
+        added = list(
+            pool.map(
+                lambda _: store.write(lambda db: consent_rows.add_packaged_texts(db, bodies, "1")), range(2)
+            )
+        )
+    assert sorted(added) == [0, 2]
+    assert _packaged_texts(store) == [("photography", "1"), ("treatment", "1")]
+
+
+def test_two_first_clinic_inits_store_the_packaged_texts_once(
+    pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    open_store(tmp_path / "var", url=pg_url, create=True).close()
+    _racing_text_checks(monkeypatch)
+
+    def init(i: int) -> object:
+        st = open_store(tmp_path / "var", url=pg_url)
+        try:
+            return clinics.init_clinic(acting(st), clinics.InitClinicRequest.of(name=f"C{i}")).clinic_id
+        except SmpError as exc:
+            return exc
+        finally:
+            st.close()
+
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(init, range(2)))
+    assert any(isinstance(r, int) for r in results), results
+    st = open_store(tmp_path / "var", url=pg_url)
+    try:
+        assert _packaged_texts(st) == sorted((kind, "1") for kind in CONSENT_KINDS)
+    finally:
+        st.close()

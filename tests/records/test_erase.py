@@ -211,6 +211,31 @@ def test_a_historical_session_counts_from_when_it_was_recorded(store: Store, tmp
     assert refused.retained_until == TODAY.replace(year=TODAY.year + 6)
 
 
+def test_erasure_counts_retention_with_the_sessions_one_query(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The erase service asks the one retention query (``sessions.retention_start``), no copy of its own."""
+    from smpstudio.records.deadlines import retention_until
+    from smpstudio.records.repositories import protection as protection_rows
+    from smpstudio.records.repositories import sessions as session_rows
+
+    assert not hasattr(protection_rows, "last_treatment")
+    ids = setup_clinic(store, tmp_path)
+    recorded(session(store, ids))
+    asked: list[int] = []
+    start = dt.datetime.combine(TODAY - dt.timedelta(days=3 * 365), dt.time(12), dt.UTC)
+
+    def retention_start(db: object, client_id: int) -> dt.datetime:
+        asked.append(client_id)
+        return start
+
+    monkeypatch.setattr(session_rows, "retention_start", retention_start)
+    refused = protection.erase_client(acting(store, ids["owner"]), EraseRequest.of(client_id=ids["client"]))
+    assert asked == [ids["client"]]
+    assert isinstance(refused, ErasureRefused)
+    assert refused.retained_until == retention_until(start.date(), 6)
+
+
 @pytest.mark.parametrize("client_id", [0, -3, 2**63, 10**20, "x"])
 def test_an_erase_or_export_of_an_impossible_id_is_refused_as_input(client_id: object) -> None:
     from smpstudio.errors import InputError

@@ -3,14 +3,18 @@ idempotency key); the register requests' checks."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 
 from smpstudio.errors import ConflictError, InputError, NotFoundError
+from smpstudio.records.models import FollowUp, Reminder
 from smpstudio.records.store import Store
-from smpstudio.services import adverse_events, clients, clinics, registers
+from smpstudio.services import adverse_events, clients, clinic_settings, clinics, registers
+from smpstudio.services.context import Clock, ServiceContext
 from smpstudio.services.models import Request
 from tests.records.conftest import acting
 from tests.records.helpers import TODAY, recorded, session, setup_clinic
@@ -177,3 +181,48 @@ def test_dates_and_ids_out_of_range_are_refused_naming_the_field(
     with pytest.raises(InputError) as caught:
         request_type.of(**(base[request_type] | values))
     assert caught.value.field == field
+
+
+def _auckland_late(store: Store, ids: dict[str, int], utc: dt.datetime, user: str = "desk") -> ServiceContext:
+    """A context whose clock (in UTC, as the settings') reads ``utc``, acting for a clinic in Auckland."""
+    clinic_settings.update_clinic(
+        acting(store, ids["owner"]), clinic_settings.UpdateClinicRequest.of(timezone="Pacific/Auckland")
+    )
+    return dataclasses.replace(acting(store, ids[user]), clock=Clock.fixed(utc))
+
+
+def test_follow_ups_due_default_to_the_clinics_today(store: Store, tmp_path: Path) -> None:
+    ids = setup_clinic(store, tmp_path)
+    fid = _first_followup(store, ids)
+    evening = dt.datetime.combine(TODAY - dt.timedelta(days=10), dt.time(23, 30), dt.UTC)
+    auckland_today = evening.date() + dt.timedelta(days=1)  # already the next day in Auckland
+    with store.session() as db:
+        db.execute(update(FollowUp).where(FollowUp.id == fid).values(due_on=auckland_today))
+    ctx = _auckland_late(store, ids, evening)
+    due = registers.followups_due(ctx).followups
+    assert [(f.id, f.overdue_days) for f in due] == [(fid, 0)]
+
+
+def test_touch_ups_due_default_to_the_clinics_month(store: Store, tmp_path: Path) -> None:
+    ids = setup_clinic(store, tmp_path)
+    recorded(session(store, ids))
+    evening = dt.datetime(2026, 1, 31, 23, 30, tzinfo=dt.UTC)  # 1 February in Auckland
+    with store.session() as db:
+        db.execute(update(Reminder).values(due_on=dt.date(2026, 2, 15)))
+    ctx = _auckland_late(store, ids, evening)
+    assert [t.due_on for t in registers.touch_ups_due(ctx).touch_ups] == [dt.date(2026, 2, 15)]
+
+
+def test_adverse_events_due_count_days_from_the_clinics_today(store: Store, tmp_path: Path) -> None:
+    ids = setup_clinic(store, tmp_path)
+    evening = dt.datetime(2026, 3, 4, 23, 30, tzinfo=dt.UTC)  # 5 March in Auckland
+    ctx = _auckland_late(store, ids, evening, user="prac")
+    event = adverse_events.add_adverse_event(
+        ctx,
+        adverse_events.AdverseEventRequest.of(
+            client_id=ids["client"], description="pustules", serious=["infection"]
+        ),
+    )
+    assert event.report_deadline_on == dt.date(2026, 3, 26)  # 15 business days from 5 March (a Thursday)
+    due = adverse_events.adverse_events_due(ctx, adverse_events.AdverseEventsDueRequest.of(within_days=30))
+    assert [(e.id, e.received_on, e.days_left) for e in due.events] == [(event.id, dt.date(2026, 3, 5), 21)]

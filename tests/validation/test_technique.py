@@ -79,3 +79,17 @@ def test_needles_parse_and_bad_input_names_the_field() -> None:
     with pytest.raises(InputError) as info:
         Kinetics(uv="extreme")
     assert info.value.field == "uv"
+
+
+def test_the_too_deep_risk_names_the_layer_its_depth_bounds() -> None:
+    """0.35 mm is the bottom of the upper blood net under the papillary dermis [meglinski2002]; the scalp
+    model's papillary dermis ends at 0.25 mm, so the message must not call 0.35 mm the papillary dermis."""
+    from smpstudio.skin.impression import BLOWOUT_FROM_MM
+    from smpstudio.skin.scalp import ScalpSkin
+    from smpstudio.skin.technique import risks
+
+    (deep,) = [r for r in risks(Impression(Needle(1, 0.25), depth_mm=0.5)) if r["code"] == "too-deep"]
+    message = deep["message"]
+    assert "upper blood net" in message and f"({BLOWOUT_FROM_MM:g} mm)" in message
+    assert f"papillary dermis ({BLOWOUT_FROM_MM:g} mm)" not in message
+    assert f"{ScalpSkin().papillary_bottom_mm:g} mm" in message  # where the papillary dermis ends

@@ -16,6 +16,7 @@ entry names other than the three kinds above (``../x``, absolute paths, duplicat
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import sqlite3
@@ -28,7 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import text
+from sqlalchemy import URL, make_url, text
+from sqlalchemy.exc import ArgumentError
 
 from smpstudio.errors import InputError
 from smpstudio.records import audit
@@ -196,10 +198,54 @@ class Archive:
                     raise _bad("a stored file in the backup cannot be read") from exc
 
 
-def run_tool(args: list[str]) -> None:
-    """Run a database tool; a missing tool or a failure is a :class:`StoreError`."""
+#: The argument that names the database of ``pg_dump`` and ``pg_restore``.
+DBNAME = "--dbname="
+
+
+def _without_password(url: str) -> tuple[str, str | None]:
+    """``url`` without its password (in the user part or a ``password`` query parameter), and the
+    password (None when it has none; a URL that does not parse is returned as it is)."""
     try:
-        proc = subprocess.run(args, capture_output=True, text=True, check=False)
+        parsed = make_url(url)
+    except ArgumentError:
+        return url, None
+    password = parsed.password
+    query = dict(parsed.query)
+    given = query.pop("password", None)
+    if password is None and given is not None:
+        password = given if isinstance(given, str) else given[-1]
+    if password is None:
+        return url, None
+    bare = URL.create(
+        parsed.drivername, parsed.username, None, parsed.host, parsed.port, parsed.database, query
+    ).render_as_string(hide_password=False)
+    return bare, str(password)
+
+
+def _tool_command(args: list[str]) -> tuple[list[str], dict[str, str] | None]:
+    """The tool's arguments with the password taken out of its ``--dbname=URL``, and the environment that
+    carries it instead (``PGPASSWORD``; None: the caller's environment as it is)."""
+    env = None
+    command = []
+    for arg in args:
+        if arg.startswith(DBNAME):
+            url, password = _without_password(arg.removeprefix(DBNAME))
+            if password is not None:
+                env = {**os.environ, "PGPASSWORD": password}
+            arg = DBNAME + url
+        command.append(arg)
+    return command, env
+
+
+def run_tool(args: list[str]) -> None:
+    """Run a database tool; a missing tool or a failure is a :class:`StoreError`.
+
+    A password in a ``--dbname=URL`` argument is passed in the tool's environment (``PGPASSWORD``), never
+    on its command line, which other processes on the machine can read.
+    """
+    command, env = _tool_command(args)
+    try:
+        proc = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
     except FileNotFoundError as exc:
         raise StoreError(f"{args[0]} is not installed", code="tool_missing") from exc
     if proc.returncode != 0:

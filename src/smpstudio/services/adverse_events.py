@@ -168,10 +168,10 @@ def adverse_events_due(
 ) -> AdverseEventList:
     """Serious events not yet sent to the brand, their deadline within the window (or passed)."""
     r = request or AdverseEventsDueRequest()
-    day = r.on or ctx.today()
 
     def action(db: Db, actor: Actor) -> AdverseEventList:
         actor.require("adverse_event")
+        day = r.on or actor.today()
         rows = repo.adverse_events_due(db, actor.clinic_id, day + dt.timedelta(days=r.within_days))
         log(
             db,

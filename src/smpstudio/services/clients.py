@@ -116,11 +116,11 @@ class ClientAdded(Result):
 def add_client(ctx: ServiceContext, request: AddClientRequest) -> ClientAdded:
     """Add a client to the acting user's clinic (born in the past, after 1900, on the clinic's today)."""
     born = request.date_of_birth
-    if born > ctx.today() or born.year < 1900:
-        raise InputError(f"{born}", field="date_of_birth", allowed="a past date after 1900")
 
     def action(db: Db, actor: Actor) -> ClientAdded:
         actor.require("client.write")
+        if born > actor.today() or born.year < 1900:
+            raise InputError(f"{born}", field="date_of_birth", allowed="a past date after 1900")
         client = rows.add_client(db, actor.clinic_id, **request.model_dump())
         log(db, actor, "create", "client", client.id)
         return ClientAdded(id=client.id)
@@ -194,10 +194,10 @@ def screen_client(ctx: ServiceContext, request: ScreenClientRequest) -> Screenin
     The questionnaire's date of birth may be left out (the record's is used); one that differs from the
     record's is refused.
     """
-    today = ctx.today()
 
     def action(db: Db, actor: Actor) -> ScreeningRecorded:
         actor.require("screening")
+        today = actor.today()
         rules = rules_for(db, actor, ctx)
         client = get_client(db, actor, request.client_id, for_update=True)
         payload = dict(request.answers) if isinstance(request.answers, dict) else request.answers
@@ -288,12 +288,12 @@ class PlanAdded(Result):
 
 
 def add_plan(ctx: ServiceContext, request: AddPlanRequest) -> PlanAdded:
-    """Record a treatment plan; the interval is at least the care rules' minimum."""
-    minimum = int(ctx.care_rules.data["records"]["minimum_interval_days"])
-    check_range("interval_days", request.interval_days, minimum, 365, "days")
+    """Record a treatment plan; the interval is at least the minimum of the clinic's care rules."""
 
     def action(db: Db, actor: Actor) -> PlanAdded:
         actor.require("session")
+        minimum = int(rules_for(db, actor, ctx).data["records"]["minimum_interval_days"])
+        check_range("interval_days", request.interval_days, minimum, 365, "days")
         client = get_client(db, actor, request.client_id, for_update=True)
         design_id = None
         if request.design_version is not None:

@@ -22,7 +22,7 @@ from smpstudio.records.repositories import consent as consent_rows
 from smpstudio.services.access import Actor, get_user, log, require_admin, transact
 from smpstudio.services.clinic_settings import Email, Timezone
 from smpstudio.services.context import ServiceContext
-from smpstudio.services.fields import IsoDate, Text, choice, in_range, optional_text, text
+from smpstudio.services.fields import Id, IsoDate, Text, choice, in_range, optional_text, text
 from smpstudio.services.models import Request, Result
 
 __all__ = [
@@ -69,11 +69,11 @@ class ClinicCreated(Result):
 
 
 def _seed_consent_texts(db: Db) -> None:
-    """Store version 1 of each packaged consent text (belonging to no clinic), once per store."""
-    for kind in CONSENT_KINDS:
-        if not consent_rows.text_exists(db, None, kind, "1"):
-            body = resources.files("smpstudio.data").joinpath("consent", f"{kind}-1.md").read_text()
-            consent_rows.add_text(db, None, kind=kind, version="1", body=body)
+    """Store version 1 of each packaged consent text (belonging to no clinic), once per store, even when
+    two first clinics are created at once."""
+    folder = resources.files("smpstudio.data").joinpath("consent")
+    bodies = {kind: folder.joinpath(f"{kind}-1.md").read_text() for kind in CONSENT_KINDS}
+    consent_rows.add_packaged_texts(db, bodies, "1")
 
 
 def _zone_name(ctx: ServiceContext) -> str:
@@ -175,7 +175,7 @@ def add_user(ctx: ServiceContext, request: AddUserRequest) -> UserAdded:
 class AddCertificationRequest(Request):
     """A certification of a user and its expiry."""
 
-    user_id: int
+    user_id: Id
     kind: Annotated[CertificationKind, choice(CERTIFICATION_KINDS)]
     expires: IsoDate
 

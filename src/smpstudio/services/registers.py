@@ -87,10 +87,11 @@ class FollowUpList(Result):
 
 def followups_due(ctx: ServiceContext, request: FollowUpsDueRequest | None = None) -> FollowUpList:
     """Open follow-ups due on or before the day (today by default), oldest first."""
-    day = (request.on if request else None) or ctx.today()
+    on = request.on if request else None
 
     def action(db: Db, actor: Actor) -> FollowUpList:
         actor.require("followup")
+        day = on or actor.today()
         rows = repo.followups_due(db, actor.clinic_id, day)
         log(
             db, actor, "read", "client", None, via="followups", clients=sorted({r[0].client_id for r in rows})
@@ -155,7 +156,7 @@ def complete_followup(ctx: ServiceContext, request: CompleteFollowUpRequest) -> 
         history = repo.followup_outcomes(db, fu.id)
         if history and history[-1].outcome == r.outcome and history[-1].recorded_by == actor.id:
             return FollowUpClosed(id=fu.id, done=True)
-        row = repo.close_followup(db, fu, ctx.clock.now(), r.outcome, actor.id)
+        row = repo.close_followup(db, fu, actor.clock.now(), r.outcome, actor.id)
         log(db, actor, "update", "followup", fu.id, client=fu.client_id, outcome=row.id)
         return FollowUpClosed(id=fu.id, done=True)
 
@@ -367,11 +368,11 @@ class TouchUpList(Result):
 def touch_ups_due(ctx: ServiceContext, request: TouchUpsDueRequest | None = None) -> TouchUpList:
     """Open touch-up reminders falling in the month (this month by default) or earlier."""
     month = request.month if request else None
-    first = dt.date.fromisoformat(f"{month}-01") if month else ctx.today().replace(day=1)
-    end = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
 
     def action(db: Db, actor: Actor) -> TouchUpList:
         actor.require("registers")
+        first = dt.date.fromisoformat(f"{month}-01") if month else actor.today().replace(day=1)
+        end = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
         rows = repo.touch_ups_before(db, actor.clinic_id, end)
         log(
             db, actor, "read", "client", None, via="touch_ups", clients=sorted({r[0].client_id for r in rows})

@@ -37,6 +37,7 @@ from smpstudio.errors import check_range
 from smpstudio.skin.appearance_table import DOT_FIELDS, SKIN_FIELDS, AppearanceTable, packaged_table
 from smpstudio.skin.impression import BLOWOUT_FROM_MM, Impression
 from smpstudio.skin.kinetics import Kinetics, pigment_fraction, scab_state
+from smpstudio.skin.scalp import ScalpSkin
 
 __all__ = [
     "DEFAULT_DAYS",
@@ -55,6 +56,8 @@ __all__ = [
 
 FloatArray = NDArray[np.float64]
 
+#: Where the scalp model's papillary dermis ends [mm] ([meglinski2002]; ``ScalpSkin.papillary_bottom_mm``).
+PAPILLARY_BOTTOM_MM = ScalpSkin().papillary_bottom_mm
 #: Days reported in the timeline (day 0 to 5 years).
 DEFAULT_DAYS = (0, 1, 2, 3, 5, 7, 10, 14, 21, 30, 90, 180, 365, 730, 1095, 1461, 1826)
 #: Healed dot diameter over the fresh puncture's [-] ([clinic-dot-size]: 250 µm fresh, 100-150 µm healed).
@@ -358,7 +361,8 @@ def risks(impression: Impression) -> list[dict[str, str]]:
     Returns
     -------
     flags : list of dict
-        ``{"code", "message"}`` per risk: ``too-deep`` (below 0.35 mm), ``undiluted`` (SMP carbon at an
+        ``{"code", "message"}`` per risk: ``too-deep`` (below 0.35 mm, the bottom of the upper blood net
+        under the papillary dermis, which ends at 0.25 mm [3]_), ``undiluted`` (SMP carbon at an
         ink fraction of 0.9 or more), ``tattoo-ink``, ``needle-too-large-for-hairline`` (over 0.30 mm or
         more than 3 needles; 1RL needles of 0.18-0.25 mm keep hairline dots fine [1]_) and
         ``iron-oxide-laser-darkening`` (iron oxides can darken under laser removal [2]_).
@@ -369,6 +373,8 @@ def risks(impression: Impression) -> list[dict[str, str]]:
        e.g. https://robjamessmp.com/what-is-the-best-size-needle-for-scalp-micropigmentation/
     .. [2] K. Sardana, R. Ranjan, S. Ghunawat, "Optimising laser tattoo removal," J. Cutan. Aesthet.
        Surg. 8(1), 16-24, 2015. :doi:`10.4103/0974-2077.155068`
+    .. [3] Meglinski & Matcher's layered skin ([meglinski2002] in docs/references.md), as in
+       :mod:`smpstudio.skin.impression` and :class:`smpstudio.skin.scalp.ScalpSkin`.
 
     Examples
     --------
@@ -381,8 +387,9 @@ def risks(impression: Impression) -> list[dict[str, str]]:
         out.append(
             {
                 "code": "too-deep",
-                "message": f"deposit at {impression.depth_mm:g} mm is below the papillary "
-                f"dermis ({BLOWOUT_FROM_MM:g} mm): dots blur, spread (blow-out) and heal blue-grey",
+                "message": f"deposit at {impression.depth_mm:g} mm is below the upper blood net "
+                f"({BLOWOUT_FROM_MM:g} mm), under the papillary dermis (which ends at "
+                f"{PAPILLARY_BOTTOM_MM:g} mm): dots blur, spread (blow-out) and heal blue-grey",
             }
         )
     if impression.ink == "smp-carbon" and impression.ink_fraction >= 0.9:

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import text as sql
 from sqlalchemy.orm import Session as Db
 
 from smpstudio.records.models import Consent, ConsentText, PatchTest
 
 __all__ = [
     "add_consent",
+    "add_packaged_texts",
     "add_patch_test",
     "add_text",
     "consent_text",
@@ -20,6 +23,10 @@ __all__ = [
     "open_consents",
     "text_exists",
 ]
+
+
+#: The PostgreSQL advisory lock that serialises the seeding of the packaged consent texts.
+PG_SEED_LOCK_KEY = 0x534D5043  # "SMPC"
 
 
 def text_exists(db: Db, clinic_id: int | None, kind: str, version: str) -> bool:
@@ -48,6 +55,26 @@ def add_text(db: Db, clinic_id: int | None, *, kind: str, version: str, body: st
     db.add(text)
     db.flush()
     return text
+
+
+def add_packaged_texts(db: Db, bodies: Mapping[str, str], version: str) -> int:
+    """Store version ``version`` of each packaged consent text (``bodies``: kind -> text, belonging to no
+    clinic) that is not stored yet; returns how many were added.
+
+    The unique constraint on (clinic, kind, version) cannot keep out a second copy of a packaged text
+    (NULL clinic ids are all distinct in it), so two writers seeding at once are serialised: on PostgreSQL
+    by a transaction-scoped advisory lock, taken before the texts are looked for, so the second writer looks
+    only once the first committed (each statement sees what was committed before it, READ COMMITTED); on
+    SQLite the write transaction's ``BEGIN IMMEDIATE`` already does it.
+    """
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(sql("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_SEED_LOCK_KEY})
+    added = 0
+    for kind, body in bodies.items():
+        if not text_exists(db, None, kind, version):
+            add_text(db, None, kind=kind, version=version, body=body)
+            added += 1
+    return added
 
 
 def consent_text(db: Db, clinic_id: int, kind: str, version: str | None = None) -> ConsentText | None:

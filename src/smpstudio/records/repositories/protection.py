@@ -65,7 +65,6 @@ __all__ = [
     "anonymise_client",
     "design_documents",
     "discard_old_pages",
-    "last_treatment",
     "unreferenced_files",
 ]
 
@@ -79,21 +78,6 @@ def design_documents(db: Db, client_id: int) -> list[tuple[int, dict[str, Any]]]
         select(Design.version, Design.document).where(Design.client_id == client_id).order_by(Design.version)
     )
     return [(version, document) for version, document in rows]
-
-
-def last_treatment(db: Db, client_id: int) -> dt.datetime | None:
-    """When the client was last treated, as the retention rule counts it (None: never treated).
-
-    A session's start counts, except for a session recorded after the fact (``historical``): its row's
-    creation counts instead, so back-dating a session never shortens the retention.
-    """
-    rows = db.execute(
-        select(Session.started_at, Session.created_at, Session.historical).where(
-            Session.client_id == client_id
-        )
-    ).all()
-    moments = [created if historical else started for started, created, historical in rows]
-    return max(moments, default=None)
 
 
 def _erase_scopes(db: Db, client: Client) -> None:

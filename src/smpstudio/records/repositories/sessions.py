@@ -3,7 +3,7 @@
 
 A historical session (``Session.historical``: recorded after the fact by an owner) counts for the
 client's retention period from the day it was recorded (``Session.created_at``), not from its start:
-:func:`retention_start` is the start of the retention period.
+:func:`retention_start` is the start of the retention period (the one query an erasure asks).
 """
 
 from __future__ import annotations
