@@ -53,6 +53,9 @@ class Settings(BaseModel):
     max_image_pixels: int = Field(
         120_000_000, ge=1, description="Largest photo accepted, in pixels (width x height)."
     )
+    store_wait_s: float = Field(
+        10.0, ge=0, le=600, description="How long a restore waits for other processes to close the store. [s]"
+    )
     debug: bool = Field(False, description="Show tracebacks of internal errors.")
 
     @field_validator("timezone")

@@ -229,10 +229,11 @@ SHORT_WRITER = textwrap.dedent(
 
 
 def _restore_while(
-    writer: str, tmp_path: Path, count: int, *, stop: bool = False
+    writer: str, tmp_path: Path, count: int, *, stop: bool = False, more_after: int = 0
 ) -> tuple[list[tuple[str, float]], float, object]:
     """Run ``writer`` against a store and restore a backup of it while it writes; returns the
-    acknowledged writes (name, time), when the restore returned and what it gave."""
+    acknowledged writes (name, time), when the restore returned and what it gave. With ``stop`` the
+    writer is stopped once ``more_after`` writes were acknowledged after the restore returned."""
     import io
     import threading
     import time
@@ -248,7 +249,7 @@ def _restore_while(
     backups.backup(acting(store, owner), archive)
     store.close()
     proc = subprocess.Popen([sys.executable, "-c", writer, str(data), str(count), ""], stdout=subprocess.PIPE,
-                            text=True)  # fmt: skip
+                            stderr=subprocess.PIPE, text=True)  # fmt: skip
     assert proc.stdout is not None
     acks: list[tuple[str, float]] = []
     first = threading.Event()
@@ -265,22 +266,30 @@ def _restore_while(
     reader.start()
     assert first.wait(120)
     try:
-        outcome: object = backups.restore(Settings(data_dir=data, user=owner), archive.getvalue())
+        # A short wait: the restore that finds the store kept open refuses after it (10 s by default).
+        settings = Settings(data_dir=data, user=owner, store_wait_s=2.0 if stop else 10.0)
+        outcome: object = backups.restore(settings, archive.getvalue())
     except SmpError as exc:
         outcome = exc
     returned = time.monotonic()
+    deadline = returned + 120
+    while stop and proc.poll() is None and time.monotonic() < deadline:
+        if sum(1 for _, at in acks if at > returned) >= more_after:
+            break
+        time.sleep(0.02)
     if stop:
         proc.send_signal(signal.SIGTERM)
     proc.wait(timeout=300)
     reader.join()
-    assert proc.returncode == (-signal.SIGTERM if stop else 0)
+    errors = proc.stderr.read() if proc.stderr is not None else ""
+    assert proc.returncode == (-signal.SIGTERM if stop else 0), errors[-2000:]
     return acks, returned, outcome
 
 
 def test_a_restore_loses_no_write_acknowledged_after_it_returned(tmp_path: Path) -> None:
     from smpstudio.services.backups import RestoreResult
 
-    acks, returned, outcome = _restore_while(SHORT_WRITER, tmp_path, 60)
+    acks, returned, outcome = _restore_while(SHORT_WRITER, tmp_path, 1_000_000, stop=True, more_after=5)
     assert isinstance(outcome, RestoreResult) or getattr(outcome, "code", None) == "store_in_use", outcome
     after = {name for name, at in acks if at > returned}
     assert after  # the writer went on writing once the restore was done

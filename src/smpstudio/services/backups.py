@@ -209,6 +209,7 @@ def _restore_plain(settings: Settings, source: IO[bytes], other_store: bool) -> 
             live_exists=facts is not None,
             other_store=other_store,
             record=record,
+            wait_s=settings.store_wait_s,
         )
     kept = str(restored.kept) if restored.kept else None
     return RestoreResult(audit_entries=restored.audit_entries, kept=kept)
