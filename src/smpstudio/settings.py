@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -45,8 +45,10 @@ class Settings(BaseModel):
     timezone: str = Field(
         "UTC", description="The clinic's IANA timezone: what 'today' means for due dates and deadlines."
     )
-    care_rules: str = Field("care", description="The packaged care rule set the records apply.")
-    pigment_rules: str = Field("pigments", description="The packaged pigment rule set the records apply.")
+    care_rules: Literal["care"] = Field("care", description="The packaged care rule set the records apply.")
+    pigment_rules: Literal["pigments"] = Field(
+        "pigments", description="The packaged pigment rule set the records apply."
+    )
     rules: Path | None = Field(
         None, description="A rules file (TOML) over the packaged rules, for the stateless care commands."
     )

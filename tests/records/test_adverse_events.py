@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
+
+from smpstudio.errors import InputError
 from smpstudio.records.store import Store
 from smpstudio.services import adverse_events
 from tests.records.conftest import acting
@@ -42,3 +45,30 @@ def test_adverse_event_deadline_is_15_business_days(store: Store, tmp_path: Path
     assert [d.id for d in due.events] == [res.id]
     early = adverse_events.AdverseEventsDueRequest.of(within_days=7, on=monday.isoformat())
     assert adverse_events.adverse_events_due(acting(store, ids["prac"]), early).events == []
+
+
+@pytest.mark.parametrize(
+    ("received", "notified", "field"),
+    [
+        (dt.timedelta(days=400), None, "received_on"),  # a typo in the year would hide the deadline
+        (dt.timedelta(days=-10), dt.timedelta(days=-20), "brand_notified_on"),  # told before it was known
+        (dt.timedelta(days=-10), dt.timedelta(days=5), "brand_notified_on"),  # told in the future
+    ],
+)
+def test_impossible_adverse_event_dates_are_refused(
+    store: Store, tmp_path: Path, received: dt.timedelta, notified: dt.timedelta | None, field: str
+) -> None:
+    ids = setup_clinic(store, tmp_path)
+    ctx = acting(store, ids["prac"])
+    with pytest.raises(InputError) as info:
+        adverse_events.add_adverse_event(
+            ctx,
+            adverse_events.AdverseEventRequest.of(
+                client_id=ids["client"],
+                description="swelling",
+                serious=["infection"],
+                received_on=(TODAY + received).isoformat(),
+                brand_notified_on=(TODAY + notified).isoformat() if notified else None,
+            ),
+        )
+    assert info.value.field == field

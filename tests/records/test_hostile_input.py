@@ -259,6 +259,7 @@ def test_names_are_data_not_markup_in_every_listing(clinic: Clinic) -> None:
         ["followups", "due", "--date", "2099-01-01"],
         ["touch-ups", "due", "--month", "2099-12"],
         ["adverse-event", "due", "--days", "3650"],
+        ["lot", "clients", "PIG-1"],  # the recall table, printed by the same code as `lot recall`
     ):
         res = clinic.smp(*args)
         assert res.returncode == 0, (args, res.stderr)

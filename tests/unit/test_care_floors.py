@@ -35,6 +35,8 @@ def clinic(text: str) -> RuleSet:
         ("[care.records]\nminimum_interval_days = 3", "rules.records.minimum_interval_days"),
         ("[care.records]\ntouch_up_years = 30.0", "rules.records.touch_up_years"),
         ("[care.screening]\nminimum_age_years = 12", "rules.screening.minimum_age_years"),
+        ("[care.screening]\nminimum_age_years = 18.5", "rules.screening.minimum_age_years"),
+        ('[care.screening]\nminimum_age_years = "18"', "rules.screening.minimum_age_years"),
         ('[care.triage.symptoms.pus]\nred_flag = "expected"', "rules.triage.symptoms.pus.red_flag"),
         (
             '[care.screening.questions.pregnant_or_breastfeeding]\noutcome = "proceed"',

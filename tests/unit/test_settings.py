@@ -45,3 +45,23 @@ def test_today_is_the_clinics_day_not_the_servers() -> None:
     assert Clock.fixed(late_evening_utc, "America/Los_Angeles").today() == dt.date(2026, 11, 30)
     settings = Settings.from_env({"SMP_TIMEZONE": "Pacific/Auckland"})
     assert ServiceContext.from_settings(settings).clock.tz == settings.tzinfo
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"SMP_USER": "abc"},
+        {"SMP_TIMEZONE": "Mars/Base"},
+        {"SMP_MAX_IMAGE_PIXELS": "0"},
+        {"SMP_STORE_WAIT_S": "-1"},
+        {"SMP_DEBUG": "maybe"},
+        {"SMP_CARE_RULES": "pigments"},
+    ],
+)
+def test_a_bad_environment_is_one_line_and_exit_2(tmp_path: Path, env: dict[str, str]) -> None:
+    from tests.cli import smp_in_process
+
+    res = smp_in_process(tmp_path, "--data-dir", str(tmp_path / "var"), "client", "show", "1", env=env)
+    [name] = env
+    field = name.removeprefix("SMP_").lower()
+    assert res.returncode == 2 and res.stderr.startswith(f"error: {field}:") and res.stderr.count("\n") == 1

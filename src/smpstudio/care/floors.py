@@ -120,7 +120,9 @@ def _check_leaf(path: str, key: str, old: Any, new: Any, section: Mapping[str, A
     if key == "required" and old is True and new is not True:
         raise _refuse(path, "a required question stays required", "true")
     if key == "minimum_age_years":
-        if not _is_number(new) or not MINIMUM_AGE_FLOOR_YEARS <= new <= MINIMUM_AGE_CEILING_YEARS:
+        if not isinstance(new, int) or isinstance(new, bool):
+            raise _refuse(path, f"{new!r} is not a whole number of years", "a whole number of years")
+        if not MINIMUM_AGE_FLOOR_YEARS <= new <= MINIMUM_AGE_CEILING_YEARS:
             raise _refuse(
                 path,
                 f"{new!r} is not allowed: no one under {MINIMUM_AGE_FLOOR_YEARS} is treated",

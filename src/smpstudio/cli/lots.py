@@ -10,11 +10,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from smpstudio.cli.common import JsonFlag, emit_json, out, run, with_context
-from smpstudio.cli.output import emit, id_argument, rows
+from smpstudio.cli.output import emit, id_argument, plain, rows
 from smpstudio.errors import SmpError, read_json_file
 
 if TYPE_CHECKING:
@@ -115,14 +114,14 @@ def _print_exposed(result: LotExposure, as_json: bool, verb: str) -> None:
     if as_json:
         emit_json(result.to_json())
         return
-    out.print(f"lot {result.lot} {verb}: {len(result.clients)} clients", highlight=False)
+    out.print(f"lot {plain(result.lot)} {verb}: {len(result.clients)} clients", highlight=False)
     table = Table("client", "name", "phone", "email", "sessions")
     for c in result.clients:
         table.add_row(
             str(c.id),
-            escape(c.name),
-            escape(c.contact.phone or ""),
-            escape(c.contact.email or ""),
+            plain(c.name, multiline=False),
+            plain(c.contact.phone or "", multiline=False),
+            plain(c.contact.email or "", multiline=False),
             ", ".join(s.date.isoformat() for s in c.sessions) or "patch test",
         )
     if result.clients:

@@ -25,7 +25,7 @@ app = typer.Typer(
     rich_markup_mode=None,  # help texts carry units in brackets, e.g. [mm]
 )
 from smpstudio.cli.care import register as register_care  # noqa: E402
-from smpstudio.cli.common import configure, id_type, out  # noqa: E402
+from smpstudio.cli.common import configure, id_type, out, run  # noqa: E402
 from smpstudio.cli.design import register as register_design  # noqa: E402
 from smpstudio.cli.optics import register as register_optics  # noqa: E402
 from smpstudio.cli.records import register as register_records  # noqa: E402
@@ -61,7 +61,7 @@ def _main(
         ),
     ] = None,
 ) -> None:
-    configure(debug=debug or None, rules=rules, data_dir=data_dir, user=as_user)
+    run(lambda: configure(debug=debug or None, rules=rules, data_dir=data_dir, user=as_user))
 
 
 register_design(app)

@@ -11,7 +11,7 @@ import datetime as dt
 from pydantic import Field, ValidationInfo, field_validator
 from sqlalchemy.orm import Session as Db
 
-from smpstudio.errors import check_choice, check_range
+from smpstudio.errors import InputError, check_choice, check_range
 from smpstudio.records.deadlines import add_business_days
 from smpstudio.records.repositories import registers as repo
 from smpstudio.services.access import Actor, client_session, get_client, log, rules_for, transact
@@ -91,7 +91,20 @@ def add_adverse_event(ctx: ServiceContext, request: AdverseEventRequest) -> Adve
 
     def action(db: Db, actor: Actor) -> AdverseEventAdded:
         actor.require("adverse_event")
-        received = r.received_on or actor.today()
+        today = actor.today()
+        received = r.received_on or today
+        if received > today:
+            raise InputError(
+                f"{received} is in the future",
+                field="received_on",
+                allowed=f"the clinic's today ({today}) or before",
+            )
+        if r.brand_notified_on is not None and not received <= r.brand_notified_on <= today:
+            raise InputError(
+                f"{r.brand_notified_on} is not between the day the clinic learnt of it and today",
+                field="brand_notified_on",
+                allowed=f"{received} to {today}",
+            )
         days = int(rules_for(db, actor, ctx).data["records"]["serious_event_report_business_days"])
         client = get_client(db, actor, r.client_id, for_update=True)
         sess = client_session(db, client, r.session_id)
