@@ -163,3 +163,29 @@ def test_a_certification_of_an_impossible_user_id_is_refused_as_input(
 def test_messages_name_no_command_or_flag(path: str) -> None:
     source = (SRC / path).read_text()
     assert not re.findall(r"`smp |\bsmp [a-z]+ [a-z]+|\s--[a-z]", source)
+
+
+def test_a_deactivated_user_is_refused_as_the_acting_user(store: Store, tmp_path: Path) -> None:
+    from smpstudio.errors import UnauthenticatedError
+    from smpstudio.services import clients
+
+    ids = setup_clinic(store, tmp_path)
+    clients.client_record(acting(store, ids["desk"]), ids["client"])  # works while employed
+    with pytest.raises(AccessError):  # only an owner locks staff out
+        clinics.deactivate_user(
+            acting(store, ids["prac"]), clinics.DeactivateUserRequest.of(user_id=ids["desk"])
+        )
+    done = clinics.deactivate_user(
+        acting(store, ids["owner"]), clinics.DeactivateUserRequest.of(user_id=ids["desk"])
+    )
+    assert done.active is False
+    with pytest.raises(UnauthenticatedError):
+        clients.client_record(acting(store, ids["desk"]), ids["client"])
+    listed = {u.id: u.active for u in clinics.list_users(acting(store, ids["owner"])).users}
+    assert listed[ids["desk"]] is False and listed[ids["prac"]] is True
+    for keep in (ids["owner"],):  # the owner acting and the store's administrator stay active
+        with pytest.raises(ConflictError) as info:
+            clinics.deactivate_user(
+                acting(store, ids["owner"]), clinics.DeactivateUserRequest.of(user_id=keep)
+            )
+        assert info.value.code == "cannot_deactivate"

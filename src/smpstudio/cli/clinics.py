@@ -186,6 +186,19 @@ def user_certify(
     emit(result, as_json, f"certification {result.id} recorded")
 
 
+@user.command("deactivate")
+def user_deactivate(
+    user_id: Annotated[int, typer.Argument(metavar="UID", parser=id_type("user_id"))],
+    as_json: JsonFlag = False,
+) -> None:
+    """Lock a user out (owners): they are refused as the acting user from then on; their records stay."""
+    from smpstudio.services.clinics import DeactivateUserRequest, deactivate_user
+
+    request = run(lambda: DeactivateUserRequest.of(user_id=user_id))
+    result = with_context(lambda ctx: deactivate_user(ctx, request))
+    emit(result, as_json, f"user {result.id} deactivated")
+
+
 @user.command("list")
 def user_list(as_json: JsonFlag = False) -> None:
     """Staff with roles and certification expiries."""

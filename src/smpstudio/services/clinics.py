@@ -30,12 +30,15 @@ __all__ = [
     "AddUserRequest",
     "CertificationAdded",
     "ClinicCreated",
+    "DeactivateUserRequest",
     "InitClinicRequest",
     "UserAdded",
+    "UserDeactivated",
     "UserList",
     "UserSummary",
     "add_certification",
     "add_user",
+    "deactivate_user",
     "init_clinic",
     "list_users",
 ]
@@ -227,5 +230,44 @@ def list_users(ctx: ServiceContext) -> UserList:
                 for u in users
             ]
         )
+
+    return transact(ctx, action)
+
+
+class DeactivateUserRequest(Request):
+    """A user of the acting owner's clinic who no longer works there."""
+
+    user_id: Id
+
+
+class UserDeactivated(Result):
+    """The user now refused as an acting user (their records stay)."""
+
+    id: int
+    active: bool
+
+
+def deactivate_user(ctx: ServiceContext, request: DeactivateUserRequest) -> UserDeactivated:
+    """Lock a user out: an inactive user is refused as the acting user from then on (owners only).
+
+    An owner cannot lock themself out, and the store's administrator is never deactivated (backups,
+    restores and new clinics need them).
+    """
+
+    def action(db: Db, actor: Actor) -> UserDeactivated:
+        actor.require("user.add")
+        user = get_user(db, actor, request.user_id, field="user_id")
+        admin = rows.store_meta(db, "admin_user_id")
+        if user.id == actor.id or (admin is not None and admin == str(user.id)):
+            raise ConflictError(
+                "the acting owner and the store's administrator stay active",
+                field="user_id",
+                allowed="another user of this clinic",
+                code="cannot_deactivate",
+            )
+        if user.active:
+            user.active = False
+            log(db, actor, "update", "user", user.id, active=False)
+        return UserDeactivated(id=user.id, active=False)
 
     return transact(ctx, action)
