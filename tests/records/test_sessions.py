@@ -418,6 +418,51 @@ def test_a_past_session_is_recorded_only_as_historical_by_an_owner(store: Store,
     assert flagged.override == "some reasons cannot be overridden"
 
 
+def test_a_historical_session_before_a_recorded_one_keeps_the_minimum_interval(
+    store: Store, tmp_path: Path
+) -> None:
+    ids = setup_clinic(store, tmp_path)
+    today = recorded(session(store, ids))
+    two_days_ago = TODAY - dt.timedelta(days=2)
+    res = session(store, ids, actor="owner", started=f"{two_days_ago}T10:00", historical=True)
+    assert codes(res) == {"too_soon"}  # two days before today's session
+    assert isinstance(res, sessions.SessionRefused) and res.reasons[0].overridable is True
+    assert f"2 days before the session on {TODAY}" in res.reasons[0].message
+    # Far enough before it, a historical session is recorded; within the interval only with a written reason.
+    week_ago = f"{TODAY - dt.timedelta(days=7)}T10:00"
+    assert recorded(session(store, ids, actor="owner", started=week_ago, historical=True)).id > today.id
+    done = recorded(
+        session(
+            store, ids, actor="owner", started=f"{two_days_ago}T10:00", historical=True, override_reason="x"
+        )
+    )
+    assert done.overridden == ["too_soon"]
+
+
+def test_historical_sessions_keep_the_minimum_interval_whichever_is_recorded_first(
+    store: Store, tmp_path: Path
+) -> None:
+    ids = setup_clinic(store, tmp_path)
+    later, earlier = TODAY - dt.timedelta(days=10), TODAY - dt.timedelta(days=12)
+    recorded(session(store, ids, actor="owner", started=f"{later}T10:00", historical=True))
+    res = session(store, ids, actor="owner", started=f"{earlier}T10:00", historical=True)
+    assert codes(res) == {"too_soon"}
+    assert isinstance(res, sessions.SessionRefused)
+    assert f"2 days before the session on {later}" in res.reasons[0].message
+    # After the later one, the nearest is still the one to measure from.
+    res = session(store, ids, actor="owner", started=f"{later + dt.timedelta(days=3)}T10:00", historical=True)
+    assert codes(res) == {"too_soon"}
+    assert isinstance(res, sessions.SessionRefused)
+    assert f"3 days after the session on {later}" in res.reasons[0].message
+    far = f"{later - dt.timedelta(days=7)}T10:00"
+    recorded(session(store, ids, actor="owner", started=far, historical=True))  # exactly the interval before
+    between = f"{later - dt.timedelta(days=4)}T10:00"  # 3 days after one, 4 before the other
+    res = session(store, ids, actor="owner", started=between, historical=True)
+    assert codes(res) == {"too_soon"}
+    assert isinstance(res, sessions.SessionRefused)
+    assert f"3 days after the session on {later - dt.timedelta(days=7)}" in res.reasons[0].message
+
+
 def test_a_historical_session_books_no_reminder_in_the_past(store: Store, tmp_path: Path) -> None:
     ids = setup_clinic(store, tmp_path)
     long_ago = f"{TODAY.replace(year=TODAY.year - 5)}T10:00"

@@ -58,7 +58,8 @@ GOOD = SessionFacts(
     patch_test_result=None,
     practitioner_role="practitioner",
     certifications=[("bloodborne-pathogens", ON + dt.timedelta(days=30))],
-    last_session_on=None,
+    previous_session_on=None,
+    next_session_on=None,
     minimum_interval_days=7,
     date_of_birth=dt.date(1980, 1, 2),
     minimum_age_years=18,
@@ -90,7 +91,8 @@ facts = st.builds(
     patch_test_result=st.sampled_from([None, "negative", "positive", "doubtful"]),
     practitioner_role=st.sampled_from(["practitioner", "owner", "front-desk"]),
     certifications=st.lists(st.tuples(st.just("bbp"), days), max_size=2),
-    last_session_on=st.none() | days,
+    previous_session_on=st.none() | days,
+    next_session_on=st.none() | days,
     minimum_interval_days=st.integers(min_value=0, max_value=60),
     date_of_birth=st.none() | st.dates(dt.date(1900, 1, 1), ON),
     minimum_age_years=st.integers(min_value=18, max_value=21),
@@ -147,8 +149,8 @@ def test_what_must_refuse_always_refuses(f: SessionFacts) -> None:
             assert "lot_expired" in found
     if f.practitioner_role == "front-desk":
         assert "not_a_practitioner" in found
-    if f.last_session_on is not None and (f.on - f.last_session_on).days < f.minimum_interval_days:
-        assert "too_soon" in found
+    gaps = [abs((f.on - d).days) for d in (f.previous_session_on, f.next_session_on) if d is not None]
+    assert ("too_soon" in found) == any(g < f.minimum_interval_days for g in gaps)  # on either side
     if f.date_of_birth is not None and age_years(f.date_of_birth, f.on) < f.minimum_age_years:
         assert "client_minor" in found
     if f.started > f.now + dt.timedelta(minutes=10):
@@ -191,9 +193,32 @@ def test_dates_a_future_session_is_an_appointment_and_a_past_one_needs_the_histo
     assert codes(empty) == set()  # a historical session takes no stock
 
 
+def _too_soon(f: SessionFacts) -> list[str]:
+    return [r.message for r in session_reasons(f) if r.code == "too_soon"]
+
+
+def test_the_interval_is_kept_on_either_side_from_the_nearest_session() -> None:
+    before, after = ON - dt.timedelta(days=3), ON + dt.timedelta(days=2)
+    assert _too_soon(dataclasses.replace(GOOD, previous_session_on=before)) == [
+        f"3 days after the session on {before}; the rules ask for at least 7"
+    ]
+    assert _too_soon(dataclasses.replace(GOOD, next_session_on=after)) == [
+        f"2 days before the session on {after}; the rules ask for at least 7"
+    ]
+    both = dataclasses.replace(GOOD, previous_session_on=before, next_session_on=after)
+    assert _too_soon(both) == [f"2 days before the session on {after}; the rules ask for at least 7"]
+    far = dataclasses.replace(
+        GOOD, previous_session_on=ON - dt.timedelta(days=7), next_session_on=ON + dt.timedelta(days=7)
+    )
+    assert _too_soon(far) == []  # exactly the interval on both sides
+    assert len(_too_soon(dataclasses.replace(far, next_session_on=ON + dt.timedelta(days=6)))) == 1
+
+
 @given(
     facts,
-    st.sampled_from(["recall", "empty", "expire", "fail", "withdraw", "stop", "soon", "minor", "cycle"]),
+    st.sampled_from(
+        ["recall", "empty", "expire", "fail", "withdraw", "stop", "soon", "soon_before", "minor", "cycle"]
+    ),
 )
 def test_more_trouble_never_means_fewer_reasons(f: SessionFacts, trouble: str) -> None:
     worse = f
@@ -216,7 +241,13 @@ def test_more_trouble_never_means_fewer_reasons(f: SessionFacts, trouble: str) -
         worse = dataclasses.replace(f, cycle=CycleFacts(1, "the chemical indicator failed", f.on))
     elif trouble == "soon":
         worse = dataclasses.replace(
-            f, last_session_on=f.on, minimum_interval_days=max(1, f.minimum_interval_days)
+            f, previous_session_on=f.on, minimum_interval_days=max(1, f.minimum_interval_days)
+        )
+    elif trouble == "soon_before":  # a session recorded earlier that lies after this one
+        worse = dataclasses.replace(
+            f,
+            next_session_on=f.on + dt.timedelta(days=1),
+            minimum_interval_days=max(2, f.minimum_interval_days),
         )
     before, after = codes(f), codes(worse)
     if not (trouble == "empty" and f.historical):  # a historical session takes no stock

@@ -3,12 +3,13 @@
 Each failed check is a :class:`Reason` with a stable ``code``; all of them are returned at once so the
 practitioner sees everything that stands in the way. An owner may override a refusal with a written
 justification only where the record stays true and the client stays safe: :data:`OVERRIDABLE` (too soon
-after the last session, a patch test the rules advise but none on file, a practitioner's certificate that
-has expired). Everything else is a safety floor no one overrides: no or withdrawn consent, no screening or
-a stop or defer outcome, a positive patch test, a minor, a lot that is recalled, expired, non-compliant, of
-the wrong kind or out of stock, a sterilisation cycle that failed or ran after a failed spore test before a
-repeat passed, a practitioner with no certificate or who is not a practitioner, and a session dated in the
-future (an appointment) or in the past without being recorded as historical.
+after or before another session of the client, a patch test the rules advise but none on file, a
+practitioner's certificate that has expired). Everything else is a safety floor no one overrides: no or
+withdrawn consent, no screening or a stop or defer outcome, a positive patch test, a minor, a lot that is
+recalled, expired, non-compliant, of the wrong kind or out of stock, a sterilisation cycle that failed or ran
+after a failed spore test before a repeat passed, a practitioner with no certificate or who is not a
+practitioner, and a session dated in the future (an appointment) or in the past without being recorded as
+historical.
 """
 
 from __future__ import annotations
@@ -80,7 +81,10 @@ class SessionFacts:
     patch_test_result: str | None
     practitioner_role: str
     certifications: list[tuple[str, dt.date]]
-    last_session_on: dt.date | None
+    #: The dates of the client's nearest other sessions: the last one starting at or before this one and the
+    #: first one starting after it (a historical session may be recorded before one already on file).
+    previous_session_on: dt.date | None
+    next_session_on: dt.date | None
     minimum_interval_days: int
     date_of_birth: dt.date | None
     minimum_age_years: int  # the rules' minimum age, already raised to the floor
@@ -216,14 +220,18 @@ def _practitioner(f: SessionFacts) -> list[Reason]:
 
 
 def _interval(f: SessionFacts) -> list[Reason]:
-    if f.last_session_on is None:
+    """The minimum interval, measured to the nearest other session on either side of this one."""
+    others = [d for d in (f.previous_session_on, f.next_session_on) if d is not None]
+    if not others:
         return []
-    gap = (f.on - f.last_session_on).days
+    nearest = min(others, key=lambda d: abs((f.on - d).days))  # a tie goes to the earlier one
+    gap = abs((f.on - nearest).days)
     if gap < f.minimum_interval_days:
+        side = "after" if nearest <= f.on else "before"
         return [
             _reason(
                 "too_soon",
-                f"{gap} days after the last session on {f.last_session_on}; "
+                f"{gap} days {side} the session on {nearest}; "
                 f"the rules ask for at least {f.minimum_interval_days}",
             )
         ]

@@ -81,7 +81,8 @@ def session_facts(
     cycle: CycleFacts | None,
 ) -> SessionFacts:
     """What the checks before a session starting at ``started`` need to know, read from the client's
-    record; ``now`` is the clinic's now (aware, in the clinic's timezone), which gives the session's date."""
+    record; ``now`` is the clinic's now (aware, in the clinic's timezone), which gives the session's date.
+    The client's sessions are read under the client's row lock (:func:`lock_client`)."""
     on = started.astimezone(now.tzinfo).date()
     screening = db.scalars(
         select(Screening).where(Screening.client_id == client.id).order_by(Screening.id.desc()).limit(1)
@@ -97,10 +98,15 @@ def session_facts(
         .where(Certification.user_id == practitioner.id)
         .group_by(Certification.kind)
     ).all()
-    day_after = dt.datetime.combine(on + dt.timedelta(days=1), dt.time.min, now.tzinfo)
-    last = db.scalar(
+    # The nearest other sessions on both sides: a historical session may be dated before one on file.
+    previous = db.scalar(
         select(func.max(Session.started_at)).where(
-            Session.client_id == client.id, Session.started_at < day_after
+            Session.client_id == client.id, Session.started_at <= started
+        )
+    )
+    following = db.scalar(
+        select(func.min(Session.started_at)).where(
+            Session.client_id == client.id, Session.started_at > started
         )
     )
     return SessionFacts(
@@ -113,7 +119,8 @@ def session_facts(
         patch_test_result=patch.result if patch else None,
         practitioner_role=practitioner.role,
         certifications=[(k, d) for k, d in certs],
-        last_session_on=last.astimezone(now.tzinfo).date() if last else None,
+        previous_session_on=previous.astimezone(now.tzinfo).date() if previous else None,
+        next_session_on=following.astimezone(now.tzinfo).date() if following else None,
         minimum_interval_days=minimum_interval_days,
         date_of_birth=client.date_of_birth,
         minimum_age_years=minimum_age_years,
