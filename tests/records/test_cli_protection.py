@@ -144,7 +144,8 @@ def test_audit_anchor_reveals_a_truncated_tail(clinic: Path) -> None:
         conn.exec_driver_sql("DROP TRIGGER audit_log_no_delete")
         conn.exec_driver_sql("DELETE FROM audit_log WHERE seq = (SELECT MAX(seq) FROM audit_log)")
     store.close()
-    assert ok(clinic, "audit", "verify")["ok"] is True  # the chain alone cannot tell
+    plain = json.loads(smp(clinic, "audit", "verify", "--json").stdout)  # the chain alone cannot tell,
+    assert plain["first_bad_entry"] is None and plain["append_only"] is False  # the missing trigger can
     res = smp(clinic, "audit", "verify", "--anchor", "anchor.json", "--json")
     assert res.returncode == 1
     assert json.loads(res.stdout)["truncated"] is True and json.loads(res.stdout)["ok"] is False

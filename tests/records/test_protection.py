@@ -168,7 +168,8 @@ def test_verify_audit_is_a_typed_result_for_owners_only(store: Store, tmp_path: 
 
     ids = setup_clinic(store, tmp_path)
     check = protection.verify_audit(acting(store, ids["owner"]))
-    assert set(check.to_json()) == {"ok", "entries", "first_bad_entry", "last_hash"} and check.ok
+    assert set(check.to_json()) == {"ok", "entries", "first_bad_entry", "last_hash", "append_only"}
+    assert check.ok and check.append_only
     with pytest.raises(AccessError):
         protection.verify_audit(acting(store, ids["prac"]))
 

@@ -13,9 +13,8 @@ import typer
 from rich.table import Table
 
 from smpstudio.cli.common import JsonFlag, SkinTypeOption, context, emit_json, out, run
-from smpstudio.cli.files import check_output, write_atomic
+from smpstudio.cli.files import check_output, read_json_input, write_atomic
 from smpstudio.cli.output import plain
-from smpstudio.errors import read_json_file
 
 if TYPE_CHECKING:
     from smpstudio.services.care import PatchTestResult
@@ -41,7 +40,7 @@ def screen(
     from smpstudio.services.care import ScreenRequest, screen_client
 
     ctx = context()
-    result = run(lambda: screen_client(ctx, ScreenRequest.of(answers=read_json_file(answers, "answers"))))
+    result = run(lambda: screen_client(ctx, ScreenRequest.of(answers=read_json_input(answers, "answers"))))
     if as_json:
         emit_json(result.to_json())
         return
@@ -135,7 +134,7 @@ def pigment_check(
     result = run(
         lambda: check_pigment(
             ctx,
-            PigmentCheckRequest.of(product=read_json_file(product, "product"), jurisdiction=jurisdiction),
+            PigmentCheckRequest.of(product=read_json_input(product, "product"), jurisdiction=jurisdiction),
         )
     )
     if as_json:
@@ -175,7 +174,7 @@ def patch_plan(
     ctx = context()
 
     def action() -> PatchTestResult:
-        document = None if answers is None else read_json_file(answers, "answers")
+        document = None if answers is None else read_json_input(answers, "answers")
         return patch_test(ctx, PatchTestRequest.of(first_session=first_session, answers=document))
 
     result = run(action)

@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 
 from smpstudio.cli.common import JsonFlag, emit_json, out, run, with_context
+from smpstudio.cli.files import DESIGN_LIMIT, IMAGE_LIMIT, read_input, read_json_input, read_text_input
 from smpstudio.cli.output import ClientId, IdArgument, emit, plain, rows
-from smpstudio.errors import InputError, read_json_file
 
 __all__ = ["register"]
 
@@ -20,11 +20,8 @@ consent = typer.Typer(help="Signed consents (treatment, photography) and their t
 
 
 def read_file(path: Path, field: str, allowed: str) -> bytes:
-    """The bytes of the file the user named, or an error naming ``field``."""
-    try:
-        return path.read_bytes()
-    except (FileNotFoundError, IsADirectoryError, PermissionError):
-        raise InputError(f"no file {path}", field=field, allowed=allowed) from None
+    """The bytes of the image the user named (at most :data:`IMAGE_LIMIT`), or an error naming ``field``."""
+    return read_input(path, field, limit=IMAGE_LIMIT, allowed=allowed)
 
 
 # ---------------------------------------------------------------------------------------------- clients
@@ -86,7 +83,7 @@ def client_screen(
     from smpstudio.services.clients import ScreenClientRequest, screen_client
 
     request = run(
-        lambda: ScreenClientRequest.of(client_id=client_id, answers=read_json_file(answers, "answers"))
+        lambda: ScreenClientRequest.of(client_id=client_id, answers=read_json_input(answers, "answers"))
     )
     result = with_context(lambda ctx: screen_client(ctx, request))
     text = f"screening {result.id}: outcome {result.outcome} (rules {result.rules_version})"
@@ -144,7 +141,9 @@ def client_design(
     from smpstudio.services.clients import AddDesignRequest, add_design
 
     request = run(
-        lambda: AddDesignRequest.of(client_id=client_id, document=read_json_file(design_file, "design"))
+        lambda: AddDesignRequest.of(
+            client_id=client_id, document=read_json_input(design_file, "design", limit=DESIGN_LIMIT)
+        )
     )
     result = with_context(lambda ctx: add_design(ctx, request))
     emit(result, as_json, f"design version {result.version} stored")
@@ -197,7 +196,7 @@ def client_photo(
             view=view,
             kind=kind,
             session_id=session_id,
-            landmarks=read_json_file(landmarks, "landmarks") if landmarks else None,
+            landmarks=read_json_input(landmarks, "landmarks") if landmarks else None,
         )
     )
     result = with_context(lambda ctx: add_photo(ctx, request))
@@ -259,13 +258,7 @@ def consent_text(
     from smpstudio.services.consent import AddConsentTextRequest, add_consent_text
 
     def request() -> AddConsentTextRequest:
-        allowed = "a UTF-8 text or Markdown file"
-        try:
-            body = text_file.read_text(encoding="utf-8")
-        except (FileNotFoundError, IsADirectoryError, PermissionError):
-            raise InputError(f"no file {text_file}", field="file", allowed=allowed) from None
-        except UnicodeDecodeError:
-            raise InputError("not UTF-8 text", field="file", allowed=allowed) from None
+        body = read_text_input(text_file, "file", allowed="a UTF-8 text or Markdown file")
         return AddConsentTextRequest.of(kind=kind, version=version, body=body)
 
     req = run(request)

@@ -10,8 +10,8 @@ import typer
 from rich.markup import escape
 
 from smpstudio.cli.common import JsonFlag, emit_json, id_type, out, run, with_context
+from smpstudio.cli.files import read_text_input
 from smpstudio.cli.output import emit, rows
-from smpstudio.errors import InputError
 
 __all__ = ["register"]
 
@@ -114,13 +114,7 @@ def rules_set(
     from smpstudio.services.clinic_settings import SetClinicRulesRequest, set_clinic_rules
 
     def request() -> SetClinicRulesRequest:
-        allowed = "a UTF-8 TOML file"
-        try:
-            body = rules_file.read_text(encoding="utf-8")
-        except (FileNotFoundError, IsADirectoryError, PermissionError):
-            raise InputError(f"no file {rules_file}", field="file", allowed=allowed) from None
-        except UnicodeDecodeError:
-            raise InputError("not UTF-8 text", field="file", allowed=allowed) from None
+        body = read_text_input(rules_file, "file", allowed="a UTF-8 TOML file")
         return SetClinicRulesRequest.of(body=body)
 
     req = run(request)

@@ -77,13 +77,9 @@ def rule_overrides() -> RuleOverrides | None:
         return None
 
     def read() -> RuleOverrides:
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise InputError(f"{path} does not exist", field="rules") from None
-        except (IsADirectoryError, UnicodeDecodeError, PermissionError):
-            raise InputError(f"{path} is not a readable text file", field="rules") from None
-        return RuleOverrides.from_toml(text)
+        from smpstudio.cli.files import read_text_input  # the one bounded reader of input files
+
+        return RuleOverrides.from_toml(read_text_input(Path(path), "rules", allowed="a rules file (TOML)"))
 
     return run(read)
 

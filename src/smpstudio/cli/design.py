@@ -15,7 +15,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from smpstudio.cli.common import JsonFlag, PigmentOption, emit_json, err, out, run, status
-from smpstudio.cli.files import check_output, read_input, store, write_atomic
+from smpstudio.cli.files import DESIGN_LIMIT, check_output, read_input, store, write_atomic
 
 __all__ = ["register"]
 
@@ -150,7 +150,7 @@ def preview(
             pigment=pigment,
             format=PREVIEW_SUFFIXES[out_path.suffix.lower()],
         )
-        doc = parse_design(read_input(design_file, "design"))
+        doc = parse_design(read_input(design_file, "design", limit=DESIGN_LIMIT))
         with status("Rendering...", as_json):
             result = render(doc, request)
         return result.stored_at(str(write_atomic(out_path, result.image)))

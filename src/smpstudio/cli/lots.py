@@ -13,8 +13,9 @@ import typer
 from rich.table import Table
 
 from smpstudio.cli.common import JsonFlag, emit_json, out, run, with_context
+from smpstudio.cli.files import read_json_input
 from smpstudio.cli.output import emit, id_argument, plain, rows
-from smpstudio.errors import SmpError, read_json_file
+from smpstudio.errors import SmpError
 
 if TYPE_CHECKING:
     from smpstudio.services.context import ServiceContext
@@ -44,7 +45,7 @@ def lot_add(
     """Receive a lot into stock."""
     from smpstudio.services.lots import AddLotRequest, LotAdded, add_lot
 
-    document = run(lambda: read_json_file(product_file, "product_file")) if product_file else None
+    document = run(lambda: read_json_input(product_file, "product_file")) if product_file else None
 
     def add(ctx: ServiceContext) -> LotAdded:
         request = AddLotRequest.of(

@@ -23,8 +23,15 @@ from smpstudio.cli.common import (
     run,
     status,
 )
-from smpstudio.cli.files import DilutionOption, InkFractionOption, check_output, ink_fraction, write_atomic
-from smpstudio.errors import SmpError, read_json_file
+from smpstudio.cli.files import (
+    DilutionOption,
+    InkFractionOption,
+    check_output,
+    ink_fraction,
+    read_json_input,
+    write_atomic,
+)
+from smpstudio.errors import SmpError
 
 __all__ = ["optics", "register"]
 
@@ -63,7 +70,7 @@ def optics_mc(
     from smpstudio.services.optics import TransportRequest, TransportResult, run_transport
 
     def action() -> TransportResult:
-        layers = read_json_file(config, "config")
+        layers = read_json_input(config, "config")
         request = TransportRequest.of(photons=photons, seed=seed)
         with _bar("photons", as_json, counts="{task.completed:,}/{task.total:,}") as bar:
             task = bar.add_task("photons", total=photons)

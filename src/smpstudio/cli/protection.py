@@ -20,9 +20,9 @@ from typing import IO, Annotated, TypeVar
 import typer
 
 from smpstudio.cli.common import JsonFlag, err, out, run, settings, with_context
-from smpstudio.cli.files import check_output, write_stream
+from smpstudio.cli.files import check_output, open_input, read_json_input, read_text_input, write_stream
 from smpstudio.cli.output import IdArgument, emit, plain
-from smpstudio.errors import EXIT_CODES, InputError, read_json_file
+from smpstudio.errors import EXIT_CODES, InputError
 
 __all__ = ["register"]
 
@@ -36,6 +36,13 @@ audit_app = typer.Typer(help="The hash-chained audit trail.", no_args_is_help=Tr
 #: asked and ``conflict`` to retry after a change, while a failed integrity check of the store itself is
 #: what ``internal`` (HTTP 500) means, and scripts already read exit 1 as "chain broken".
 BROKEN_CHAIN_KIND = "internal"
+
+#: What ``audit verify`` says when the chain verifies but the database no longer refuses changing or
+#: deleting an entry (exit 1, as for a broken chain: a backup of it would not restore).
+_NOT_APPEND_ONLY = (
+    "[bold red]audit trail not append-only[/]: the triggers that refuse changing or deleting an entry are "
+    "missing ({entries} entries verify)"
+)
 
 #: The environment variable that may hold a backup's passphrase.
 PASSPHRASE_ENV = "SMP_BACKUP_PASSPHRASE"
@@ -53,12 +60,7 @@ def _passphrase(path: Path | None) -> str | None:
     """The passphrase in ``path`` (its first line), else the environment's, else None."""
     if path is None:
         return os.environ.get(PASSPHRASE_ENV) or None
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
-        raise InputError(
-            f"{path} is not a readable text file", field="passphrase", allowed="a file holding the passphrase"
-        ) from None
+    lines = read_text_input(path, "passphrase", allowed="a file holding the passphrase").splitlines()
     if not lines or not lines[0]:
         raise InputError(f"{path} is empty", field="passphrase", allowed="a file holding the passphrase")
     return lines[0]
@@ -84,23 +86,26 @@ def audit_verify(
     ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Check the audit chain; exit 1 when an entry was altered, removed or reordered (or, with --anchor,
-    when entries the anchor saw are gone)."""
+    """Check the audit chain and that the database keeps it append-only; exit 1 when an entry was altered,
+    removed or reordered, when the append-only triggers are missing (or, with --anchor, when entries the
+    anchor saw are gone)."""
     from smpstudio.services.audit_trail import parse_anchor, verify_against_anchor
     from smpstudio.services.protection import verify_audit
 
     if anchor is not None:
-        anchored = run(lambda: parse_anchor(read_json_file(anchor, "anchor")))
+        anchored = run(lambda: parse_anchor(read_json_input(anchor, "anchor")))
         checked = with_context(lambda ctx: verify_against_anchor(ctx, anchored))
         if checked.truncated:
             text = (
                 f"[bold red]audit trail truncated[/]: {checked.entries} entries, the anchor saw "
                 f"{checked.anchor_entries} (or its last entry is gone)"
             )
-        elif checked.ok:
-            text = f"[green]audit trail intact[/]: {checked.entries} entries, the anchor's head included"
-        else:
+        elif checked.first_bad_entry is not None:
             text = f"[bold red]audit trail broken[/] at entry {checked.first_bad_entry}"
+        elif not checked.append_only:
+            text = _NOT_APPEND_ONLY.format(entries=checked.entries)
+        else:
+            text = f"[green]audit trail intact[/]: {checked.entries} entries, the anchor's head included"
         if as_json:
             emit(checked, as_json, text)
         else:
@@ -109,10 +114,12 @@ def audit_verify(
             raise typer.Exit(EXIT_CODES[BROKEN_CHAIN_KIND])
         return
     result = with_context(verify_audit)
-    if result.ok:
-        text = f"[green]audit trail intact[/]: {result.entries} entries, last hash {result.last_hash[:16]}"
-    else:
+    if result.first_bad_entry is not None:
         text = f"[bold red]audit trail broken[/] at entry {result.first_bad_entry}"
+    elif not result.append_only:
+        text = _NOT_APPEND_ONLY.format(entries=result.entries)
+    else:
+        text = f"[green]audit trail intact[/]: {result.entries} entries, last hash {result.last_hash[:16]}"
     if as_json:
         emit(result, as_json, text)
     else:
@@ -168,9 +175,7 @@ def backup_cmd(
 
 
 def _open_backup(path: Path) -> IO[bytes]:
-    if not path.is_file():
-        raise InputError(f"no file {path}", field="backup", allowed="a backup file")
-    return path.open("rb")
+    return open_input(path, "backup", allowed="a backup file")
 
 
 def restore_cmd(
@@ -197,7 +202,8 @@ def restore_cmd(
             return restore(settings(), fh, passphrase=passphrase, other_store=other_store)
 
     result = run(go)
-    emit(result, as_json, f"restored ({result.audit_entries} audit entries)")
+    kept = f"; the replaced database is kept as {plain(result.kept)}" if result.kept else ""
+    emit(result, as_json, f"restored ({result.audit_entries} audit entries){kept}")
 
 
 def client_export(

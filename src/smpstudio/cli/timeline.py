@@ -11,7 +11,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from smpstudio.cli.common import JsonFlag, SkinTypeOption, emit_json, err, out, run
-from smpstudio.cli.files import check_output, read_input, store
+from smpstudio.cli.files import DESIGN_LIMIT, check_output, read_input, store
 
 __all__ = ["register"]
 
@@ -79,7 +79,7 @@ def timeline(
             touch_ups=touch_ups,
             touch_up_every_years=touch_up_every_years,
         )
-        doc = parse_design(read_input(design_path, "design"))
+        doc = parse_design(read_input(design_path, "design", limit=DESIGN_LIMIT))
         with Progress(
             TextColumn("frames"),
             BarColumn(),

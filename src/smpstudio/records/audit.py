@@ -21,12 +21,21 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
 from smpstudio.records.models import AuditEntry, utc_now
 
-__all__ = ["GENESIS", "append", "canonical_detail", "entry_hash", "hash_at", "verify", "verify_rows"]
+__all__ = [
+    "GENESIS",
+    "append",
+    "append_only",
+    "canonical_detail",
+    "entry_hash",
+    "hash_at",
+    "verify",
+    "verify_rows",
+]
 
 GENESIS = "0" * 64
 ACTIONS = (
@@ -43,6 +52,9 @@ ACTIONS = (
     "anchor",
 )
 _PG_LOCK_KEY = 0x534D5041  # "SMPA"
+#: The sequence number of the probe entry :func:`append_only` writes (and rolls back) in a live store: far
+#: beyond any real entry, so a concurrent append never collides with it.
+_PROBE_SEQ = 2**62
 
 
 def canonical_detail(detail: dict[str, Any]) -> str:
@@ -141,3 +153,24 @@ def verify(s: Session, *, chunk: int = 50_000) -> dict[str, Any]:
 def hash_at(s: Session, seq: int) -> str | None:
     """The stored hash of entry ``seq`` (None when there is no such entry)."""
     return s.execute(select(AuditEntry.hash).where(AuditEntry.seq == seq)).scalar_one_or_none()
+
+
+def append_only(engine: Engine) -> bool:
+    """Whether the database refuses an UPDATE and a DELETE of an audit entry (the migration's triggers:
+    ``audit_log_no_update``/``audit_log_no_delete`` on SQLite, ``audit_log_append_only`` on PostgreSQL).
+
+    This is the restore's own check (:mod:`smpstudio.records.restore`), run on the live store: a probe
+    entry is written and an update and a delete of it tried, each in a transaction that is rolled back, so
+    nothing changes (on SQLite writers wait for the moment it holds the write lock). Opens its own
+    connections: call it outside any write transaction on ``engine``.
+    """
+    from smpstudio.errors import InputError
+    from smpstudio.records.restore import check_append_only  # one check for restore and verification
+
+    try:
+        check_append_only(engine, _PROBE_SEQ)
+    except InputError as exc:
+        if exc.code == "backup_not_append_only":
+            return False
+        raise
+    return True

@@ -39,7 +39,7 @@ from smpstudio.records.locking import PG_RESTORE_LOCK_KEY, StoreLock, lock_path
 from smpstudio.records.private import make_private_dirs, private_tempdir, touch_private
 from smpstudio.records.store import StoreError, connect_store, database_url, sqlite_path
 
-__all__ = ["Restored", "restore_archive"]
+__all__ = ["Restored", "check_append_only", "restore_archive"]
 
 _AUDIT_ROWS = (
     "SELECT seq, at, actor_id, clinic_id, action, entity, entity_id, detail, prev_hash, hash "
@@ -61,7 +61,7 @@ def _refused(message: str, code: str = "backup_refused") -> InputError:
     return InputError(message, field="backup", allowed="an intact backup written by smpstudio", code=code)
 
 
-def _check_append_only(engine: Engine, next_seq: int) -> None:
+def check_append_only(engine: Engine, next_seq: int) -> None:
     """Try an update and a delete of a probe entry, each in a transaction rolled back: both must fail."""
     probe = (
         "INSERT INTO audit_log (seq, at, action, entity, detail, prev_hash, hash) "
@@ -134,7 +134,7 @@ def check_staged(engine: Engine, manifest: Manifest) -> tuple[str | None, int]:
             f"the manifest {manifest.audit_entries})",
             code="backup_unverified",
         )
-    _check_append_only(engine, int(chain["entries"]) + 1)
+    check_append_only(engine, int(chain["entries"]) + 1)
     return store_id, int(chain["entries"])
 
 

@@ -40,12 +40,18 @@ class AuditAnchor(Result):
 class AnchoredCheck(Result):
     """The audit chain walked from its first entry, and compared with an anchor."""
 
-    ok: bool = Field(description="Whether every entry verifies and nothing the anchor saw is missing.")
+    ok: bool = Field(
+        description="Whether every entry verifies, nothing the anchor saw is missing and the database keeps "
+        "the trail append-only."
+    )
     entries: int = Field(description="Entries that verify, from the first.")
     first_bad_entry: int | None = Field(description="The first entry that fails (None when all verify).")
     last_hash: str = Field(description="The hash of the last entry that verifies.")
     truncated: bool = Field(description="Whether entries the anchor saw are gone (or were replaced).")
     anchor_entries: int = Field(description="Entries the anchor counted.")
+    append_only: bool = Field(
+        description="Whether the database refuses changing or deleting an entry (its append-only triggers)."
+    )
 
 
 def anchor_audit(ctx: ServiceContext) -> AuditAnchor:
@@ -96,11 +102,13 @@ def verify_against_anchor(ctx: ServiceContext, anchor: AuditAnchor) -> AnchoredC
     if anchor.store_id is not None and store_id is not None and anchor.store_id != store_id:
         raise InputError("the anchor is of another store", field="anchor", allowed="this store's anchor")
     truncated = chain["entries"] < anchor.entries or found != anchor.last_hash
+    guarded = audit.append_only(ctx.db.engine)
     return AnchoredCheck(
-        ok=bool(chain["ok"]) and not truncated,
+        ok=bool(chain["ok"]) and not truncated and guarded,
         entries=chain["entries"],
         first_bad_entry=chain["first_bad_entry"],
         last_hash=chain["last_hash"],
         truncated=truncated,
         anchor_entries=anchor.entries,
+        append_only=guarded,
     )

@@ -16,19 +16,21 @@ from typing import IO
 from pydantic import Field
 from sqlalchemy.orm import Session as Db
 
-from smpstudio.errors import InputError, UnauthenticatedError
+from smpstudio.errors import ErrorKind, InputError, SmpError, UnauthenticatedError
+from smpstudio.records import audit
 from smpstudio.records.backup import read_archive, write_archive
 from smpstudio.records.private import make_private_dirs, open_private, private_tempdir, private_tempfile
 from smpstudio.records.repositories.administration import StoreFacts, store_facts
 from smpstudio.records.restore import restore_archive
 from smpstudio.records.sealing import MAGIC, SealedWriter, is_sealed, unseal
 from smpstudio.records.store import StoreError, connect_store
-from smpstudio.services.access import Actor, log, require_admin, transact
+from smpstudio.services.access import Actor, log, require_admin, resolve_actor, transact
 from smpstudio.services.context import Clock, ServiceContext
 from smpstudio.services.models import Result
 from smpstudio.settings import Settings
 
 __all__ = [
+    "AUDIT_UNSOUND_KIND",
     "BackupResult",
     "RestoreResult",
     "backup",
@@ -37,6 +39,13 @@ __all__ = [
     "require_store_admin",
     "restore",
 ]
+
+
+#: The error kind of a backup refused because the store's audit trail would make it unrestorable (its chain
+#: does not verify, or its append-only triggers are missing): ``internal`` (exit 1, HTTP 500), as
+#: ``smp audit verify`` reports the same finding. The stored trail is at fault, not the request (nothing the
+#: caller changes or retries fixes it), and a restore of such a backup is refused, so none is written.
+AUDIT_UNSOUND_KIND: ErrorKind = "internal"
 
 
 class BackupResult(Result):
@@ -85,6 +94,7 @@ def backup(ctx: ServiceContext, out: IO[bytes], *, passphrase: str | None = None
     """
     if passphrase is not None and not passphrase:
         raise InputError("the passphrase is empty", field="passphrase", allowed="a non-empty passphrase")
+    _require_sound_trail(ctx)
 
     def authorise(db: Db, actor: Actor) -> None:
         require_admin(actor, "back up the store")
@@ -104,6 +114,40 @@ def backup(ctx: ServiceContext, out: IO[bytes], *, passphrase: str | None = None
         dialect=ctx.db.dialect,
         encrypted=passphrase is not None,
     )
+
+
+class AuditUnsoundError(SmpError):
+    """The store's audit trail does not verify or is not append-only: a backup of it would not restore."""
+
+    kind = AUDIT_UNSOUND_KIND
+    default_code = "audit_broken"
+
+
+def _require_sound_trail(ctx: ServiceContext) -> None:
+    """Refuse a backup that restore would refuse: a chain that does not verify, or a trail the database no
+    longer keeps append-only (the restore's own checks, :mod:`smpstudio.records.restore`). Checked before
+    anything is written or logged; a user who is not the administrator is left to the refusal that
+    :func:`backup` audits."""
+
+    def read(db: Db) -> dict[str, object] | None:
+        actor = resolve_actor(db, ctx.user_id, ctx.clock)
+        return audit.verify(db) if actor.is_admin else None
+
+    chain = ctx.db.read(read)
+    if chain is None:
+        return
+    if not chain["ok"]:
+        raise AuditUnsoundError(
+            f"the audit trail is broken at entry {chain['first_bad_entry']}: a backup of it would be "
+            "refused on restore, so none was written",
+            code="audit_broken",
+        )
+    if not audit.append_only(ctx.db.engine):
+        raise AuditUnsoundError(
+            "the audit trail is not append-only (its triggers are missing): a backup of it would be refused "
+            "on restore, so none was written",
+            code="audit_not_append_only",
+        )
 
 
 def _facts(settings: Settings) -> StoreFacts | None:

@@ -215,17 +215,24 @@ def erase_client(ctx: ServiceContext, request: EraseRequest) -> EraseResult:
 class AuditCheck(Result):
     """The audit chain walked from its first entry."""
 
-    ok: bool = Field(description="Whether every entry verifies.")
+    ok: bool = Field(description="Whether every entry verifies and the database keeps the trail append-only.")
     entries: int = Field(description="Entries that verify, from the first.")
     first_bad_entry: int | None = Field(description="The first entry that fails (None when all verify).")
     last_hash: str = Field(description="The hash of the last entry that verifies.")
+    append_only: bool = Field(
+        description="Whether the database refuses changing or deleting an entry (its append-only triggers)."
+    )
 
 
 def verify_audit(ctx: ServiceContext) -> AuditCheck:
-    """Walk the audit chain in one read-only transaction (writers are not held up); owners only."""
+    """Walk the audit chain in one read-only transaction (writers are not held up), then check that the
+    database still refuses changing or deleting an entry (:func:`smpstudio.records.audit.append_only`, the
+    restore's check: a backup of a trail without its triggers would be refused); owners only."""
 
     def check(db: Db) -> dict[str, Any]:
         resolve_actor(db, ctx.user_id).require("audit")
         return audit.verify(db)
 
-    return AuditCheck.model_validate(ctx.db.read(check))
+    chain = ctx.db.read(check)
+    guarded = audit.append_only(ctx.db.engine)
+    return AuditCheck.model_validate({**chain, "ok": bool(chain["ok"]) and guarded, "append_only": guarded})
