@@ -83,4 +83,8 @@ def _cell(item: dict[str, Any], column: str) -> str:
     value: Any = item
     for part in column.split("."):
         value = value.get(part) if isinstance(value, dict) else None
+    if isinstance(value, dict):  # e.g. certifications: kind until date
+        return ", ".join(f"{k} until {v}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
     return "" if value is None else str(value)

@@ -120,7 +120,9 @@ def add_client(ctx: ServiceContext, request: AddClientRequest) -> ClientAdded:
     def action(db: Db, actor: Actor) -> ClientAdded:
         actor.require("client.write")
         if born > actor.today() or born.year < 1900:
-            raise InputError(f"{born}", field="date_of_birth", allowed="a past date after 1900")
+            raise InputError(
+                f"{born} is not a past date", field="date_of_birth", allowed="a past date after 1900"
+            )
         client = rows.add_client(db, actor.clinic_id, **request.model_dump())
         log(db, actor, "create", "client", client.id)
         return ClientAdded(id=client.id)
