@@ -42,3 +42,18 @@ def smp_process(cwd: Path, *args: str, env: dict[str, str] | None = None) -> Ran
     full_env = {k: v for k, v in os.environ.items() if k not in CLEARED_ENV} | (env or {})
     proc = subprocess.run([*SMP, *args], cwd=cwd, capture_output=True, text=True, timeout=120, env=full_env)
     return Ran(proc.returncode, proc.stdout, proc.stderr)
+
+
+def smp_store(cwd: Path, *args: str, env: dict[str, str] | None = None) -> Ran:
+    """``smp --data-dir var ARGS`` in-process in ``cwd`` (the store in ``cwd/var``)."""
+    return smp_in_process(cwd, "--data-dir", "var", *args, env=env)
+
+
+def smp_json(cwd: Path, *args: str, env: dict[str, str] | None = None) -> dict[str, object]:
+    """The one JSON object ``smp --data-dir var ARGS --json`` prints; the command must succeed."""
+    import json
+
+    res = smp_store(cwd, *args, "--json", env=env)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.count("\n") == 1
+    return json.loads(res.stdout)  # type: ignore[no-any-return]

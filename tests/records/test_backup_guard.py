@@ -14,7 +14,7 @@ from smpstudio.errors import AccessError, SmpError
 from smpstudio.records import audit
 from smpstudio.records.store import Store, open_store
 from smpstudio.services import audit_trail, backups, protection
-from tests.cli import Ran, smp_in_process
+from tests.cli import smp_store as smp
 from tests.records.conftest import acting
 from tests.records.helpers import setup_clinic
 
@@ -98,10 +98,6 @@ def test_a_user_who_is_not_the_administrator_is_refused_as_before(store: Store, 
 
 
 # ------------------------------------------------------------------------------------------- command line
-
-
-def smp(cwd: Path, *args: str) -> Ran:
-    return smp_in_process(cwd, "--data-dir", "var", *args)
 
 
 @pytest.fixture

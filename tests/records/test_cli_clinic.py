@@ -3,20 +3,14 @@ file on records commands (in-process)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from tests.cli import Ran, smp_in_process
+from tests.cli import smp_json as ok
 
 
 def smp(cwd: Path, *args: str, env: dict[str, str] | None = None) -> Ran:
     return smp_in_process(cwd, "--data-dir", "var", *args, env=env)
-
-
-def ok(cwd: Path, *args: str) -> dict[str, object]:
-    res = smp(cwd, *args, "--json")
-    assert res.returncode == 0, res.stderr
-    return json.loads(res.stdout)  # type: ignore[no-any-return]
 
 
 def test_the_first_owner_administers_the_store(tmp_path: Path) -> None:

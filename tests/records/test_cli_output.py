@@ -10,17 +10,8 @@ import pytest
 from smpstudio.cli.output import rows
 from smpstudio.services.clinics import UserList
 from smpstudio.services.lots import LotList
-from tests.cli import Ran, smp_in_process
-
-
-def smp(cwd: Path, *args: str) -> Ran:
-    return smp_in_process(cwd, "--data-dir", "var", *args)
-
-
-def ok(cwd: Path, *args: str) -> dict[str, object]:
-    res = smp(cwd, *args, "--json")
-    assert res.returncode == 0, res.stderr
-    return json.loads(res.stdout)  # type: ignore[no-any-return]
+from tests.cli import smp_json as ok
+from tests.cli import smp_store as smp
 
 
 @pytest.fixture

@@ -9,17 +9,9 @@ from pathlib import Path
 import pytest
 
 from smpstudio.records.store import HEAD_REVISION, open_store
-from tests.cli import Ran, smp_in_process
-
-
-def smp(cwd: Path, *args: str) -> Ran:
-    return smp_in_process(cwd, "--data-dir", "var", *args)
-
-
-def ok(cwd: Path, *args: str) -> dict[str, object]:
-    res = smp(cwd, *args, "--json")
-    assert res.returncode == 0, res.stderr
-    return json.loads(res.stdout)  # type: ignore[no-any-return]
+from tests.cli import smp_in_process
+from tests.cli import smp_json as ok
+from tests.cli import smp_store as smp
 
 
 @pytest.fixture
