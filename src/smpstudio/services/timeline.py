@@ -25,7 +25,8 @@ from smpstudio.render.timeline import TECHNIQUE_LABELS, TimelineFrames, chart_cu
 from smpstudio.services.models import Request, Result
 from smpstudio.services.optics import Risk
 from smpstudio.skin.kinetics import SCALP_FACTORS, UV_FACTORS, Kinetics
-from smpstudio.skin.technique import YEAR_DAYS, touch_up_course
+from smpstudio.skin.technique import YEAR_DAYS
+from smpstudio.skin.touch_ups import touch_up_course
 
 __all__ = [
     "TIMELINE_DAYS",

@@ -27,7 +27,7 @@ calibrated so the default SMP technique falls inside that span (:mod:`smpstudio.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import colour
 import numpy as np
@@ -47,11 +47,11 @@ __all__ = [
     "DotsLook",
     "blue_shift",
     "healed_diameter_mm",
+    "lab",
     "looks_on_day",
     "risks",
     "settled_look",
     "simulate_impression",
-    "touch_up_course",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -139,7 +139,8 @@ class DotTimeline:
         }
 
 
-def _lab(srgb: FloatArray) -> FloatArray:
+def lab(srgb: FloatArray) -> FloatArray:
+    """CIELAB (D65) of sRGB colours in 0-1 ([iec61966-2-1], [cie15]); L* in 0-100."""
     return np.asarray(colour.XYZ_to_Lab(colour.sRGB_to_XYZ(srgb)), dtype=np.float64)
 
 
@@ -330,7 +331,7 @@ def blue_shift(dot_srgb: FloatArray, skin_srgb: FloatArray) -> float:
     >>> abs(blue_shift(np.array([0.2, 0.2, 0.2]), np.array([0.6, 0.6, 0.6]))) < 1e-3
     True
     """
-    d = _lab(dot_srgb) - _lab(skin_srgb)
+    d = lab(dot_srgb) - lab(skin_srgb)
     return float(-d[2] / max(abs(d[0]), 1e-6))
 
 
@@ -340,7 +341,7 @@ def _point(
     skin_srgb = table.skin(skin_type)[:3]
     look = looks_on_day(table, skin_type, impression, kin, day)
     shown = look.srgb[0]
-    contrast = float(colour.delta_E(_lab(shown), _lab(skin_srgb), method="CIE 2000"))
+    contrast = float(colour.delta_E(lab(shown), lab(skin_srgb), method="CIE 2000"))
     return TimelinePoint(
         float(day),
         float(look.diameter_mm[0]),
@@ -504,110 +505,3 @@ def simulate_impression(
         timeline=timeline,
         risks=risks(impression),
     )
-
-
-#: Where a touch-up's needle re-enters an existing dot: within this standard deviation of the first entry
-#: (calibration default [M], range 0.02-0.1 mm). Each re-entry widens the dot's footprint. [mm]
-REENTRY_SD_MM = 0.05
-
-
-@dataclass(frozen=True)
-class TouchUpStep:
-    """A dot 30 days after a session, once its colour has settled.
-
-    Parameters
-    ----------
-    year : float
-        When the session took place. [years]
-    sessions : int
-        Sessions so far, the first included. [-]
-    ink_fraction : float
-        Ink in the dot relative to an undiluted single pass. [-]
-    diameter_mm : float
-        Diameter of the dot. [mm]
-    contrast : float
-        CIEDE2000 difference between the dot and the skin. [-]
-    """
-
-    year: float
-    sessions: int
-    ink_fraction: float
-    diameter_mm: float
-    contrast: float
-
-    def to_dict(self) -> dict[str, float | int]:
-        """The step as a JSON-ready dict, rounded."""
-        return {
-            "year": round(self.year, 2),
-            "sessions": self.sessions,
-            "ink_fraction": round(self.ink_fraction, 4),
-            "diameter_mm": round(self.diameter_mm, 4),
-            "contrast": round(self.contrast, 3),
-        }
-
-
-def touch_up_course(
-    impression: Impression,
-    skin_type: str,
-    kinetics: Kinetics | None,
-    *,
-    touch_ups: int,
-    interval_years: float,
-    table: AppearanceTable | None = None,
-) -> list[TouchUpStep]:
-    """Repeated touch-ups every ``interval_years``, and how the dot darkens and widens.
-
-    Parameters
-    ----------
-    impression : Impression
-        The needle entry of every session.
-    skin_type : str
-        Fitzpatrick type.
-    kinetics : Kinetics or None
-        Healing and ageing parameters; ``None`` is the defaults.
-    touch_ups : int
-        Touch-ups after the first session, 0-10. [-]
-    interval_years : float
-        Time between sessions, 0.25-15. [years]
-    table : AppearanceTable or None, default None
-        The appearance table; ``None`` is the packaged one.
-
-    Returns
-    -------
-    steps : list of TouchUpStep
-        One per session, each the dot 30 days after it (settled): ink [-], diameter [mm], contrast [-].
-
-    Raises
-    ------
-    InputError
-        If ``touch_ups`` or ``interval_years`` is out of range.
-
-    Notes
-    -----
-    Each session adds the impression's ink to what is left of the earlier deposits (which keep
-    clearing), and re-enters the dot off its centre, widening it (``sqrt(d² + k (2 sd)²)`` after ``k``
-    re-entries with ``sd`` = 0.05 mm [M], plus the slow spread). Ink piling up past a single session's is
-    the road to the over-dark, merging "helmet" look.
-    """
-    check_range("touch_ups", touch_ups, 0, 10)
-    check_range("interval_years", interval_years, 0.25, 15.0, unit="years")
-    kin = kinetics or Kinetics()
-    table = table or packaged_table()
-    skin = table.skin(skin_type)[:3]
-    starts = [k * interval_years * YEAR_DAYS for k in range(touch_ups + 1)]
-    steps = []
-    for k, start in enumerate(starts):
-        day = start + SETTLED_DAY
-        ink = sum(
-            impression.ink_load * pigment_fraction(kin, day - s, impression.depth_mm) for s in starts[: k + 1]
-        )
-        base = healed_diameter_mm(impression, kin, day)
-        diameter = math.sqrt(base**2 + k * (2 * REENTRY_SD_MM) ** 2)
-        single = replace(
-            impression,
-            ink_fraction=min(max(ink / (impression.ink_load / impression.ink_fraction), 0.02), 1.0),
-        )
-        dot, _ = settled_look(table, skin_type, single, kin, 0.0)
-        contrast = float(colour.delta_E(_lab(dot[0]), _lab(skin), method="CIE 2000"))
-        steps.append(TouchUpStep(start / YEAR_DAYS, k + 1, ink, diameter, contrast))
-    return steps
