@@ -89,41 +89,28 @@ def audit_verify(
     """Check the audit chain and that the database keeps it append-only; exit 1 when an entry was altered,
     removed or reordered, when the append-only triggers are missing (or, with --anchor, when entries the
     anchor saw are gone)."""
-    from smpstudio.services.audit_trail import parse_anchor, verify_against_anchor
-    from smpstudio.services.protection import verify_audit
+    from smpstudio.services.audit_trail import AnchoredCheck, parse_anchor, verify_against_anchor
+    from smpstudio.services.protection import AuditCheck, verify_audit
 
     if anchor is not None:
         anchored = run(lambda: parse_anchor(read_json_input(anchor, "anchor")))
-        checked = with_context(lambda ctx: verify_against_anchor(ctx, anchored))
-        if checked.truncated:
-            text = (
-                f"[bold red]audit trail truncated[/]: {checked.entries} entries, the anchor saw "
-                f"{checked.anchor_entries} (or its last entry is gone)"
-            )
-        elif checked.first_bad_entry is not None:
-            text = f"[bold red]audit trail broken[/] at entry {checked.first_bad_entry}"
-        elif not checked.append_only:
-            text = _NOT_APPEND_ONLY.format(entries=checked.entries)
-        else:
-            text = f"[green]audit trail intact[/]: {checked.entries} entries, the anchor's head included"
-        if as_json:
-            emit(checked, as_json, text)
-        else:
-            out.print(text)
-        if not checked.ok:
-            raise typer.Exit(EXIT_CODES[BROKEN_CHAIN_KIND])
-        return
-    result = with_context(verify_audit)
-    if result.first_bad_entry is not None:
+        result: AuditCheck | AnchoredCheck = with_context(lambda ctx: verify_against_anchor(ctx, anchored))
+    else:
+        result = with_context(verify_audit)
+    if isinstance(result, AnchoredCheck) and result.truncated:
+        text = (
+            f"[bold red]audit trail truncated[/]: {result.entries} entries, the anchor saw "
+            f"{result.anchor_entries} (or its last entry is gone)"
+        )
+    elif result.first_bad_entry is not None:
         text = f"[bold red]audit trail broken[/] at entry {result.first_bad_entry}"
     elif not result.append_only:
         text = _NOT_APPEND_ONLY.format(entries=result.entries)
+    elif isinstance(result, AnchoredCheck):
+        text = f"[green]audit trail intact[/]: {result.entries} entries, the anchor's head included"
     else:
         text = f"[green]audit trail intact[/]: {result.entries} entries, last hash {result.last_hash[:16]}"
-    if as_json:
-        emit(result, as_json, text)
-    else:
-        out.print(text)
+    emit(result, as_json, text)
     if not result.ok:
         raise typer.Exit(EXIT_CODES[BROKEN_CHAIN_KIND])
 

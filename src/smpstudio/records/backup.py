@@ -37,6 +37,12 @@ from smpstudio.records import audit
 from smpstudio.records.private import make_private_dirs, open_private, private_tempdir, touch_private
 from smpstudio.records.store import REVISIONS, Store, StoreError
 
+#: What reading a damaged archive member raises (zipfile raises NotImplementedError for a compression
+#: method it does not support: a hostile archive, not unfinished code).
+_UNREADABLE: tuple[type[BaseException], ...] = (zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError)
+#: And what reading a malformed manifest adds (no such member, bad JSON, nesting too deep).
+_UNREADABLE_MANIFEST: tuple[type[BaseException], ...] = (*_UNREADABLE, KeyError, ValueError, RecursionError)
+
 __all__ = [
     "BACKUP_FORMAT",
     "DATABASE_MEMBERS",
@@ -184,7 +190,7 @@ class Archive:
         try:
             with self.zf.open(self.database_member) as src, open_private(target) as dst:
                 shutil.copyfileobj(src, dst, 1 << 20)
-        except (zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError) as exc:
+        except _UNREADABLE as exc:
             raise _bad("the backup's database cannot be read") from exc
         return target
 
@@ -194,7 +200,7 @@ class Archive:
             if name.startswith("files/"):
                 try:
                     yield name[len("files/") :], self.zf.read(name)
-                except (zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError) as exc:
+                except _UNREADABLE as exc:
                     raise _bad("a stored file in the backup cannot be read") from exc
 
 
@@ -381,14 +387,7 @@ def read_archive(source: IO[bytes], limits: Limits = LIMITS) -> Iterator[Archive
             if info.file_size > limits.manifest_bytes:
                 raise _bad("the backup's manifest is too large")
             data = json.loads(zf.read(info))
-        except (
-            zipfile.BadZipFile,
-            KeyError,
-            EOFError,
-            ValueError,
-            RecursionError,
-            NotImplementedError,
-        ) as exc:
+        except _UNREADABLE_MANIFEST as exc:
             raise _bad("not an smpstudio backup") from exc
         manifest = Manifest.from_json(data)
         if DATABASE_MEMBERS[manifest.dialect] not in zf.namelist():
