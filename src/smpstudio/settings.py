@@ -59,6 +59,12 @@ class Settings(BaseModel):
         10.0, ge=0, le=600, description="How long a restore waits for other processes to close the store. [s]"
     )
     debug: bool = Field(False, description="Show tracebacks of internal errors.")
+    session_idle_minutes: int = Field(
+        30, ge=1, le=24 * 60, description="A studio login ends after this long without a request. [min]"
+    )
+    max_upload_bytes: int = Field(
+        25_000_000, ge=1_000, description="Largest request body the studio accepts (photos, designs). [bytes]"
+    )
 
     @field_validator("timezone")
     @classmethod

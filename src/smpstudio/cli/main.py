@@ -29,6 +29,7 @@ from smpstudio.cli.common import configure, id_type, out, run  # noqa: E402
 from smpstudio.cli.design import register as register_design  # noqa: E402
 from smpstudio.cli.optics import register as register_optics  # noqa: E402
 from smpstudio.cli.records import register as register_records  # noqa: E402
+from smpstudio.cli.studio import register as register_studio  # noqa: E402
 from smpstudio.cli.timeline import register as register_timeline  # noqa: E402
 
 
@@ -69,6 +70,7 @@ register_optics(app)
 register_timeline(app)
 register_care(app)
 register_records(app)
+register_studio(app)
 
 
 def main() -> None:

@@ -1,0 +1,130 @@
+"""`smp studio`: serve the clinic's web studio and its JSON API.
+
+``--demo`` first fills a new store with a demo clinic (what ``make run`` does) and prints its logins.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Annotated
+
+import typer
+
+from smpstudio.cli.common import err, out, run, settings
+from smpstudio.errors import InputError
+from smpstudio.settings import Settings, env_name
+
+__all__ = ["register"]
+
+#: Uvicorn's own loggers plus the studio's access log, on stderr.
+LOG_CONFIG = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stderr"}},
+    "loggers": {
+        "uvicorn": {"handlers": ["stderr"], "level": "INFO"},
+        "uvicorn.error": {"level": "INFO"},
+        "smpstudio.web": {"handlers": ["stderr"], "level": "INFO"},
+    },
+}
+
+
+def _store_exists(config: Settings) -> bool:
+    from smpstudio.errors import SmpError
+    from smpstudio.services.database import database_state
+
+    try:
+        database_state(config)
+    except SmpError as exc:
+        if exc.code == "store_missing":
+            return False
+        raise
+    return True
+
+
+def _seed_demo(config: Settings) -> None:
+    """Fill a new store in the data directory with the demo clinic, unless one is there."""
+    from smpstudio.services.context import open_context
+    from smpstudio.services.demo_store import seed_demo_store
+
+    if _store_exists(config):
+        err.print(f"using the store in {config.data_dir}")
+        return
+    with err.status("creating the demo clinic store ..."):
+        ctx = open_context(config, create=True)
+        try:
+            seed_demo_store(ctx)
+        finally:
+            ctx.db.close()
+    err.print(f"created a demo clinic store in {config.data_dir}")
+
+
+def _print_demo_logins() -> None:
+    from smpstudio.services.demo_store import DEMO_LOGINS
+
+    out.print("Demo logins (as the demo store was made):")
+    for login in DEMO_LOGINS:
+        out.print(f"  {login.role:<13} {login.email:<30} {login.password}   ({login.clinic})")
+
+
+def studio(
+    host: Annotated[str, typer.Option("--host", help="The address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="The port to listen on.")] = 8000,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, max=64, help="Worker processes (each opens the store).")
+    ] = 1,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Fill a new store with the demo clinic first and print its logins.")
+    ] = False,
+) -> None:
+    """Serve the studio: the clinic's pages and the JSON API (/api/v1/, OpenAPI at /api/v1/openapi.json)."""
+    import uvicorn
+
+    config = settings()
+    if config.rules is not None:
+        run(lambda: _refuse_rules())
+    if demo:
+        run(lambda: _seed_demo(config))
+    from smpstudio.services.context import open_context
+    from smpstudio.web.app import create_app
+    from smpstudio.web.secret import load_or_create_secret
+
+    context = run(lambda: open_context(config))
+    secret = run(lambda: load_or_create_secret(config.data_dir))
+    url = f"http://{host if host not in ('0.0.0.0', '::') else '127.0.0.1'}:{port}/"
+    out.print(f"smpstudio is serving {url}  (stop with Ctrl-C)")
+    if demo:
+        _print_demo_logins()
+    logging.getLogger("smpstudio.web").setLevel(logging.INFO)
+    if workers == 1:
+        app = create_app(config, context, secret)
+        uvicorn.run(app, host=host, port=port, access_log=False, log_config=LOG_CONFIG, proxy_headers=True)
+        return
+    context.db.close()
+    for name, value in config.model_dump(exclude_none=True).items():
+        os.environ[env_name(name)] = str(value)
+    uvicorn.run(
+        "smpstudio.web.app:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+        log_config=LOG_CONFIG,
+        proxy_headers=True,
+    )
+
+
+def _refuse_rules() -> None:
+    raise InputError(
+        "the studio takes the clinics' rules from the store, not a rules file",
+        field="rules",
+        allowed="no --rules or SMP_RULES; an owner sets the clinic's rules on the Settings page",
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``smp studio`` to the command line."""
+    app.command("studio")(studio)

@@ -1,0 +1,64 @@
+"""What one studio process holds: its settings, the open store, the secret key and the base service context.
+
+Each request gets the base context with its own acting user (:func:`service_context`); the acting user comes
+from the login session or the API token the guard checked, never from the request's body or query.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import Request
+
+from smpstudio.errors import UnauthenticatedError
+from smpstudio.services.accounts import SessionUser
+from smpstudio.services.context import ServiceContext
+from smpstudio.settings import Settings
+
+__all__ = ["Principal", "Studio", "principal_of", "service_context", "studio_of"]
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The signed-in user of a request and how they proved it: the session cookie (with its CSRF token) or
+    a bearer API token."""
+
+    user: SessionUser
+    via: str  # "cookie" or "token"
+    csrf_token: str | None = None
+
+    @property
+    def user_id(self) -> int:
+        return self.user.user_id
+
+    @property
+    def role(self) -> str:
+        return self.user.role
+
+
+@dataclass(frozen=True)
+class Studio:
+    """The process-wide state of the app (``app.state.studio``)."""
+
+    settings: Settings
+    context: ServiceContext  # the store, the rules and the clock; no acting user
+    secret: bytes
+
+
+def studio_of(request: Request) -> Studio:
+    """The studio a request is served by."""
+    studio: Studio = request.app.state.studio
+    return studio
+
+
+def principal_of(request: Request) -> Principal:
+    """The signed-in user the guard found for this request."""
+    principal: Principal | None = getattr(request.state, "principal", None)
+    if principal is None:
+        raise UnauthenticatedError("sign in first", code="not_signed_in")
+    return principal
+
+
+def service_context(request: Request) -> ServiceContext:
+    """The service context of a request: the studio's, acting as the signed-in user."""
+    return studio_of(request).context.acting_as(principal_of(request).user_id)

@@ -1,0 +1,120 @@
+"""The studio's kernel: signing in and out, the guard, CSRF, headers, errors and the OpenAPI document."""
+
+from __future__ import annotations
+
+from smpstudio.web.route_table import ROUTE_PERMISSIONS
+from smpstudio.web.security import SECURITY_HEADERS
+from tests.web.conftest import EMAILS, PASSWORD, World
+
+
+def test_login_answers_user_and_csrf_and_sets_one_httponly_cookie(world: World) -> None:
+    c = world.anonymous()
+    answer = c.post("/api/v1/login", json={"email": EMAILS["practitioner"], "password": PASSWORD})
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["user_id"] == world.users["practitioner"] and body["role"] == "practitioner"
+    assert body["clinic_id"] == world.clinic and len(body["csrf_token"]) == 64
+    cookies = answer.headers.get_list("set-cookie")
+    assert len(cookies) == 1
+    assert cookies[0].startswith("smp_session=") and "HttpOnly" in cookies[0] and "SameSite=lax" in cookies[0]
+    assert "Secure" not in cookies[0]  # served over plain HTTP here
+    assert c.get("/api/v1/me").json()["user_id"] == world.users["practitioner"]
+
+
+def test_wrong_password_is_401_in_the_error_shape(world: World) -> None:
+    answer = world.anonymous().post(
+        "/api/v1/login", json={"email": EMAILS["owner"], "password": "nope nope nope"}
+    )
+    assert answer.status_code == 401
+    assert answer.json()["code"] == "wrong_login" and answer.json()["ok"] is False
+
+
+def test_ten_failed_logins_are_throttled_with_429(world: World) -> None:
+    c = world.anonymous()
+    for _ in range(10):
+        assert (
+            c.post("/api/v1/login", json={"email": EMAILS["owner"], "password": "wrong-password"}).status_code
+            == 401
+        )
+    answer = c.post("/api/v1/login", json={"email": EMAILS["owner"], "password": PASSWORD})
+    assert answer.status_code == 429 and answer.json()["code"] == "too_many_logins"
+
+
+def test_api_without_login_is_401_never_a_redirect(world: World) -> None:
+    c = world.anonymous()
+    for (method, path), permission in ROUTE_PERMISSIONS.items():
+        if permission == "public" or not path.startswith("/api/"):
+            continue
+        answer = c.request(method, path.replace("{", "").replace("}", ""))
+        assert answer.status_code == 401, (method, path, answer.status_code)
+        assert answer.headers["content-type"].startswith("application/json")
+
+
+def test_pages_without_login_redirect_to_the_login_page(world: World) -> None:
+    answer = world.anonymous().get("/")
+    assert answer.status_code == 303 and answer.headers["location"] == "/login"
+
+
+def test_cookie_writes_without_the_csrf_token_are_403(world: World) -> None:
+    c = world.signed_in("owner")
+    del c.headers["X-CSRF-Token"]
+    answer = c.post("/api/v1/logout")
+    assert answer.status_code == 403 and answer.json()["code"] == "csrf_failed"
+    c.headers["X-CSRF-Token"] = "0" * 64
+    assert c.post("/api/v1/logout").status_code == 403
+
+
+def test_bearer_tokens_need_no_csrf_token(world: World) -> None:
+    c = world.bearer("owner")
+    assert c.get("/api/v1/me").json()["csrf_token"] is None
+    c.headers["Authorization"] = "Bearer smp_not-a-token"
+    assert c.get("/api/v1/me").status_code == 401
+
+
+def test_logout_ends_the_session_on_the_server(world: World) -> None:
+    c = world.signed_in("owner")
+    cookie = c.cookies.get("smp_session")
+    assert c.post("/api/v1/logout").status_code == 200
+    replay = world.anonymous()
+    replay.cookies.set("smp_session", cookie or "")
+    assert replay.get("/api/v1/me").status_code == 401
+
+
+def test_every_response_carries_the_security_headers(world: World) -> None:
+    for answer in (
+        world.anonymous().get("/login"),
+        world.anonymous().get("/api/v1/me"),
+        world.anonymous().get("/nope"),
+    ):
+        for name, value in SECURITY_HEADERS.items():
+            assert answer.headers[name] == value
+    csp = SECURITY_HEADERS["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+
+
+def test_the_login_page_loads_only_the_studios_own_scripts(world: World) -> None:
+    html = world.anonymous().get("/login").text
+    assert '<script src="/static/htmx-2.0.11.min.js" defer></script>' in html
+    assert "<script>" not in html and " on" + "click=" not in html
+
+
+def test_bodies_over_the_limit_are_413(world: World) -> None:
+    c = world.anonymous()
+    answer = c.post("/api/v1/login", content=b"x" * 26_000_000, headers={"content-type": "application/json"})
+    assert answer.status_code == 413 and answer.json()["code"] == "body_too_large"
+
+
+def test_malformed_json_names_the_body(world: World) -> None:
+    answer = world.anonymous().post(
+        "/api/v1/login", content=b"{", headers={"content-type": "application/json"}
+    )
+    assert answer.status_code == 422 and answer.json()["field"] == "body"
+
+
+def test_openapi_lists_only_api_routes_with_their_error_statuses(world: World) -> None:
+    doc = world.anonymous().get("/api/v1/openapi.json").json()
+    assert all(path.startswith("/api/v1/") for path in doc["paths"])
+    me = doc["paths"]["/api/v1/me"]["get"]["responses"]
+    assert {"200", "401", "403", "422", "503"} <= me.keys()
+    login = doc["paths"]["/api/v1/login"]["post"]["responses"]
+    assert {"200", "401", "422", "429"} <= login.keys()
