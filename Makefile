@@ -1,9 +1,10 @@
-# smpstudio: `make run` runs the demo job, `make test` the whole test suite. Both set up .venv first.
+# smpstudio: `make run` serves the studio over a demo clinic store in ./var, `make test` runs the whole test
+# suite, `make demo` renders the design demo into ./out. All set up .venv first.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench clean lock
+.PHONY: run demo test lint bench clean lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +26,11 @@ $(VENV)/.installed-bench: pyproject.toml requirements.lock | $(BIN)/python
 	$(PIP_INSTALL) -e '.[dev,bench]'
 	touch $@ $(VENV)/.installed-test $(VENV)/.installed-run
 
+# The studio on http://127.0.0.1:8000/ over ./var (a demo clinic is created there when no store exists).
 run: $(VENV)/.installed-run
+	$(BIN)/smp --data-dir var studio --demo
+
+demo: $(VENV)/.installed-run
 	$(BIN)/smp demo --out-dir out
 
 lint: $(VENV)/.installed-test
@@ -49,4 +54,4 @@ lock:
 	rm -rf $(VENV)-lock
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) out build .pytest_cache .mypy_cache .ruff_cache .hypothesis
