@@ -1,15 +1,16 @@
 """The clinic and its staff: `smp clinic init|show|set`, `smp clinic rules set|show`,
-`smp user add|certify|list`."""
+`smp user add|certify|deactivate|list`, and their logins: `smp user password|token|token-revoke|tokens`."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
 
-from smpstudio.cli.common import JsonFlag, emit_json, id_type, out, run, with_context
+from smpstudio.cli.common import JsonFlag, emit_json, err, id_type, out, run, with_context
 from smpstudio.cli.files import read_text_input
 from smpstudio.cli.output import emit, rows
 
@@ -21,7 +22,10 @@ rules = typer.Typer(
     no_args_is_help=True,
 )
 clinic.add_typer(rules, name="rules")
-user = typer.Typer(help="Staff: owners, practitioners, front desk; certifications.", no_args_is_help=True)
+user = typer.Typer(
+    help="Staff: owners, practitioners, front desk; certifications; passwords and API tokens.",
+    no_args_is_help=True,
+)
 
 # ---------------------------------------------------------------------------------------------- clinic
 
@@ -155,12 +159,17 @@ def user_add(
     certified_until: Annotated[
         str | None, typer.Option(help="Expiry of the SMP training and bloodborne-pathogen certificates.")
     ] = None,
+    email: Annotated[
+        str | None, typer.Option(help="The user's login e-mail for the web studio (unique in the store).")
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Add a staff member."""
+    """Add a staff member (give --email, then `smp user password UID`, for the web studio)."""
     from smpstudio.services.clinics import AddUserRequest, add_user
 
-    request = run(lambda: AddUserRequest.of(name=name, role=role, certified_until=certified_until))
+    request = run(
+        lambda: AddUserRequest.of(name=name, role=role, certified_until=certified_until, email=email)
+    )
     result = with_context(lambda ctx: add_user(ctx, request))
     emit(result, as_json, f"user {result.id} added")
 
@@ -200,6 +209,88 @@ def user_list(as_json: JsonFlag = False) -> None:
 
     result = with_context(list_users)
     rows(result, as_json, ["id", "name", "role", "certifications"], "users")
+
+
+# ------------------------------------------------------------------------------------ passwords, tokens
+
+#: The most characters read from a piped standard input for a password (a longer one is refused).
+_MAX_PASSWORD_LINE = 4096
+
+
+def _stdin_is_terminal() -> bool:
+    return sys.stdin.isatty()
+
+
+def _read_password() -> str:
+    """The new password: asked twice with hidden input on a terminal, else one line of standard input
+    (without its line ending)."""
+    if _stdin_is_terminal():
+        return str(typer.prompt("New password", hide_input=True, confirmation_prompt=True, err=True))
+    line = sys.stdin.readline(_MAX_PASSWORD_LINE)
+    return line.removesuffix("\n").removesuffix("\r")
+
+
+@user.command("password")
+def user_password(
+    user_id: Annotated[int, typer.Argument(metavar="UID", parser=id_type("user_id"))],
+    as_json: JsonFlag = False,
+) -> None:
+    """Set a user's web login password (yourself, or an owner for their clinic's staff); it ends the
+    user's web sessions. The password is read from standard input (asked twice on a terminal)."""
+    from smpstudio.services.accounts import SetPasswordRequest, set_password
+
+    request = run(lambda: SetPasswordRequest.of(user_id=user_id, password=_read_password()))
+    result = with_context(lambda ctx: set_password(ctx, request))
+    emit(result, as_json, f"password set for user {result.user_id}")
+
+
+@user.command("token")
+def user_token(
+    user_id: Annotated[int, typer.Argument(metavar="UID", parser=id_type("user_id"))],
+    name: Annotated[
+        str, typer.Option(help="A label for the token (which machine or script uses it).")
+    ] = "api",
+    as_json: JsonFlag = False,
+) -> None:
+    """Issue an API token to a user and print it as the only line of standard output (shown this once)."""
+    from smpstudio.services.accounts import IssueTokenRequest, issue_token
+
+    request = run(lambda: IssueTokenRequest.of(user_id=user_id, name=name))
+    result = with_context(lambda ctx: issue_token(ctx, request))
+    if as_json:
+        emit_json(result.to_json())
+        return
+    err.print(
+        f"API token {result.id} issued to user {result.user_id}; it is shown only now: keep it secret",
+        highlight=False,
+        markup=False,
+    )
+    sys.stdout.write(result.token + "\n")
+
+
+@user.command("token-revoke")
+def user_token_revoke(
+    token_id: Annotated[int, typer.Argument(metavar="TOKEN_ID", parser=id_type("token_id"))],
+    as_json: JsonFlag = False,
+) -> None:
+    """Revoke an API token (its user, or an owner for their clinic's staff)."""
+    from smpstudio.services.accounts import RevokeTokenRequest, revoke_token
+
+    request = run(lambda: RevokeTokenRequest.of(token_id=token_id))
+    result = with_context(lambda ctx: revoke_token(ctx, request))
+    emit(result, as_json, f"API token {result.id} of user {result.user_id} revoked")
+
+
+@user.command("tokens")
+def user_tokens(
+    user_id: Annotated[int, typer.Argument(metavar="UID", parser=id_type("user_id"))],
+    as_json: JsonFlag = False,
+) -> None:
+    """A user's API tokens, revoked ones too (never the tokens themselves)."""
+    from smpstudio.services.accounts import list_tokens
+
+    result = with_context(lambda ctx: list_tokens(ctx, user_id))
+    rows(result, as_json, ["id", "name", "created_at", "last_used_at", "revoked"], "API tokens")
 
 
 def register(app: typer.Typer) -> None:

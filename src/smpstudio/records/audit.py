@@ -50,6 +50,8 @@ ACTIONS = (
     "restore",
     "backup",
     "anchor",
+    "login",
+    "logout",
 )
 _PG_LOCK_KEY = 0x534D5041  # "SMPA"
 #: The sequence number of the probe entry :func:`append_only` writes (and rolls back) in a live store: far

@@ -32,6 +32,7 @@ from sqlalchemy.types import TypeDecorator
 
 __all__ = [
     "AdverseEvent",
+    "ApiToken",
     "AuditEntry",
     "Base",
     "Certification",
@@ -44,6 +45,7 @@ __all__ = [
     "Design",
     "FollowUp",
     "FollowUpOutcome",
+    "LoginFailure",
     "Lot",
     "PatchTest",
     "Photo",
@@ -57,6 +59,7 @@ __all__ = [
     "SymptomReport",
     "TreatmentPlan",
     "User",
+    "WebSession",
     "utc_now",
 ]
 
@@ -156,7 +159,47 @@ class User(Base):
     #: The login name (lower case), unique in the store; optional for users who never log in.
     email: Mapped[str | None] = mapped_column(String(200), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: The argon2id hash of the user's password (None: the user cannot log in).
+    password_hash: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
+
+
+class WebSession(Base):
+    """A login to the web studio: the SHA-256 of its cookie token (never the token), when it was last
+    used, and when and why it ended (``logout``, ``idle``, ``password``, ``deactivated``)."""
+
+    __tablename__ = "web_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = _fk("users.id")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
+    ended_at: Mapped[dt.datetime | None] = mapped_column()
+    end_reason: Mapped[str | None] = mapped_column(String(20))
+
+
+class ApiToken(Base):
+    """A bearer token of the JSON API: the SHA-256 of the token (shown once, when issued), its label."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = _fk("users.id")
+    name: Mapped[str] = mapped_column(String(80))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column()
+    revoked_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+class LoginFailure(Base):
+    """A failed login, kept a day for throttling: the e-mail tried (lower case, maybe no user's) and the
+    caller's network address. Staff logins only, never a client's data."""
+
+    __tablename__ = "login_failures"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(64))
+    at: Mapped[dt.datetime] = mapped_column(index=True)
 
 
 class Certification(Base):

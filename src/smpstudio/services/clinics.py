@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session as Db
 
 from smpstudio.errors import ConflictError
 from smpstudio.records.models import CERTIFICATION_KINDS, CONSENT_KINDS, ROLES
+from smpstudio.records.repositories import accounts as account_rows
 from smpstudio.records.repositories import clinics as rows
 from smpstudio.records.repositories import consent as consent_rows
 from smpstudio.services.access import Actor, get_user, log, require_admin, transact
@@ -84,16 +85,21 @@ def _zone_name(ctx: ServiceContext) -> str:
     return str(getattr(ctx.clock.tz, "key", "UTC"))
 
 
-def _create(db: Db, ctx: ServiceContext, request: InitClinicRequest, admin: Actor | None) -> ClinicCreated:
-    """Insert the clinic and its owner; ``admin`` None: the store is empty and the owner administers it."""
-    email = request.owner_email
+def _check_email_free(db: Db, email: str | None, field: str) -> None:
+    """Refuse a login e-mail another user of any clinic has (``email_taken``)."""
     if email is not None and rows.email_taken(db, email):
         raise ConflictError(
             "the e-mail address is taken",
-            field="owner_email",
+            field=field,
             allowed="an address no user has",
             code="email_taken",
         )
+
+
+def _create(db: Db, ctx: ServiceContext, request: InitClinicRequest, admin: Actor | None) -> ClinicCreated:
+    """Insert the clinic and its owner; ``admin`` None: the store is empty and the owner administers it."""
+    email = request.owner_email
+    _check_email_free(db, email, "owner_email")
     clinic = rows.add_clinic(
         db,
         name=request.name,
@@ -147,6 +153,7 @@ class AddUserRequest(Request):
 
     name: Text
     role: Annotated[Role, choice(ROLES)]
+    email: Email = Field(None, description="The user's login (kept in lower case, unique).")
     certified_until: IsoDate | None = Field(
         None, description="Expiry of the SMP training and bloodborne-pathogen certificates."
     )
@@ -163,7 +170,8 @@ def add_user(ctx: ServiceContext, request: AddUserRequest) -> UserAdded:
 
     def action(db: Db, actor: Actor) -> UserAdded:
         actor.require("user.add")
-        user = rows.add_user(db, actor.clinic_id, name=request.name, role=request.role)
+        _check_email_free(db, request.email, "email")
+        user = rows.add_user(db, actor.clinic_id, name=request.name, role=request.role, email=request.email)
         log(db, actor, "create", "user", user.id, role=request.role)
         until = request.certified_until
         if until is not None:
@@ -248,7 +256,8 @@ class UserDeactivated(Result):
 
 
 def deactivate_user(ctx: ServiceContext, request: DeactivateUserRequest) -> UserDeactivated:
-    """Lock a user out: an inactive user is refused as the acting user from then on (owners only).
+    """Lock a user out: an inactive user is refused as the acting user from then on (owners only); their
+    open web sessions end (``deactivated``), and their API tokens stop working while they are inactive.
 
     An owner cannot lock themself out, and the store's administrator is never deactivated (backups,
     restores and new clinics need them).
@@ -267,7 +276,8 @@ def deactivate_user(ctx: ServiceContext, request: DeactivateUserRequest) -> User
             )
         if user.active:
             user.active = False
-            log(db, actor, "update", "user", user.id, active=False)
+            ended = account_rows.end_web_sessions(db, user.id, at=ctx.clock.now_utc(), reason="deactivated")
+            log(db, actor, "update", "user", user.id, active=False, sessions_ended=ended)
         return UserDeactivated(id=user.id, active=False)
 
     return transact(ctx, action)
