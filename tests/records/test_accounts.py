@@ -343,3 +343,23 @@ def test_a_store_of_revision_0002_with_users_upgrades_to_0003(store: Store) -> N
         assert upgraded.revision() == HEAD_REVISION
     finally:
         upgraded.close()
+
+
+def test_a_second_owner_cannot_take_over_the_store_administrators_login(store: Store) -> None:
+    ids = setup(store)
+    second = clinics.add_user(
+        at(store, T0, ids["owner"]),
+        clinics.AddUserRequest.of(name="Sam", role="owner", email="sam@example.org"),
+    ).id
+    with pytest.raises(AccessError) as refused:
+        accounts.set_password(
+            at(store, T0, second), SetPasswordRequest.of(user_id=ids["owner"], password="taken over now!")
+        )
+    assert refused.value.code == "not_your_account"
+    with pytest.raises(AccessError):
+        accounts.issue_token(at(store, T0, second), IssueTokenRequest.of(user_id=ids["owner"]))
+    # the administrator still manages the second owner's account, and their own
+    accounts.set_password(
+        at(store, T0, ids["owner"]), SetPasswordRequest.of(user_id=second, password="a new one here")
+    )
+    log_in(store, T0, "owner@example.org", OWNER_PW)

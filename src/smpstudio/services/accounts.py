@@ -343,8 +343,18 @@ def token_user(ctx: ServiceContext, token: str) -> SessionUser:
 
 def _account(db: Db, actor: Actor, user_id: int) -> User:
     """The user ``user_id`` when it is the actor or the actor is an owner of its clinic (another clinic's
-    user answers as not found, as :func:`get_user` does)."""
+    user answers as not found, as :func:`get_user` does). The store's administrator's account is theirs
+    alone: another owner taking it over would hold the whole store."""
     user = get_user(db, actor, user_id, field="user_id")
+    admin = clinic_rows.store_meta(db, "admin_user_id")
+    if user.id != actor.id and admin == str(user.id):
+        error = AccessError(
+            "only the store's administrator may change their own password or tokens",
+            field="user_id",
+            allowed="your own user id",
+            code="not_your_account",
+        )
+        raise target(error, "user", user_id)
     if user.id != actor.id and actor.role != "owner":
         error = AccessError(
             "only the user themself or an owner of their clinic may do this",
