@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from smpstudio.cli.common import err, out, run, settings
+from smpstudio.cli.common import err, run, settings
 from smpstudio.errors import InputError
 from smpstudio.settings import Settings, env_name
 
@@ -64,9 +64,9 @@ def _seed_demo(config: Settings) -> None:
 def _print_demo_logins() -> None:
     from smpstudio.services.demo_store import DEMO_LOGINS
 
-    out.print("Demo logins (as the demo store was made):")
+    typer.echo("Demo logins (as the demo store was made):")
     for login in DEMO_LOGINS:
-        out.print(f"  {login.role:<13} {login.email:<30} {login.password}   ({login.clinic})")
+        typer.echo(f"  {login.role:<13} {login.email:<26} {login.password:<22} {login.clinic}")
 
 
 def studio(
@@ -94,9 +94,9 @@ def studio(
     context = run(lambda: open_context(config))
     secret = run(lambda: load_or_create_secret(config.data_dir))
     url = f"http://{host if host not in ('0.0.0.0', '::') else '127.0.0.1'}:{port}/"
-    out.print(f"smpstudio is serving {url}  (stop with Ctrl-C)")
     if demo:
         _print_demo_logins()
+    typer.echo(f"smpstudio is serving {url}  (stop with Ctrl-C)")
     logging.getLogger("smpstudio.web").setLevel(logging.INFO)
     if workers == 1:
         app = create_app(config, context, secret)
