@@ -19,7 +19,15 @@ from typing import Any
 from smpstudio.care.rules import RuleSet
 from smpstudio.errors import InputError
 
-__all__ = ["FORMATS", "MEDIA_TYPES", "AftercarePlan", "aftercare_plan", "render_aftercare", "write_aftercare"]
+__all__ = [
+    "FORMATS",
+    "MEDIA_TYPES",
+    "AftercarePlan",
+    "HandoutHeader",
+    "aftercare_plan",
+    "render_aftercare",
+    "write_aftercare",
+]
 
 FORMATS = ("text", "json", "ics", "pdf")
 #: The media type of each format's bytes (for a face that serves them).
@@ -139,70 +147,128 @@ def plan_ics(plan: AftercarePlan, clinic: str = "smpstudio", *, stamp: dt.dateti
     return bytes(cal.to_ical())
 
 
-def plan_pdf(plan: AftercarePlan, *, stamp: dt.datetime | None = None) -> bytes:
+@dataclass(frozen=True)
+class HandoutHeader:
+    """Who a printed handout is from and for: the clinic's details and the client's name, printed at its
+    top. A handout with a header is the client's copy: its rules are in day order and it prints no
+    internal reference (no rules version, no source codes)."""
+
+    clinic_name: str
+    client_name: str
+    clinic_phone: str | None = None
+    clinic_address: str | None = None
+    clinic_email: str | None = None
+
+
+#: The handout's typeface: DejaVu Sans, a Unicode font shipped with matplotlib (a dependency), embedded
+#: (subset) in the PDF so every client's name prints as written (Łukasz, Nguyễn, Ольга).
+FONT = "dejavu"
+_FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSans-Oblique.ttf"}
+
+
+def _add_fonts(pdf: Any) -> None:
+    import matplotlib
+
+    folder = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    for style, name in _FONT_FILES.items():
+        pdf.add_font(FONT, style, str(folder / name))
+
+
+def _pdf_header(pdf: Any, header: HandoutHeader) -> None:
+    """The clinic's name, address and contact details, then whose handout it is."""
+    pdf.set_font(FONT, "B", 12)
+    pdf.cell(0, 6, header.clinic_name, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, "", 9)
+    lines = (header.clinic_address or "").splitlines()
+    contact = [f"Phone {header.clinic_phone}" if header.clinic_phone else "", header.clinic_email or ""]
+    for line in [*lines, "   ".join(c for c in contact if c)]:
+        if line.strip():
+            pdf.multi_cell(0, 4.5, line.strip(), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    pdf.set_font(FONT, "B", 16)
+    pdf.cell(0, 9, f"Aftercare for {header.client_name}", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, "", 10)
+    pdf.cell(0, 6, "Your scalp micropigmentation", new_x="LMARGIN", new_y="NEXT")
+
+
+def plan_pdf(
+    plan: AftercarePlan, *, stamp: dt.datetime | None = None, header: HandoutHeader | None = None
+) -> bytes:
+    """The plan as a one-page PDF handout; with a ``header``, the client's copy (:class:`HandoutHeader`)."""
     from fpdf import FPDF
 
     pdf = FPDF(format="A4")
     if stamp is not None:
         pdf.set_creation_date(stamp)  # the call's time, not the library's own clock
     pdf.set_auto_page_break(auto=False)
+    _add_fonts(pdf)
     pdf.add_page()
     pdf.set_margins(16, 14, 16)
     pdf.set_xy(16, 14)
-    pdf.set_font("helvetica", "B", 16)
-    pdf.cell(0, 9, "Aftercare for your scalp micropigmentation", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("helvetica", "", 10)
+    if header is not None:
+        _pdf_header(pdf, header)
+    else:
+        pdf.set_font(FONT, "B", 16)
+        pdf.cell(0, 9, "Aftercare for your scalp micropigmentation", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, "", 10)
     pdf.cell(0, 6, f"Session: {plan.session_date:%A %d %B %Y}", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
-    pdf.set_font("helvetica", "B", 11)
+    pdf.set_font(FONT, "B", 11)
     pdf.cell(0, 7, "Until the date shown", new_x="LMARGIN", new_y="NEXT")
-    widths = (95, 28, 55)
-    pdf.set_font("helvetica", "B", 8.5)
+    widths = (86, 38, 54)
+    pdf.set_font(FONT, "B", 8.5)
     for w, head in zip(widths, ("Avoid", "Until", "Then"), strict=True):
         pdf.cell(w, 6, head, border="B")
     pdf.ln()
-    pdf.set_font("helvetica", "", 8.5)
-    for rule in plan.rules:
+    pdf.set_font(FONT, "", 8.5)
+    rules = plan.rules if header is None else sorted(plan.rules, key=lambda r: int(r["until_day"]))
+    for rule in rules:
         until = dt.date.fromisoformat(rule["until_date"])
         y = pdf.get_y()
-        pdf.multi_cell(widths[0], 4.4, rule["avoid"], new_x="RIGHT", new_y="TOP")
+        pdf.multi_cell(widths[0], 4.4, rule["avoid"], new_x="RIGHT", new_y="TOP", align="L")
         pdf.multi_cell(
-            widths[1], 4.4, f"{until:%a %d %b} (day {rule['until_day']})", new_x="RIGHT", new_y="TOP"
+            widths[1],
+            4.4,
+            f"{until:%a %d %b} (day {rule['until_day']})",
+            new_x="RIGHT",
+            new_y="TOP",
+            align="L",
         )
-        pdf.multi_cell(widths[2], 4.4, rule["then"], new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(widths[2], 4.4, rule["then"], new_x="LMARGIN", new_y="NEXT", align="L")
         pdf.set_y(max(pdf.get_y(), y + 9.2))
     pdf.ln(2)
-    pdf.set_font("helvetica", "B", 11)
+    pdf.set_font(FONT, "B", 11)
     pdf.cell(0, 7, "What is normal", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("helvetica", "", 9)
+    pdf.set_font(FONT, "", 9)
     seen: list[str] = []
     for day in plan.days:
         seen += [t for t in day["normal"] if t not in seen]
     for text in seen:
         pdf.multi_cell(0, 5, f"- {text}", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
-    pdf.set_font("helvetica", "B", 11)
+    pdf.set_font(FONT, "B", 11)
     pdf.set_text_color(160, 30, 30)
     pdf.cell(0, 7, "When to call", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("helvetica", "", 9)
+    pdf.set_font(FONT, "", 9)
     pdf.multi_cell(0, 5, plan.not_normal, new_x="LMARGIN", new_y="NEXT")
     pdf.set_text_color(0, 0, 0)
     pdf.ln(2)
-    pdf.set_font("helvetica", "I", 7)
-    pdf.multi_cell(
-        0,
-        3.6,
+    pdf.set_font(FONT, "I", 7)
+    note = (
         "Guidance, not a diagnosis; if you feel unwell, contact a doctor, "
-        "and never stop a prescribed medicine. "
-        f"Rules {plan.rules_version}. Sources: " + "; ".join(plan.sources),
-        new_x="LMARGIN",
-        new_y="NEXT",
+        "and never stop a prescribed medicine."
     )
+    if header is None:  # the clinic's copy names the rules and their sources; the client's does not
+        note += f" Rules {plan.rules_version}. Sources: " + "; ".join(plan.sources)
+    pdf.multi_cell(0, 3.6, note, new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
 
 
-def render_aftercare(plan: AftercarePlan, fmt: str, *, stamp: dt.datetime) -> bytes:
-    """``plan`` as the bytes of ``fmt`` (one of :data:`FORMATS`); ``stamp`` dates the calendar entries."""
+def render_aftercare(
+    plan: AftercarePlan, fmt: str, *, stamp: dt.datetime, header: HandoutHeader | None = None
+) -> bytes:
+    """``plan`` as the bytes of ``fmt`` (one of :data:`FORMATS`); ``stamp`` dates the calendar entries and
+    the PDF; ``header`` makes the PDF the client's copy (:class:`HandoutHeader`)."""
     if fmt not in FORMATS:
         raise InputError(f"unknown format {fmt!r}", field="format", allowed=", ".join(FORMATS))
     if fmt == "text":
@@ -211,7 +277,7 @@ def render_aftercare(plan: AftercarePlan, fmt: str, *, stamp: dt.datetime) -> by
         return (json.dumps(plan.to_dict(), ensure_ascii=False, indent=1) + "\n").encode()
     if fmt == "ics":
         return plan_ics(plan, stamp=stamp)
-    return plan_pdf(plan, stamp=stamp)
+    return plan_pdf(plan, stamp=stamp, header=header)
 
 
 def write_aftercare(plan: AftercarePlan, fmt: str, out: str | Path, *, stamp: dt.datetime) -> Path:

@@ -73,6 +73,10 @@ class RuleOverrides:
             clinic = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise InputError(f"not valid TOML: {exc}", field="rules") from None
+        except RecursionError:  # arrays or tables nested hundreds deep: no rule is
+            raise InputError(
+                "the TOML nests too deeply", field="rules", allowed="the rules' own tables"
+            ) from None
         unknown = set(clinic) - {*RULE_FILES, "version"}
         if unknown:
             raise InputError(

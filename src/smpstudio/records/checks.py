@@ -25,6 +25,7 @@ __all__ = [
     "Reason",
     "SessionFacts",
     "age_years",
+    "session_checks",
     "session_reasons",
 ]
 
@@ -167,21 +168,21 @@ def _patch_test(f: SessionFacts) -> list[Reason]:
     return []
 
 
-def _lots(f: SessionFacts) -> list[Reason]:
+def _lot(f: SessionFacts, lot: LotFacts) -> list[Reason]:
+    """What stands against one lot named for the session."""
     out: list[Reason] = []
-    for lot in f.lots:
-        name = f"{lot.role} lot {lot.code}"
-        if lot.kind != lot.role:
-            out.append(_reason("lot_wrong_kind", f"{name} is a {lot.kind} lot"))
-        if lot.expires_on < f.on:
-            out.append(_reason("lot_expired", f"{name} expired on {lot.expires_on}"))
-        if lot.recalled:
-            out.append(_reason("lot_recalled", f"{name} is recalled"))
-        if lot.quantity <= 0 and not f.historical:
-            # A single-use cartridge that is not in stock cannot have come from this lot.
-            out.append(_reason("lot_out_of_stock", f"{name} has none left in stock"))
-        if lot.compliance == "fail":
-            out.append(_reason("lot_non_compliant", f"{name} failed the pigment compliance check"))
+    name = f"{lot.role} lot {lot.code}"
+    if lot.kind != lot.role:
+        out.append(_reason("lot_wrong_kind", f"{name} is a {lot.kind} lot"))
+    if lot.expires_on < f.on:
+        out.append(_reason("lot_expired", f"{name} expired on {lot.expires_on}"))
+    if lot.recalled:
+        out.append(_reason("lot_recalled", f"{name} is recalled"))
+    if lot.quantity <= 0 and not f.historical:
+        # A single-use cartridge that is not in stock cannot have come from this lot.
+        out.append(_reason("lot_out_of_stock", f"{name} has none left in stock"))
+    if lot.compliance == "fail":
+        out.append(_reason("lot_non_compliant", f"{name} failed the pigment compliance check"))
     return out
 
 
@@ -238,16 +239,27 @@ def _interval(f: SessionFacts) -> list[Reason]:
     return []
 
 
+def session_checks(f: SessionFacts) -> list[tuple[str, list[Reason]]]:
+    """Each check before a session, in the order they run, with the reasons it fails (empty: it passes).
+
+    The names are stable: ``when``, ``age``, ``screening``, ``consent``, ``patch_test``, one
+    ``{role}_lot`` per lot named (``pigment_lot``, ``needle_lot``, ``diluent_lot``), ``sterilisation``,
+    ``practitioner`` and ``interval``. :func:`session_reasons` is their reasons together, so a dry run
+    listing the checks and the refusal can never disagree.
+    """
+    return [
+        ("when", _when(f)),
+        ("age", _age(f)),
+        ("screening", _screening(f)),
+        ("consent", _consent(f)),
+        ("patch_test", _patch_test(f)),
+        *[(f"{lot.role}_lot", _lot(f, lot)) for lot in f.lots],
+        ("sterilisation", _cycle(f)),
+        ("practitioner", _practitioner(f)),
+        ("interval", _interval(f)),
+    ]
+
+
 def session_reasons(f: SessionFacts) -> list[Reason]:
     """Every reason the session may not be recorded (empty when it may)."""
-    return [
-        *_when(f),
-        *_age(f),
-        *_screening(f),
-        *_consent(f),
-        *_patch_test(f),
-        *_lots(f),
-        *_cycle(f),
-        *_practitioner(f),
-        *_interval(f),
-    ]
+    return [reason for _, failed in session_checks(f) for reason in failed]

@@ -11,10 +11,10 @@ import datetime as dt
 from pydantic import Field, ValidationInfo, field_validator
 from sqlalchemy.orm import Session as Db
 
-from smpstudio.errors import InputError, check_choice, check_range
+from smpstudio.errors import ConflictError, InputError, NotFoundError, check_choice, check_range
 from smpstudio.records.deadlines import add_business_days
 from smpstudio.records.repositories import registers as repo
-from smpstudio.services.access import Actor, client_session, get_client, log, rules_for, transact
+from smpstudio.services.access import Actor, client_session, get_client, log, rules_for, target, transact
 from smpstudio.services.context import ServiceContext
 from smpstudio.services.fields import Id, OptionalId, optional_date
 from smpstudio.services.models import Request, Result
@@ -25,8 +25,10 @@ __all__ = [
     "AdverseEventList",
     "AdverseEventRequest",
     "AdverseEventsDueRequest",
+    "MarkAdverseEventRequest",
     "add_adverse_event",
     "adverse_events_due",
+    "mark_adverse_event",
 ]
 
 
@@ -207,6 +209,80 @@ def adverse_events_due(
                 )
                 for a, n in rows
             ]
+        )
+
+    return transact(ctx, action)
+
+
+# --- the "brand notified" step --------------------------------------------------------------------------
+
+
+class MarkAdverseEventRequest(Request):
+    """The day the event was sent to the brand (the ink's responsible person); today by default."""
+
+    event_id: Id
+    brand_notified_on: dt.date | None = None
+
+    @field_validator("brand_notified_on", mode="before")
+    @classmethod
+    def _on(cls, value: object) -> dt.date | None:
+        return optional_date(value, "brand_notified_on")
+
+
+class AdverseEventMarked(Result):
+    """The event, the day the brand had it, its deadline and whether the brand had it by then."""
+
+    id: int
+    brand_notified_on: dt.date
+    report_deadline_on: dt.date | None
+    on_time: bool | None = Field(description="Whether the brand had it by the deadline (None: no deadline).")
+
+
+def mark_adverse_event(ctx: ServiceContext, request: MarkAdverseEventRequest) -> AdverseEventMarked:
+    """Record that an adverse event was sent to the brand, which takes it off the deadlines due.
+
+    The day is between the day the clinic learnt of it and today; marking it again with the same day
+    changes nothing, another day is a conflict (the first stays on record).
+    """
+    r = request
+
+    def action(db: Db, actor: Actor) -> AdverseEventMarked:
+        actor.require("adverse_event")
+        event = repo.get_adverse_event(db, actor.clinic_id, r.event_id, for_update=True)
+        if event is None:
+            error = NotFoundError(
+                f"no adverse event {r.event_id} in this clinic",
+                field="event_id",
+                allowed="an adverse event id",
+                code="no_adverse_event",
+            )
+            raise target(error, "adverse_event", r.event_id)
+        get_client(db, actor, event.client_id, for_update=True)
+        today = actor.today()
+        day = r.brand_notified_on or today
+        if not event.received_on <= day <= today:
+            raise InputError(
+                f"{day} is not between the day the clinic learnt of it and today",
+                field="brand_notified_on",
+                allowed=f"{event.received_on} to {today}",
+            )
+        if event.brand_notified_on is not None and event.brand_notified_on != day:
+            raise ConflictError(
+                f"the brand was recorded as notified on {event.brand_notified_on}",
+                field="brand_notified_on",
+                allowed=str(event.brand_notified_on),
+                code="already_notified",
+            )
+        if event.brand_notified_on is None:
+            event.brand_notified_on = day
+            db.flush()
+            log(db, actor, "update", "adverse_event", event.id, client=event.client_id, brand_notified=True)
+        deadline = event.report_deadline_on
+        return AdverseEventMarked(
+            id=event.id,
+            brand_notified_on=day,
+            report_deadline_on=deadline,
+            on_time=None if deadline is None else day <= deadline,
         )
 
     return transact(ctx, action)

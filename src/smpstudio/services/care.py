@@ -21,6 +21,7 @@ from smpstudio.care.screening import parse_answers, screen
 from smpstudio.care.triage import triage
 from smpstudio.errors import InputError
 from smpstudio.services.context import ServiceContext
+from smpstudio.services.fields import IsoDate
 from smpstudio.services.models import Request, Result
 
 __all__ = [
@@ -118,7 +119,7 @@ def triage_report(ctx: ServiceContext, request: TriageRequest) -> TriageResult:
 class AftercareRequest(Request):
     """The session's date and the format of the handout."""
 
-    session_date: dt.date
+    session_date: IsoDate
     format: str = Field(description="text, json, ics (calendar reminders) or pdf (handout).")
 
 

@@ -58,25 +58,30 @@ __all__ = [
     "add_design",
     "add_photo",
     "add_plan",
+    "check_email",
+    "check_phone",
     "client_record",
     "find_clients",
     "record_of",
     "screen_client",
 ]
 
+#: A Fitzpatrick skin type.
 SkinType = Literal["I", "II", "III", "IV", "V", "VI"]
 PhotoKind = Literal["before", "after", "progress", "reference"]
 
 # --- adding and finding ------------------------------------------------------------------------------------
 
 
-def _email(value: object) -> object:
+def check_email(value: object) -> object:
+    """A client's e-mail address as given (None stays None), or an :class:`InputError` naming ``email``."""
     if isinstance(value, str) and ("@" not in value or len(value) > 200 or " " in value.strip()):
         raise InputError("not an e-mail address", field="email", allowed="name@example.org")
     return value
 
 
-def _phone(value: object) -> object:
+def check_phone(value: object) -> object:
+    """A client's phone number as given (None stays None), or an :class:`InputError` naming ``phone``."""
     if isinstance(value, str) and not any(c.isdigit() for c in value):
         raise InputError("not a phone number", field="phone", allowed="digits, spaces, + and -")
     return value
@@ -99,12 +104,12 @@ class AddClientRequest(Request):
     @field_validator("email", mode="before")
     @classmethod
     def _check_email(cls, value: object) -> object:
-        return _email(value)
+        return check_email(value)
 
     @field_validator("phone", mode="before")
     @classmethod
     def _check_phone(cls, value: object) -> object:
-        return _phone(value)
+        return check_phone(value)
 
 
 class ClientAdded(Result):

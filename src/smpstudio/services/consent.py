@@ -13,20 +13,30 @@ from pydantic import Field, StringConstraints
 from sqlalchemy.orm import Session as Db
 
 from smpstudio.care.patch_test import patch_test_record
-from smpstudio.errors import InputError, echo
+from smpstudio.errors import InputError, NotFoundError, echo
 from smpstudio.records.files import strip_image_metadata
 from smpstudio.records.models import CONSENT_KINDS, Lot
 from smpstudio.records.repositories import consent as rows
 from smpstudio.records.repositories import lots as lot_rows
-from smpstudio.services.access import Actor, get_client, log, rules_for, transact
+from smpstudio.services.access import Actor, get_client, log, rules_for, target, transact
 from smpstudio.services.context import ServiceContext
-from smpstudio.services.fields import DateTimeInput, Text, check_image_size, choice, optional_text, text
+from smpstudio.services.fields import (
+    DateTimeInput,
+    OptionalId,
+    Text,
+    check_image_size,
+    choice,
+    optional_text,
+    text,
+)
 from smpstudio.services.models import Request, Result
 
 __all__ = [
     "AddConsentTextRequest",
     "ConsentSigned",
     "ConsentTextAdded",
+    "ConsentTextRequest",
+    "ConsentTextShown",
     "ConsentWithdrawn",
     "PatchTestRecordRequest",
     "PatchTestRecorded",
@@ -34,6 +44,7 @@ __all__ = [
     "WithdrawConsentRequest",
     "add_consent_text",
     "record_patch_test",
+    "show_consent_text",
     "sign_consent",
     "withdraw_consent",
 ]
@@ -110,10 +121,12 @@ def sign_consent(ctx: ServiceContext, request: SignConsentRequest) -> ConsentSig
 
 
 class WithdrawConsentRequest(Request):
-    """Which of a client's consents to withdraw."""
+    """Which of a client's consents to withdraw: every open one of a kind, or the one ``consent_id``
+    names (of whatever kind)."""
 
     client_id: int
     kind: ConsentKindField = "treatment"
+    consent_id: OptionalId = Field(None, description="Only this consent (its kind is its own).")
 
 
 class ConsentWithdrawn(Result):
@@ -123,13 +136,27 @@ class ConsentWithdrawn(Result):
 
 
 def withdraw_consent(ctx: ServiceContext, request: WithdrawConsentRequest) -> ConsentWithdrawn:
-    """Withdraw every open consent of one kind of a client (now, by the clinic's clock)."""
-    kind = request.kind
+    """Withdraw every open consent of one kind of a client, or the one named (now, by the clinic's clock).
+
+    A consent named that is not an open consent of this client (another client's, another clinic's, one
+    already withdrawn) answers as not found."""
+    kind, one = request.kind, request.consent_id
 
     def action(db: Db, actor: Actor) -> ConsentWithdrawn:
         actor.require("consent")
         client = get_client(db, actor, request.client_id)
-        open_ = rows.open_consents(db, client.id, kind)
+        if one is not None:
+            open_ = [c for k in CONSENT_KINDS for c in rows.open_consents(db, client.id, k) if c.id == one]
+            if not open_:
+                error = NotFoundError(
+                    f"no open consent {one} of this client",
+                    field="consent",
+                    allowed="an open consent of the client",
+                    code="no_consent",
+                )
+                raise target(error, "consent", one)
+        else:
+            open_ = rows.open_consents(db, client.id, kind)
         if not open_:
             raise InputError(
                 f"no {kind} consent to withdraw", field="client", allowed="a client with consent"
@@ -175,6 +202,48 @@ def add_consent_text(ctx: ServiceContext, request: AddConsentTextRequest) -> Con
         text_row = rows.add_text(db, actor.clinic_id, kind=kind, version=version, body=request.body)
         log(db, actor, "create", "consent_text", text_row.id, kind=kind, version=version)
         return ConsentTextAdded(id=text_row.id, sha256=text_row.sha256)
+
+    return transact(ctx, action)
+
+
+class ConsentTextRequest(Request):
+    """Which consent text to show: its kind, and a version (the one a client signs now when None)."""
+
+    kind: ConsentKindField = "treatment"
+    version: Annotated[str | None, optional_text(40)] = Field(None, description="Newest version when None.")
+
+
+class ConsentTextShown(Result):
+    """A consent text in full, as a client of the clinic signs it."""
+
+    kind: str
+    version: str
+    sha256: str
+    clinic_own: bool = Field(description="The clinic's own wording (False: the packaged text).")
+    body: str = Field(description="The wording (Markdown), exactly as kept.")
+
+
+def show_consent_text(ctx: ServiceContext, request: ConsentTextRequest) -> ConsentTextShown:
+    """The consent text a client of the acting user's clinic signs (:func:`sign_consent` picks the same
+    one): the clinic's newest own version of the kind, else the newest packaged one, or the version named."""
+    kind, version = request.kind, request.version
+
+    def action(db: Db, actor: Actor) -> ConsentTextShown:
+        found = rows.consent_text(db, actor.clinic_id, kind, version)
+        if found is None:
+            raise NotFoundError(
+                f"no {kind} consent text {version or ''}".rstrip(),
+                field="version" if version else "kind",
+                allowed="a stored version",
+                code="no_consent_text",
+            )
+        return ConsentTextShown(
+            kind=found.kind,
+            version=found.version,
+            sha256=found.sha256,
+            clinic_own=found.clinic_id is not None,
+            body=found.body,
+        )
 
     return transact(ctx, action)
 

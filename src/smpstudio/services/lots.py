@@ -14,10 +14,10 @@ from pydantic import Field, field_validator
 from sqlalchemy.orm import Session as Db
 
 from smpstudio.care.compliance import check_product, parse_product
-from smpstudio.errors import InputError, check_range
+from smpstudio.errors import InputError, NotFoundError, check_range
 from smpstudio.records.models import Lot
 from smpstudio.records.repositories import lots as repo
-from smpstudio.services.access import Actor, log, rules_for, transact
+from smpstudio.services.access import Actor, log, rules_for, target, transact
 from smpstudio.services.context import ServiceContext
 from smpstudio.services.fields import Id, IsoDate, check_id
 from smpstudio.services.models import Request, Result
@@ -162,9 +162,7 @@ def adjust_lot(ctx: ServiceContext, request: AdjustLotRequest) -> LotAdjusted:
 
     def action(db: Db, actor: Actor) -> LotAdjusted:
         actor.require("lot.write")
-        row = repo.get_lot(db, actor.clinic_id, r.lot_id, for_update=True)
-        if row is None:
-            raise InputError(f"no lot {r.lot_id}", field="lot", allowed="a lot id")
+        row = _lot_by_id(db, actor, r.lot_id, for_update=True)
         if row.quantity + r.delta < 0:
             raise InputError(f"{row.quantity} in stock", field="delta", allowed=f"at least {-row.quantity}")
         repo.move_stock(db, row, r.delta, f"adjust: {r.reason}")
@@ -172,6 +170,15 @@ def adjust_lot(ctx: ServiceContext, request: AdjustLotRequest) -> LotAdjusted:
         return LotAdjusted(id=row.id, quantity=row.quantity)
 
     return transact(ctx, action)
+
+
+def _lot_by_id(db: Db, actor: Actor, lot_id: int, *, for_update: bool = False) -> Lot:
+    """The lot ``lot_id`` of the actor's clinic; another clinic's answers exactly as a missing one."""
+    row = repo.get_lot(db, actor.clinic_id, lot_id, for_update=for_update)
+    if row is None:
+        error = NotFoundError(f"no lot {lot_id}", field="lot", allowed="a lot id", code="no_lot")
+        raise target(error, "lot", lot_id)
+    return row
 
 
 # --- finding a lot for a session ------------------------------------------------------------------------
@@ -245,7 +252,7 @@ class LotExposure(Result):
 
 
 class RecallRequest(Request):
-    """A lot code to recall, with the recall notice's reason."""
+    """A lot code (or ``#id`` for one lot) to recall, with the recall notice's reason."""
 
     lot: str = Field(min_length=1, max_length=80)
     reason: str | None = Field(None, max_length=200)
@@ -254,7 +261,11 @@ class RecallRequest(Request):
 def _exposure(ctx: ServiceContext, lot: str, recall: bool, reason: str | None) -> LotExposure:
     def action(db: Db, actor: Actor) -> LotExposure:
         actor.require("lot.recall" if recall else "lot.read")
-        lots = repo.lots_by_code(db, actor.clinic_id, lot)
+        by_id = lot.startswith("#") and lot[1:].isdigit()
+        if by_id:  # one lot, by id
+            lots = [_lot_by_id(db, actor, check_id(lot[1:], "lot"))]
+        else:
+            lots = repo.lots_by_code(db, actor.clinic_id, lot)
         if not lots:
             raise InputError(
                 f"no lot {lot!r} in this clinic", field="lot", allowed="a lot code in stock records"
@@ -276,7 +287,7 @@ def _exposure(ctx: ServiceContext, lot: str, recall: bool, reason: str | None) -
             clients=[c["id"] for c in clients],
         )
         return LotExposure(
-            lot=lot,
+            lot=lots[0].lot_code if by_id else lot,
             lots=[
                 LotRef(id=r.id, kind=r.kind, product=r.product, recalled=r.recalled_at is not None)
                 for r in lots
@@ -288,7 +299,8 @@ def _exposure(ctx: ServiceContext, lot: str, recall: bool, reason: str | None) -
 
 
 def lot_clients(ctx: ServiceContext, lot: str) -> LotExposure:
-    """Every client who received lot ``lot`` (sessions and patch tests), with contact details."""
+    """Every client who received lot ``lot`` (a code, or ``#id`` for one lot), sessions and patch tests,
+    with contact details."""
     code = lot.strip()
     if not code or len(code) > 80:
         raise InputError(
@@ -298,7 +310,8 @@ def lot_clients(ctx: ServiceContext, lot: str) -> LotExposure:
 
 
 def recall_lot(ctx: ServiceContext, request: RecallRequest) -> LotExposure:
-    """Mark a lot recalled, so no further session can use it, and list every client it reached."""
+    """Mark a lot recalled (every lot with the code, or ``#id`` for one lot), so no further session can use
+    it, and list every client it reached."""
     return _exposure(ctx, request.lot, True, request.reason)
 
 

@@ -16,10 +16,11 @@ from pydantic import Field, field_validator, model_validator
 from sqlalchemy.orm import Session as Db
 
 from smpstudio.care.floors import minimum_age_years
+from smpstudio.care.rules import RuleSet
 from smpstudio.errors import AccessError, InputError, check_choice, check_range
-from smpstudio.records.checks import CycleFacts, session_reasons
+from smpstudio.records.checks import CycleFacts, SessionFacts, session_reasons
 from smpstudio.records.deadlines import add_years
-from smpstudio.records.models import Client, Lot
+from smpstudio.records.models import Client, Design, Lot, User
 from smpstudio.records.repositories import lots as lot_repo
 from smpstudio.records.repositories import sessions as repo
 from smpstudio.records.repositories import sterilisation as steril_repo
@@ -33,12 +34,14 @@ from smpstudio.services.sterilisation import cycle_failure
 __all__ = [
     "ZONES",
     "FollowUpBooked",
+    "PreparedSession",
     "RefusalReason",
     "SessionRecorded",
     "SessionRefused",
     "SessionRequest",
     "TouchUpDue",
     "forecast_touch_up_years",
+    "prepare_session",
     "record_session",
 ]
 
@@ -180,6 +183,97 @@ def _aware(when: dt.datetime | None, tz: dt.tzinfo) -> dt.datetime | None:
     return when if when is None or when.tzinfo is not None else when.replace(tzinfo=tz)
 
 
+@dataclasses.dataclass(frozen=True)
+class PreparedSession:
+    """What the checks before a session read: the rows the request names and the facts on file.
+
+    ``unresolved`` holds, per lot slot (``pigment``, ``needle``, ``diluent``), why a lot named could not
+    be found (only for a dry run, which lists it as a failed check instead of refusing the request).
+    """
+
+    client: Client
+    practitioner: User
+    lots: list[tuple[str, Lot]]
+    design: Design | None
+    rules: RuleSet
+    start: dt.datetime
+    ended: dt.datetime | None
+    facts: SessionFacts
+    unresolved: dict[str, str] = dataclasses.field(default_factory=dict)
+
+
+def prepare_session(
+    db: Db, actor: Actor, ctx: ServiceContext, r: SessionRequest, *, lock: bool, dry_run: bool = False
+) -> PreparedSession:
+    """Read everything the checks before the session ``r`` need, in the actor's clinic.
+
+    The same reading serves recording (``lock``: the client's row and the lots are locked, so the checks
+    and the insert are atomic per client) and the dry run (``dry_run``: a lot that cannot be found is
+    kept in ``unresolved`` rather than refused). A request that cannot describe a session (a historical
+    one by a non-owner, an end before the start, a missing design version or cycle) is refused either way.
+    """
+    if r.historical and actor.role != "owner":
+        raise AccessError(
+            "only an owner may record a historical session",
+            field="historical",
+            allowed="an owner",
+            code="historical_owner_only",
+        )
+    rules = rules_for(db, actor, ctx)
+    cfg = rules.data["records"]
+    if r.touch_up_years is not None:
+        lo, hi = cfg["touch_up_years_range"]
+        check_range("touch_up_years", r.touch_up_years, lo, hi, "years")
+    now = actor.clock.now()
+    start = _aware(r.started, actor.clock.tz) or now
+    ended = _aware(r.ended, actor.clock.tz)
+    if ended is not None and ended <= start:
+        raise InputError("ends before it starts", field="ended", allowed="a time after the start")
+    client = get_client(db, actor, r.client_id, for_update=True)
+    if lock:
+        repo.lock_client(db, client)  # the checks and the insert are atomic per client
+    practitioner = get_user(db, actor, r.practitioner_id, field="practitioner")
+    named = [("pigment", r.pigment_lot), ("needle", r.needle_lot)]
+    if r.diluent_lot is not None:
+        named.append(("diluent", r.diluent_lot))
+    lots: list[tuple[str, Lot]] = []
+    unresolved: dict[str, str] = {}
+    for role, ref in named:
+        try:
+            lots.append((role, resolve_lot(db, actor, ref, role)))
+        except InputError as exc:
+            if not dry_run:
+                raise
+            unresolved[role] = exc.message
+    if lock:
+        repo.lock(db, [row for _, row in lots])
+    design = None
+    if r.design_version is not None:
+        design = repo.design_of_version(db, client.id, r.design_version)
+        if design is None:
+            raise InputError(
+                f"no design version {r.design_version}",
+                field="design_version",
+                allowed="a design version of this client",
+            )
+    facts = repo.session_facts(
+        db,
+        client,
+        practitioner,
+        lots,
+        started=start,
+        now=now,
+        historical=r.historical,
+        minimum_interval_days=int(cfg["minimum_interval_days"]),
+        minimum_age_years=minimum_age_years(
+            int(rules.data["screening"]["minimum_age_years"]),
+            repo.clinic_jurisdiction(db, actor.clinic_id),
+        ),
+        cycle=_cycle_facts(db, actor, rules.data, r.sterilisation_cycle),
+    )
+    return PreparedSession(client, practitioner, lots, design, rules, start, ended, facts, unresolved)
+
+
 def record_session(ctx: ServiceContext, request: SessionRequest) -> SessionRecorded | SessionRefused:
     """Record a session after every check; a refusal is a result (:class:`SessionRefused`), audited.
 
@@ -190,58 +284,9 @@ def record_session(ctx: ServiceContext, request: SessionRequest) -> SessionRecor
 
     def action(db: Db, actor: Actor) -> SessionRecorded | SessionRefused:
         actor.require("session")
-        if r.historical and actor.role != "owner":
-            raise AccessError(
-                "only an owner may record a historical session",
-                field="historical",
-                allowed="an owner",
-                code="historical_owner_only",
-            )
-        rules = rules_for(db, actor, ctx)
-        cfg = rules.data["records"]
-        if r.touch_up_years is not None:
-            lo, hi = cfg["touch_up_years_range"]
-            check_range("touch_up_years", r.touch_up_years, lo, hi, "years")
-        now = actor.clock.now()
-        start = _aware(r.started, actor.clock.tz) or now
-        ended = _aware(r.ended, actor.clock.tz)
-        if ended is not None and ended <= start:
-            raise InputError("ends before it starts", field="ended", allowed="a time after the start")
-        client = get_client(db, actor, r.client_id, for_update=True)
-        repo.lock_client(db, client)  # the checks and the insert are atomic per client
-        practitioner = get_user(db, actor, r.practitioner_id, field="practitioner")
-        lots = [
-            ("pigment", resolve_lot(db, actor, r.pigment_lot, "pigment")),
-            ("needle", resolve_lot(db, actor, r.needle_lot, "needle")),
-        ]
-        if r.diluent_lot is not None:
-            lots.append(("diluent", resolve_lot(db, actor, r.diluent_lot, "diluent")))
-        repo.lock(db, [row for _, row in lots])
-        design = None
-        if r.design_version is not None:
-            design = repo.design_of_version(db, client.id, r.design_version)
-            if design is None:
-                raise InputError(
-                    f"no design version {r.design_version}",
-                    field="design_version",
-                    allowed="a design version of this client",
-                )
-        facts = repo.session_facts(
-            db,
-            client,
-            practitioner,
-            lots,
-            started=start,
-            now=now,
-            historical=r.historical,
-            minimum_interval_days=int(cfg["minimum_interval_days"]),
-            minimum_age_years=minimum_age_years(
-                int(rules.data["screening"]["minimum_age_years"]),
-                repo.clinic_jurisdiction(db, actor.clinic_id),
-            ),
-            cycle=_cycle_facts(db, actor, rules.data, r.sterilisation_cycle),
-        )
-        on = facts.on
+        p = prepare_session(db, actor, ctx, r, lock=True)
+        client, lots, rules, facts = p.client, p.lots, p.rules, p.facts
+        cfg, now, on = rules.data["records"], facts.now, facts.on
         reasons = session_reasons(facts)
         overridden: list[str] | None = None
         if reasons:
@@ -262,10 +307,10 @@ def record_session(ctx: ServiceContext, request: SessionRequest) -> SessionRecor
             plan_id=repo.latest_plan_id(db, client.id),
             clinic_id=actor.clinic_id,
             client_id=client.id,
-            practitioner_id=practitioner.id,
-            design_id=design.id if design else None,
-            started_at=start,
-            ended_at=ended,
+            practitioner_id=p.practitioner.id,
+            design_id=p.design.id if p.design else None,
+            started_at=p.start,
+            ended_at=p.ended,
             zones=list(r.zones),
             pigment_lot_id=lots[0][1].id,
             needle_lot_id=lots[1][1].id,
@@ -315,7 +360,7 @@ def record_session(ctx: ServiceContext, request: SessionRequest) -> SessionRecor
         years, basis = _touch_up(cfg, client, r)
         touch_up = None
         due_on = add_years(on, years)
-        if not r.historical or (due_on >= today and not repo.later_session_exists(db, client.id, start)):
+        if not r.historical or (due_on >= today and not repo.later_session_exists(db, client.id, p.start)):
             reminder = repo.add_touch_up_reminder(db, sess, due_on, basis, now)
             touch_up = TouchUpDue(due_on=reminder.due_on, basis=basis)
         return SessionRecorded(

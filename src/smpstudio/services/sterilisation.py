@@ -12,10 +12,10 @@ from typing import Any, Literal
 from pydantic import Field, field_validator
 from sqlalchemy.orm import Session as Db
 
-from smpstudio.errors import InputError, check_range
+from smpstudio.errors import InputError, NotFoundError, check_range
 from smpstudio.records.checks import CLOCK_SKEW
 from smpstudio.records.repositories import sterilisation as repo
-from smpstudio.services.access import Actor, log, rules_for, transact
+from smpstudio.services.access import Actor, log, rules_for, target, transact
 from smpstudio.services.context import ServiceContext
 from smpstudio.services.fields import IsoDate, LocalDateTime, check_id, iso
 from smpstudio.services.models import Request, Result
@@ -287,8 +287,11 @@ def sessions_for_cycle(ctx: ServiceContext, cycle_id: int) -> CycleSessions:
     def action(db: Db, actor: Actor) -> CycleSessions:
         actor.require("sterilisation")
         cycle = repo.get_cycle(db, actor.clinic_id, cycle_id)
-        if cycle is None:
-            raise InputError(f"no cycle {cycle_id}", field="cycle", allowed="a cycle id")
+        if cycle is None:  # another clinic's cycle answers exactly as a missing one
+            error = NotFoundError(
+                f"no cycle {cycle_id}", field="cycle", allowed="a cycle id", code="no_cycle"
+            )
+            raise target(error, "sterilisation_cycle", cycle_id)
         scope = repo.cycle_scope(db, [cycle_id])
         log(
             db,

@@ -44,6 +44,8 @@ def is_api(request: Request) -> bool:
 
 
 def _status_error(status: int) -> SmpError:
+    if status == 400:  # FastAPI's answer to a body it cannot decode (not UTF-8, not JSON)
+        return InputError("the body is not valid JSON text", field="body", code="invalid_input")
     if status == 404:
         return NotFoundError("no such page or resource", code="not_found")
     if status == 405:
@@ -52,7 +54,11 @@ def _status_error(status: int) -> SmpError:
 
 
 def _field(loc: tuple[Any, ...]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "cookie")]
+    """The field a validation error names: its location without where it came from (a field may itself
+    be called ``query`` or ``path``)."""
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "header", "cookie"):
+        parts = parts[1:]
     return ".".join(parts) or "body"
 
 
@@ -87,7 +93,9 @@ def install_error_handlers(app: FastAPI, *, debug: bool = False) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
-        return error_response(request, _status_error(exc.status_code), exc.status_code)
+        error = _status_error(exc.status_code)
+        status = error.http_status if exc.status_code == 400 else exc.status_code
+        return error_response(request, error, status)
 
     @app.exception_handler(BodyTooLargeError)
     async def too_large(request: Request, exc: BodyTooLargeError) -> Response:

@@ -20,6 +20,7 @@ __all__ = [
     "get_client",
     "get_session",
     "latest_design_version",
+    "page_of_clients",
 ]
 
 
@@ -52,6 +53,21 @@ def find_by_name(db: Db, clinic_id: int, needle: str, *, limit: int = 50) -> lis
             .limit(limit)
         )
     )
+
+
+def page_of_clients(
+    db: Db, clinic_id: int, needle: str | None, *, offset: int, limit: int
+) -> tuple[list[Client], int]:
+    """One page of the clinic's clients on record, by name then id (those whose name contains ``needle``,
+    any case, when one is given), and how many there are in all."""
+    where = [Client.clinic_id == clinic_id, Client.erased_at.is_(None)]
+    if needle:
+        where.append(func.lower(Client.name).contains(needle.lower(), autoescape=True))
+    total = db.scalar(select(func.count(Client.id)).where(*where)) or 0
+    page = db.scalars(
+        select(Client).where(*where).order_by(Client.name, Client.id).offset(offset).limit(limit)
+    )
+    return list(page), total
 
 
 def add_screening(db: Db, client_id: int, **fields: Any) -> Screening:

@@ -28,6 +28,7 @@ __all__ = [
     "close_followup",
     "followup_outcomes",
     "followups_due",
+    "get_adverse_event",
     "get_followup",
     "session_lots",
     "symptom_report_by_key",
@@ -155,3 +156,16 @@ def adverse_events_due(db: Db, clinic_id: int, until: dt.date) -> list[tuple[Adv
         .order_by(AdverseEvent.report_deadline_on)
     ).all()
     return [(r[0], r[1]) for r in rows]
+
+
+def get_adverse_event(
+    db: Db, clinic_id: int, event_id: int, *, for_update: bool = False
+) -> AdverseEvent | None:
+    """The adverse event ``event_id`` of a client of the clinic (None when there is none: another clinic's
+    event is not found either)."""
+    q = (
+        select(AdverseEvent)
+        .join(Client, Client.id == AdverseEvent.client_id)
+        .where(AdverseEvent.id == event_id, Client.clinic_id == clinic_id)
+    )
+    return db.scalar(q.with_for_update(of=AdverseEvent) if for_update else q)

@@ -14,11 +14,15 @@ __all__ = [
     "add_corrective_action",
     "add_cycle",
     "add_spore_test",
+    "corrective_actions",
     "cycle_ids_between",
     "cycle_scope",
+    "cycles_of_clinic",
+    "get_corrective_action",
     "get_cycle",
     "last_pass_on",
     "spore_hold",
+    "spore_tests_of_clinic",
 ]
 
 
@@ -129,3 +133,58 @@ def add_corrective_action(
     db.add(row)
     db.flush()
     return row
+
+
+# --- the sterilisation log ------------------------------------------------------------------------------
+
+
+def cycles_of_clinic(db: Db, clinic_id: int, limit: int, offset: int = 0) -> list[SterilisationCycle]:
+    """The clinic's cycles, newest run first (``limit`` of them from ``offset``)."""
+    return list(
+        db.scalars(
+            select(SterilisationCycle)
+            .where(SterilisationCycle.clinic_id == clinic_id)
+            .order_by(SterilisationCycle.run_at.desc(), SterilisationCycle.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+    )
+
+
+def spore_tests_of_clinic(db: Db, clinic_id: int, limit: int, offset: int = 0) -> list[SporeTest]:
+    """The clinic's spore tests, newest first (``limit`` of them from ``offset``)."""
+    return list(
+        db.scalars(
+            select(SporeTest)
+            .where(SporeTest.clinic_id == clinic_id)
+            .order_by(SporeTest.tested_on.desc(), SporeTest.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+    )
+
+
+def corrective_actions(db: Db, clinic_id: int, *, open_only: bool) -> list[tuple[CorrectiveAction, dt.date]]:
+    """The clinic's corrective actions (only those not closed with ``open_only``), each with the day its
+    failed spore test was read, oldest test first."""
+    q = (
+        select(CorrectiveAction, SporeTest.tested_on)
+        .join(SporeTest, SporeTest.id == CorrectiveAction.spore_test_id)
+        .where(CorrectiveAction.clinic_id == clinic_id)
+    )
+    if open_only:
+        q = q.where(CorrectiveAction.closed_at.is_(None))
+    rows = db.execute(q.order_by(SporeTest.tested_on, CorrectiveAction.id)).all()
+    return [(r[0], r[1]) for r in rows]
+
+
+def get_corrective_action(
+    db: Db, clinic_id: int, action_id: int, *, for_update: bool = False
+) -> tuple[CorrectiveAction, dt.date] | None:
+    """The clinic's corrective action ``action_id`` with the day its failed spore test was read (None when
+    it does not exist or belongs to another clinic)."""
+    row = db.get(CorrectiveAction, action_id, with_for_update=for_update)
+    if row is None or row.clinic_id != clinic_id:
+        return None
+    test = db.get(SporeTest, row.spore_test_id)
+    return (row, test.tested_on) if test is not None else None

@@ -1,0 +1,95 @@
+"""Every page of the studio at tablet and desktop width, as the owner (who may open all of them): a
+screenshot of each into ``build/screenshots/<page>-<width>.png``, axe-core finding no serious or critical
+violation, and no script or style refused by the page's CSP nor any script error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from smpstudio.web.pages.access import PAGE_PERMISSIONS
+from tests.web.browser.conftest import (
+    WIDTHS,
+    LiveStudio,
+    new_context,
+    run_axe,
+    screenshot,
+    serious,
+    use_session,
+)
+from tests.web.populated import Entities, fill_path, ids_of
+
+#: Every page a browser opens by its address (GET), filled with clinic A's ids.
+PAGES = sorted(path for method, path in PAGE_PERMISSIONS if method == "GET")
+#: The query a page is linked with, where it needs one.
+QUERIES: dict[str, Callable[[Entities], str]] = {
+    "/adverse-events/new": lambda e: f"?client_id={e.client_id}",
+}
+
+
+def page_name(path: str) -> str:
+    """The screenshot's name for a page's path template: ``/clients/{client_id}/consent`` ->
+    ``clients-client_id-consent``; ``/`` -> ``dashboard``."""
+    name = path.strip("/").replace("/", "-").replace("{", "").replace("}", "")
+    return name or "dashboard"
+
+
+def _watch(page: Any) -> list[str]:
+    """What the browser console reports as an error (a CSP refusal among them), script errors and the
+    page's failed requests (a missing stylesheet, script or image) by their path, as they happen."""
+    problems: list[str] = []
+    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: problems.append(f"script error: {exc}"))
+
+    def failed(response: Any) -> None:
+        kind = response.request.resource_type
+        if response.status >= 400 and kind != "document":
+            problems.append(f"{kind} {urlsplit(response.url).path}: {response.status}")
+
+    page.on("response", failed)
+    return problems
+
+
+def _check(page: Any, path: str, width: str, problems: list[str]) -> list[str]:
+    """The page's screenshot taken, and its axe violations and console problems as failure lines."""
+    screenshot(page, page_name(path), width)
+    failures = [f"{path}: {line}" for line in serious(run_axe(page))]
+    failures += [f"{path}: {text}" for text in problems if "Failed to load resource" not in text]
+    problems.clear()
+    return failures
+
+
+@pytest.mark.parametrize("width", sorted(WIDTHS))
+def test_every_page_is_accessible_and_photographed(
+    playwright_browser: Any, live: LiveStudio, width: str
+) -> None:
+    failures: list[str] = []
+    anonymous = new_context(playwright_browser, live, width)
+    try:
+        page = anonymous.new_page()
+        problems = _watch(page)
+        page.goto("/login")
+        failures += _check(page, "/login", width, problems)
+    finally:
+        anonymous.close()
+    context = new_context(playwright_browser, live, width)
+    use_session(context, live, "owner")
+    try:
+        page = context.new_page()
+        problems = _watch(page)
+        values = ids_of(live.mine)
+        for path in PAGES:
+            if path == "/login":
+                continue
+            answer = page.goto(fill_path(path, values) + QUERIES.get(path, lambda e: "")(live.mine))
+            status = answer.status if answer is not None else 0
+            if status != 200:
+                failures.append(f"{path}: HTTP {status}")
+            failures += _check(page, path, width, problems)
+    finally:
+        context.close()
+    assert not failures, "\n".join(failures)

@@ -1,0 +1,622 @@
+"""A world with a full record in each clinic: lots, a cycle and a failed spore test's corrective action, a
+screened, consented and patch-tested client with a design, a photo, a recorded session and its follow-ups, a
+symptom report, an adverse event, a staff member and an API token, all made through the services.
+
+``populated`` is the ``world`` of :mod:`tests.web.conftest` with ``populated.mine`` (clinic A's ids, for the
+route × role table) and ``populated.theirs`` (clinic B's, for the isolation tests). Import the fixtures into a
+test module: ``from tests.web.populated import populated_fixture, populated_template_fixture  # noqa: F401``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import re
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from PIL import Image
+from sqlalchemy import func, select
+
+from smpstudio.records.models import AuditEntry, Base, User
+from smpstudio.records.store import Store, open_store
+from smpstudio.services import (
+    accounts,
+    adverse_events,
+    clients,
+    clinics,
+    consent,
+    lots,
+    registers,
+    sessions,
+    sterilisation,
+)
+from smpstudio.settings import Settings
+from smpstudio.web.app import create_app
+from smpstudio.web.auth import SESSION_COOKIE, csrf_token_for
+from smpstudio.web.state import Studio
+from tests.records.conftest import answers
+from tests.web.conftest import EMAILS, PASSWORD, Ids, World, ctx_for
+
+__all__ = [
+    "SECRET",
+    "Entities",
+    "Populated",
+    "Template",
+    "design_document",
+    "open_populated",
+    "png_bytes",
+    "populate_clinic",
+    "populated_fixture",
+    "populated_template_fixture",
+    "shared_app",
+]
+
+SECRET = b"k" * 32
+
+
+@dataclass(frozen=True)
+class Entities:
+    """The ids of one clinic's record, by the path parameter that names each kind."""
+
+    clinic_id: int
+    owner_id: int
+    client_id: int
+    staff_id: int  # a practitioner who is not one of the world's signed-in users
+    pigment_lot_id: int
+    needle_lot_id: int
+    diluent_lot_id: int
+    cycle_id: int
+    spore_test_id: int
+    corrective_action_id: int
+    screening_id: int
+    consent_id: int
+    photo_consent_id: int
+    patch_test_id: int
+    design_id: int
+    design_version: int
+    plan_id: int
+    photo_id: int
+    session_id: int
+    followup_id: int
+    symptom_report_id: int
+    adverse_event_id: int
+    token_id: int
+    certification_id: int
+
+
+def png_bytes(size: tuple[int, int] = (120, 40)) -> bytes:
+    """A small valid PNG (a black stroke on white): a drawn signature or a photo."""
+    image = Image.new("RGB", size, "white")
+    for x in range(10, size[0] - 10):
+        image.putpixel((x, size[1] // 2), (0, 0, 0))
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def design_document() -> dict[str, Any]:
+    """The smallest valid design document: a version-2 header and two dots (generating one takes seconds)."""
+    dot = {"diameter_mm": 0.1, "zone": "feather"}
+    dots = [
+        {**dot, "position_mm": [-77.137, -7.766, 11.859], "ink_fraction": 0.48, "session": 1},
+        {**dot, "position_mm": [-77.268, -6.922, 7.555], "ink_fraction": 0.58, "session": 2},
+    ]
+    return {
+        "schema_version": 2,
+        "generator": "smpstudio tests",
+        "seed": 11,
+        "head": {"preset": "male", "length_mm": 195.0, "width_mm": 155.0, "height_mm": 130.0},
+        "pattern": {"name": "norwood-2", "regions": []},
+        "hairline": {"style": "soft", "height_mm": 80.0, "forced": False},
+        "maps": {
+            "density_per_cm2": 50.0,
+            "feather_mm": 10.0,
+            "sessions": [0.45, 0.8, 1.0],
+            "chart_step_mm": 1.0,
+        },
+        "sampling": {
+            "method": "bridson2007-variable",
+            "packing_constant": 0.543666,
+            "candidates_k": 15,
+            "follicular_units": False,
+            "min_spacing_tolerance_mm": 1e-09,
+        },
+        "summary": {
+            "dot_count": len(dots),
+            "site_count": len(dots),
+            "expected_site_count": 2.0,
+            "treated_area_cm2": 0.1,
+            "remaining_hair_area_cm2": 562.24,
+            "mean_density_per_cm2": 20.0,
+            "dots_per_session": [1, 1, 0],
+        },
+        "warnings": [],
+        "dots": dots,
+    }
+
+
+def populate_clinic(store: Store, owner_id: int, client_id: int, tag: str) -> Entities:
+    """Give ``client_id``'s clinic a full record through the services, acting as its owner and a new
+    practitioner; lot codes and names carry ``tag`` so two clinics' records never look alike."""
+    owner = ctx_for(store, owner_id)
+    today = owner.today()
+    far = (today + dt.timedelta(days=700)).isoformat()
+    staff_id = clinics.add_user(
+        owner,
+        clinics.AddUserRequest.of(
+            name=f"Sam Staff {tag}",
+            role="practitioner",
+            email=f"sam@{tag.lower()}.example.org",
+            certified_until=far,
+        ),
+    ).id
+    certification_id = clinics.add_certification(
+        owner, clinics.AddCertificationRequest.of(user_id=staff_id, kind="bloodborne-pathogens", expires=far)
+    ).id
+    staff = ctx_for(store, staff_id)
+    lot_ids = {
+        kind: lots.add_lot(
+            owner,
+            lots.AddLotRequest.of(
+                kind=kind, product=f"{kind} {tag}", lot=f"{kind[0].upper()}-{tag}", expires=far, quantity=9
+            ),
+        ).id
+        for kind in ("pigment", "needle", "diluent")
+    }
+    cycle_id = sterilisation.add_cycle(
+        staff,
+        sterilisation.CycleRequest.of(
+            load=f"L-{tag}", temperature_c=134, pressure_kpa=210, minutes=4, indicator="pass"
+        ),
+    ).id
+    screening_id = clients.screen_client(
+        staff, clients.ScreenClientRequest.of(client_id=client_id, answers=answers())
+    ).id
+    consent_id = consent.sign_consent(
+        staff,
+        consent.SignConsentRequest.of(
+            client_id=client_id, signed_name=f"Client {tag}", signature=png_bytes()
+        ),
+    ).id
+    photo_consent_id = consent.sign_consent(
+        staff,
+        consent.SignConsentRequest.of(client_id=client_id, signed_name=f"Client {tag}", kind="photography"),
+    ).id
+    applied = dt.datetime.combine(today - dt.timedelta(days=3), dt.time(10, 0))
+    patch_test_id = consent.record_patch_test(
+        staff,
+        consent.PatchTestRecordRequest.of(
+            client_id=client_id,
+            lot=f"#{lot_ids['pigment']}",
+            applied=applied.isoformat(),
+            read=(applied + dt.timedelta(hours=48)).isoformat(),
+            result="negative",
+        ),
+    ).id
+    design = clients.add_design(
+        staff, clients.AddDesignRequest.of(client_id=client_id, document=design_document())
+    )
+    plan_id = clients.add_plan(
+        staff,
+        clients.AddPlanRequest.of(
+            client_id=client_id, sessions=3, interval_days=21, design_version=design.version
+        ),
+    ).id
+    photo_id = clients.add_photo(
+        staff, clients.AddPhotoRequest.of(client_id=client_id, image=png_bytes((64, 64)), view="front")
+    ).id
+    recorded = sessions.record_session(
+        staff,
+        sessions.SessionRequest.of(
+            client_id=client_id,
+            practitioner_id=staff_id,
+            pigment_lot=f"#{lot_ids['pigment']}",
+            needle_lot=f"#{lot_ids['needle']}",
+            diluent_lot=f"#{lot_ids['diluent']}",
+            ink_fraction=0.5,
+            design_version=design.version,
+            sterilisation_cycle=cycle_id,
+        ),
+    )
+    assert isinstance(recorded, sessions.SessionRecorded), recorded
+    assert recorded.follow_ups, "the rules book follow-ups after a session"
+    spore = sterilisation.record_spore_test(staff, sterilisation.SporeTestRequest.of(result="fail"))
+    assert spore.corrective_action is not None
+    symptom_report_id = registers.report_symptoms(
+        staff,
+        registers.SymptomReportRequest.of(
+            client_id=client_id,
+            session_id=recorded.id,
+            day=2,
+            symptoms=["redness"],
+            idempotency_key=f"k-{tag}",
+        ),
+    ).id
+    adverse_event_id = adverse_events.add_adverse_event(
+        staff,
+        adverse_events.AdverseEventRequest.of(
+            client_id=client_id, session_id=recorded.id, description="a raised rash", serious=["infection"]
+        ),
+    ).id
+    token_id = accounts.issue_token(owner, accounts.IssueTokenRequest.of(user_id=staff_id, name="scanner")).id
+    clinic_id = store.read(lambda db: _clinic_of(db, owner_id))
+    return Entities(
+        clinic_id=clinic_id,
+        owner_id=owner_id,
+        client_id=client_id,
+        staff_id=staff_id,
+        pigment_lot_id=lot_ids["pigment"],
+        needle_lot_id=lot_ids["needle"],
+        diluent_lot_id=lot_ids["diluent"],
+        cycle_id=cycle_id,
+        spore_test_id=spore.id,
+        corrective_action_id=spore.corrective_action.id,
+        screening_id=screening_id,
+        consent_id=consent_id,
+        photo_consent_id=photo_consent_id,
+        patch_test_id=patch_test_id,
+        design_id=design.id,
+        design_version=design.version,
+        plan_id=plan_id,
+        photo_id=photo_id,
+        session_id=recorded.id,
+        followup_id=recorded.follow_ups[0].id,
+        symptom_report_id=symptom_report_id,
+        adverse_event_id=adverse_event_id,
+        token_id=token_id,
+        certification_id=certification_id,
+    )
+
+
+def _clinic_of(db: Any, user_id: int) -> int:
+    user = db.get(User, user_id)
+    assert user is not None
+    return int(user.clinic_id)
+
+
+# --- calling any route: its path filled with a clinic's ids, and what the store held --------------------
+
+#: Path parameter -> the :class:`Entities` field that fills it. A route with a parameter missing here fails
+#: the route × role and isolation tests by name, so a new id-taking route cannot go untested.
+PATH_IDS: dict[str, str] = {
+    "client_id": "client_id",
+    "session_id": "session_id",
+    "lot_id": "pigment_lot_id",
+    "cycle_id": "cycle_id",
+    "spore_test_id": "spore_test_id",
+    "action_id": "corrective_action_id",
+    "corrective_action_id": "corrective_action_id",
+    "screening_id": "screening_id",
+    "consent_id": "consent_id",
+    "patch_test_id": "patch_test_id",
+    "design_id": "design_id",
+    "plan_id": "plan_id",
+    "photo_id": "photo_id",
+    "followup_id": "followup_id",
+    "report_id": "symptom_report_id",
+    "symptom_report_id": "symptom_report_id",
+    "event_id": "adverse_event_id",
+    "adverse_event_id": "adverse_event_id",
+    "user_id": "staff_id",
+    "token_id": "token_id",
+    "certification_id": "certification_id",
+}
+#: Path parameters that are not ids of a clinic's records: the value every test uses.
+PATH_WORDS: dict[str, str] = {
+    "kind": "treatment",
+    "version": "1",
+    "format": "pdf",
+}
+#: Tables whose rows change on any signed-in request (the session's last use, login throttling) or that
+#: record attempts (the audit trail): left out of :func:`snapshot`.
+VOLATILE_TABLES = frozenset({"audit_log", "web_sessions", "login_failures"})
+
+
+def path_params(path: str) -> list[str]:
+    """The parameters of a path template, in order."""
+    return re.findall(r"{([^}:]+)(?::[^}]*)?}", path)
+
+
+def fill_path(path: str, values: dict[str, int | str]) -> str:
+    """``path`` with each ``{param}`` replaced by its value."""
+    return re.sub(r"{([^}:]+)(?::[^}]*)?}", lambda m: str(values[m.group(1)]), path)
+
+
+def ids_of(entities: Entities) -> dict[str, int | str]:
+    """Every path parameter's value for one clinic's records (ids, and the fixed words)."""
+    values: dict[str, int | str] = {name: getattr(entities, attr) for name, attr in PATH_IDS.items()}
+    return {**values, **PATH_WORDS}
+
+
+def snapshot(store: Store) -> dict[str, str]:
+    """A digest of every table's rows but :data:`VOLATILE_TABLES`: equal digests, nothing changed."""
+
+    def read(db: Any) -> dict[str, str]:
+        digests = {}
+        for table in Base.metadata.sorted_tables:
+            if table.name in VOLATILE_TABLES:
+                continue
+            rows = sorted(repr(tuple(row)) for row in db.execute(select(table)).all())
+            digests[table.name] = hashlib.sha256("\n".join(rows).encode()).hexdigest()
+        return digests
+
+    return store.read(read)
+
+
+def audit_since(store: Store, seq: int) -> list[AuditEntry]:
+    """The audit entries appended after entry ``seq``."""
+
+    def read(db: Any) -> list[AuditEntry]:
+        rows = db.scalars(select(AuditEntry).where(AuditEntry.seq > seq).order_by(AuditEntry.seq)).all()
+        db.expunge_all()
+        return list(rows)
+
+    return store.read(read)
+
+
+def last_audit_seq(store: Store) -> int:
+    """The newest audit entry's number (0 for an empty trail)."""
+    return int(store.read(lambda db: db.scalar(select(func.max(AuditEntry.seq)))) or 0)
+
+
+#: Parameters naming a user, or a user's token: a route any signed-in user may call with them acts on the
+#: caller's own account (the services refuse anyone else's but an owner's).
+SELF_SERVICE_PARAMS = frozenset({"user_id", "token_id"})
+
+#: A request's parts for a route, from the acting clinic's ids: ``json`` (API bodies), ``data`` (page
+#: forms; the CSRF field is added), ``files`` (uploads), ``params`` (queries). A write not listed here is
+#: sent an empty body (``{}``, or a form with only the CSRF field).
+Parts = dict[str, Any]
+TODAY = dt.date.today()
+FAR = (TODAY + dt.timedelta(days=700)).isoformat()
+APPLIED = dt.datetime.combine(TODAY - dt.timedelta(days=3), dt.time(9, 0))
+PATCH_TEST = {
+    "applied": APPLIED.isoformat(timespec="minutes"),
+    "read": (APPLIED + dt.timedelta(hours=48)).isoformat(timespec="minutes"),
+    "result": "negative",
+}
+
+
+def _session(e: Entities) -> dict[str, Any]:
+    return {
+        "practitioner_id": e.staff_id,
+        "pigment_lot": f"#{e.pigment_lot_id}",
+        "needle_lot": f"#{e.needle_lot_id}",
+        "diluent_lot": f"#{e.diluent_lot_id}",
+        "ink_fraction": 0.5,
+    }
+
+
+def _api(body: dict[str, Any]) -> Callable[[Entities], Parts]:
+    return lambda e: {"json": body}
+
+
+def _form(body: dict[str, Any]) -> Callable[[Entities], Parts]:
+    return lambda e: {"data": body}
+
+
+_CYCLE = {"load": "L-next", "temperature_c": 134, "pressure_kpa": 210, "minutes": 4, "indicator": "pass"}
+_LOT = {"kind": "needle", "product": "needle cartridges", "lot": "N-next", "expires": FAR, "quantity": 3}
+_SCREENING_FORM = {f"q_{q}": "no" for q in answers()["answers"]}
+
+BODIES: dict[tuple[str, str], Callable[[Entities], Parts]] = {
+    # --- the API ---
+    ("POST", "/api/v1/adverse-events"): lambda e: {
+        "json": {"client_id": e.client_id, "session_id": e.session_id, "description": "a raised rash"}
+    },
+    ("POST", "/api/v1/adverse-events/{event_id}/brand-notified"): _api(
+        {"brand_notified_on": TODAY.isoformat()}
+    ),
+    ("POST", "/api/v1/care/aftercare"): _api({"session_date": TODAY.isoformat(), "format": "json"}),
+    ("POST", "/api/v1/care/screening"): _api(
+        {"date_of_birth": "1980-01-02", "answers": answers()["answers"]}
+    ),
+    ("POST", "/api/v1/care/triage"): _api({"day": 2, "symptoms": ["redness"]}),
+    ("POST", "/api/v1/clients"): _api({"name": "Jo Newcomer", "date_of_birth": "1990-03-04"}),
+    ("POST", "/api/v1/clients/search"): _api({"query": "Doe"}),
+    ("PATCH", "/api/v1/clients/{client_id}"): _api({"phone": "+44 20 7946 0000"}),
+    ("POST", "/api/v1/clients/{client_id}/consents"): _api({"signed_name": "Alex Doe"}),
+    ("POST", "/api/v1/clients/{client_id}/designs"): _api({"document": design_document()}),
+    ("POST", "/api/v1/clients/{client_id}/patch-tests"): lambda e: {
+        "json": {"lot": f"#{e.pigment_lot_id}", **PATCH_TEST}
+    },
+    ("POST", "/api/v1/clients/{client_id}/photos"): lambda e: {
+        "data": {"view": "front"},
+        "files": {"file": ("photo.png", png_bytes((64, 64)), "image/png")},
+    },
+    ("POST", "/api/v1/clients/{client_id}/screening"): _api({"answers": answers()["answers"]}),
+    ("POST", "/api/v1/clients/{client_id}/sessions"): lambda e: {"json": _session(e)},
+    ("POST", "/api/v1/clients/{client_id}/sessions/check"): lambda e: {"json": _session(e)},
+    ("POST", "/api/v1/clients/{client_id}/symptom-reports"): _api({"day": 2, "symptoms": ["redness"]}),
+    ("PATCH", "/api/v1/clinic"): _api({"phone": "+44 20 7946 0001"}),
+    ("PUT", "/api/v1/clinic/rules"): _api({"toml": ""}),
+    ("POST", "/api/v1/follow-ups/{followup_id}/complete"): _api({"outcome": "healed well"}),
+    ("POST", "/api/v1/lots"): _api(_LOT),
+    ("POST", "/api/v1/lots/{lot_id}/adjust"): _api({"delta": 1, "reason": "stock count"}),
+    ("POST", "/api/v1/lots/{lot_id}/recall"): _api({"reason": "the brand's notice"}),
+    ("POST", "/api/v1/sterilisation/corrective-actions/{action_id}/close"): _api(
+        {"resolution": "retested: pass"}
+    ),
+    ("POST", "/api/v1/sterilisation/cycles"): _api(_CYCLE),
+    ("POST", "/api/v1/sterilisation/spore-tests"): _api({"result": "pass"}),
+    ("POST", "/api/v1/users"): _api({"name": "Nat Newhire", "role": "front-desk"}),
+    ("POST", "/api/v1/users/{user_id}/certifications"): _api({"kind": "smp-training", "expires": FAR}),
+    ("POST", "/api/v1/users/{user_id}/password"): _api({"password": "another good passphrase"}),
+    ("POST", "/api/v1/users/{user_id}/tokens"): _api({"name": "phone"}),
+    # --- the pages' forms ---
+    ("POST", "/adverse-events"): lambda e: {
+        "data": {"client_id": e.client_id, "session_id": e.session_id, "description": "a raised rash"}
+    },
+    ("POST", "/adverse-events/find-client"): _form({"name": "Doe"}),
+    ("POST", "/adverse-events/{event_id}/brand-notified"): _form({"brand_notified_on": TODAY.isoformat()}),
+    ("POST", "/care/aftercare"): _form({"session_date": TODAY.isoformat(), "format": "text"}),
+    ("POST", "/care/triage"): _form({"day": "2", "symptoms": "redness"}),
+    ("POST", "/clients/new"): _form({"name": "Jo Newcomer", "date_of_birth": "1990-03-04"}),
+    ("POST", "/clients/search"): _form({"query": "Doe"}),
+    ("POST", "/clients/{client_id}/edit"): _form({"name": "Alex Doe", "phone": "+44 20 7946 0000"}),
+    ("POST", "/clients/{client_id}/consent"): _form({"kind": "treatment", "signed_name": "Alex Doe"}),
+    ("POST", "/clients/{client_id}/consent/withdraw"): _form({"kind": "photography"}),
+    ("POST", "/clients/{client_id}/patch-tests"): lambda e: {
+        "data": {"lot": f"#{e.pigment_lot_id}", **PATCH_TEST}
+    },
+    ("POST", "/clients/{client_id}/screening"): _form(_SCREENING_FORM),
+    ("POST", "/clients/{client_id}/screening/preview"): _form(_SCREENING_FORM),
+    ("POST", "/clients/{client_id}/sessions/check"): lambda e: {"data": _session(e)},
+    ("POST", "/clients/{client_id}/sessions/new"): lambda e: {"data": _session(e)},
+    ("POST", "/follow-ups/{followup_id}/complete"): _form({"outcome": "healed well"}),
+    ("POST", "/lots"): _form(_LOT),
+    ("POST", "/lots/{lot_id}/adjust"): _form({"delta": "1", "reason": "stock count"}),
+    ("POST", "/lots/{lot_id}/recall"): _form({"reason": "the brand's notice"}),
+    ("POST", "/settings"): _form({"phone": "+44 20 7946 0001"}),
+    ("POST", "/sterilisation/corrective-actions/{action_id}/close"): _form({"resolution": "retested: pass"}),
+    ("POST", "/sterilisation/cycles"): _form(_CYCLE),
+    ("POST", "/sterilisation/spore-tests"): _form({"result": "pass"}),
+    ("POST", "/users"): _form({"name": "Nat Newhire", "role": "front-desk"}),
+    ("POST", "/users/{user_id}/certifications"): _form({"kind": "smp-training", "expires": FAR}),
+    ("POST", "/users/{user_id}/password"): _form(
+        {"password": "another good passphrase", "password_again": "another good passphrase"}
+    ),
+    ("POST", "/users/{user_id}/tokens"): _form({"name": "phone"}),
+}
+
+
+def missing_path_sources(routes: Iterable[tuple[str, str]]) -> list[str]:
+    """The routes whose path parameters :data:`PATH_IDS` / :data:`PATH_WORDS` do not fill."""
+    known = PATH_IDS.keys() | PATH_WORDS.keys()
+    return [f"{m} {p}: {param}" for m, p in routes for param in path_params(p) if param not in known]
+
+
+def call_route(client: TestClient, method: str, path: str, url: str, entities: Entities) -> httpx.Response:
+    """Call the route ``(method, path)`` at ``url`` with its :data:`BODIES` entry (or an empty body)."""
+    factory = BODIES.get((method, path))
+    parts: Parts = dict(factory(entities)) if factory else {}
+    if method in ("GET", "HEAD", "DELETE"):
+        return client.request(method, url, params=parts.get("params"))
+    if path.startswith("/api/"):
+        if "files" in parts or "data" in parts:
+            return client.request(method, url, data=parts.get("data"), files=parts.get("files"))
+        return client.request(method, url, json=parts.get("json", {}), params=parts.get("params"))
+    form = {**parts.get("data", {}), "csrf_token": client.headers.get("X-CSRF-Token", "")}
+    return client.request(method, url, data=form, files=parts.get("files"), params=parts.get("params"))
+
+
+@dataclass
+class Populated(World):
+    """The world with each clinic's full record: ``a`` (clinic A's ids) and ``b`` (clinic B's), and a login
+    session for each user made when the template was (``cookie(role)``: no password hashing per test)."""
+
+    mine: Entities | None = None
+    theirs: Entities | None = None
+    session_tokens: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def a(self) -> Entities:
+        assert self.mine is not None
+        return self.mine
+
+    @property
+    def b(self) -> Entities:
+        assert self.theirs is not None
+        return self.theirs
+
+    def cookie(self, role: str) -> TestClient:
+        """A client holding ``role``'s session cookie and sending its CSRF token (like ``signed_in``)."""
+        token = self.session_tokens[role]
+        c = self.anonymous()
+        c.cookies.set(SESSION_COOKIE, token)
+        c.headers["X-CSRF-Token"] = csrf_token_for(SECRET, token)
+        return c
+
+
+@dataclass(frozen=True)
+class Template:
+    """The populated store's directory, the world's ids, both clinics' records and the login sessions."""
+
+    data_dir: Path
+    ids: Ids
+    mine: Entities
+    theirs: Entities
+    session_tokens: dict[str, str]
+
+
+def _log_in(store: Store, role: str) -> str:
+    request = accounts.LoginRequest.of(email=EMAILS[role], password=PASSWORD, address="testclient")
+    return accounts.login(ctx_for(store), request).session_token
+
+
+@pytest.fixture(scope="session", name="populated_template")
+def populated_template_fixture(
+    tmp_path_factory: pytest.TempPathFactory, world_template: tuple[Path, Ids]
+) -> Template:
+    """The world's store with both clinics' records and a login session per user, made once per test
+    session; tests get a copy."""
+    source, ids = world_template
+    data_dir = tmp_path_factory.mktemp("populated") / "var"
+    shutil.copytree(source, data_dir)
+    store = open_store(data_dir)
+    try:
+        mine = populate_clinic(store, ids.users["owner"], ids.client, "A")
+        theirs = populate_clinic(store, ids.users["other"], ids.other_client, "B")
+        tokens = {role: _log_in(store, role) for role in EMAILS}
+    finally:
+        store.close()
+    return Template(data_dir, ids, mine, theirs, tokens)
+
+
+#: One app per test process, re-pointed at each test's store: building an app resolves every route's
+#: dependencies (about a second), while a test's store copy takes milliseconds. Everything a request uses
+#: comes from ``app.state.studio`` (the settings, the store's context, the secret), which each test replaces.
+_APPS: list[FastAPI] = []
+
+
+def shared_app() -> FastAPI:
+    """The test process's app (made over an empty store on first use; each test re-points it at its own)."""
+    if not _APPS:
+        data_dir = Path(tempfile.mkdtemp(prefix="smp-web-app-")) / "var"
+        store = open_store(data_dir, create=True)
+        _APPS.append(create_app(Settings(data_dir=data_dir), ctx_for(store), secret=SECRET))
+    return _APPS[0]
+
+
+def open_populated(template: Template, data_dir: Path) -> Populated:
+    """A :class:`Populated` world over a copy of the template in ``data_dir`` (the caller closes it and its
+    store). Login sessions stay open for a day: the template's were made at the start of the test run."""
+    shutil.copytree(template.data_dir, data_dir)
+    store = open_store(data_dir)
+    settings = Settings(data_dir=data_dir, session_idle_minutes=24 * 60)
+    app = shared_app()
+    app.state.studio = Studio(settings=settings, context=ctx_for(store), secret=SECRET)
+    ids = template.ids
+    return Populated(
+        app,
+        store,
+        dict(ids.users),
+        ids.clinic,
+        ids.other_clinic,
+        ids.client,
+        ids.other_client,
+        mine=template.mine,
+        theirs=template.theirs,
+        session_tokens=dict(template.session_tokens),
+    )
+
+
+@pytest.fixture(name="populated")
+def populated_fixture(tmp_path: Path, populated_template: Template) -> Iterator[Populated]:
+    """The populated world, a fresh copy for each test."""
+    world = open_populated(populated_template, tmp_path / "var")
+    try:
+        yield world
+    finally:
+        world.close()
+        world.store.close()
