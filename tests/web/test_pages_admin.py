@@ -214,6 +214,19 @@ def test_an_owner_updates_the_details_for_handouts(populated: Populated) -> None
     assert details.name == "Clinic A"  # a field left empty keeps what is on record
 
 
+def test_an_owner_sets_the_retention_policy_and_out_of_range_years_are_refused(populated: Populated) -> None:
+    owner = populated.cookie("owner")
+    answer = owner.post("/settings", data={"retention_years": "10", "jurisdiction": "uk-nhs"})
+    assert answer.status_code == 303 and answer.headers["location"] == "/settings#retention"
+    details = clinic_settings.show_clinic(ctx_for(populated.store, populated.users["owner"]))
+    assert details.retention_years == 10 and details.jurisdiction == "uk-nhs"
+    refused = owner.post("/settings", data={"retention_years": "0"})
+    assert refused.status_code == 422 and "Field: retention_years" in text_of(refused)
+    assert (
+        clinic_settings.show_clinic(ctx_for(populated.store, populated.users["owner"])).retention_years == 10
+    )
+
+
 def test_a_wrong_timezone_re_renders_naming_the_field(populated: Populated) -> None:
     answer = populated.cookie("owner").post("/settings", data={"timezone": "Mars/Olympus"})
     assert answer.status_code == 422 and "Field: timezone" in text_of(answer)

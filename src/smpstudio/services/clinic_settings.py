@@ -23,7 +23,7 @@ from smpstudio.records.models import Clinic
 from smpstudio.records.repositories import clinics as rows
 from smpstudio.services.access import Actor, log, rules_for, transact
 from smpstudio.services.context import ServiceContext
-from smpstudio.services.fields import OptionalText, optional_text
+from smpstudio.services.fields import OptionalText, in_range, optional_text
 from smpstudio.services.models import Request, Result
 
 __all__ = [
@@ -167,6 +167,10 @@ class UpdateClinicRequest(Request):
     phone: Annotated[str | None, optional_text(60)] = None
     email: Email = None
     address: Annotated[str | None, optional_text(500)] = None
+    retention_years: Annotated[int | None, in_range(1, 100, "years")] = Field(
+        None, description="Years records are kept after a client's last session. [years]"
+    )
+    jurisdiction: Annotated[str | None, optional_text(40)] = Field(None, description="The policy's label.")
 
 
 class ClinicDetails(Result):
@@ -203,17 +207,19 @@ def _clinic(db: Db, actor: Actor, *, for_update: bool = False) -> Clinic:
 
 
 def update_clinic(ctx: ServiceContext, request: UpdateClinicRequest) -> ClinicDetails:
-    """Change the clinic's name, timezone or contact details (owner); the change is audited (field names
-    only)."""
+    """Change the clinic's name, timezone, contact details or retention policy (owner); the change is
+    audited (field names, and the retention it replaced)."""
     changes = request.model_dump(exclude_none=True)
 
     def action(db: Db, actor: Actor) -> ClinicDetails:
         actor.require("clinic.settings")
         clinic = _clinic(db, actor, for_update=True)
+        before = clinic.retention_years
         for key, value in changes.items():
             setattr(clinic, key, value)
         db.flush()
-        log(db, actor, "update", "clinic", clinic.id, fields=sorted(changes))
+        retention = {"retention_years_from": before} if "retention_years" in changes else {}
+        log(db, actor, "update", "clinic", clinic.id, fields=sorted(changes), **retention)
         return _details(clinic)
 
     return transact(ctx, action)

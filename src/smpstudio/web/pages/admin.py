@@ -274,18 +274,29 @@ def update_clinic(
     phone: Short = "",
     email: Short = "",
     address: Annotated[str, Form(max_length=1000)] = "",
+    retention_years: Short = "",
+    jurisdiction: Short = "",
 ) -> Response:
-    values = {"name": name, "timezone": timezone, "phone": phone, "email": email, "address": address}
+    values = {
+        "name": name,
+        "timezone": timezone,
+        "phone": phone,
+        "email": email,
+        "address": address,
+        "retention_years": retention_years,
+        "jurisdiction": jurisdiction,
+    }
 
     def update() -> clinic_settings.ClinicDetails:
         changes = {key: value for key, value in values.items() if value.strip()}
         return clinic_settings.update_clinic(ctx, clinic_settings.UpdateClinicRequest.of(**changes))
 
     _, error = attempt(update)
+    section = "retention" if retention_years or jurisdiction else "details"
     if error is None:
-        return see_other("/settings#details")
+        return see_other(f"/settings#{section}")
     return _settings_page(
-        request, ctx, status_code=error.http_status, error=error, form="details", values=values
+        request, ctx, status_code=error.http_status, error=error, form=section, values=values
     )
 
 
