@@ -150,6 +150,7 @@ def test_the_rules_option_applies_a_clinic_file(files: Path) -> None:
         (["aftercare", "--session-date", "someday", "--format", "pdf", "--out", "x.pdf"], "session_date"),
         (["aftercare", "--session-date", "2026-11-21", "--format", "pdf", "--out", "no/such/x.pdf"], "out"),
         (["patch-test", "plan", "--first-session", "2026-02-30"], "first_session"),
+        (["patch-test", "plan", "--first-session", "9999-12-31"], "first_session"),
     ],
 )  # fmt: skip
 def test_care_commands_refuse_bad_input_naming_the_field(files: Path, args: list[str], named: str) -> None:

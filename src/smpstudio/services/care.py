@@ -187,7 +187,7 @@ def check_pigment(ctx: ServiceContext, request: PigmentCheckRequest) -> PigmentC
 class PatchTestRequest(Request):
     """The first session's date and, when known, the client's questionnaire (as for screening)."""
 
-    first_session: dt.date
+    first_session: IsoDate
     answers: Any = Field(None, description="The questionnaire document, parsed from JSON, or None.")
 
 
