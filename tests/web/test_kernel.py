@@ -118,3 +118,23 @@ def test_openapi_lists_only_api_routes_with_their_error_statuses(world: World) -
     assert {"200", "401", "403", "422", "503"} <= me.keys()
     login = doc["paths"]["/api/v1/login"]["post"]["responses"]
     assert {"200", "401", "422", "429"} <= login.keys()
+
+
+def test_a_requests_today_is_the_clinics_today(world: World) -> None:
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from smpstudio.services.accounts import SessionUser
+    from smpstudio.services.context import Clock, ServiceContext
+    from smpstudio.web.state import Principal, Studio, service_context
+
+    late = dt.datetime(2027, 1, 1, 11, 30, tzinfo=dt.UTC)  # already 2 January in Kiritimati (UTC+14)
+    context = ServiceContext(store=world.store, clock=Clock(dt.UTC, lambda: late))
+    studio = Studio(world.app.state.studio.settings, context, b"k" * 32)
+    user = SessionUser(user_id=1, clinic_id=1, role="owner", name="O", timezone="Pacific/Kiritimati")
+    request = SimpleNamespace(
+        app=SimpleNamespace(state=SimpleNamespace(studio=studio)),
+        state=SimpleNamespace(principal=Principal(user, "token")),
+    )
+    ctx = service_context(request)  # type: ignore[arg-type]
+    assert ctx.user_id == 1 and ctx.today() == dt.date(2027, 1, 2) and context.today() == dt.date(2027, 1, 1)

@@ -243,6 +243,7 @@ class SessionUser(Result):
     clinic_id: int
     role: str
     name: str
+    timezone: str = Field("UTC", description="The clinic's IANA timezone: what today is for this user.")
 
 
 def _session_ended() -> UnauthenticatedError:
@@ -254,8 +255,14 @@ def _session_ended() -> UnauthenticatedError:
     )
 
 
-def _summary(user: User) -> SessionUser:
-    return SessionUser(user_id=user.id, clinic_id=user.clinic_id, role=user.role, name=user.name)
+def _summary(db: Db, user: User) -> SessionUser:
+    return SessionUser(
+        user_id=user.id,
+        clinic_id=user.clinic_id,
+        role=user.role,
+        name=user.name,
+        timezone=clinic_rows.clinic_timezone(db, user.clinic_id),
+    )
 
 
 def session_user(ctx: ServiceContext, session_token: str, *, idle_minutes: int) -> SessionUser:
@@ -274,7 +281,7 @@ def session_user(ctx: ServiceContext, session_token: str, *, idle_minutes: int) 
         user = clinic_rows.get_user(db, sess.user_id) if sess is not None else None
         if sess is None or sess.ended_at is not None or user is None or not user.active:
             return None
-        return sess.id, sess.last_seen_at, _summary(user)
+        return sess.id, sess.last_seen_at, _summary(db, user)
 
     found = ctx.db.read(look)
     if found is None:
@@ -321,7 +328,7 @@ def token_user(ctx: ServiceContext, token: str) -> SessionUser:
         user = clinic_rows.get_user(db, row.user_id) if row is not None else None
         if row is None or row.revoked_at is not None or user is None or not user.active:
             return None
-        return row.last_used_at, _summary(user)
+        return row.last_used_at, _summary(db, user)
 
     found = ctx.db.read(look)
     if found is None:

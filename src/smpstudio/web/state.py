@@ -6,13 +6,15 @@ from the login session or the API token the guard checked, never from the reques
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, replace
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import Request
 
 from smpstudio.errors import UnauthenticatedError
 from smpstudio.services.accounts import SessionUser
-from smpstudio.services.context import ServiceContext
+from smpstudio.services.context import Clock, ServiceContext
 from smpstudio.settings import Settings
 
 __all__ = ["Principal", "Studio", "principal_of", "service_context", "studio_of"]
@@ -60,5 +62,13 @@ def principal_of(request: Request) -> Principal:
 
 
 def service_context(request: Request) -> ServiceContext:
-    """The service context of a request: the studio's, acting as the signed-in user."""
-    return studio_of(request).context.acting_as(principal_of(request).user_id)
+    """The service context of a request: the studio's, acting as the signed-in user, with the clock of
+    their clinic's timezone (so a page's "today" is the clinic's)."""
+    principal = principal_of(request)
+    base = studio_of(request).context
+    try:
+        zone: dt.tzinfo = ZoneInfo(principal.user.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = base.clock.tz
+    clock = Clock(zone, base.clock.now_utc)
+    return replace(base, user_id=principal.user_id, clock=clock)
