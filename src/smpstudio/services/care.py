@@ -8,7 +8,6 @@ reading and writing files is the faces' work.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from pydantic import Field

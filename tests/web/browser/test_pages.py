@@ -1,6 +1,7 @@
 """Every page of the studio at tablet and desktop width, as the owner (who may open all of them): a
 screenshot of each into ``build/screenshots/<page>-<width>.png``, axe-core finding no serious or critical
-violation, and no script or style refused by the page's CSP nor any script error.
+violation, every form that posts carrying the session's CSRF token, and no script or style refused by the
+page's CSP, no script error and no failed request for a stylesheet, script or image.
 """
 
 from __future__ import annotations
@@ -54,10 +55,23 @@ def _watch(page: Any) -> list[str]:
     return problems
 
 
+#: The actions of a page's POST forms that would not carry the session's CSRF token (a plain submit, without
+#: HTMX's header, would be refused with 403).
+FORMS_WITHOUT_TOKEN = """() => [...document.querySelectorAll('form')]
+  .filter(f => (f.getAttribute('method') || '').toLowerCase() === 'post')
+  .filter(f => !(f.querySelector('input[name=csrf_token]') || {}).value)
+  .map(f => f.getAttribute('action'))"""
+
+
 def _check(page: Any, path: str, width: str, problems: list[str]) -> list[str]:
-    """The page's screenshot taken, and its axe violations and console problems as failure lines."""
+    """The page's screenshot taken, and its axe violations, forms without the CSRF token and console
+    problems as failure lines."""
     screenshot(page, page_name(path), width)
     failures = [f"{path}: {line}" for line in serious(run_axe(page))]
+    if path != "/login":
+        failures += [
+            f"{path}: the form posting to {a} has no CSRF token" for a in page.evaluate(FORMS_WITHOUT_TOKEN)
+        ]
     failures += [f"{path}: {text}" for text in problems if "Failed to load resource" not in text]
     problems.clear()
     return failures
