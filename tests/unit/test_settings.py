@@ -65,3 +65,11 @@ def test_a_bad_environment_is_one_line_and_exit_2(tmp_path: Path, env: dict[str,
     [name] = env
     field = name.removeprefix("SMP_").lower()
     assert res.returncode == 2 and res.stderr.startswith(f"error: {field}:") and res.stderr.count("\n") == 1
+
+
+def test_an_earlier_debug_invocation_does_not_turn_a_later_error_into_a_traceback(tmp_path: Path) -> None:
+    from tests.cli import smp_in_process
+
+    assert smp_in_process(tmp_path, "--debug", "catalogue").returncode == 0
+    res = smp_in_process(tmp_path, "client", "show", "1", env={"SMP_USER": "abc"})
+    assert res.returncode == 2 and res.stderr.startswith("error: user:")

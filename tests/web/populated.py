@@ -1,33 +1,32 @@
 """A world with a full record in each clinic: lots, a cycle and a failed spore test's corrective action, a
 screened, consented and patch-tested client with a design, a photo, a recorded session and its follow-ups, a
-symptom report, an adverse event, a staff member and an API token, all made through the services.
+symptom report, an adverse event, a staff member with a certification and an API token, all made through
+the services.
 
-``populated`` is the ``world`` of :mod:`tests.web.conftest` with ``populated.mine`` (clinic A's ids, for the
-route × role table) and ``populated.theirs`` (clinic B's, for the isolation tests). Import the fixtures into a
-test module: ``from tests.web.populated import populated_fixture, populated_template_fixture  # noqa: F401``.
+The ``populated`` fixture is the ``world`` of :mod:`tests.web.conftest` with ``populated.a`` (clinic A's ids,
+for the route × role table) and ``populated.b`` (clinic B's, for the isolation tests), and a login session of
+each user made once with the template (``populated.cookie(role)``: no password hashing per test). Import
+the fixtures into a test module (pytest finds them by their ``name``):
+``from tests.web.populated import populated_fixture, populated_template_fixture  # noqa: F401``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import io
-import re
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from PIL import Image
-from sqlalchemy import func, select
 
-from smpstudio.records.models import AuditEntry, Base, User
+from smpstudio.records.models import User
 from smpstudio.records.store import Store, open_store
 from smpstudio.services import (
     accounts,
@@ -282,232 +281,6 @@ def _clinic_of(db: Any, user_id: int) -> int:
     user = db.get(User, user_id)
     assert user is not None
     return int(user.clinic_id)
-
-
-# --- calling any route: its path filled with a clinic's ids, and what the store held --------------------
-
-#: Path parameter -> the :class:`Entities` field that fills it. A route with a parameter missing here fails
-#: the route × role and isolation tests by name, so a new id-taking route cannot go untested.
-PATH_IDS: dict[str, str] = {
-    "client_id": "client_id",
-    "session_id": "session_id",
-    "lot_id": "pigment_lot_id",
-    "cycle_id": "cycle_id",
-    "spore_test_id": "spore_test_id",
-    "action_id": "corrective_action_id",
-    "corrective_action_id": "corrective_action_id",
-    "screening_id": "screening_id",
-    "consent_id": "consent_id",
-    "patch_test_id": "patch_test_id",
-    "design_id": "design_id",
-    "plan_id": "plan_id",
-    "photo_id": "photo_id",
-    "followup_id": "followup_id",
-    "report_id": "symptom_report_id",
-    "symptom_report_id": "symptom_report_id",
-    "event_id": "adverse_event_id",
-    "adverse_event_id": "adverse_event_id",
-    "user_id": "staff_id",
-    "token_id": "token_id",
-    "certification_id": "certification_id",
-}
-#: Path parameters that are not ids of a clinic's records: the value every test uses.
-PATH_WORDS: dict[str, str] = {
-    "kind": "treatment",
-    "version": "1",
-    "format": "pdf",
-}
-#: Tables whose rows change on any signed-in request (the session's last use, login throttling) or that
-#: record attempts (the audit trail): left out of :func:`snapshot`.
-VOLATILE_TABLES = frozenset({"audit_log", "web_sessions", "login_failures"})
-
-
-def path_params(path: str) -> list[str]:
-    """The parameters of a path template, in order."""
-    return re.findall(r"{([^}:]+)(?::[^}]*)?}", path)
-
-
-def fill_path(path: str, values: dict[str, int | str]) -> str:
-    """``path`` with each ``{param}`` replaced by its value."""
-    return re.sub(r"{([^}:]+)(?::[^}]*)?}", lambda m: str(values[m.group(1)]), path)
-
-
-def ids_of(entities: Entities) -> dict[str, int | str]:
-    """Every path parameter's value for one clinic's records (ids, and the fixed words)."""
-    values: dict[str, int | str] = {name: getattr(entities, attr) for name, attr in PATH_IDS.items()}
-    return {**values, **PATH_WORDS}
-
-
-def snapshot(store: Store) -> dict[str, str]:
-    """A digest of every table's rows but :data:`VOLATILE_TABLES`: equal digests, nothing changed."""
-
-    def read(db: Any) -> dict[str, str]:
-        digests = {}
-        for table in Base.metadata.sorted_tables:
-            if table.name in VOLATILE_TABLES:
-                continue
-            rows = sorted(repr(tuple(row)) for row in db.execute(select(table)).all())
-            digests[table.name] = hashlib.sha256("\n".join(rows).encode()).hexdigest()
-        return digests
-
-    return store.read(read)
-
-
-def audit_since(store: Store, seq: int) -> list[AuditEntry]:
-    """The audit entries appended after entry ``seq``."""
-
-    def read(db: Any) -> list[AuditEntry]:
-        rows = db.scalars(select(AuditEntry).where(AuditEntry.seq > seq).order_by(AuditEntry.seq)).all()
-        db.expunge_all()
-        return list(rows)
-
-    return store.read(read)
-
-
-def last_audit_seq(store: Store) -> int:
-    """The newest audit entry's number (0 for an empty trail)."""
-    return int(store.read(lambda db: db.scalar(select(func.max(AuditEntry.seq)))) or 0)
-
-
-#: Parameters naming a user, or a user's token: a route any signed-in user may call with them acts on the
-#: caller's own account (the services refuse anyone else's but an owner's).
-SELF_SERVICE_PARAMS = frozenset({"user_id", "token_id"})
-
-#: A request's parts for a route, from the acting clinic's ids: ``json`` (API bodies), ``data`` (page
-#: forms; the CSRF field is added), ``files`` (uploads), ``params`` (queries). A write not listed here is
-#: sent an empty body (``{}``, or a form with only the CSRF field).
-Parts = dict[str, Any]
-TODAY = dt.date.today()
-FAR = (TODAY + dt.timedelta(days=700)).isoformat()
-APPLIED = dt.datetime.combine(TODAY - dt.timedelta(days=3), dt.time(9, 0))
-PATCH_TEST = {
-    "applied": APPLIED.isoformat(timespec="minutes"),
-    "read": (APPLIED + dt.timedelta(hours=48)).isoformat(timespec="minutes"),
-    "result": "negative",
-}
-
-
-def _session(e: Entities) -> dict[str, Any]:
-    return {
-        "practitioner_id": e.staff_id,
-        "pigment_lot": f"#{e.pigment_lot_id}",
-        "needle_lot": f"#{e.needle_lot_id}",
-        "diluent_lot": f"#{e.diluent_lot_id}",
-        "ink_fraction": 0.5,
-    }
-
-
-def _api(body: dict[str, Any]) -> Callable[[Entities], Parts]:
-    return lambda e: {"json": body}
-
-
-def _form(body: dict[str, Any]) -> Callable[[Entities], Parts]:
-    return lambda e: {"data": body}
-
-
-_CYCLE = {"load": "L-next", "temperature_c": 134, "pressure_kpa": 210, "minutes": 4, "indicator": "pass"}
-_LOT = {"kind": "needle", "product": "needle cartridges", "lot": "N-next", "expires": FAR, "quantity": 3}
-_SCREENING_FORM = {f"q_{q}": "no" for q in answers()["answers"]}
-
-BODIES: dict[tuple[str, str], Callable[[Entities], Parts]] = {
-    # --- the API ---
-    ("POST", "/api/v1/adverse-events"): lambda e: {
-        "json": {"client_id": e.client_id, "session_id": e.session_id, "description": "a raised rash"}
-    },
-    ("POST", "/api/v1/adverse-events/{event_id}/brand-notified"): _api(
-        {"brand_notified_on": TODAY.isoformat()}
-    ),
-    ("POST", "/api/v1/care/aftercare"): _api({"session_date": TODAY.isoformat(), "format": "json"}),
-    ("POST", "/api/v1/care/screening"): _api(
-        {"date_of_birth": "1980-01-02", "answers": answers()["answers"]}
-    ),
-    ("POST", "/api/v1/care/triage"): _api({"day": 2, "symptoms": ["redness"]}),
-    ("POST", "/api/v1/clients"): _api({"name": "Jo Newcomer", "date_of_birth": "1990-03-04"}),
-    ("POST", "/api/v1/clients/search"): _api({"query": "Doe"}),
-    ("PATCH", "/api/v1/clients/{client_id}"): _api({"phone": "+44 20 7946 0000"}),
-    ("POST", "/api/v1/clients/{client_id}/consents"): _api({"signed_name": "Alex Doe"}),
-    ("POST", "/api/v1/clients/{client_id}/designs"): _api({"document": design_document()}),
-    ("POST", "/api/v1/clients/{client_id}/patch-tests"): lambda e: {
-        "json": {"lot": f"#{e.pigment_lot_id}", **PATCH_TEST}
-    },
-    ("POST", "/api/v1/clients/{client_id}/photos"): lambda e: {
-        "data": {"view": "front"},
-        "files": {"file": ("photo.png", png_bytes((64, 64)), "image/png")},
-    },
-    ("POST", "/api/v1/clients/{client_id}/screening"): _api({"answers": answers()["answers"]}),
-    ("POST", "/api/v1/clients/{client_id}/sessions"): lambda e: {"json": _session(e)},
-    ("POST", "/api/v1/clients/{client_id}/sessions/check"): lambda e: {"json": _session(e)},
-    ("POST", "/api/v1/clients/{client_id}/symptom-reports"): _api({"day": 2, "symptoms": ["redness"]}),
-    ("PATCH", "/api/v1/clinic"): _api({"phone": "+44 20 7946 0001"}),
-    ("PUT", "/api/v1/clinic/rules"): _api({"toml": ""}),
-    ("POST", "/api/v1/follow-ups/{followup_id}/complete"): _api({"outcome": "healed well"}),
-    ("POST", "/api/v1/lots"): _api(_LOT),
-    ("POST", "/api/v1/lots/{lot_id}/adjust"): _api({"delta": 1, "reason": "stock count"}),
-    ("POST", "/api/v1/lots/{lot_id}/recall"): _api({"reason": "the brand's notice"}),
-    ("POST", "/api/v1/sterilisation/corrective-actions/{action_id}/close"): _api(
-        {"resolution": "retested: pass"}
-    ),
-    ("POST", "/api/v1/sterilisation/cycles"): _api(_CYCLE),
-    ("POST", "/api/v1/sterilisation/spore-tests"): _api({"result": "pass"}),
-    ("POST", "/api/v1/users"): _api({"name": "Nat Newhire", "role": "front-desk"}),
-    ("POST", "/api/v1/users/{user_id}/certifications"): _api({"kind": "smp-training", "expires": FAR}),
-    ("POST", "/api/v1/users/{user_id}/password"): _api({"password": "another good passphrase"}),
-    ("POST", "/api/v1/users/{user_id}/tokens"): _api({"name": "phone"}),
-    # --- the pages' forms ---
-    ("POST", "/adverse-events"): lambda e: {
-        "data": {"client_id": e.client_id, "session_id": e.session_id, "description": "a raised rash"}
-    },
-    ("POST", "/adverse-events/find-client"): _form({"name": "Doe"}),
-    ("POST", "/adverse-events/{event_id}/brand-notified"): _form({"brand_notified_on": TODAY.isoformat()}),
-    ("POST", "/care/aftercare"): _form({"session_date": TODAY.isoformat(), "format": "text"}),
-    ("POST", "/care/triage"): _form({"day": "2", "symptoms": "redness"}),
-    ("POST", "/clients/new"): _form({"name": "Jo Newcomer", "date_of_birth": "1990-03-04"}),
-    ("POST", "/clients/search"): _form({"query": "Doe"}),
-    ("POST", "/clients/{client_id}/edit"): _form({"name": "Alex Doe", "phone": "+44 20 7946 0000"}),
-    ("POST", "/clients/{client_id}/consent"): _form({"kind": "treatment", "signed_name": "Alex Doe"}),
-    ("POST", "/clients/{client_id}/consent/withdraw"): _form({"kind": "photography"}),
-    ("POST", "/clients/{client_id}/patch-tests"): lambda e: {
-        "data": {"lot": f"#{e.pigment_lot_id}", **PATCH_TEST}
-    },
-    ("POST", "/clients/{client_id}/screening"): _form(_SCREENING_FORM),
-    ("POST", "/clients/{client_id}/screening/preview"): _form(_SCREENING_FORM),
-    ("POST", "/clients/{client_id}/sessions/check"): lambda e: {"data": _session(e)},
-    ("POST", "/clients/{client_id}/sessions/new"): lambda e: {"data": _session(e)},
-    ("POST", "/follow-ups/{followup_id}/complete"): _form({"outcome": "healed well"}),
-    ("POST", "/lots"): _form(_LOT),
-    ("POST", "/lots/{lot_id}/adjust"): _form({"delta": "1", "reason": "stock count"}),
-    ("POST", "/lots/{lot_id}/recall"): _form({"reason": "the brand's notice"}),
-    ("POST", "/settings"): _form({"phone": "+44 20 7946 0001"}),
-    ("POST", "/sterilisation/corrective-actions/{action_id}/close"): _form({"resolution": "retested: pass"}),
-    ("POST", "/sterilisation/cycles"): _form(_CYCLE),
-    ("POST", "/sterilisation/spore-tests"): _form({"result": "pass"}),
-    ("POST", "/users"): _form({"name": "Nat Newhire", "role": "front-desk"}),
-    ("POST", "/users/{user_id}/certifications"): _form({"kind": "smp-training", "expires": FAR}),
-    ("POST", "/users/{user_id}/password"): _form(
-        {"password": "another good passphrase", "password_again": "another good passphrase"}
-    ),
-    ("POST", "/users/{user_id}/tokens"): _form({"name": "phone"}),
-}
-
-
-def missing_path_sources(routes: Iterable[tuple[str, str]]) -> list[str]:
-    """The routes whose path parameters :data:`PATH_IDS` / :data:`PATH_WORDS` do not fill."""
-    known = PATH_IDS.keys() | PATH_WORDS.keys()
-    return [f"{m} {p}: {param}" for m, p in routes for param in path_params(p) if param not in known]
-
-
-def call_route(client: TestClient, method: str, path: str, url: str, entities: Entities) -> httpx.Response:
-    """Call the route ``(method, path)`` at ``url`` with its :data:`BODIES` entry (or an empty body)."""
-    factory = BODIES.get((method, path))
-    parts: Parts = dict(factory(entities)) if factory else {}
-    if method in ("GET", "HEAD", "DELETE"):
-        return client.request(method, url, params=parts.get("params"))
-    if path.startswith("/api/"):
-        if "files" in parts or "data" in parts:
-            return client.request(method, url, data=parts.get("data"), files=parts.get("files"))
-        return client.request(method, url, json=parts.get("json", {}), params=parts.get("params"))
-    form = {**parts.get("data", {}), "csrf_token": client.headers.get("X-CSRF-Token", "")}
-    return client.request(method, url, data=form, files=parts.get("files"), params=parts.get("params"))
 
 
 @dataclass

@@ -20,10 +20,15 @@ import pytest
 from smpstudio.records.models import AuditEntry
 from smpstudio.web.route_table import ROUTE_PERMISSIONS
 from tests.web.populated import (
-    PATCH_TEST,
-    PATH_IDS,
     Entities,
     Populated,
+    png_bytes,
+    populated_fixture,  # noqa: F401  (the fixture)
+    populated_template_fixture,  # noqa: F401  (the fixture)
+)
+from tests.web.route_calls import (
+    PATCH_TEST,
+    PATH_IDS,
     audit_since,
     call_route,
     fill_path,
@@ -31,9 +36,6 @@ from tests.web.populated import (
     last_audit_seq,
     missing_path_sources,
     path_params,
-    png_bytes,
-    populated_fixture,  # noqa: F401  (the fixture)
-    populated_template_fixture,  # noqa: F401  (the fixture)
     snapshot,
 )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from smpstudio.web.route_table import ROUTE_PERMISSIONS
 from smpstudio.web.security import SECURITY_HEADERS
 from tests.web.conftest import EMAILS, PASSWORD, World
@@ -138,3 +140,21 @@ def test_a_requests_today_is_the_clinics_today(world: World) -> None:
     )
     ctx = service_context(request)  # type: ignore[arg-type]
     assert ctx.user_id == 1 and ctx.today() == dt.date(2027, 1, 2) and context.today() == dt.date(2027, 1, 1)
+
+
+def test_every_template_that_writes_the_csrf_field_can_see_the_token() -> None:
+    """An imported macro sees the page's variables only when imported ``with context``: without it the
+    CSRF field is empty and every plain form post is refused."""
+    import re
+    from importlib import resources
+
+    folder = resources.files("smpstudio.web").joinpath("templates")
+    blind = []
+    for path in sorted(Path(str(folder)).rglob("*.html")):
+        for line in path.read_text().splitlines():
+            if (
+                re.search(r'{%\s*from\s+"macros.html"\s+import\s+[^%]*\bcsrf\b', line)
+                and "with context" not in line
+            ):
+                blind.append(path.name)
+    assert not blind

@@ -6,7 +6,7 @@ documented media type matching its schema.
 The document is read from the test process's app (:func:`tests.web.populated.shared_app`) when this module
 is collected, so a new route is fuzzed without a change here; each operation's test re-points that app at
 a fresh copy of the populated store. (``schemathesis.pytest.from_fixture`` would read it per test, but
-schemathesis 4.32 sets ``request.node._nodeid``, which pytest 9 no longer has.) Each case carries a freshly
+schemathesis 4.32 reads ``request.node._nodeid``, which pytest 9 no longer has.) Each case carries a freshly
 issued token: a generated id may name the owner's own token in ``.../tokens/{token_id}/revoke``.
 """
 

@@ -16,14 +16,17 @@ from smpstudio.web.permissions import allows
 from smpstudio.web.route_table import ROUTE_PERMISSIONS
 from tests.web.conftest import ROLES, ctx_for
 from tests.web.populated import (
-    SELF_SERVICE_PARAMS,
     Populated,
+    populated_fixture,  # noqa: F401  (the fixture)
+    populated_template_fixture,  # noqa: F401  (the fixture)
+)
+from tests.web.route_calls import (
+    SELF_SERVICE_PARAMS,
     call_route,
     fill_path,
     ids_of,
     missing_path_sources,
-    populated_fixture,  # noqa: F401  (the fixture)
-    populated_template_fixture,  # noqa: F401  (the fixture)
+    path_params,
     snapshot,
 )
 
@@ -47,11 +50,11 @@ def test_every_path_parameter_has_an_id_source() -> None:
     )
 
 
-def _values(world: Populated, role: str, permission: str) -> dict[str, int | str]:
+def _values(world: Populated, role: str, path: str, permission: str) -> dict[str, int | str]:
     """Clinic A's ids; a route any signed-in user may call about a user (their password, their tokens) is
     called about the caller themself, with a token of their own."""
     values = ids_of(world.a)
-    if permission == "signed_in" and SELF_SERVICE_PARAMS & set(values):
+    if permission == "signed_in" and SELF_SERVICE_PARAMS & set(path_params(path)):
         user_id = world.users[role]
         token = accounts.issue_token(
             ctx_for(world.store, user_id), accounts.IssueTokenRequest.of(user_id=user_id)
@@ -68,7 +71,7 @@ def test_each_role_is_refused_or_served_as_the_table_says(
     permission = ROUTE_PERMISSIONS[(method, path)]
     for role in ORDER:
         client = populated.cookie(role)
-        url = fill_path(path, _values(populated, role, permission))
+        url = fill_path(path, _values(populated, role, path, permission))
         if allows(role, permission):
             answer = call_route(client, method, path, url, populated.a)
             refusals = {403} if permission == "public" else {401, 403}  # a login's wrong password is 401
@@ -87,3 +90,26 @@ def test_each_role_is_refused_or_served_as_the_table_says(
         else:
             assert answer.headers["content-type"].startswith("text/html")
         assert snapshot(populated.store) == before, f"a refused {role} changed the store"
+
+
+SELF_SERVICE = [
+    (m, p)
+    for m, p in ROUTES
+    if ROUTE_PERMISSIONS[(m, p)] == "signed_in" and SELF_SERVICE_PARAMS & set(path_params(p))
+]
+
+
+@pytest.mark.parametrize(("method", "path"), SELF_SERVICE, ids=[f"{m} {p}" for m, p in SELF_SERVICE])
+def test_a_users_own_account_routes_refuse_anyone_else_but_an_owner(
+    populated: Populated, method: str, path: str
+) -> None:
+    """The table lets any signed-in user call these; the services let them act only on their own account
+    (their password, their tokens), and an owner on any account of the clinic."""
+    url = fill_path(path, ids_of(populated.a))  # another user's account: the staff practitioner's
+    for role in ("front-desk", "practitioner"):
+        before = snapshot(populated.store)
+        answer = call_route(populated.cookie(role), method, path, url, populated.a)
+        assert answer.status_code == 403, (role, answer.status_code, answer.text[:400])
+        assert snapshot(populated.store) == before, f"a refused {role} changed the store"
+    answer = call_route(populated.cookie("owner"), method, path, url, populated.a)
+    assert answer.status_code not in (401, 403) and answer.status_code < 500, answer.text[:400]

@@ -56,7 +56,10 @@ SeedOption = Annotated[int, typer.Option(help="Random seed; the same seed gives 
 
 
 def configure(**options: Any) -> Settings:
-    """Build this invocation's :class:`Settings` from the environment and the root options."""
+    """Build this invocation's :class:`Settings` from the environment and the root options (nothing of
+    an earlier invocation in the same process survives, even when these settings are refused)."""
+    state["settings"] = None
+    state["debug"] = bool(options.get("debug"))
     settings = Settings.from_env(os.environ, **options)
     state["settings"] = settings
     state["debug"] = settings.debug

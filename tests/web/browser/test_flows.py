@@ -38,6 +38,19 @@ def _scan(field: Any, code: str) -> None:
     field.press("Enter")
 
 
+def _arrive(page: Any, pattern: str) -> None:
+    """Wait for the address a submitted form leads to; where the page stays, fail with what it says."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_url(re.compile(pattern), timeout=8_000)
+    except PlaywrightTimeout:
+        said = (
+            page.locator("main").inner_text()[:400] if page.locator("main").count() else page.content()[:400]
+        )
+        raise AssertionError(f"expected {pattern}, stayed on {page.url}: {said}") from None
+
+
 def _fill_session(page: Any) -> None:
     page.get_by_label("Practitioner").select_option(label="Pat Practitioner (practitioner)")
     _scan(page.get_by_label("Pigment lot"), PIGMENT)
@@ -60,7 +73,7 @@ def test_a_consultation_and_session_at_the_chair(playwright_browser: Any, live: 
         page.get_by_label("Date of birth").fill("1985-06-15")
         page.get_by_label("Phone").fill("+44 20 7946 0123")
         page.get_by_role("button", name="Add the client").click()
-        page.wait_for_url(re.compile(r"/clients/\d+"))
+        _arrive(page, r"/clients/\d+")
         client_id = int(re.findall(r"/clients/(\d+)", page.url)[0])
         assert "Casey Flow" in page.get_by_role("heading", level=1).inner_text()
 
@@ -81,7 +94,7 @@ def test_a_consultation_and_session_at_the_chair(playwright_browser: Any, live: 
         assert "reacted to tattoo ink" in outcome.inner_text()
         screenshot(page, "flow-screening", "tablet")
         page.get_by_role("button", name="Record the screening").click()
-        page.wait_for_url(re.compile(rf"/clients/{client_id}\?done=screened"))
+        _arrive(page, rf"/clients/{client_id}\?done=screened")
 
         # consent with a drawn signature
         page.get_by_role("link", name="Consent", exact=True).click()
@@ -92,7 +105,7 @@ def test_a_consultation_and_session_at_the_chair(playwright_browser: Any, live: 
         treatment.get_by_label("Client's full name, as signed").fill("Casey Flow")
         screenshot(page, "flow-consent", "tablet")
         treatment.get_by_role("button", name="Sign the treatment consent").click()
-        page.wait_for_url(re.compile(rf"/clients/{client_id}\?done=consented"))
+        _arrive(page, rf"/clients/{client_id}\?done=consented")
         page.get_by_role("link", name="Consent", exact=True).click()
         assert "drawn signature" in page.locator("table").inner_text()
 
@@ -117,7 +130,7 @@ def test_a_consultation_and_session_at_the_chair(playwright_browser: Any, live: 
         page.get_by_label("Read at").fill((applied + dt.timedelta(hours=48)).isoformat(timespec="minutes"))
         page.get_by_label("Result").select_option("negative")
         page.get_by_role("button", name="Record the patch test").click()
-        page.wait_for_url(re.compile(rf"/clients/{client_id}\?done=patch_test"))
+        _arrive(page, rf"/clients/{client_id}\?done=patch_test")
 
         page.goto(f"/clients/{client_id}/sessions/new")
         _fill_session(page)
@@ -125,7 +138,7 @@ def test_a_consultation_and_session_at_the_chair(playwright_browser: Any, live: 
         assert page.locator("#checklist li.fail").count() == 0
         screenshot(page, "flow-session-ready", "tablet")
         page.get_by_role("button", name="Record the session").click()
-        page.wait_for_url(re.compile(rf"/clients/{client_id}/sessions/\d+"))
+        _arrive(page, rf"/clients/{client_id}/sessions/\d+")
         page.get_by_text("The session was recorded.").wait_for()
 
         # the aftercare handout
@@ -157,7 +170,7 @@ def test_the_owner_recalls_a_lot_and_finds_its_clients(playwright_browser: Any, 
         assert "Bo Other" not in exposed.inner_text()
         screenshot(page, "flow-recall", "desktop")
         exposed.get_by_role("link", name="Alex Doe").click()
-        page.wait_for_url(re.compile(rf"/clients/{live.mine.client_id}$"))
+        _arrive(page, rf"/clients/{live.mine.client_id}$")
         assert "Alex Doe" in page.get_by_role("heading", level=1).inner_text()
     finally:
         context.close()

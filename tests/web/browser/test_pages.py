@@ -1,7 +1,8 @@
 """Every page of the studio at tablet and desktop width, as the owner (who may open all of them): a
-screenshot of each into ``build/screenshots/<page>-<width>.png``, axe-core finding no serious or critical
-violation, every form that posts carrying the session's CSRF token, and no script or style refused by the
-page's CSP, no script error and no failed request for a stylesheet, script or image.
+screenshot of each into ``build/screenshots/<page>-<width>.png``; axe-core finding no serious or critical
+violation; controls at least 44 px high on the tablet; every form that posts carrying the session's CSRF
+token; no script or style refused by the page's CSP, no script error and no failed request for a
+stylesheet, script or image.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from tests.web.browser.conftest import (
     serious,
     use_session,
 )
-from tests.web.populated import Entities, fill_path, ids_of
+from tests.web.populated import Entities
+from tests.web.route_calls import fill_path, ids_of
 
 #: Every page a browser opens by its address (GET), filled with clinic A's ids.
 PAGES = sorted(path for method, path in PAGE_PERMISSIONS if method == "GET")
@@ -63,11 +65,22 @@ FORMS_WITHOUT_TOKEN = """() => [...document.querySelectorAll('form')]
   .map(f => f.getAttribute('action'))"""
 
 
+#: Controls a finger must hit at the chair, shorter than 44 CSS pixels (radio buttons and checkboxes sit in
+#: labels that are the target).
+SMALL_TARGETS = """() => [...document.querySelectorAll('button, select, a.button, nav a, summary, '
+    + 'input:not([type=hidden]):not([type=radio]):not([type=checkbox])')]
+  .filter(e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0 && r.height < 44; })
+  .map(e => `${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''} "${(e.innerText || e.value || '').trim()
+    .slice(0, 30)}" ${Math.round(e.getBoundingClientRect().height)}px`)"""
+
+
 def _check(page: Any, path: str, width: str, problems: list[str]) -> list[str]:
     """The page's screenshot taken, and its axe violations, forms without the CSRF token and console
     problems as failure lines."""
     screenshot(page, page_name(path), width)
     failures = [f"{path}: {line}" for line in serious(run_axe(page))]
+    if width == "tablet":
+        failures += [f"{path}: touch target under 44 px: {t}" for t in page.evaluate(SMALL_TARGETS)]
     if path != "/login":
         failures += [
             f"{path}: the form posting to {a} has no CSRF token" for a in page.evaluate(FORMS_WITHOUT_TOKEN)
