@@ -45,13 +45,20 @@ def test_every_route_of_this_module_is_in_the_route_table() -> None:
         assert (method, template(path)) in API_PERMISSIONS
 
 
-@pytest.mark.parametrize("role", ["practitioner", "front-desk"])
-@pytest.mark.parametrize(("method", "path", "body"), ROUTES, ids=[f"{m} {p}" for m, p, _ in ROUTES])
+DENIED = [
+    (role, method, path, body)
+    for role in ("practitioner", "front-desk")
+    for method, path, body in ROUTES
+    if not allows(role, API_PERMISSIONS[(method, template(path))])
+]
+
+
+@pytest.mark.parametrize(
+    ("role", "method", "path", "body"), DENIED, ids=[f"{r} {m} {p}" for r, m, p, _ in DENIED]
+)
 def test_a_role_without_the_permission_is_refused_403(
     world: World, role: str, method: str, path: str, body: dict[str, Any] | None
 ) -> None:
-    if allows(role, API_PERMISSIONS[(method, template(path))]):
-        pytest.skip("this role may")
     answer = call(world.signed_in(role), method, path, body, world.client)
     assert answer.status_code == 403 and answer.json()["kind"] == "forbidden"
 
