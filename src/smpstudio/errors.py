@@ -254,6 +254,8 @@ def parse_json_text(text: str | bytes, field: str) -> Any:
         raise DocumentError(f"not valid JSON (line {exc.lineno}, column {exc.colno})", field=field) from None
     except RecursionError:
         raise DocumentError("nested too deeply", field=field) from None
+    except ValueError:  # an integer beyond Python's digit limit
+        raise DocumentError("a number in it is too long", field=field) from None
 
 
 def read_json_file(path: str | Path, field: str) -> Any:

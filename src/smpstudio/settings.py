@@ -53,7 +53,7 @@ class Settings(BaseModel):
         None, description="A rules file (TOML) over the packaged rules, for the stateless care commands."
     )
     max_image_pixels: int = Field(
-        120_000_000, ge=1, description="Largest photo accepted, in pixels (width x height)."
+        50_000_000, ge=1, description="Largest photo accepted, in pixels (width x height)."
     )
     store_wait_s: float = Field(
         10.0, ge=0, le=600, description="How long a restore waits for other processes to close the store. [s]"

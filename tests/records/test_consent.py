@@ -47,6 +47,26 @@ def test_a_drawn_signature_is_kept_and_a_different_name_warned(store: Store, tmp
     assert drawn.signature_sha256 is not None and store.files.exists(drawn.signature_sha256)
 
 
+def test_a_signature_far_larger_than_a_signature_pad_is_refused_before_it_is_decoded(
+    store: Store, tmp_path: Path
+) -> None:
+    ids = setup_clinic(store, tmp_path)
+    out = io.BytesIO()
+    Image.new("1", (3000, 2000)).save(out, "PNG")  # 6 megapixels in a few kilobytes
+    huge_bytes = b"\x89PNG" + b"\0" * (consent.SIGNATURE_MAX_BYTES + 1)
+    for image in (out.getvalue(), huge_bytes):
+        with pytest.raises(InputError) as refused:
+            consent.sign_consent(
+                acting(store, ids["desk"]),
+                consent.SignConsentRequest.of(
+                    client_id=ids["client"], signed_name="Alex Doe", signature=image
+                ),
+            )
+        assert refused.value.field == "signature" and refused.value.code == "image_too_large"
+    rec = clients.client_record(acting(store, ids["owner"]), ids["client"])
+    assert len(rec.consents) == 1  # only the one setup_clinic signed
+
+
 def test_withdrawal_is_timed_by_the_clinics_clock(store: Store, tmp_path: Path) -> None:
     ids = setup_clinic(store, tmp_path)
     moment = dt.datetime(2026, 3, 1, 9, 0, tzinfo=dt.UTC)

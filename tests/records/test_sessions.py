@@ -489,3 +489,14 @@ def test_a_started_time_without_offset_is_the_clinics_local_time(store: Store, t
         row = db.get(Session, sid)
         assert row is not None
         assert row.started_at == dt.datetime.combine(TODAY, dt.time(9), ZoneInfo("Pacific/Auckland"))
+
+
+def test_a_screening_with_unanswered_questions_never_clears_a_session(store: Store, tmp_path: Path) -> None:
+    ids = setup_clinic(store, tmp_path)
+    partial = {"answers": {"keloid_history": False}}  # one question of the questionnaire answered
+    clients.screen_client(
+        acting(store, ids["prac"]), clients.ScreenClientRequest.of(client_id=ids["client"], answers=partial)
+    )
+    assert "screening_incomplete" in codes(session(store, ids))
+    refused = session(store, ids, actor="owner", override_reason="the client answered the rest verbally")
+    assert "screening_incomplete" in codes(refused)  # no owner overrides it

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from smpstudio.web.route_table import ROUTE_PERMISSIONS
 from smpstudio.web.security import SECURITY_HEADERS
 from tests.web.conftest import EMAILS, PASSWORD, World
@@ -158,3 +160,33 @@ def test_every_template_that_writes_the_csrf_field_can_see_the_token() -> None:
             ):
                 blind.append(path.name)
     assert not blind
+
+
+def test_an_internal_error_is_500_with_the_headers_and_only_its_type_logged(
+    world: World, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from smpstudio.services import accounts
+
+    def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("Jane Secretname jane@private.example")
+
+    c = world.bearer("owner")
+    monkeypatch.setattr(accounts, "token_user", broken)
+    with caplog.at_level("INFO", logger="smpstudio.web"):
+        api = c.get("/api/v1/me")
+        page = c.get("/")
+    assert api.status_code == 500 and api.json()["code"] == "internal"
+    assert page.status_code == 500 and "Something went wrong" in page.text
+    for answer in (api, page):
+        assert answer.headers["content-security-policy"] == SECURITY_HEADERS["content-security-policy"]
+        assert answer.headers["cache-control"] == "no-store" and "Secretname" not in answer.text
+    assert "RuntimeError" in caplog.text and "Secretname" not in caplog.text
+    assert "GET /api/v1/me 500" in caplog.text  # the access log saw the answer
+
+
+def test_a_csrf_token_that_is_not_ascii_is_refused_not_a_crash(world: World) -> None:
+    c = world.signed_in("owner")
+    del c.headers["X-CSRF-Token"]
+    for sent in ({"headers": {"X-CSRF-Token": b"\xe9" * 64}}, {"data": {"csrf_token": "\u00e9" * 64}}):
+        answer = c.post("/api/v1/logout", **sent)  # type: ignore[arg-type]
+        assert answer.status_code == 403 and answer.json()["code"] == "csrf_failed"

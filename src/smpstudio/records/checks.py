@@ -95,6 +95,8 @@ class SessionFacts:
     historical: bool = False  # recorded after the fact by an owner: takes no stock
     lots: list[LotFacts] = field(default_factory=list)
     cycle: CycleFacts | None = None
+    #: The required questions the latest screening left unanswered (nothing is assumed "no").
+    screening_unanswered: tuple[str, ...] = ()
 
 
 def age_years(born: dt.date, on: dt.date) -> int:
@@ -143,6 +145,14 @@ def _screening(f: SessionFacts) -> list[Reason]:
         return [_reason("screening_missing", "no screening on file: screen the client first")]
     if f.screening_outcome == "stop":
         return [_reason("screening_stop", "the screening outcome is stop: SMP must not be done")]
+    if f.screening_unanswered:
+        count = len(f.screening_unanswered)
+        return [
+            _reason(
+                "screening_incomplete",
+                f"the screening left {count} required question(s) unanswered: finish the screening first",
+            )
+        ]
     if f.screening_outcome == "defer":
         until = f" until {f.screening_defer_until}" if f.screening_defer_until else ""
         if f.screening_defer_until is None or f.on < f.screening_defer_until:

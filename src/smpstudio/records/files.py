@@ -40,15 +40,15 @@ def strip_image_metadata(data: bytes, field: str = "photo") -> tuple[bytes, str]
             fmt = im.format or ""
             if fmt not in IMAGE_FORMATS:
                 raise InputError(f"image format {fmt or 'unknown'}", field=field, allowed="JPEG, PNG or WebP")
-            upright = ImageOps.exif_transpose(im)
-            clean = Image.frombytes(upright.mode, upright.size, upright.tobytes())
+            clean = ImageOps.exif_transpose(im)  # a new image: the file's metadata stays behind
+            clean.info = {}
     except (UnidentifiedImageError, OSError) as exc:
         raise InputError("not a readable image", field=field, allowed="a JPEG, PNG or WebP file") from exc
     out = io.BytesIO()
     if fmt == "JPEG":
         clean.convert("RGB").save(out, "JPEG", quality=92)
     elif fmt == "PNG":
-        clean.save(out, "PNG", optimize=True)
+        clean.save(out, "PNG")
     else:
         clean.save(out, "WEBP", quality=92)
     return out.getvalue(), IMAGE_FORMATS[fmt]

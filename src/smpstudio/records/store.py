@@ -337,11 +337,14 @@ def connect_store(
         if create:
             touch_private(db_file)
     if is_sqlite:
-        engine = create_engine(full_url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+        # hide_parameters: an error's text never carries the values of a statement (client data) into a log
+        engine = create_engine(
+            full_url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, hide_parameters=True
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
     else:
-        engine = create_engine(full_url, pool_pre_ping=True)
+        engine = create_engine(full_url, pool_pre_ping=True, hide_parameters=True)
     files = FileStore.for_data_dir(data_dir, files_url)
     store = Store(data_dir, full_url, engine, files, sessionmaker(expire_on_commit=False), lock)
     try:

@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session as Db
 
 from smpstudio.care.patch_test import patch_test_record
 from smpstudio.errors import InputError, NotFoundError, echo
-from smpstudio.records.files import strip_image_metadata
 from smpstudio.records.models import CONSENT_KINDS, Lot
 from smpstudio.records.repositories import consent as rows
 from smpstudio.records.repositories import lots as lot_rows
@@ -24,8 +23,8 @@ from smpstudio.services.fields import (
     DateTimeInput,
     OptionalId,
     Text,
-    check_image_size,
     choice,
+    clean_image,
     optional_text,
     text,
 )
@@ -48,6 +47,11 @@ __all__ = [
     "sign_consent",
     "withdraw_consent",
 ]
+
+#: A drawn signature is a small image: the studio's pad is 560 x 200 CSS pixels, about 1 megapixel at a
+#: tablet's pixel ratio of 3. Anything far larger is not a signature and costs memory to decode.
+SIGNATURE_MAX_PIXELS = 4_000_000
+SIGNATURE_MAX_BYTES = 2_000_000
 
 ConsentKind = Literal["treatment", "photography"]
 ConsentKindField = Annotated[ConsentKind, choice(CONSENT_KINDS)]
@@ -81,8 +85,16 @@ def sign_consent(ctx: ServiceContext, request: SignConsentRequest) -> ConsentSig
     """Record a signed consent: the exact text version, a typed name, and optionally a drawn signature."""
     drawing: bytes | None = None
     if request.signature is not None:
-        check_image_size(request.signature, ctx.max_image_pixels, "signature")
-        drawing, _ = strip_image_metadata(request.signature, field="signature")
+        if len(request.signature) > SIGNATURE_MAX_BYTES:
+            raise InputError(
+                "the signature image is too large",
+                field="signature",
+                allowed=f"at most {SIGNATURE_MAX_BYTES:,} bytes",
+                code="image_too_large",
+            )
+        drawing, _ = clean_image(
+            request.signature, min(SIGNATURE_MAX_PIXELS, ctx.max_image_pixels), "signature"
+        )
     kind, version = request.kind, request.version
     signed_at = ctx.clock.now()
 

@@ -56,7 +56,7 @@ class ServiceContext:
     care_rules: RuleSet = field(default_factory=lambda: load_rules("care"))
     pigment_rules: RuleSet = field(default_factory=lambda: load_rules("pigments"))
     clock: Clock = field(default_factory=Clock)
-    max_image_pixels: int = 120_000_000
+    max_image_pixels: int = 50_000_000
 
     @property
     def db(self) -> Store:

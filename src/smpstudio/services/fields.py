@@ -32,6 +32,7 @@ import datetime as dt
 import io
 import math
 import struct
+import threading
 import warnings
 import zlib
 from typing import Annotated, Any
@@ -223,12 +224,17 @@ def check_image_size(data: bytes, max_pixels: int, field: str) -> None:
         raise _too_large(field, max_pixels, f"{width} x {height} pixels is too large")
 
 
+#: Images decoded at once in this process: each takes memory in proportion to its pixels, so a burst of
+#: uploads waits its turn instead of exhausting the server's memory.
+_DECODING = threading.BoundedSemaphore(2)
+
+
 def clean_image(data: bytes, max_pixels: int, field: str) -> tuple[bytes, str]:
     """The image re-encoded without its metadata, and its media type, once its header is within
     ``max_pixels``; a truncated, corrupt or unknown file is an :class:`InputError` naming ``field``."""
     check_image_size(data, max_pixels, field)
     try:
-        with warnings.catch_warnings():
+        with _DECODING, warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             return strip_image_metadata(data, field)
     except Image.DecompressionBombError:

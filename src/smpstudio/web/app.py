@@ -19,7 +19,7 @@ from smpstudio.settings import Settings
 from smpstudio.web.api import API_PREFIX
 from smpstudio.web.api.routers import API_ROUTERS
 from smpstudio.web.auth import guard
-from smpstudio.web.errors import install_error_handlers
+from smpstudio.web.errors import InternalErrors, install_error_handlers
 from smpstudio.web.openapi import install_openapi
 from smpstudio.web.pages.routers import PAGE_ROUTERS
 from smpstudio.web.route_table import ROUTE_PERMISSIONS, known_permissions
@@ -69,8 +69,9 @@ def create_app(settings: Settings, context: ServiceContext, secret: bytes) -> Fa
     for router in PAGE_ROUTERS:
         app.include_router(router)
     check_route_table(app)
-    install_error_handlers(app, debug=settings.debug)
+    install_error_handlers(app)
     install_openapi(app, API_PREFIX)
+    app.add_middleware(InternalErrors, debug=settings.debug)
     app.add_middleware(BodyLimit, limit_bytes=settings.max_upload_bytes)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(AccessLog)

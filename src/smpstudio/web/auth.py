@@ -95,7 +95,8 @@ async def guard(request: Request) -> None:
     request.state.principal = principal
     if principal.via == "cookie" and request.method not in SAFE_METHODS:
         sent = await _sent_csrf_token(request)
-        if not principal.csrf_token or not hmac.compare_digest(sent, principal.csrf_token):
+        expected = (principal.csrf_token or "").encode()
+        if not expected or not hmac.compare_digest(sent.encode("utf-8", "replace"), expected):
             raise AccessError(
                 "the request did not carry this session's CSRF token",
                 field="X-CSRF-Token",

@@ -12,14 +12,15 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from smpstudio.errors import InputError, NotFoundError, SmpError, UnauthenticatedError
 from smpstudio.web.security import BodyTooLargeError
 
-__all__ = ["ErrorBody", "install_error_handlers", "is_api"]
+__all__ = ["ErrorBody", "InternalErrors", "install_error_handlers", "is_api"]
 
 log = logging.getLogger("smpstudio.web")
 
@@ -75,7 +76,7 @@ def error_response(request: Request, exc: SmpError, status: int | None = None) -
     return render_error(request, exc, code)
 
 
-def install_error_handlers(app: FastAPI, *, debug: bool = False) -> None:
+def install_error_handlers(app: FastAPI) -> None:
     """Map every failure to the one error shape."""
 
     @app.exception_handler(SmpError)
@@ -104,12 +105,52 @@ def install_error_handlers(app: FastAPI, *, debug: bool = False) -> None:
         )
         return error_response(request, error, 413)
 
-    @app.exception_handler(Exception)
-    async def internal(request: Request, exc: Exception) -> Response:
-        route = getattr(request.scope.get("route"), "path", "?")
-        if debug:
-            log.exception("internal error in %s %s", request.method, route)
-        else:
-            log.error("internal error in %s %s: %s", request.method, route, type(exc).__name__)
-        error = SmpError("the studio could not finish this request; nothing was changed", code="internal")
-        return error_response(request, error, 500)
+
+_INTERNAL_MESSAGE = "the studio could not finish this request; nothing was changed"
+_INTERNAL_PAGE = (
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Something went wrong</title>'
+    '<link rel="stylesheet" href="/static/studio.css"></head>'
+    '<body><main id="main"><section class="card"><h1>Something went wrong</h1>'
+    f'<p>{_INTERNAL_MESSAGE}.</p><p><a class="button" href="/">Back to the dashboard</a></p>'
+    "</section></main></body></html>"
+)
+
+
+class InternalErrors:
+    """Answers an unexpected exception with the ``internal`` error (JSON for the API, a plain page
+    otherwise) from inside the app, so the answer still passes the security headers and the access log,
+    and nothing but the exception's type and route is logged (its text can hold client data; the server's
+    own logger would print the whole traceback). ``debug`` logs the traceback."""
+
+    def __init__(self, app: ASGIApp, debug: bool = False) -> None:
+        self.app = app
+        self.debug = debug
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def noting(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, noting)
+        except Exception as exc:
+            route = getattr(scope.get("route"), "path", "?")
+            if self.debug:
+                log.exception("internal error in %s %s", scope.get("method"), route)
+            else:
+                log.error("internal error in %s %s: %s", scope.get("method"), route, type(exc).__name__)
+            if started:
+                return
+            if str(scope.get("path", "")).startswith(API_PREFIX):
+                error = SmpError(_INTERNAL_MESSAGE, code="internal")
+                response: Response = JSONResponse(error.to_dict(), status_code=500)
+            else:
+                response = HTMLResponse(_INTERNAL_PAGE, status_code=500)
+            await response(scope, receive, send)

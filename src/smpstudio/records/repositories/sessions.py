@@ -113,6 +113,9 @@ def session_facts(
         on=on,
         screening_outcome=screening.outcome if screening else None,
         screening_defer_until=screening.defer_until if screening else None,
+        screening_unanswered=tuple(str(q) for q in (screening.result or {}).get("unanswered", []))
+        if screening
+        else (),
         consent_valid=any(c.withdrawn_at is None for c in consents),
         consent_withdrawn=bool(consents),
         patch_test_required=bool(screening and screening.patch_test_recommended),

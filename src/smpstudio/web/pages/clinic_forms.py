@@ -82,6 +82,12 @@ def json_document(text: str, field: str) -> Any:
             field=field,
             allowed="a JSON object, as on the product's data sheet",
         ) from None
+    except (ValueError, RecursionError):  # a number beyond the digit limit, or nesting beyond the stack
+        raise InputError(
+            "a number in it is too long, or it is nested too deeply",
+            field=field,
+            allowed="a JSON object, as on the product's data sheet",
+        ) from None
 
 
 def not_found(what: str, ident: int, field: str) -> NotFoundError:
