@@ -194,16 +194,19 @@ def test_logout_ends_the_session_and_an_unknown_token_is_no_error(store: Store) 
     assert logouts == [(ids["prac"],)]
 
 
-def test_a_new_password_ends_the_users_sessions(store: Store) -> None:
+def test_a_new_password_ends_the_users_sessions_and_revokes_their_tokens(store: Store) -> None:
     ids = setup(store)
     token = log_in(store, T0, "pat@example.org", PRAC_PW)
     owners = log_in(store, T0, "owner@example.org", OWNER_PW)
+    api = accounts.issue_token(at(store, T0, ids["prac"]), IssueTokenRequest.of(user_id=ids["prac"])).token
     done = accounts.set_password(
         at(store, T0, ids["prac"]), SetPasswordRequest.of(user_id=ids["prac"], password="a new passphrase")
     )
-    assert done.to_json() == {"user_id": ids["prac"], "sessions_ended": 1}
+    assert done.to_json() == {"user_id": ids["prac"], "sessions_ended": 1, "tokens_revoked": 1}
     with pytest.raises(UnauthenticatedError):
         accounts.session_user(at(store, T0), token, idle_minutes=30)
+    with pytest.raises(UnauthenticatedError):
+        accounts.token_user(at(store, T0), api)
     assert accounts.session_user(at(store, T0), owners, idle_minutes=30).user_id == ids["owner"]
     assert wrong(store, T0, "pat@example.org", PRAC_PW) == "wrong_login"
     assert log_in(store, T0, "pat@example.org", "a new passphrase")

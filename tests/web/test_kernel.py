@@ -190,3 +190,26 @@ def test_a_csrf_token_that_is_not_ascii_is_refused_not_a_crash(world: World) -> 
     for sent in ({"headers": {"X-CSRF-Token": b"\xe9" * 64}}, {"data": {"csrf_token": "\u00e9" * 64}}):
         answer = c.post("/api/v1/logout", **sent)  # type: ignore[arg-type]
         assert answer.status_code == 403 and answer.json()["code"] == "csrf_failed"
+
+
+def test_cross_site_writes_and_cross_site_cookie_api_calls_are_refused(world: World) -> None:
+    other_site = {"Sec-Fetch-Site": "cross-site"}
+    anonymous = world.anonymous()
+    login = {"email": EMAILS["owner"], "password": PASSWORD}
+    assert anonymous.post("/login", data=login, headers=other_site).status_code == 403  # login CSRF
+    assert anonymous.post("/login", data=login, headers={"Sec-Fetch-Site": "same-origin"}).status_code == 303
+    owner = world.signed_in("owner")
+    export = f"/api/v1/clients/{world.client}/export"
+    assert owner.get(export, headers=other_site).status_code == 403
+    assert owner.get(export, headers={"Sec-Fetch-Site": "same-origin"}).status_code == 200
+    assert owner.get("/", headers=other_site).status_code == 200  # a link from elsewhere opens a page
+    assert world.bearer("owner").get(export, headers=other_site).status_code == 200  # a script's token
+
+
+def test_an_anonymous_api_call_is_401_before_its_body_is_read(world: World) -> None:
+    answer = world.anonymous().post(
+        "/api/v1/clients", content=b"{bad", headers={"content-type": "application/json"}
+    )
+    assert answer.status_code == 401 and answer.json()["code"] == "not_signed_in"
+    assert world.anonymous().get("/api/v1/openapi.json").status_code == 200
+    assert world.anonymous().get("/api/v1/health").status_code == 200

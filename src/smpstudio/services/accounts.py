@@ -383,23 +383,28 @@ class SetPasswordRequest(Request):
 
 
 class PasswordSet(Result):
-    """The user whose password was set, and how many of their web sessions that ended."""
+    """The user whose password was set, and how many of their web sessions ended and tokens were revoked."""
 
     user_id: int
     sessions_ended: int
+    tokens_revoked: int = 0
 
 
 def set_password(ctx: ServiceContext, request: SetPasswordRequest) -> PasswordSet:
-    """Set a user's password (the user themself, or an owner of their clinic) and end their web sessions
-    (``password``); the audit entry says a password was set, never which."""
+    """Set a user's password (the user themself, or an owner of their clinic), end their web sessions
+    (``password``) and revoke their API tokens (a password reset is how a lost device is shut out, and a
+    token must not outlive it); the audit entry says a password was set, never which."""
     hashed = _hasher().hash(_secret(request.password))
 
     def action(db: Db, actor: Actor) -> PasswordSet:
         user = _account(db, actor, request.user_id)
         user.password_hash = hashed
-        ended = rows.end_web_sessions(db, user.id, at=ctx.clock.now_utc(), reason="password")
-        log(db, actor, "update", "user", user.id, password="set", sessions_ended=ended)
-        return PasswordSet(user_id=user.id, sessions_ended=ended)
+        now = ctx.clock.now_utc()
+        ended = rows.end_web_sessions(db, user.id, at=now, reason="password")
+        revoked = rows.revoke_api_tokens(db, user.id, at=now)
+        detail = {"password": "set", "sessions_ended": ended, "tokens_revoked": revoked}
+        log(db, actor, "update", "user", user.id, **detail)
+        return PasswordSet(user_id=user.id, sessions_ended=ended, tokens_revoked=revoked)
 
     return transact(ctx, action)
 

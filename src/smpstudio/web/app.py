@@ -22,9 +22,10 @@ from smpstudio.web.auth import guard
 from smpstudio.web.errors import InternalErrors, install_error_handlers
 from smpstudio.web.openapi import install_openapi
 from smpstudio.web.pages.routers import PAGE_ROUTERS
+from smpstudio.web.permissions import PUBLIC
 from smpstudio.web.route_table import ROUTE_PERMISSIONS, known_permissions
 from smpstudio.web.secret import load_or_create_secret
-from smpstudio.web.security import AccessLog, BodyLimit, SecurityHeaders
+from smpstudio.web.security import AccessLog, BodyLimit, RequestGate, SecurityHeaders
 from smpstudio.web.state import Studio
 
 __all__ = ["api_routes", "app_from_env", "check_route_table", "create_app"]
@@ -73,6 +74,11 @@ def create_app(settings: Settings, context: ServiceContext, secret: bytes) -> Fa
     install_openapi(app, API_PREFIX)
     app.add_middleware(InternalErrors, debug=settings.debug)
     app.add_middleware(BodyLimit, limit_bytes=settings.max_upload_bytes)
+    public = frozenset(
+        {path for (_, path), permission in ROUTE_PERMISSIONS.items() if permission == PUBLIC}
+        | {f"{API_PREFIX}/openapi.json"}
+    )
+    app.add_middleware(RequestGate, api_prefix=f"{API_PREFIX}/", public_api_paths=public)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(AccessLog)
     return app

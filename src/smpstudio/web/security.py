@@ -4,12 +4,20 @@ access log that names routes, never the values in a URL.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["SECURITY_HEADERS", "AccessLog", "BodyLimit", "BodyTooLargeError", "SecurityHeaders"]
+__all__ = [
+    "SECURITY_HEADERS",
+    "AccessLog",
+    "BodyLimit",
+    "BodyTooLargeError",
+    "RequestGate",
+    "SecurityHeaders",
+]
 
 #: Only the studio's own scripts, styles and images (signatures drawn on a canvas are data: URLs); no frames.
 CONTENT_SECURITY_POLICY = (
@@ -139,3 +147,53 @@ class AccessLog:
             )
             elapsed_ms = (time.perf_counter() - start) * 1000
             log.info("%s %s %d %.0fms", scope["method"], where, status[0], elapsed_ms)
+
+
+class RequestGate:
+    """Refusals that need no route: a cross-site write (a form on another site posting to the studio,
+    the login included), a cross-site API call carrying the session cookie, and an API call with no
+    credential at all (401 at once, before any body is read). The guard still checks every credential.
+
+    ``Sec-Fetch-Site`` is sent by every current browser; a script without it is judged by its credential.
+    """
+
+    def __init__(self, app: ASGIApp, api_prefix: str, public_api_paths: frozenset[str]) -> None:
+        self.app = app
+        self.api_prefix = api_prefix
+        self.public_api_paths = public_api_paths
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {name: value for name, value in scope.get("headers", [])}
+        path = str(scope.get("path", ""))
+        api = path.startswith(self.api_prefix)
+        cross_site = headers.get(b"sec-fetch-site") == b"cross-site"
+        cookie = b"smp_session=" in headers.get(b"cookie", b"")
+        bearer = b"authorization" in headers
+        if cross_site and (
+            scope["method"] not in ("GET", "HEAD", "OPTIONS") or (api and cookie and not bearer)
+        ):
+            await _refuse(send, 403, "cross_site", "a request from another site is not accepted", api)
+            return
+        if api and path not in self.public_api_paths and not cookie and not bearer:
+            await _refuse(send, 401, "not_signed_in", "sign in first", api)
+            return
+        await self.app(scope, receive, send)
+
+
+async def _refuse(send: Send, status: int, code: str, message: str, api: bool) -> None:
+    kind = "unauthenticated" if status == 401 else "forbidden"
+    body = json.dumps(
+        {"ok": False, "error": message, "code": code, "kind": kind, "field": None, "allowed": None}
+    )
+    headers = [(b"content-type", b"application/json")]
+    if status == 401:
+        headers.append((b"www-authenticate", b"Bearer"))
+    if not api:
+        body, headers = message, [(b"content-type", b"text/plain; charset=utf-8")]
+    data = body.encode()
+    headers.append((b"content-length", str(len(data)).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": data})

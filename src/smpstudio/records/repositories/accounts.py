@@ -55,6 +55,17 @@ def end_web_sessions(db: Db, user_id: int, *, at: dt.datetime, reason: str) -> i
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
+def revoke_api_tokens(db: Db, user_id: int, *, at: dt.datetime) -> int:
+    """Revoke every live API token of the user at ``at``; returns how many were live."""
+    result = db.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=at)
+        .execution_options(synchronize_session="fetch")
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
 def add_api_token(db: Db, user_id: int, *, name: str, token_hash: str, at: dt.datetime) -> ApiToken:
     """Insert an API token of the user, issued at ``at``."""
     row = ApiToken(user_id=user_id, name=name, token_hash=token_hash, created_at=at)

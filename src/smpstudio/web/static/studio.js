@@ -80,10 +80,19 @@
     });
   }
 
+  // Each element gets its behaviour once, however often htmx announces new content around it.
+  function once(fn) {
+    return function (element) {
+      if (element.dataset.attached === "yes") { return; }
+      element.dataset.attached = "yes";
+      fn(element);
+    };
+  }
+
   function attach(root) {
-    root.querySelectorAll("canvas[data-signature-for]").forEach(signaturePad);
-    root.querySelectorAll("form[data-confirm]").forEach(confirmOnSubmit);
-    root.querySelectorAll("input[data-scan]").forEach(scannerField);
+    root.querySelectorAll("canvas[data-signature-for]").forEach(once(signaturePad));
+    root.querySelectorAll("form[data-confirm]").forEach(once(confirmOnSubmit));
+    root.querySelectorAll("input[data-scan]").forEach(once(scannerField));
   }
 
   document.addEventListener("DOMContentLoaded", function () { attach(document); });
