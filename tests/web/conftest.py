@@ -21,6 +21,7 @@ from smpstudio.services import accounts, clients, clinics
 from smpstudio.services.context import ServiceContext
 from smpstudio.settings import Settings
 from smpstudio.web.app import create_app
+from smpstudio.web.state import Studio
 from tests.records.conftest import sqlite_template  # noqa: F401  (the fixture)
 
 PASSWORD = "correct horse battery"
@@ -132,13 +133,27 @@ def world_template(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Pa
     return data_dir, ids
 
 
+SECRET = b"k" * 32
+_APPS: list[Any] = []
+
+
+def shared_app() -> Any:
+    """One app per test process: building one costs about a second (FastAPI resolves its routes on first
+    use), so each test points the same app at its own store (``app.state.studio``)."""
+    if not _APPS:
+        _APPS.append(create_app(Settings(), ServiceContext(), secret=SECRET))
+    return _APPS[0]
+
+
 @pytest.fixture
 def world(tmp_path: Path, world_template: tuple[Path, Ids]) -> Iterator[World]:
     source, ids = world_template
     data_dir = tmp_path / "var"
     shutil.copytree(source, data_dir)
     store = open_store(data_dir)
-    app = create_app(Settings(data_dir=data_dir), ctx_for(store), secret=b"k" * 32)
+    app = shared_app()
+    settings = Settings(data_dir=data_dir)
+    app.state.studio = Studio(settings=settings, context=ctx_for(store), secret=SECRET)
     w = World(app, store, dict(ids.users), ids.clinic, ids.other_clinic, ids.client, ids.other_client)
     try:
         yield w
