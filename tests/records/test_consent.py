@@ -301,3 +301,21 @@ def test_two_first_clinic_inits_store_the_packaged_texts_once(
         assert _packaged_texts(st) == sorted((kind, "1") for kind in CONSENT_KINDS)
     finally:
         st.close()
+
+
+def test_a_patch_test_on_a_recalled_pigment_lot_is_refused(store: Store, tmp_path: Path) -> None:
+    ids = setup_clinic(store, tmp_path)
+    lots.recall_lot(acting(store, ids["owner"]), lots.RecallRequest.of(lot="P1", reason="contamination"))
+    now = dt.datetime.now().replace(microsecond=0)
+    with pytest.raises(SmpError) as refused:
+        consent.record_patch_test(
+            acting(store, ids["prac"]),
+            consent.PatchTestRecordRequest.of(
+                client_id=ids["client"],
+                lot="P1",
+                applied=(now - dt.timedelta(hours=50)).isoformat(),
+                read=(now - dt.timedelta(hours=1)).isoformat(),
+                result="negative",
+            ),
+        )
+    assert refused.value.code == "lot_recalled" and refused.value.field == "lot"

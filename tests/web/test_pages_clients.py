@@ -286,3 +286,16 @@ def test_consent_text_blocks_show_every_line_as_text() -> None:
     assert [b.kind for b in blocks] == ["heading", "paragraph", "list"]
     assert blocks[1].lines == ["A <b>paragraph</b> over two lines."]
     assert blocks[2].lines == ["one", "two continued"]
+
+
+def test_an_unfinished_screening_is_a_step_to_finish_and_the_record_is_not_ready(world: World) -> None:
+    clients.screen_client(
+        ctx_for(world.store, world.users["practitioner"]),
+        clients.ScreenClientRequest.of(
+            client_id=world.client, answers={"answers": {"keloid_history": False}}
+        ),
+    )
+    page = world.signed_in("practitioner").get(f"/clients/{world.client}")
+    assert page.status_code == 200
+    assert "question(s) unanswered: no session until it is finished" in page.text
+    assert "Ready for a session." not in page.text

@@ -154,6 +154,7 @@ def client_record_view(db: Db, client: Client) -> dict[str, Any]:
                 "defer_until": iso(r.defer_until),
                 "patch_test_recommended": r.patch_test_recommended,
                 "answers": r.answers,
+                "unanswered": list((r.result or {}).get("unanswered", [])),
                 "rules_version": r.rules_version,
                 "by": r.by_user_id,
             }

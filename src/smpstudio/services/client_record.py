@@ -68,6 +68,7 @@ class ScreeningEntry(_Entry):
     defer_until: dt.date | None
     patch_test_recommended: bool
     answers: dict[str, Any]
+    unanswered: list[str] = Field(default_factory=list, description="Required questions left unanswered.")
     rules_version: str
     by: int
 

@@ -13,7 +13,7 @@ from pydantic import Field, StringConstraints
 from sqlalchemy.orm import Session as Db
 
 from smpstudio.care.patch_test import patch_test_record
-from smpstudio.errors import InputError, NotFoundError, echo
+from smpstudio.errors import InputError, NotFoundError, RefusedError, echo
 from smpstudio.records.models import CONSENT_KINDS, Lot
 from smpstudio.records.repositories import consent as rows
 from smpstudio.records.repositories import lots as lot_rows
@@ -334,6 +334,13 @@ def record_patch_test(ctx: ServiceContext, request: PatchTestRecordRequest) -> P
         actor.require("patch_test")
         client = get_client(db, actor, request.client_id, for_update=True)
         lot = _pigment_lot(db, actor, request.lot)
+        if lot.recalled_at is not None:  # a recalled pigment is not used on a client, not even for a test
+            raise RefusedError(
+                f"pigment lot {lot.lot_code} is recalled",
+                field="lot",
+                allowed="a pigment lot that is not recalled",
+                code="lot_recalled",
+            )
         _check_dates(request.applied, request.read, actor.today())
         rules = rules_for(db, actor, ctx)
         record = patch_test_record(

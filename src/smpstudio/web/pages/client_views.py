@@ -127,6 +127,12 @@ def next_steps(
         if latest.outcome == "defer" and latest.defer_until is not None:
             text += f" until {when_words(latest.defer_until)}"
         tone = OUTCOME_TONES.get(latest.outcome, "info")
+        if latest.unanswered:
+            text = (
+                f"The screening of {when_words(latest.answered_on)} left {len(latest.unanswered)} "
+                "question(s) unanswered: no session until it is finished"
+            )
+            tone = "danger"
         if tone == "ok":
             steps.append(Step(text + ".", "ok"))
         else:
@@ -170,7 +176,7 @@ def next_steps(
                 "warning",
             )
         )
-    if not any(s.tone == "danger" for s in steps) and latest is not None and earliest <= today:
+    if not any(s.tone in ("danger", "warning") for s in steps) and latest is not None and earliest <= today:
         steps.append(Step("Ready for a session.", "ok", f"{client_path}/sessions/new", "Record the session"))
     return steps
 
