@@ -62,6 +62,10 @@ class Settings(BaseModel):
     session_idle_minutes: int = Field(
         30, ge=1, le=24 * 60, description="A studio login ends after this long without a request. [min]"
     )
+    allowed_hosts: str = Field(
+        "localhost,127.0.0.1",
+        description="Host names the studio answers to, comma-separated ('*': any); others get HTTP 400.",
+    )
     max_upload_bytes: int = Field(
         25_000_000, ge=1_000, description="Largest request body the studio accepts (photos, designs). [bytes]"
     )

@@ -134,6 +134,8 @@ def world_template(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Pa
 
 
 SECRET = b"k" * 32
+#: The test client calls itself "testserver".
+TEST_SETTINGS = Settings(allowed_hosts="testserver,localhost,127.0.0.1")
 _APPS: list[Any] = []
 
 
@@ -141,7 +143,7 @@ def shared_app() -> Any:
     """One app per test process: building one costs about a second (FastAPI resolves its routes on first
     use), so each test points the same app at its own store (``app.state.studio``)."""
     if not _APPS:
-        _APPS.append(create_app(Settings(), ServiceContext(), secret=SECRET))
+        _APPS.append(create_app(TEST_SETTINGS, ServiceContext(), secret=SECRET))
     return _APPS[0]
 
 
@@ -152,7 +154,7 @@ def world(tmp_path: Path, world_template: tuple[Path, Ids]) -> Iterator[World]:
     shutil.copytree(source, data_dir)
     store = open_store(data_dir)
     app = shared_app()
-    settings = Settings(data_dir=data_dir)
+    settings = TEST_SETTINGS.model_copy(update={"data_dir": data_dir})
     app.state.studio = Studio(settings=settings, context=ctx_for(store), secret=SECRET)
     w = World(app, store, dict(ids.users), ids.clinic, ids.other_clinic, ids.client, ids.other_client)
     try:

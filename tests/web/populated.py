@@ -357,7 +357,13 @@ def shared_app() -> FastAPI:
     if not _APPS:
         data_dir = Path(tempfile.mkdtemp(prefix="smp-web-app-")) / "var"
         store = open_store(data_dir, create=True)
-        _APPS.append(create_app(Settings(data_dir=data_dir), ctx_for(store), secret=SECRET))
+        _APPS.append(
+            create_app(
+                Settings(data_dir=data_dir, allowed_hosts="testserver,localhost,127.0.0.1"),
+                ctx_for(store),
+                secret=SECRET,
+            )
+        )
     return _APPS[0]
 
 

@@ -40,7 +40,7 @@ def test_demo_makes_a_store_serves_it_and_prints_the_logins(tmp_path: Path, serv
     key = tmp_path / "var" / "studio-secret.key"
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
     owner = DEMO_LOGINS[0]
-    with TestClient(served["app"]) as client:
+    with TestClient(served["app"], base_url="http://127.0.0.1:8123") as client:
         answer = client.post("/api/v1/login", json={"email": owner.email, "password": owner.password})
         assert answer.status_code == 200 and answer.json()["role"] == "owner"
     # a second start reuses the store and the key

@@ -213,3 +213,9 @@ def test_an_anonymous_api_call_is_401_before_its_body_is_read(world: World) -> N
     assert answer.status_code == 401 and answer.json()["code"] == "not_signed_in"
     assert world.anonymous().get("/api/v1/openapi.json").status_code == 200
     assert world.anonymous().get("/api/v1/health").status_code == 200
+
+
+def test_a_host_name_the_studio_was_not_given_is_refused(world: World) -> None:
+    c = world.anonymous()
+    assert c.get("/api/v1/health", headers={"Host": "rebound.example"}).status_code == 400
+    assert c.get("/api/v1/health", headers={"Host": "localhost:8000"}).status_code == 200

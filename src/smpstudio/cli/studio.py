@@ -85,6 +85,8 @@ def studio(
     import uvicorn
 
     config = settings()
+    if host not in ("127.0.0.1", "localhost", "0.0.0.0", "::") and "*" not in config.allowed_hosts:
+        config = config.model_copy(update={"allowed_hosts": f"{config.allowed_hosts},{host}"})
     if config.rules is not None:
         run(lambda: _refuse_rules())
     if demo:

@@ -13,6 +13,7 @@ from importlib import resources
 from fastapi import Depends, FastAPI, routing
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from smpstudio.services.context import ServiceContext, open_context
 from smpstudio.settings import Settings
@@ -79,6 +80,9 @@ def create_app(settings: Settings, context: ServiceContext, secret: bytes) -> Fa
         | {f"{API_PREFIX}/openapi.json"}
     )
     app.add_middleware(RequestGate, api_prefix=f"{API_PREFIX}/", public_api_paths=public)
+    hosts = [h.strip() for h in settings.allowed_hosts.split(",") if h.strip()]
+    if "*" not in hosts:
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=hosts)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(AccessLog)
     return app
