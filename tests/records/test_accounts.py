@@ -366,3 +366,19 @@ def test_a_second_owner_cannot_take_over_the_store_administrators_login(store: S
         at(store, T0, ids["owner"]), SetPasswordRequest.of(user_id=second, password="a new one here")
     )
     log_in(store, T0, "owner@example.org", OWNER_PW)
+
+
+def test_concurrent_wrong_passwords_get_at_most_the_throttles_number_of_checks(store: Store) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    if store.dialect != "sqlite":
+        pytest.skip("the atomic count-and-reserve is checked where writers are serialised (SQLite)")
+    setup(store)
+
+    def attempt(_: int) -> str:
+        return wrong(store, T0, "pat@example.org", "not the password at all")
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        codes = list(pool.map(attempt, range(24)))
+    assert codes.count("wrong_login") == MAX_FAILED_LOGINS
+    assert codes.count("too_many_logins") == 24 - MAX_FAILED_LOGINS

@@ -176,15 +176,21 @@ def login(ctx: ServiceContext, request: LoginRequest) -> LoginResult:
         rows.add_login_failure(db, email=email, address=address, at=now, keep=FAILURES_KEPT)
         return error
 
-    def look(db: Db) -> tuple[bool, User | None]:
-        return throttled(db), rows.user_by_email(db, email) if email else None
+    def reserve(db: Db) -> tuple[int | None, User | None]:
+        """Count this attempt as a failure before the (slow) password check, in the same transaction as
+        the throttle's count, so concurrent attempts cannot all pass the count; None: throttled."""
+        if throttled(db):
+            rows.add_login_failure(db, email=email, address=address, at=now, keep=FAILURES_KEPT)
+            return None, None
+        attempt = rows.add_login_failure(db, email=email, address=address, at=now, keep=FAILURES_KEPT)
+        return attempt, rows.user_by_email(db, email) if email else None
 
-    is_throttled, user = ctx.db.read(look)
-    if is_throttled:
-        raise ctx.db.write(lambda db: failed(db, _too_many()))
+    attempt, user = ctx.db.write(reserve)
+    if attempt is None:
+        raise _too_many()
     stored = user.password_hash if user is not None else None
     if not _verify(stored, request.password) or user is None or not user.active:
-        raise ctx.db.write(lambda db: failed(db, _wrong_login()))
+        raise _wrong_login()  # the attempt stays counted
     rehashed = (
         _hasher().hash(_secret(request.password)) if _hasher().check_needs_rehash(stored or "") else None
     )
@@ -192,6 +198,7 @@ def login(ctx: ServiceContext, request: LoginRequest) -> LoginResult:
     user_id = user.id
 
     def begin(db: Db) -> LoginResult | SmpError:
+        rows.drop_login_failure(db, attempt)  # it succeeded: not a failure
         if throttled(db):  # failures recorded while the password was being checked
             return failed(db, _too_many())
         current = clinic_rows.get_user(db, user_id)

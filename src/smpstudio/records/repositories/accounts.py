@@ -89,11 +89,18 @@ def tokens_of_user(db: Db, user_id: int) -> list[ApiToken]:
     return list(db.scalars(select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.id)))
 
 
-def add_login_failure(db: Db, *, email: str, address: str, at: dt.datetime, keep: dt.timedelta) -> None:
-    """Record a failed login at ``at`` and delete the failures older than ``keep`` before it."""
+def add_login_failure(db: Db, *, email: str, address: str, at: dt.datetime, keep: dt.timedelta) -> int:
+    """Record a failed login at ``at`` (its id) and delete the failures older than ``keep`` before it."""
     db.execute(delete(LoginFailure).where(LoginFailure.at < at - keep))
-    db.add(LoginFailure(email=email, address=address, at=at))
+    row = LoginFailure(email=email, address=address, at=at)
+    db.add(row)
     db.flush()
+    return row.id
+
+
+def drop_login_failure(db: Db, failure_id: int) -> None:
+    """Delete the failure ``failure_id`` (an attempt counted in advance that succeeded)."""
+    db.execute(delete(LoginFailure).where(LoginFailure.id == failure_id))
 
 
 def failure_counts(db: Db, *, email: str, address: str, since: dt.datetime) -> tuple[int, int]:
