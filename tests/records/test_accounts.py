@@ -17,15 +17,14 @@ from smpstudio.errors import (
 )
 from smpstudio.records.models import AuditEntry, LoginFailure, User, WebSession
 from smpstudio.records.store import HEAD_REVISION, Store, open_store, upgrade_store
-from smpstudio.services import accounts, clinics
+from smpstudio.services import accounts, api_tokens, clinics
 from smpstudio.services.accounts import (
     LOGIN_WINDOW,
     MAX_FAILED_LOGINS,
-    IssueTokenRequest,
     LoginRequest,
-    RevokeTokenRequest,
     SetPasswordRequest,
 )
+from smpstudio.services.api_tokens import IssueTokenRequest, RevokeTokenRequest
 from smpstudio.services.context import Clock, ServiceContext
 
 T0 = dt.datetime(2027, 3, 1, 9, 0, tzinfo=dt.UTC)
@@ -198,7 +197,7 @@ def test_a_new_password_ends_the_users_sessions_and_revokes_their_tokens(store: 
     ids = setup(store)
     token = log_in(store, T0, "pat@example.org", PRAC_PW)
     owners = log_in(store, T0, "owner@example.org", OWNER_PW)
-    api = accounts.issue_token(at(store, T0, ids["prac"]), IssueTokenRequest.of(user_id=ids["prac"])).token
+    api = api_tokens.issue_token(at(store, T0, ids["prac"]), IssueTokenRequest.of(user_id=ids["prac"])).token
     done = accounts.set_password(
         at(store, T0, ids["prac"]), SetPasswordRequest.of(user_id=ids["prac"], password="a new passphrase")
     )
@@ -206,7 +205,7 @@ def test_a_new_password_ends_the_users_sessions_and_revokes_their_tokens(store: 
     with pytest.raises(UnauthenticatedError):
         accounts.session_user(at(store, T0), token, idle_minutes=30)
     with pytest.raises(UnauthenticatedError):
-        accounts.token_user(at(store, T0), api)
+        api_tokens.token_user(at(store, T0), api)
     assert accounts.session_user(at(store, T0), owners, idle_minutes=30).user_id == ids["owner"]
     assert wrong(store, T0, "pat@example.org", PRAC_PW) == "wrong_login"
     assert log_in(store, T0, "pat@example.org", "a new passphrase")
@@ -224,31 +223,31 @@ def test_a_new_password_ends_the_users_sessions_and_revokes_their_tokens(store: 
 def test_deactivation_ends_sessions_and_stops_tokens(store: Store) -> None:
     ids = setup(store)
     token = log_in(store, T0, "pat@example.org", PRAC_PW)
-    api = accounts.issue_token(at(store, T0, ids["prac"]), IssueTokenRequest.of(user_id=ids["prac"])).token
+    api = api_tokens.issue_token(at(store, T0, ids["prac"]), IssueTokenRequest.of(user_id=ids["prac"])).token
     clinics.deactivate_user(
         at(store, T0, ids["owner"]), clinics.DeactivateUserRequest.of(user_id=ids["prac"])
     )
     with pytest.raises(UnauthenticatedError):
         accounts.session_user(at(store, T0), token, idle_minutes=30)
     with pytest.raises(UnauthenticatedError) as stopped:
-        accounts.token_user(at(store, T0), api)
+        api_tokens.token_user(at(store, T0), api)
     assert stopped.value.code == "bad_token"
     assert store.read(lambda db: db.scalars(select(WebSession.end_reason)).one()) == "deactivated"
-    listed = accounts.list_tokens(at(store, T0, ids["owner"]), ids["prac"]).tokens
+    listed = api_tokens.list_tokens(at(store, T0, ids["owner"]), ids["prac"]).tokens
     assert [t.revoked for t in listed] == [False]  # deactivation revokes nothing else
 
 
 def test_tokens_are_issued_used_listed_and_revoked(store: Store) -> None:
     ids = setup(store)
-    issued = accounts.issue_token(
+    issued = api_tokens.issue_token(
         at(store, T0, ids["prac"]), IssueTokenRequest.of(user_id=ids["prac"], name="laptop")
     )
     assert issued.token.startswith("smp_") and len(issued.token) >= 47 and issued.name == "laptop"
     assert issued.token not in repr(issued)
-    who = accounts.token_user(at(store, T0), issued.token)
+    who = api_tokens.token_user(at(store, T0), issued.token)
     assert (who.user_id, who.clinic_id, who.role) == (ids["prac"], ids["clinic"], "practitioner")
-    accounts.token_user(at(store, T0 + dt.timedelta(seconds=20)), issued.token)
-    listed = accounts.list_tokens(at(store, T0, ids["prac"]), ids["prac"])
+    api_tokens.token_user(at(store, T0 + dt.timedelta(seconds=20)), issued.token)
+    listed = api_tokens.list_tokens(at(store, T0, ids["prac"]), ids["prac"])
     assert listed.to_json()["tokens"] == [
         {
             "id": issued.id,
@@ -260,23 +259,23 @@ def test_tokens_are_issued_used_listed_and_revoked(store: Store) -> None:
         }
     ]
     assert issued.token not in str(listed.to_json())
-    by_owner = accounts.issue_token(at(store, T0, ids["owner"]), IssueTokenRequest.of(user_id=ids["prac"]))
+    by_owner = api_tokens.issue_token(at(store, T0, ids["owner"]), IssueTokenRequest.of(user_id=ids["prac"]))
     assert by_owner.name == "api"
-    revoked = accounts.revoke_token(at(store, T0, ids["owner"]), RevokeTokenRequest.of(token_id=issued.id))
+    revoked = api_tokens.revoke_token(at(store, T0, ids["owner"]), RevokeTokenRequest.of(token_id=issued.id))
     assert revoked.to_json() == {"id": issued.id, "user_id": ids["prac"]}
-    accounts.revoke_token(at(store, T0, ids["prac"]), RevokeTokenRequest.of(token_id=issued.id))  # again
+    api_tokens.revoke_token(at(store, T0, ids["prac"]), RevokeTokenRequest.of(token_id=issued.id))  # again
     with pytest.raises(UnauthenticatedError) as bad:
-        accounts.token_user(at(store, T0), issued.token)
+        api_tokens.token_user(at(store, T0), issued.token)
     assert bad.value.code == "bad_token"
-    assert accounts.token_user(at(store, T0), by_owner.token).user_id == ids["prac"]
+    assert api_tokens.token_user(at(store, T0), by_owner.token).user_id == ids["prac"]
     for bogus in ("", "smp_x", "x" * 5000, by_owner.token[4:]):
         with pytest.raises(UnauthenticatedError):
-            accounts.token_user(at(store, T0), bogus)
-    owners = accounts.issue_token(at(store, T0, ids["owner"]), IssueTokenRequest.of(user_id=ids["owner"]))
+            api_tokens.token_user(at(store, T0), bogus)
+    owners = api_tokens.issue_token(at(store, T0, ids["owner"]), IssueTokenRequest.of(user_id=ids["owner"]))
     with pytest.raises(AccessError):  # a practitioner manages only their own
-        accounts.revoke_token(at(store, T0, ids["prac"]), RevokeTokenRequest.of(token_id=owners.id))
+        api_tokens.revoke_token(at(store, T0, ids["prac"]), RevokeTokenRequest.of(token_id=owners.id))
     with pytest.raises(AccessError):
-        accounts.list_tokens(at(store, T0, ids["prac"]), ids["owner"])
+        api_tokens.list_tokens(at(store, T0, ids["prac"]), ids["owner"])
 
 
 def test_another_clinics_users_and_tokens_are_not_found(store: Store) -> None:
@@ -284,20 +283,22 @@ def test_another_clinics_users_and_tokens_are_not_found(store: Store) -> None:
     other = clinics.init_clinic(
         at(store, T0, ids["owner"]), clinics.InitClinicRequest.of(name="Other", owner_email="o2@example.org")
     ).owner_id
-    theirs = accounts.issue_token(at(store, T0, other), IssueTokenRequest.of(user_id=other))
+    theirs = api_tokens.issue_token(at(store, T0, other), IssueTokenRequest.of(user_id=other))
     calls = [
         lambda: accounts.set_password(
             at(store, T0, ids["owner"]), SetPasswordRequest.of(user_id=other, password="x" * 12)
         ),
-        lambda: accounts.issue_token(at(store, T0, ids["owner"]), IssueTokenRequest.of(user_id=other)),
-        lambda: accounts.revoke_token(at(store, T0, ids["owner"]), RevokeTokenRequest.of(token_id=theirs.id)),
-        lambda: accounts.list_tokens(at(store, T0, ids["owner"]), other),
-        lambda: accounts.list_tokens(at(store, T0, ids["owner"]), 10**6),
+        lambda: api_tokens.issue_token(at(store, T0, ids["owner"]), IssueTokenRequest.of(user_id=other)),
+        lambda: api_tokens.revoke_token(
+            at(store, T0, ids["owner"]), RevokeTokenRequest.of(token_id=theirs.id)
+        ),
+        lambda: api_tokens.list_tokens(at(store, T0, ids["owner"]), other),
+        lambda: api_tokens.list_tokens(at(store, T0, ids["owner"]), 10**6),
     ]
     for call in calls:
         with pytest.raises(NotFoundError):
             call()
-    assert accounts.token_user(at(store, T0), theirs.token).user_id == other
+    assert api_tokens.token_user(at(store, T0), theirs.token).user_id == other
 
 
 def test_login_e_mails_are_unique_across_clinics(store: Store) -> None:
@@ -360,7 +361,7 @@ def test_a_second_owner_cannot_take_over_the_store_administrators_login(store: S
         )
     assert refused.value.code == "not_your_account"
     with pytest.raises(AccessError):
-        accounts.issue_token(at(store, T0, second), IssueTokenRequest.of(user_id=ids["owner"]))
+        api_tokens.issue_token(at(store, T0, second), IssueTokenRequest.of(user_id=ids["owner"]))
     # the administrator still manages the second owner's account, and their own
     accounts.set_password(
         at(store, T0, ids["owner"]), SetPasswordRequest.of(user_id=second, password="a new one here")

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from smpstudio.records.store import open_store
-from smpstudio.services import accounts
+from smpstudio.services import accounts, api_tokens
 from smpstudio.services.context import ServiceContext
 from tests.cli import CLEARED_ENV, Ran, smp_in_process
 from tests.cli import smp_json as ok
@@ -100,7 +100,7 @@ def test_a_token_is_the_only_line_on_stdout_and_can_be_revoked(tmp_path: Path) -
     token = lines[0]
     store = open_store(tmp_path / "var")
     try:
-        assert accounts.token_user(ServiceContext(store=store), token).user_id == owner
+        assert api_tokens.token_user(ServiceContext(store=store), token).user_id == owner
     finally:
         store.close()
     listed = ok(tmp_path, "user", "tokens", str(owner))["tokens"]

@@ -17,7 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from smpstudio.records.store import SQLITE_FILE, Store, open_store
-from smpstudio.services import accounts, clients, clinics
+from smpstudio.services import accounts, api_tokens, clients, clinics
 from smpstudio.services.context import ServiceContext
 from smpstudio.settings import Settings
 from smpstudio.web.app import create_app
@@ -66,8 +66,8 @@ class World:
         return c
 
     def bearer(self, role: str) -> TestClient:
-        token = accounts.issue_token(
-            ctx_for(self.store, self.users[role]), accounts.IssueTokenRequest.of(user_id=self.users[role])
+        token = api_tokens.issue_token(
+            ctx_for(self.store, self.users[role]), api_tokens.IssueTokenRequest.of(user_id=self.users[role])
         ).token
         c = self.anonymous()
         c.headers["Authorization"] = f"Bearer {token}"

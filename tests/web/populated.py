@@ -31,6 +31,7 @@ from smpstudio.records.store import Store, open_store
 from smpstudio.services import (
     accounts,
     adverse_events,
+    api_tokens,
     clients,
     clinics,
     consent,
@@ -247,7 +248,9 @@ def populate_clinic(store: Store, owner_id: int, client_id: int, tag: str) -> En
             client_id=client_id, session_id=recorded.id, description="a raised rash", serious=["infection"]
         ),
     ).id
-    token_id = accounts.issue_token(owner, accounts.IssueTokenRequest.of(user_id=staff_id, name="scanner")).id
+    token_id = api_tokens.issue_token(
+        owner, api_tokens.IssueTokenRequest.of(user_id=staff_id, name="scanner")
+    ).id
     clinic_id = store.read(lambda db: _clinic_of(db, owner_id))
     return Entities(
         clinic_id=clinic_id,

@@ -165,13 +165,13 @@ def test_every_template_that_writes_the_csrf_field_can_see_the_token() -> None:
 def test_an_internal_error_is_500_with_the_headers_and_only_its_type_logged(
     world: World, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from smpstudio.services import accounts
+    from smpstudio.services import api_tokens
 
     def broken(*_: object, **__: object) -> None:
         raise RuntimeError("Jane Secretname jane@private.example")
 
     c = world.bearer("owner")
-    monkeypatch.setattr(accounts, "token_user", broken)
+    monkeypatch.setattr(api_tokens, "token_user", broken)
     with caplog.at_level("INFO", logger="smpstudio.web"):
         api = c.get("/api/v1/me")
         page = c.get("/")

@@ -23,7 +23,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from smpstudio.services import accounts
+from smpstudio.services import api_tokens
 from tests.web.conftest import ctx_for
 from tests.web.populated import (
     Populated,
@@ -62,6 +62,6 @@ schema = schemathesis.openapi.from_asgi(
 )
 def test_the_api_answers_as_its_document_says(case: Case, populated: Populated) -> None:
     owner = populated.users["owner"]
-    issue = accounts.IssueTokenRequest.of(user_id=owner)
-    token = accounts.issue_token(ctx_for(populated.store, owner), issue).token
+    issue = api_tokens.IssueTokenRequest.of(user_id=owner)
+    token = api_tokens.issue_token(ctx_for(populated.store, owner), issue).token
     case.call_and_validate(headers={"Authorization": f"Bearer {token}"}, checks=CHECKS)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from smpstudio.services import accounts
+from smpstudio.services import api_tokens
 from smpstudio.web.app import api_routes
 from smpstudio.web.permissions import allows
 from smpstudio.web.route_table import ROUTE_PERMISSIONS
@@ -56,8 +56,8 @@ def _values(world: Populated, role: str, path: str, permission: str) -> dict[str
     values = ids_of(world.a)
     if permission == "signed_in" and SELF_SERVICE_PARAMS & set(path_params(path)):
         user_id = world.users[role]
-        token = accounts.issue_token(
-            ctx_for(world.store, user_id), accounts.IssueTokenRequest.of(user_id=user_id)
+        token = api_tokens.issue_token(
+            ctx_for(world.store, user_id), api_tokens.IssueTokenRequest.of(user_id=user_id)
         )
         values = {**values, "user_id": user_id, "token_id": token.id}
     return values

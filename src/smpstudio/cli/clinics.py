@@ -253,7 +253,7 @@ def user_token(
     as_json: JsonFlag = False,
 ) -> None:
     """Issue an API token to a user and print it as the only line of standard output (shown this once)."""
-    from smpstudio.services.accounts import IssueTokenRequest, issue_token
+    from smpstudio.services.api_tokens import IssueTokenRequest, issue_token
 
     request = run(lambda: IssueTokenRequest.of(user_id=user_id, name=name))
     result = with_context(lambda ctx: issue_token(ctx, request))
@@ -274,7 +274,7 @@ def user_token_revoke(
     as_json: JsonFlag = False,
 ) -> None:
     """Revoke an API token (its user, or an owner for their clinic's staff)."""
-    from smpstudio.services.accounts import RevokeTokenRequest, revoke_token
+    from smpstudio.services.api_tokens import RevokeTokenRequest, revoke_token
 
     request = run(lambda: RevokeTokenRequest.of(token_id=token_id))
     result = with_context(lambda ctx: revoke_token(ctx, request))
@@ -287,7 +287,7 @@ def user_tokens(
     as_json: JsonFlag = False,
 ) -> None:
     """A user's API tokens, revoked ones too (never the tokens themselves)."""
-    from smpstudio.services.accounts import list_tokens
+    from smpstudio.services.api_tokens import list_tokens
 
     result = with_context(lambda ctx: list_tokens(ctx, user_id))
     rows(result, as_json, ["id", "name", "created_at", "last_used_at", "revoked"], "API tokens")

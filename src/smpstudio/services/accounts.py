@@ -26,38 +26,32 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from pydantic import Field, StringConstraints
 from sqlalchemy.orm import Session as Db
 
-from smpstudio.errors import AccessError, NotFoundError, RateLimitedError, SmpError, UnauthenticatedError
+from smpstudio.errors import AccessError, RateLimitedError, SmpError, UnauthenticatedError
 from smpstudio.records.models import User
 from smpstudio.records.repositories import accounts as rows
 from smpstudio.records.repositories import clinics as clinic_rows
 from smpstudio.services.access import Actor, get_user, log, target, transact
 from smpstudio.services.context import ServiceContext
-from smpstudio.services.fields import Id, text
+from smpstudio.services.fields import Id
 from smpstudio.services.models import Request, Result
 
 __all__ = [
     "LOGIN_WINDOW",
     "MAX_FAILED_LOGINS",
     "MIN_PASSWORD_CHARS",
-    "IssueTokenRequest",
+    "TOKEN_PREFIX",
     "LoginRequest",
     "LoginResult",
     "PasswordSet",
-    "RevokeTokenRequest",
     "SessionUser",
     "SetPasswordRequest",
-    "TokenIssued",
-    "TokenList",
-    "TokenRevoked",
-    "TokenSummary",
-    "issue_token",
-    "list_tokens",
     "login",
     "logout",
-    "revoke_token",
+    "own_account",
     "session_user",
     "set_password",
-    "token_user",
+    "token_digest",
+    "user_summary",
 ]
 
 #: Failed logins per e-mail and per network address within :data:`LOGIN_WINDOW` before the next
@@ -73,7 +67,7 @@ FAILURES_KEPT = dt.timedelta(days=1)
 #: A session's ``last_seen_at`` and a token's ``last_used_at`` are written at most this often.
 TOUCH_EVERY = dt.timedelta(minutes=1)
 #: Longer tokens are no token of ours (they are not even hashed).
-_MAX_TOKEN_CHARS = 256
+MAX_TOKEN_CHARS = 256
 TOKEN_PREFIX = "smp_"
 
 Password = Annotated[
@@ -106,9 +100,9 @@ def _verify(stored: str | None, password: str) -> bool:
         return False
 
 
-def _digest(token: str) -> str | None:
+def token_digest(token: str) -> str | None:
     """The SHA-256 (hex) under which a cookie or API token is stored; None for a value too long to be one."""
-    if not token or len(token) > _MAX_TOKEN_CHARS:
+    if not token or len(token) > MAX_TOKEN_CHARS:
         return None
     return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
 
@@ -206,7 +200,7 @@ def login(ctx: ServiceContext, request: LoginRequest) -> LoginResult:
             return failed(db, _wrong_login())  # changed while the password was being checked
         if rehashed is not None:
             current.password_hash = rehashed
-        sess = rows.add_web_session(db, current.id, token_hash=str(_digest(token)), at=now)
+        sess = rows.add_web_session(db, current.id, token_hash=str(token_digest(token)), at=now)
         log(db, _actor(current), "login", "web_session", sess.id, address=address)
         return LoginResult(
             user_id=current.id,
@@ -224,7 +218,7 @@ def login(ctx: ServiceContext, request: LoginRequest) -> LoginResult:
 
 def logout(ctx: ServiceContext, session_token: str) -> None:
     """End the web session of ``session_token`` (``logout``); an unknown or ended one is left as it is."""
-    digest = _digest(session_token)
+    digest = token_digest(session_token)
     if digest is None:
         return
 
@@ -262,7 +256,7 @@ def _session_ended() -> UnauthenticatedError:
     )
 
 
-def _summary(db: Db, user: User) -> SessionUser:
+def user_summary(db: Db, user: User) -> SessionUser:
     return SessionUser(
         user_id=user.id,
         clinic_id=user.clinic_id,
@@ -278,7 +272,7 @@ def session_user(ctx: ServiceContext, session_token: str, *, idle_minutes: int) 
     An unknown or ended session, one idle longer than ``idle_minutes`` (then ended, ``idle``) or an
     inactive user's is :class:`UnauthenticatedError` (``session_ended``).
     """
-    digest = _digest(session_token)
+    digest = token_digest(session_token)
     if digest is None:
         raise _session_ended()
     now = ctx.clock.now_utc()
@@ -288,7 +282,7 @@ def session_user(ctx: ServiceContext, session_token: str, *, idle_minutes: int) 
         user = clinic_rows.get_user(db, sess.user_id) if sess is not None else None
         if sess is None or sess.ended_at is not None or user is None or not user.active:
             return None
-        return sess.id, sess.last_seen_at, _summary(db, user)
+        return sess.id, sess.last_seen_at, user_summary(db, user)
 
     found = ctx.db.read(look)
     if found is None:
@@ -311,51 +305,7 @@ def session_user(ctx: ServiceContext, session_token: str, *, idle_minutes: int) 
     return who
 
 
-def _bad_token() -> UnauthenticatedError:
-    return UnauthenticatedError(
-        "the API token is unknown or revoked",
-        field="token",
-        allowed="a token issued to an active user",
-        code="bad_token",
-    )
-
-
-def token_user(ctx: ServiceContext, token: str) -> SessionUser:
-    """The active user whose API token ``token`` is (its last use noted once a minute).
-
-    An unknown or revoked token or an inactive user's is :class:`UnauthenticatedError` (``bad_token``).
-    """
-    digest = _digest(token)
-    if digest is None or not token.startswith(TOKEN_PREFIX):
-        raise _bad_token()
-    now = ctx.clock.now_utc()
-
-    def look(db: Db) -> tuple[dt.datetime | None, SessionUser] | None:
-        row = rows.api_token_by_hash(db, digest)
-        user = clinic_rows.get_user(db, row.user_id) if row is not None else None
-        if row is None or row.revoked_at is not None or user is None or not user.active:
-            return None
-        return row.last_used_at, _summary(db, user)
-
-    found = ctx.db.read(look)
-    if found is None:
-        raise _bad_token()
-    last_used, who = found
-    if last_used is None or now - last_used >= TOUCH_EVERY:
-
-        def note(db: Db) -> None:
-            row = rows.api_token_by_hash(db, digest)
-            if row is not None and (row.last_used_at is None or row.last_used_at < now):
-                row.last_used_at = now
-
-        ctx.db.write(note)
-    return who
-
-
-# --- passwords and tokens ----------------------------------------------------------------------------------
-
-
-def _account(db: Db, actor: Actor, user_id: int) -> User:
+def own_account(db: Db, actor: Actor, user_id: int) -> User:
     """The user ``user_id`` when it is the actor or the actor is an owner of its clinic (another clinic's
     user answers as not found, as :func:`get_user` does). The store's administrator's account is theirs
     alone: another owner taking it over would hold the whole store."""
@@ -404,7 +354,7 @@ def set_password(ctx: ServiceContext, request: SetPasswordRequest) -> PasswordSe
     hashed = _hasher().hash(_secret(request.password))
 
     def action(db: Db, actor: Actor) -> PasswordSet:
-        user = _account(db, actor, request.user_id)
+        user = own_account(db, actor, request.user_id)
         user.password_hash = hashed
         now = ctx.clock.now_utc()
         ended = rows.end_web_sessions(db, user.id, at=now, reason="password")
@@ -412,111 +362,5 @@ def set_password(ctx: ServiceContext, request: SetPasswordRequest) -> PasswordSe
         detail = {"password": "set", "sessions_ended": ended, "tokens_revoked": revoked}
         log(db, actor, "update", "user", user.id, **detail)
         return PasswordSet(user_id=user.id, sessions_ended=ended, tokens_revoked=revoked)
-
-    return transact(ctx, action)
-
-
-class IssueTokenRequest(Request):
-    """A new API token for a user, with a label."""
-
-    user_id: Id
-    name: Annotated[str, text(80)] = "api"
-
-
-class TokenIssued(Result):
-    """The new token: shown this once (the store keeps only its SHA-256)."""
-
-    id: int
-    user_id: int
-    name: str
-    token: str = Field(repr=False)
-
-
-def issue_token(ctx: ServiceContext, request: IssueTokenRequest) -> TokenIssued:
-    """Issue an API token to a user (the user themself, or an owner of their clinic)."""
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-
-    def action(db: Db, actor: Actor) -> TokenIssued:
-        user = _account(db, actor, request.user_id)
-        row = rows.add_api_token(
-            db, user.id, name=request.name, token_hash=str(_digest(token)), at=ctx.clock.now_utc()
-        )
-        log(db, actor, "create", "api_token", row.id, user=user.id)
-        return TokenIssued(id=row.id, user_id=user.id, name=row.name, token=token)
-
-    return transact(ctx, action)
-
-
-class RevokeTokenRequest(Request):
-    """An API token to revoke."""
-
-    token_id: Id
-
-
-class TokenRevoked(Result):
-    """The revoked token and its user."""
-
-    id: int
-    user_id: int
-
-
-def revoke_token(ctx: ServiceContext, request: RevokeTokenRequest) -> TokenRevoked:
-    """Revoke an API token (its user, or an owner of their clinic); revoking it again changes nothing."""
-
-    def action(db: Db, actor: Actor) -> TokenRevoked:
-        row = rows.get_api_token(db, request.token_id)
-        user = clinic_rows.get_user(db, row.user_id) if row is not None else None
-        if row is None or user is None or user.clinic_id != actor.clinic_id:
-            error = NotFoundError(
-                f"no API token {request.token_id} in this clinic",
-                field="token_id",
-                allowed="a token id of this clinic",
-                code="no_token",
-            )
-            raise target(error, "api_token", request.token_id)
-        _account(db, actor, user.id)
-        if row.revoked_at is None:
-            row.revoked_at = ctx.clock.now_utc()
-            log(db, actor, "update", "api_token", row.id, revoked=True)
-        return TokenRevoked(id=row.id, user_id=row.user_id)
-
-    return transact(ctx, action)
-
-
-class TokenSummary(Result):
-    """An API token as listed: never the token itself."""
-
-    id: int
-    user_id: int
-    name: str
-    created_at: dt.datetime
-    last_used_at: dt.datetime | None
-    revoked: bool
-
-
-class TokenList(Result):
-    """A user's API tokens, by id."""
-
-    tokens: list[TokenSummary]
-
-
-def list_tokens(ctx: ServiceContext, user_id: int) -> TokenList:
-    """A user's API tokens, revoked ones too (the user themself, or an owner of their clinic)."""
-
-    def action(db: Db, actor: Actor) -> TokenList:
-        user = _account(db, actor, user_id)
-        return TokenList(
-            tokens=[
-                TokenSummary(
-                    id=t.id,
-                    user_id=t.user_id,
-                    name=t.name,
-                    created_at=t.created_at,
-                    last_used_at=t.last_used_at,
-                    revoked=t.revoked_at is not None,
-                )
-                for t in rows.tokens_of_user(db, user.id)
-            ]
-        )
 
     return transact(ctx, action)

@@ -15,7 +15,7 @@ from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
 from smpstudio.errors import AccessError, UnauthenticatedError
-from smpstudio.services import accounts
+from smpstudio.services import accounts, api_tokens
 from smpstudio.web.permissions import PUBLIC, allows
 from smpstudio.web.route_table import ROUTE_PERMISSIONS
 from smpstudio.web.state import Principal, studio_of
@@ -66,7 +66,7 @@ def _authenticate(request: Request) -> Principal:
     if header:
         if not header.lower().startswith(_BEARER) or len(header) > _MAX_CREDENTIAL:
             raise UnauthenticatedError("the Authorization header must be 'Bearer <token>'", code="bad_token")
-        user = accounts.token_user(ctx, header[len(_BEARER) :].strip())
+        user = api_tokens.token_user(ctx, header[len(_BEARER) :].strip())
         return Principal(user, "token")
     token = request.cookies.get(SESSION_COOKIE, "")
     if not token or len(token) > _MAX_CREDENTIAL:

@@ -9,12 +9,11 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from smpstudio.errors import NotFoundError
-from smpstudio.services import accounts, clinic_settings, clinics, protection
-from smpstudio.services.accounts import (
+from smpstudio.services import accounts, api_tokens, clinic_settings, clinics, protection
+from smpstudio.services.accounts import PasswordSet, SetPasswordRequest
+from smpstudio.services.api_tokens import (
     IssueTokenRequest,
-    PasswordSet,
     RevokeTokenRequest,
-    SetPasswordRequest,
     TokenIssued,
     TokenList,
     TokenRevoked,
@@ -124,7 +123,7 @@ def set_password(user_id: int, body: PasswordBody, ctx: Context) -> PasswordSet:
     summary="A user's API tokens (the user themself, or an owner)",
 )
 def list_tokens(user_id: int, ctx: Context) -> TokenList:
-    return accounts.list_tokens(ctx, user_id)
+    return api_tokens.list_tokens(ctx, user_id)
 
 
 @router.post(
@@ -135,7 +134,7 @@ def list_tokens(user_id: int, ctx: Context) -> TokenList:
 )
 def issue_token(user_id: int, ctx: Context, body: TokenBody | None = None) -> TokenIssued:
     values = body.model_dump(exclude_unset=True) if body is not None else {}
-    return accounts.issue_token(ctx, IssueTokenRequest.of(user_id=user_id, **values))
+    return api_tokens.issue_token(ctx, IssueTokenRequest.of(user_id=user_id, **values))
 
 
 @router.post(
@@ -145,14 +144,14 @@ def issue_token(user_id: int, ctx: Context, body: TokenBody | None = None) -> To
 )
 def revoke_token(user_id: int, token_id: int, ctx: Context) -> TokenRevoked:
     request = RevokeTokenRequest.of(token_id=token_id)
-    if all(t.id != request.token_id for t in accounts.list_tokens(ctx, user_id).tokens):
+    if all(t.id != request.token_id for t in api_tokens.list_tokens(ctx, user_id).tokens):
         raise NotFoundError(
             f"no API token {token_id} of user {user_id}",
             field="token_id",
             allowed="a token id of this user",
             code="no_token",
         )
-    return accounts.revoke_token(ctx, request)
+    return api_tokens.revoke_token(ctx, request)
 
 
 # --- the clinic --------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from smpstudio.errors import InputError, SmpError
-from smpstudio.services import accounts, clinic_settings, clinics, protection
+from smpstudio.services import accounts, api_tokens, clinic_settings, clinics, protection
 from smpstudio.services.context import ServiceContext
 from smpstudio.web.pages.clinic_forms import Context, attempt, may, not_found, see_other
 from smpstudio.web.pages.rendering import page
@@ -168,9 +168,9 @@ def _account_page(
     status_code: int = 200,
     error: SmpError | None = None,
     form: str | None = None,
-    issued: accounts.TokenIssued | None = None,
+    issued: api_tokens.TokenIssued | None = None,
 ) -> Response:
-    tokens = accounts.list_tokens(ctx, user_id)  # the user themself or an owner; another clinic's: 404
+    tokens = api_tokens.list_tokens(ctx, user_id)  # the user themself or an owner; another clinic's: 404
     user = next((u for u in clinics.list_users(ctx).users if u.id == user_id), None)
     if user is None:
         raise not_found("user", user_id, "user_id")
@@ -215,8 +215,10 @@ def set_password(
 
 @router.post("/users/{user_id}/tokens")
 def issue_token(request: Request, ctx: Context, user_id: int, name: Short = "api") -> Response:
-    def issue() -> accounts.TokenIssued:
-        return accounts.issue_token(ctx, accounts.IssueTokenRequest.of(user_id=user_id, name=name or "api"))
+    def issue() -> api_tokens.TokenIssued:
+        return api_tokens.issue_token(
+            ctx, api_tokens.IssueTokenRequest.of(user_id=user_id, name=name or "api")
+        )
 
     issued, error = attempt(issue)
     status = error.http_status if error else 200
@@ -225,10 +227,10 @@ def issue_token(request: Request, ctx: Context, user_id: int, name: Short = "api
 
 @router.post("/users/{user_id}/tokens/{token_id}/revoke")
 def revoke_token(request: Request, ctx: Context, user_id: int, token_id: int) -> Response:
-    held = accounts.list_tokens(ctx, user_id).tokens  # the user of the path: theirs, or not found
+    held = api_tokens.list_tokens(ctx, user_id).tokens  # the user of the path: theirs, or not found
     if all(t.id != token_id for t in held):
         raise not_found("API token", token_id, "token_id")
-    accounts.revoke_token(ctx, accounts.RevokeTokenRequest.of(token_id=token_id))
+    api_tokens.revoke_token(ctx, api_tokens.RevokeTokenRequest.of(token_id=token_id))
     return see_other(f"/users/{user_id}#tokens")
 
 
