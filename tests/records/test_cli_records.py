@@ -47,7 +47,8 @@ def clinic(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, in
         "--skin-type",
         "IV",
     )
-    for kind, code in (("pigment", "PIG-1"), ("needle", "NDL-1"), ("diluent", "DIL-1")):
+    # PIG-2: a pigment no test recalls (the session test recalls PIG-1; the module shares this clinic)
+    for kind, code in (("pigment", "PIG-1"), ("pigment", "PIG-2"), ("needle", "NDL-1"), ("diluent", "DIL-1")):
         ok(
             cwd,
             "lot",
@@ -125,7 +126,7 @@ def test_patch_test_record_followups_show_export_erase(clinic: tuple[Path, dict[
         "--client",
         cid,
         "--lot",
-        "PIG-1",
+        "PIG-2",
         "--applied",
         "2026-01-01",
         "--read",
