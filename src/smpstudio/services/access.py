@@ -37,6 +37,7 @@ __all__ = [
     "get_client",
     "get_user",
     "log",
+    "not_in_clinic",
     "require_admin",
     "resolve_actor",
     "rules_for",
@@ -220,6 +221,17 @@ def log(
     )
 
 
+def not_in_clinic(
+    entity: str, entity_id: int | str, *, noun: str, field: str, allowed: str, code: str | None = None
+) -> NotFoundError:
+    """The answer to an id that names nothing in the actor's clinic (another clinic's answers the same),
+    marked with the audit target the refusal is recorded under; code ``no_<entity>`` unless given."""
+    error = NotFoundError(
+        f"no {noun} {entity_id} in this clinic", field=field, allowed=allowed, code=code or f"no_{entity}"
+    )
+    return target(error, entity, entity_id)
+
+
 def get_client(db: Db, actor: Actor, client_id: int, *, for_update: bool = False) -> Client:
     """The client ``client_id`` of the actor's clinic; ``for_update`` also refuses an erased client.
 
@@ -228,10 +240,7 @@ def get_client(db: Db, actor: Actor, client_id: int, *, for_update: bool = False
     """
     client = client_rows.get_client(db, check_id(client_id, "client"))
     if client is None or client.clinic_id != actor.clinic_id:
-        error = NotFoundError(
-            f"no client {client_id} in this clinic", field="client", allowed="a client id", code="no_client"
-        )
-        raise target(error, "client", client_id)
+        raise not_in_clinic("client", client_id, noun="client", field="client", allowed="a client id")
     if client.erased_at is not None and for_update:
         raise InputError(f"client {client_id} was erased", field="client", allowed="a client on record")
     return client
@@ -259,11 +268,5 @@ def get_user(db: Db, actor: Actor, user_id: int, field: str = "user") -> User:
     beyond 64 bits is an :class:`InputError` naming ``field``)."""
     user = clinic_rows.get_user(db, check_id(user_id, field))
     if user is None or user.clinic_id != actor.clinic_id:
-        error = NotFoundError(
-            f"no user {user_id} in this clinic",
-            field=field,
-            allowed="a user id of this clinic",
-            code="no_user",
-        )
-        raise target(error, "user", user_id)
+        raise not_in_clinic("user", user_id, noun="user", field=field, allowed="a user id of this clinic")
     return user

@@ -11,10 +11,18 @@ import datetime as dt
 from pydantic import Field, ValidationInfo, field_validator
 from sqlalchemy.orm import Session as Db
 
-from smpstudio.errors import ConflictError, InputError, NotFoundError, check_choice, check_range
+from smpstudio.errors import ConflictError, InputError, check_choice, check_range
 from smpstudio.records.deadlines import add_business_days
 from smpstudio.records.repositories import registers as repo
-from smpstudio.services.access import Actor, client_session, get_client, log, rules_for, target, transact
+from smpstudio.services.access import (
+    Actor,
+    client_session,
+    get_client,
+    log,
+    not_in_clinic,
+    rules_for,
+    transact,
+)
 from smpstudio.services.context import ServiceContext
 from smpstudio.services.fields import Id, OptionalId, optional_date
 from smpstudio.services.models import Request, Result
@@ -250,13 +258,13 @@ def mark_adverse_event(ctx: ServiceContext, request: MarkAdverseEventRequest) ->
         actor.require("adverse_event")
         event = repo.get_adverse_event(db, actor.clinic_id, r.event_id, for_update=True)
         if event is None:
-            error = NotFoundError(
-                f"no adverse event {r.event_id} in this clinic",
+            raise not_in_clinic(
+                "adverse_event",
+                r.event_id,
+                noun="adverse event",
                 field="event_id",
                 allowed="an adverse event id",
-                code="no_adverse_event",
             )
-            raise target(error, "adverse_event", r.event_id)
         get_client(db, actor, event.client_id, for_update=True)
         today = actor.today()
         day = r.brand_notified_on or today

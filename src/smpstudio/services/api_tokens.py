@@ -10,10 +10,10 @@ from typing import Annotated
 from pydantic import Field
 from sqlalchemy.orm import Session as Db
 
-from smpstudio.errors import NotFoundError, UnauthenticatedError
+from smpstudio.errors import UnauthenticatedError
 from smpstudio.records.repositories import accounts as rows
 from smpstudio.records.repositories import clinics as clinic_rows
-from smpstudio.services.access import Actor, log, target, transact
+from smpstudio.services.access import Actor, log, not_in_clinic, transact
 from smpstudio.services.accounts import (
     TOKEN_PREFIX,
     TOUCH_EVERY,
@@ -135,13 +135,14 @@ def revoke_token(ctx: ServiceContext, request: RevokeTokenRequest) -> TokenRevok
         row = rows.get_api_token(db, request.token_id)
         user = clinic_rows.get_user(db, row.user_id) if row is not None else None
         if row is None or user is None or user.clinic_id != actor.clinic_id:
-            error = NotFoundError(
-                f"no API token {request.token_id} in this clinic",
+            raise not_in_clinic(
+                "api_token",
+                request.token_id,
+                noun="API token",
                 field="token_id",
                 allowed="a token id of this clinic",
                 code="no_token",
             )
-            raise target(error, "api_token", request.token_id)
         own_account(db, actor, user.id)
         if row.revoked_at is None:
             row.revoked_at = ctx.clock.now_utc()

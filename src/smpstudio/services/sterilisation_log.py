@@ -14,10 +14,10 @@ from typing import Annotated
 from pydantic import Field
 from sqlalchemy.orm import Session as Db
 
-from smpstudio.errors import ConflictError, NotFoundError, RefusedError
+from smpstudio.errors import ConflictError, RefusedError
 from smpstudio.records.models import CorrectiveAction
 from smpstudio.records.repositories import sterilisation as repo
-from smpstudio.services.access import Actor, log, target, transact
+from smpstudio.services.access import Actor, log, not_in_clinic, target, transact
 from smpstudio.services.context import ServiceContext
 from smpstudio.services.fields import Id, in_range, iso, text
 from smpstudio.services.models import Request, Result
@@ -231,13 +231,13 @@ def close_corrective_action(
         actor.require("sterilisation")
         found = repo.get_corrective_action(db, actor.clinic_id, r.action_id, for_update=True)
         if found is None:
-            error = NotFoundError(
-                f"no corrective action {r.action_id} in this clinic",
+            raise not_in_clinic(
+                "corrective_action",
+                r.action_id,
+                noun="corrective action",
                 field="action_id",
                 allowed="a corrective action id",
-                code="no_corrective_action",
             )
-            raise target(error, "corrective_action", r.action_id)
         row, failed_on = found
         if row.closed_at is not None:
             if row.resolution == r.resolution:
