@@ -69,6 +69,21 @@ class Settings(BaseModel):
     max_upload_bytes: int = Field(
         25_000_000, ge=1_000, description="Largest request body the studio accepts (photos, designs). [bytes]"
     )
+    public_url: str = Field(
+        "http://127.0.0.1:8000",
+        pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$",
+        description="The studio's address as clients reach it: links in e-mails start with it.",
+    )
+    queue_url: str | None = Field(
+        None,
+        description="The worker's job queue: a redis:// URL for several machines; a SQLite file in data_dir "
+        "by default.",
+    )
+    smtp_password: str | None = Field(
+        None,
+        repr=False,
+        description="The mail server's password for clinics whose mail settings keep none in the store.",
+    )
 
     @field_validator("timezone")
     @classmethod

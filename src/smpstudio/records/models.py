@@ -60,6 +60,7 @@ __all__ = [
     "TreatmentPlan",
     "User",
     "WebSession",
+    "fk_column",
     "utc_now",
 ]
 
@@ -106,7 +107,7 @@ class Base(DeclarativeBase):
     type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON, dt.datetime: UtcDateTime}  # noqa: RUF012
 
 
-def _fk(target: str, *, nullable: bool = False, index: bool = True) -> Any:
+def fk_column(target: str, *, nullable: bool = False, index: bool = True) -> Any:
     return mapped_column(ForeignKey(target, ondelete="RESTRICT"), nullable=nullable, index=index)
 
 
@@ -142,18 +143,18 @@ class ClinicRules(Base):
     __tablename__ = "clinic_rules"
     __table_args__ = (UniqueConstraint("clinic_id", "version"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    clinic_id: Mapped[int] = _fk("clinics.id")
+    clinic_id: Mapped[int] = fk_column("clinics.id")
     version: Mapped[int] = mapped_column(Integer)
     body: Mapped[str] = mapped_column(Text)
     sha256: Mapped[str] = mapped_column(String(64))
-    created_by: Mapped[int] = _fk("users.id", index=False)
+    created_by: Mapped[int] = fk_column("users.id", index=False)
     created_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
 
 
 class User(Base):
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(primary_key=True)
-    clinic_id: Mapped[int] = _fk("clinics.id")
+    clinic_id: Mapped[int] = fk_column("clinics.id")
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20))
     #: The login name (lower case), unique in the store; optional for users who never log in.
@@ -170,7 +171,7 @@ class WebSession(Base):
 
     __tablename__ = "web_sessions"
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = _fk("users.id")
+    user_id: Mapped[int] = fk_column("users.id")
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
     last_seen_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
@@ -183,7 +184,7 @@ class ApiToken(Base):
 
     __tablename__ = "api_tokens"
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = _fk("users.id")
+    user_id: Mapped[int] = fk_column("users.id")
     name: Mapped[str] = mapped_column(String(80))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
@@ -205,7 +206,7 @@ class LoginFailure(Base):
 class Certification(Base):
     __tablename__ = "certifications"
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = _fk("users.id")
+    user_id: Mapped[int] = fk_column("users.id")
     kind: Mapped[str] = mapped_column(String(40))
     expires_on: Mapped[dt.date] = mapped_column(Date)
     created_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
@@ -214,7 +215,7 @@ class Certification(Base):
 class Client(Base):
     __tablename__ = "clients"
     id: Mapped[int] = mapped_column(primary_key=True)
-    clinic_id: Mapped[int] = _fk("clinics.id")
+    clinic_id: Mapped[int] = fk_column("clinics.id")
     name: Mapped[str] = mapped_column(String(200))
     date_of_birth: Mapped[dt.date | None] = mapped_column(Date)
     email: Mapped[str | None] = mapped_column(String(200))
@@ -226,12 +227,14 @@ class Client(Base):
     notes: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
     erased_at: Mapped[dt.datetime | None] = mapped_column()
+    #: When the client asked for no more e-mail reminders (an unsubscribe link, or the clinic for them).
+    email_opt_out_at: Mapped[dt.datetime | None] = mapped_column()
 
 
 class Screening(Base):
     __tablename__ = "screenings"
     id: Mapped[int] = mapped_column(primary_key=True)
-    client_id: Mapped[int] = _fk("clients.id")
+    client_id: Mapped[int] = fk_column("clients.id")
     answered_on: Mapped[dt.date] = mapped_column(Date)
     answers: Mapped[dict[str, Any]] = mapped_column()
     outcome: Mapped[str] = mapped_column(String(30))
@@ -239,7 +242,7 @@ class Screening(Base):
     patch_test_recommended: Mapped[bool] = mapped_column(Boolean, default=False)
     result: Mapped[dict[str, Any]] = mapped_column()
     rules_version: Mapped[str] = mapped_column(String(120))
-    by_user_id: Mapped[int] = _fk("users.id", index=False)
+    by_user_id: Mapped[int] = fk_column("users.id", index=False)
     created_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
 
 
@@ -250,7 +253,7 @@ class ConsentText(Base):
     __tablename__ = "consent_texts"
     __table_args__ = (UniqueConstraint("clinic_id", "kind", "version"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    clinic_id: Mapped[int | None] = _fk("clinics.id", nullable=True)
+    clinic_id: Mapped[int | None] = fk_column("clinics.id", nullable=True)
     kind: Mapped[str] = mapped_column(String(20))
     version: Mapped[str] = mapped_column(String(40))
     body: Mapped[str] = mapped_column(Text)
@@ -261,27 +264,28 @@ class ConsentText(Base):
 class Consent(Base):
     __tablename__ = "consents"
     id: Mapped[int] = mapped_column(primary_key=True)
-    client_id: Mapped[int] = _fk("clients.id")
-    consent_text_id: Mapped[int] = _fk("consent_texts.id", index=False)
+    client_id: Mapped[int] = fk_column("clients.id")
+    consent_text_id: Mapped[int] = fk_column("consent_texts.id", index=False)
     kind: Mapped[str] = mapped_column(String(20))
     signed_name: Mapped[str] = mapped_column(String(200))
     signature_kind: Mapped[str] = mapped_column(String(10))
     signature_sha256: Mapped[str | None] = mapped_column(String(64))
     signed_at: Mapped[dt.datetime] = mapped_column()
-    witness_id: Mapped[int] = _fk("users.id", index=False)
+    witness_id: Mapped[int] = fk_column("users.id", index=False)
     withdrawn_at: Mapped[dt.datetime | None] = mapped_column()
 
 
 class PatchTest(Base):
     __tablename__ = "patch_tests"
     id: Mapped[int] = mapped_column(primary_key=True)
-    client_id: Mapped[int] = _fk("clients.id")
+    client_id: Mapped[int] = fk_column("clients.id")
     lot_code: Mapped[str] = mapped_column(String(80))
-    lot_id: Mapped[int | None] = _fk("lots.id", nullable=True)
+    lot_id: Mapped[int | None] = fk_column("lots.id", nullable=True)
     site: Mapped[str] = mapped_column(String(80))
     applied_at: Mapped[dt.datetime] = mapped_column()
-    read_at: Mapped[dt.datetime] = mapped_column()
-    result: Mapped[str] = mapped_column(String(20))
+    #: None until the test is read (applied now, read at a later visit).
+    read_at: Mapped[dt.datetime | None] = mapped_column()
+    result: Mapped[str | None] = mapped_column(String(20))
     record: Mapped[dict[str, Any]] = mapped_column()
     rules_version: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
@@ -291,7 +295,7 @@ class Design(Base):
     __tablename__ = "designs"
     __table_args__ = (UniqueConstraint("client_id", "version"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    client_id: Mapped[int] = _fk("clients.id")
+    client_id: Mapped[int] = fk_column("clients.id")
     version: Mapped[int] = mapped_column(Integer)
     document: Mapped[dict[str, Any]] = mapped_column()
     sha256: Mapped[str] = mapped_column(String(64))
@@ -301,8 +305,8 @@ class Design(Base):
 class Photo(Base):
     __tablename__ = "photos"
     id: Mapped[int] = mapped_column(primary_key=True)
-    client_id: Mapped[int] = _fk("clients.id")
-    session_id: Mapped[int | None] = _fk("sessions.id", nullable=True)
+    client_id: Mapped[int] = fk_column("clients.id")
+    session_id: Mapped[int | None] = fk_column("sessions.id", nullable=True)
     kind: Mapped[str] = mapped_column(String(20))
     view: Mapped[str] = mapped_column(String(40))
     sha256: Mapped[str] = mapped_column(String(64), index=True)
@@ -314,8 +318,8 @@ class Photo(Base):
 class TreatmentPlan(Base):
     __tablename__ = "treatment_plans"
     id: Mapped[int] = mapped_column(primary_key=True)
-    client_id: Mapped[int] = _fk("clients.id")
-    design_id: Mapped[int | None] = _fk("designs.id", nullable=True, index=False)
+    client_id: Mapped[int] = fk_column("clients.id")
+    design_id: Mapped[int | None] = fk_column("designs.id", nullable=True, index=False)
     sessions_planned: Mapped[int] = mapped_column(Integer)
     interval_days: Mapped[int] = mapped_column(Integer)
     notes: Mapped[str | None] = mapped_column(Text)
@@ -326,7 +330,7 @@ class Lot(Base):
     __tablename__ = "lots"
     __table_args__ = (UniqueConstraint("clinic_id", "kind", "product", "lot_code"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    clinic_id: Mapped[int] = _fk("clinics.id")
+    clinic_id: Mapped[int] = fk_column("clinics.id")
     kind: Mapped[str] = mapped_column(String(20))
     product: Mapped[str] = mapped_column(String(200))
     lot_code: Mapped[str] = mapped_column(String(80), index=True)
@@ -345,17 +349,17 @@ class StockMove(Base):
 
     __tablename__ = "stock_moves"
     id: Mapped[int] = mapped_column(primary_key=True)
-    lot_id: Mapped[int] = _fk("lots.id")
+    lot_id: Mapped[int] = fk_column("lots.id")
     delta: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(String(40))
-    session_id: Mapped[int | None] = _fk("sessions.id", nullable=True, index=False)
+    session_id: Mapped[int | None] = fk_column("sessions.id", nullable=True, index=False)
     at: Mapped[dt.datetime] = mapped_column(default=utc_now)
 
 
 class SterilisationCycle(Base):
     __tablename__ = "sterilisation_cycles"
     id: Mapped[int] = mapped_column(primary_key=True)
-    clinic_id: Mapped[int] = _fk("clinics.id")
+    clinic_id: Mapped[int] = fk_column("clinics.id")
     load: Mapped[str] = mapped_column(String(80))
     run_at: Mapped[dt.datetime] = mapped_column(index=True)
     temperature_c: Mapped[float] = mapped_column(Float)
@@ -363,7 +367,7 @@ class SterilisationCycle(Base):
     hold_minutes: Mapped[float] = mapped_column(Float)
     indicator: Mapped[str] = mapped_column(String(10))
     items: Mapped[str | None] = mapped_column(Text)
-    operator_id: Mapped[int] = _fk("users.id", index=False)
+    operator_id: Mapped[int] = fk_column("users.id", index=False)
     #: Why the cycle counts as failed (indicator, or time/temperature/pressure below the rules); None: passed.
     failure_reason: Mapped[str | None] = mapped_column(Text)
 
@@ -371,7 +375,7 @@ class SterilisationCycle(Base):
 class SporeTest(Base):
     __tablename__ = "spore_tests"
     id: Mapped[int] = mapped_column(primary_key=True)
-    clinic_id: Mapped[int] = _fk("clinics.id")
+    clinic_id: Mapped[int] = fk_column("clinics.id")
     tested_on: Mapped[dt.date] = mapped_column(Date, index=True)
     result: Mapped[str] = mapped_column(String(10))
     notes: Mapped[str | None] = mapped_column(Text)
@@ -381,8 +385,8 @@ class SporeTest(Base):
 class CorrectiveAction(Base):
     __tablename__ = "corrective_actions"
     id: Mapped[int] = mapped_column(primary_key=True)
-    clinic_id: Mapped[int] = _fk("clinics.id")
-    spore_test_id: Mapped[int] = _fk("spore_tests.id")
+    clinic_id: Mapped[int] = fk_column("clinics.id")
+    spore_test_id: Mapped[int] = fk_column("spore_tests.id")
     opened_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
     closed_at: Mapped[dt.datetime | None] = mapped_column()
     #: Cycle, session and client ids the failure reaches (ids only: names are read through the audit).
@@ -393,24 +397,24 @@ class CorrectiveAction(Base):
 class Session(Base):
     __tablename__ = "sessions"
     id: Mapped[int] = mapped_column(primary_key=True)
-    clinic_id: Mapped[int] = _fk("clinics.id")
-    client_id: Mapped[int] = _fk("clients.id")
-    practitioner_id: Mapped[int] = _fk("users.id", index=False)
-    plan_id: Mapped[int | None] = _fk("treatment_plans.id", nullable=True, index=False)
-    design_id: Mapped[int | None] = _fk("designs.id", nullable=True, index=False)
+    clinic_id: Mapped[int] = fk_column("clinics.id")
+    client_id: Mapped[int] = fk_column("clients.id")
+    practitioner_id: Mapped[int] = fk_column("users.id", index=False)
+    plan_id: Mapped[int | None] = fk_column("treatment_plans.id", nullable=True, index=False)
+    design_id: Mapped[int | None] = fk_column("designs.id", nullable=True, index=False)
     started_at: Mapped[dt.datetime] = mapped_column()
     ended_at: Mapped[dt.datetime | None] = mapped_column()
     zones: Mapped[list[Any]] = mapped_column()
-    pigment_lot_id: Mapped[int] = _fk("lots.id")
-    needle_lot_id: Mapped[int] = _fk("lots.id")
-    diluent_lot_id: Mapped[int | None] = _fk("lots.id", nullable=True)
+    pigment_lot_id: Mapped[int] = fk_column("lots.id")
+    needle_lot_id: Mapped[int] = fk_column("lots.id")
+    diluent_lot_id: Mapped[int | None] = fk_column("lots.id", nullable=True)
     #: Fraction of undiluted ink, 0-1 (0.5 = "diluted 50 %"); the column keeps its first name.
     ink_fraction: Mapped[float] = mapped_column("dilution", Float)
     #: Recorded after the fact by an owner: took no stock, booked no follow-ups.
     historical: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     anaesthetic_product: Mapped[str | None] = mapped_column(String(200))
     anaesthetic_strength_pct: Mapped[float | None] = mapped_column(Float)
-    sterilisation_cycle_id: Mapped[int | None] = _fk("sterilisation_cycles.id", nullable=True)
+    sterilisation_cycle_id: Mapped[int | None] = fk_column("sterilisation_cycles.id", nullable=True)
     notes: Mapped[str | None] = mapped_column(Text)
     override_reason: Mapped[str | None] = mapped_column(Text)
     overridden_checks: Mapped[list[Any] | None] = mapped_column(JSON)
@@ -424,8 +428,8 @@ Index("ix_sessions_client_started", Session.client_id, Session.started_at)
 class FollowUp(Base):
     __tablename__ = "followups"
     id: Mapped[int] = mapped_column(primary_key=True)
-    client_id: Mapped[int] = _fk("clients.id")
-    session_id: Mapped[int | None] = _fk("sessions.id", nullable=True)
+    client_id: Mapped[int] = fk_column("clients.id")
+    session_id: Mapped[int | None] = fk_column("sessions.id", nullable=True)
     due_on: Mapped[dt.date] = mapped_column(Date, index=True)
     purpose: Mapped[str] = mapped_column(Text)
     done_at: Mapped[dt.datetime | None] = mapped_column()
@@ -437,9 +441,9 @@ class FollowUpOutcome(Base):
 
     __tablename__ = "followup_outcomes"
     id: Mapped[int] = mapped_column(primary_key=True)
-    followup_id: Mapped[int] = _fk("followups.id")
+    followup_id: Mapped[int] = fk_column("followups.id")
     outcome: Mapped[str] = mapped_column(Text)
-    recorded_by: Mapped[int] = _fk("users.id", index=False)
+    recorded_by: Mapped[int] = fk_column("users.id", index=False)
     recorded_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
 
 
@@ -447,8 +451,8 @@ class SymptomReport(Base):
     __tablename__ = "symptom_reports"
     __table_args__ = (UniqueConstraint("client_id", "idempotency_key"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    client_id: Mapped[int] = _fk("clients.id")
-    session_id: Mapped[int | None] = _fk("sessions.id", nullable=True)
+    client_id: Mapped[int] = fk_column("clients.id")
+    session_id: Mapped[int | None] = fk_column("sessions.id", nullable=True)
     reported_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
     symptoms: Mapped[dict[str, Any]] = mapped_column()
     disposition: Mapped[str] = mapped_column(String(30))
@@ -456,13 +460,19 @@ class SymptomReport(Base):
     rules_version: Mapped[str] = mapped_column(String(120))
     #: The caller's key for this report: a retry with the same key returns the stored report.
     idempotency_key: Mapped[str | None] = mapped_column(String(64))
+    #: Who reported it: ``staff`` (in the studio) or ``client`` (through the client's own link).
+    via: Mapped[str] = mapped_column(String(10), default="staff", server_default="staff")
+    link_id: Mapped[int | None] = fk_column("client_links.id", nullable=True, index=False)
+    #: When a member of staff looked at a client's own report (it leaves the dashboard's top then).
+    reviewed_at: Mapped[dt.datetime | None] = mapped_column()
+    reviewed_by: Mapped[int | None] = fk_column("users.id", nullable=True, index=False)
 
 
 class AdverseEvent(Base):
     __tablename__ = "adverse_events"
     id: Mapped[int] = mapped_column(primary_key=True)
-    client_id: Mapped[int] = _fk("clients.id")
-    session_id: Mapped[int | None] = _fk("sessions.id", nullable=True)
+    client_id: Mapped[int] = fk_column("clients.id")
+    session_id: Mapped[int | None] = fk_column("sessions.id", nullable=True)
     received_on: Mapped[dt.date] = mapped_column(Date)
     description: Mapped[str] = mapped_column(Text)
     serious: Mapped[bool] = mapped_column(Boolean)
@@ -476,8 +486,8 @@ class AdverseEvent(Base):
 class Reminder(Base):
     __tablename__ = "reminders"
     id: Mapped[int] = mapped_column(primary_key=True)
-    client_id: Mapped[int] = _fk("clients.id")
-    session_id: Mapped[int | None] = _fk("sessions.id", nullable=True, index=False)
+    client_id: Mapped[int] = fk_column("clients.id")
+    session_id: Mapped[int | None] = fk_column("sessions.id", nullable=True, index=False)
     kind: Mapped[str] = mapped_column(String(20))
     due_on: Mapped[dt.date] = mapped_column(Date, index=True)
     basis: Mapped[str] = mapped_column(Text)
@@ -503,3 +513,7 @@ class AuditEntry(Base):
 
 
 Index("ix_audit_entity", AuditEntry.entity, AuditEntry.entity_id)
+
+
+# The clinic day's tables (appointments, mail, messages, client links, jobs) share this metadata.
+from smpstudio.records import clinic_day as _clinic_day  # noqa: E402, F401

@@ -74,10 +74,25 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "symptom",
             "adverse_event",
             "registers",
+            "appointment",
+            "client_link",
         }
     ),
-    "front-desk": frozenset({"client.read", "client.write", "consent", "followup", "lot.read", "registers"}),
+    "front-desk": frozenset(
+        {
+            "client.read",
+            "client.write",
+            "consent",
+            "followup",
+            "lot.read",
+            "registers",
+            "appointment",
+            "client_link",
+        }
+    ),
 }
+#: Owner-only permissions named in the route table and the services: ``reports``, ``mail.settings``,
+#: ``jobs`` (backups and exports in the background), besides ``user.add``, ``clinic.settings``, ``audit``.
 
 
 @dataclass(frozen=True)

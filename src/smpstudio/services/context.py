@@ -57,6 +57,12 @@ class ServiceContext:
     pigment_rules: RuleSet = field(default_factory=lambda: load_rules("pigments"))
     clock: Clock = field(default_factory=Clock)
     max_image_pixels: int = 50_000_000
+    #: The studio's secret key (sealing stored mail passwords, signing links); None where no face gave one.
+    secret: bytes | None = field(default=None, repr=False, compare=False)
+    #: The studio's address as clients reach it, for the links in e-mails.
+    public_url: str = "http://127.0.0.1:8000"
+    #: The mail password from the environment, for clinics that keep none in the store.
+    smtp_password: str | None = field(default=None, repr=False, compare=False)
 
     @property
     def db(self) -> Store:
@@ -85,6 +91,8 @@ class ServiceContext:
             pigment_rules=load_rules(settings.pigment_rules, overrides),
             clock=Clock(settings.tzinfo),
             max_image_pixels=settings.max_image_pixels,
+            public_url=settings.public_url.rstrip("/"),
+            smtp_password=settings.smtp_password,
         )
 
 

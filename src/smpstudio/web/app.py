@@ -8,6 +8,7 @@ over a store of their own. Every route is guarded by :func:`smpstudio.web.auth.g
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from importlib import resources
 
 from fastapi import Depends, FastAPI, routing
@@ -63,7 +64,8 @@ def create_app(settings: Settings, context: ServiceContext, secret: bytes) -> Fa
         redoc_url=None,
         dependencies=[Depends(guard)],
     )
-    app.state.studio = Studio(settings=settings, context=context.acting_as(None), secret=secret)
+    base = replace(context.acting_as(None), secret=secret)
+    app.state.studio = Studio(settings=settings, context=base, secret=secret)
     static = resources.files("smpstudio.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
     for router in API_ROUTERS:

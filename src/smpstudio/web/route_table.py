@@ -18,7 +18,18 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], str] = {**API_PERMISSIONS, **PAGE_PERMI
 
 #: Permissions no role but the owner holds (the services check the same words).
 OWNER_ONLY = frozenset(
-    {"audit", "client.erase", "client.export", "clinic.settings", "consent_text", "user.add", "override"}
+    {
+        "audit",
+        "client.erase",
+        "client.export",
+        "clinic.settings",
+        "consent_text",
+        "user.add",
+        "override",
+        "reports",
+        "mail.settings",
+        "jobs",
+    }
 )
 
 
