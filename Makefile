@@ -4,7 +4,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run demo test lint bench clean lock
+.PHONY: run demo test lint bench load clean lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,9 +26,10 @@ $(VENV)/.installed-bench: pyproject.toml requirements.lock | $(BIN)/python
 	$(PIP_INSTALL) -e '.[dev,bench]'
 	touch $@ $(VENV)/.installed-test $(VENV)/.installed-run
 
-# The studio on http://127.0.0.1:8000/ over ./var (a demo clinic is created there when no store exists).
+# The studio on http://127.0.0.1:8000/ over ./var (a demo clinic is created there when no store exists),
+# with one background worker beside it (jobs and reminders; its queue is ./var/queue.sqlite3).
 run: $(VENV)/.installed-run
-	$(BIN)/smp --data-dir var studio --demo
+	$(BIN)/smp --data-dir var studio --demo --worker
 
 demo: $(VENV)/.installed-run
 	$(BIN)/smp demo --out-dir out
@@ -44,6 +45,12 @@ test: lint
 
 bench: $(VENV)/.installed-bench
 	$(BIN)/python -m benchmarks
+
+# The studio under load (about 10-15 minutes; run it on a quiet machine): a busy clinic's store, `smp studio`
+# with 2 and 4 workers over SQLite and PostgreSQL (SMP_TEST_POSTGRES), 50 locust users; writes the table
+# into docs/benchmarks.md.
+load: $(VENV)/.installed-bench
+	$(BIN)/python -m benchmarks.load --docs
 
 # Re-resolve the lock from pyproject.toml, keeping the pins that still fit (pip-tools in a throwaway venv).
 lock:

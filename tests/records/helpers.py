@@ -8,16 +8,25 @@ from typing import Any
 
 from smpstudio.records.store import Store
 from smpstudio.services import clients, clinics, consent, lots, sessions
+from smpstudio.services.context import Clock
 from tests.records.conftest import acting
 from tests.records.conftest import answers as questionnaire
 
-TODAY = dt.date.today()
-SOON = (TODAY + dt.timedelta(days=400)).isoformat()
+
+def today() -> dt.date:
+    """Today for the services: the date of the clock a context has by default (UTC), read when a test
+    asks, so a run that crosses midnight compares with the services' own today."""
+    return Clock().today()
+
+
+def soon() -> str:
+    """A date well ahead (400 days from :func:`today`): certificates and lots that do not expire in a test."""
+    return (today() + dt.timedelta(days=400)).isoformat()
 
 
 def setup_clinic(store: Store, tmp_path: Path, **answers: bool) -> dict[str, int]:
     owner = clinics.init_clinic(acting(store), clinics.InitClinicRequest.of(name="Test Clinic")).owner_id
-    staff = clinics.AddUserRequest.of(name="Pat", role="practitioner", certified_until=SOON)
+    staff = clinics.AddUserRequest.of(name="Pat", role="practitioner", certified_until=soon())
     prac = clinics.add_user(acting(store, owner), staff).id
     desk = clinics.add_user(
         acting(store, owner), clinics.AddUserRequest.of(name="Fran", role="front-desk")
@@ -38,7 +47,9 @@ def setup_clinic(store: Store, tmp_path: Path, **answers: bool) -> dict[str, int
     for kind, code, qty in (("pigment", "P1", 2), ("needle", "N1", 3), ("diluent", "D1", 2)):
         lots.add_lot(
             acting(store, owner),
-            lots.AddLotRequest.of(kind=kind, product=f"{kind} product", lot=code, expires=SOON, quantity=qty),
+            lots.AddLotRequest.of(
+                kind=kind, product=f"{kind} product", lot=code, expires=soon(), quantity=qty
+            ),
         )
     return {"owner": owner, "prac": prac, "desk": desk, "client": client}
 

@@ -11,13 +11,13 @@ from smpstudio.errors import InputError
 from smpstudio.records.store import Store
 from smpstudio.services import adverse_events
 from tests.records.conftest import acting
-from tests.records.helpers import TODAY, recorded, session, setup_clinic
+from tests.records.helpers import recorded, session, setup_clinic, today
 
 
 def test_adverse_event_deadline_is_15_business_days(store: Store, tmp_path: Path) -> None:
     ids = setup_clinic(store, tmp_path)
     sid = recorded(session(store, ids)).id
-    monday = TODAY - dt.timedelta(days=TODAY.weekday())
+    monday = today() - dt.timedelta(days=today().weekday())
     res = adverse_events.add_adverse_event(
         acting(store, ids["prac"]),
         adverse_events.AdverseEventRequest.of(
@@ -67,8 +67,8 @@ def test_impossible_adverse_event_dates_are_refused(
                 client_id=ids["client"],
                 description="swelling",
                 serious=["infection"],
-                received_on=(TODAY + received).isoformat(),
-                brand_notified_on=(TODAY + notified).isoformat() if notified else None,
+                received_on=(today() + received).isoformat(),
+                brand_notified_on=(today() + notified).isoformat() if notified else None,
             ),
         )
     assert info.value.field == field

@@ -18,7 +18,7 @@ from smpstudio.services.context import Clock
 from smpstudio.services.models import Request
 from tests.cli import smp_in_process
 from tests.records.conftest import acting
-from tests.records.helpers import SOON, setup_clinic
+from tests.records.helpers import setup_clinic, soon
 
 SRC = Path(__file__).parents[2] / "src" / "smpstudio"
 
@@ -37,7 +37,7 @@ def test_users_are_listed_with_their_latest_certifications(store: Store, tmp_pat
         "name": "Pat",
         "role": "practitioner",
         "active": True,
-        "certifications": {"bloodborne-pathogens": SOON, "smp-training": SOON},  # the latest of each
+        "certifications": {"bloodborne-pathogens": soon(), "smp-training": soon()},  # the latest of each
     }
     assert listed["users"][2]["certifications"] == {}
 

@@ -126,7 +126,10 @@ def test_a_patch_test_is_recorded_with_its_limited_value(store: Store, tmp_path:
         "blocks_session",
         "limited_value",
         "rules_version",
+        "pending",
+        "read_due_at",
     ]
+    assert (res.pending, res.read_due_at) == (False, None)
 
 
 @pytest.mark.parametrize(

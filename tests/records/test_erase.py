@@ -18,7 +18,7 @@ from smpstudio.services import clients, consent, protection, registers, sterilis
 from smpstudio.services.adverse_events import AdverseEventRequest, add_adverse_event
 from smpstudio.services.protection import Erased, EraseRequest, ErasureRefused
 from tests.records.conftest import acting
-from tests.records.helpers import TODAY, recorded, session, setup_clinic
+from tests.records.helpers import recorded, session, setup_clinic, today
 
 #: Everything personal the test client's record holds; none may survive the erasure anywhere.
 NAME, PHONE, EMAIL = "Quintessa Marlowe", "+44 20 7946 0321", "quintessa.m@example.org"
@@ -96,7 +96,7 @@ def _client_with_everything(store: Store, tmp_path: Path) -> tuple[dict[str, int
         session(store, ids, design_version=1, sterilisation_cycle=cycle.id, notes="Zephyrine was anxious")
     ).id
     sterilisation.record_spore_test(owner, sterilisation.SporeTestRequest.of(result="fail"))
-    due = registers.followups_due(prac, registers.FollowUpsDueRequest.of(on=TODAY + dt.timedelta(days=40)))
+    due = registers.followups_due(prac, registers.FollowUpsDueRequest.of(on=today() + dt.timedelta(days=40)))
     first = next(f for f in due.followups if f.client.id == cid)
     for outcome in ("rang 7946 0321, calm", "Quintessa says the scabs shed"):
         registers.complete_followup(
@@ -159,7 +159,7 @@ def test_erase_leaves_no_personal_string_in_the_database_or_its_log(store: Store
     assert sorted(_left_behind(store)) != []  # the strings are there before (the check can see them)
     if store.dialect == "sqlite":
         assert set(_left_behind(store)) == set(PERSONAL)
-    later = TODAY.replace(year=TODAY.year + 7)
+    later = today().replace(year=today().year + 7)
     erased = protection.erase_client(
         acting(store, ids["owner"]), EraseRequest.of(client_id=ids["client"], on=later)
     )
@@ -188,13 +188,13 @@ def test_a_client_never_treated_is_erased_at_once(store: Store, tmp_path: Path) 
 def test_retention_counts_from_the_last_session(store: Store, tmp_path: Path) -> None:
     ids = setup_clinic(store, tmp_path)
     recorded(session(store, ids))
-    earlier = dt.datetime.combine(TODAY - dt.timedelta(days=400), dt.time(10), dt.UTC)
+    earlier = dt.datetime.combine(today() - dt.timedelta(days=400), dt.time(10), dt.UTC)
     with store.session() as db:  # as if the session had been 400 days ago
         db.execute(update(Session).values(started_at=earlier, created_at=earlier))
     owner = acting(store, ids["owner"])
     refused = protection.erase_client(owner, EraseRequest.of(client_id=ids["client"]))
     assert isinstance(refused, ErasureRefused)
-    first_day = TODAY - dt.timedelta(days=400)
+    first_day = today() - dt.timedelta(days=400)
     assert refused.retained_until == first_day.replace(year=first_day.year + 6)
     allowed_on = first_day.replace(year=first_day.year + 6)
     erased = protection.erase_client(owner, EraseRequest.of(client_id=ids["client"], on=allowed_on))
@@ -203,12 +203,12 @@ def test_retention_counts_from_the_last_session(store: Store, tmp_path: Path) ->
 
 def test_a_historical_session_counts_from_when_it_was_recorded(store: Store, tmp_path: Path) -> None:
     ids = setup_clinic(store, tmp_path)
-    long_ago = (TODAY - dt.timedelta(days=9 * 365)).isoformat() + "T10:00"
+    long_ago = (today() - dt.timedelta(days=9 * 365)).isoformat() + "T10:00"
     recorded(session(store, ids, actor="owner", started=long_ago, historical=True))
     owner = acting(store, ids["owner"])
     refused = protection.erase_client(owner, EraseRequest.of(client_id=ids["client"]))
     assert isinstance(refused, ErasureRefused)
-    assert refused.retained_until == TODAY.replace(year=TODAY.year + 6)
+    assert refused.retained_until == today().replace(year=today().year + 6)
 
 
 def test_erasure_counts_retention_with_the_sessions_one_query(
@@ -223,7 +223,7 @@ def test_erasure_counts_retention_with_the_sessions_one_query(
     ids = setup_clinic(store, tmp_path)
     recorded(session(store, ids))
     asked: list[int] = []
-    start = dt.datetime.combine(TODAY - dt.timedelta(days=3 * 365), dt.time(12), dt.UTC)
+    start = dt.datetime.combine(today() - dt.timedelta(days=3 * 365), dt.time(12), dt.UTC)
 
     def retention_start(db: object, client_id: int) -> dt.datetime:
         asked.append(client_id)

@@ -13,7 +13,7 @@ from smpstudio.records.store import Store
 from smpstudio.services import clients, clinics, lots, registers
 from smpstudio.services.models import Request
 from tests.records.conftest import acting
-from tests.records.helpers import SOON, TODAY, recorded, session, setup_clinic
+from tests.records.helpers import recorded, session, setup_clinic, soon, today
 
 
 def test_recall_lists_exposed_clients_with_contacts_and_sessions(store: Store, tmp_path: Path) -> None:
@@ -30,7 +30,7 @@ def test_recall_lists_exposed_clients_with_contacts_and_sessions(store: Store, t
     assert [c["id"] for c in res["clients"]] == [ids["client"]]
     c = res["clients"][0]
     assert c["name"] == "Alex Doe" and c["contact"]["email"] == "a@example.org"
-    assert c["sessions"] == [{"id": first, "date": TODAY.isoformat()}]
+    assert c["sessions"] == [{"id": first, "date": today().isoformat()}]
     assert other not in [c["id"] for c in res["clients"]]
     with pytest.raises(InputError, match="no lot"):
         lots.lot_clients(acting(store, ids["prac"]), "NOPE")
@@ -43,14 +43,14 @@ def test_lots_expiring_and_touch_ups_due(store: Store, tmp_path: Path) -> None:
         lots.AddLotRequest.of(
             kind="pigment",
             product="p",
-            lot="SOON",
-            expires=(TODAY + dt.timedelta(days=10)).isoformat(),
+            lot="soon()",
+            expires=(today() + dt.timedelta(days=10)).isoformat(),
             quantity=1,
         ),
     )
-    assert [x.lot for x in lots.lots_expiring(acting(store, ids["desk"])).lots] == ["SOON"]
+    assert [x.lot for x in lots.lots_expiring(acting(store, ids["desk"])).lots] == ["soon()"]
     session(store, ids, touch_up_years=2.5)
-    due = (TODAY.replace(year=TODAY.year + 2) + dt.timedelta(days=183)).strftime("%Y-%m")
+    due = (today().replace(year=today().year + 2) + dt.timedelta(days=183)).strftime("%Y-%m")
     rows = registers.touch_ups_due(acting(store, ids["desk"]), registers.TouchUpsDueRequest.of(month=due))
     assert len(rows.touch_ups) == 1 and "forecast" in rows.touch_ups[0].basis
 
@@ -88,7 +88,7 @@ def test_lot_requests_refuse_a_bad_value_naming_the_field(
 def test_a_lot_received_twice_is_refused_in_domain_words(store: Store, tmp_path: Path) -> None:
     ids = setup_clinic(store, tmp_path)
     again = lots.AddLotRequest.of(
-        kind="pigment", product="pigment product", lot="P1", expires=SOON, quantity=1
+        kind="pigment", product="pigment product", lot="P1", expires=soon(), quantity=1
     )
     with pytest.raises(InputError) as caught:
         lots.add_lot(acting(store, ids["owner"]), again)
@@ -114,7 +114,13 @@ def test_a_product_file_must_describe_the_lot_added(
     store: Store, tmp_path: Path, values: dict[str, object], document: dict[str, object], field: str
 ) -> None:
     ids = setup_clinic(store, tmp_path)
-    base = {"kind": "pigment", "product": "Acme Scalp Black", "lot": "PIG-1", "expires": SOON, "quantity": 5}
+    base = {
+        "kind": "pigment",
+        "product": "Acme Scalp Black",
+        "lot": "PIG-1",
+        "expires": soon(),
+        "quantity": 5,
+    }
     with pytest.raises(InputError) as caught:
         lots.add_lot(
             acting(store, ids["owner"]), lots.AddLotRequest.of(**(base | values), product_document=document)
@@ -136,7 +142,7 @@ def test_another_clinics_lots_answer_as_missing_ones(store: Store, tmp_path: Pat
     ).owner_id
     theirs = lots.add_lot(
         acting(store, other),
-        lots.AddLotRequest.of(kind="pigment", product="p", lot="THEIRS", expires=SOON, quantity=1),
+        lots.AddLotRequest.of(kind="pigment", product="p", lot="THEIRS", expires=soon(), quantity=1),
     ).id
     missing = theirs + 100
     me = acting(store, ids["owner"])

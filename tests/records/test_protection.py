@@ -19,7 +19,7 @@ from smpstudio.services import backups, clients, consent, protection
 from smpstudio.services.protection import EraseRequest
 from smpstudio.settings import Settings
 from tests.records.conftest import acting
-from tests.records.helpers import TODAY, session, setup_clinic
+from tests.records.helpers import session, setup_clinic, today
 
 
 def _png(colour: tuple[int, int, int] = (0, 0, 0)) -> bytes:
@@ -54,9 +54,9 @@ def test_erase_waits_for_retention_then_anonymises(store: Store, tmp_path: Path)
     session(store, ids)
     res = protection.erase_client(acting(store, ids["owner"]), EraseRequest.of(client_id=ids["client"]))
     assert isinstance(res, protection.ErasureRefused)
-    assert res.erased is False and res.retained_until == TODAY.replace(year=TODAY.year + 6)
-    assert res.to_json()["retained_until"] == TODAY.replace(year=TODAY.year + 6).isoformat()
-    later = TODAY.replace(year=TODAY.year + 6)
+    assert res.erased is False and res.retained_until == today().replace(year=today().year + 6)
+    assert res.to_json()["retained_until"] == today().replace(year=today().year + 6).isoformat()
+    later = today().replace(year=today().year + 6)
     erased = protection.erase_client(
         acting(store, ids["owner"]), EraseRequest.of(client_id=ids["client"], on=later)
     )

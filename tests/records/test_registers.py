@@ -17,7 +17,7 @@ from smpstudio.services import adverse_events, clients, clinic_settings, clinics
 from smpstudio.services.context import Clock, ServiceContext
 from smpstudio.services.models import Request
 from tests.records.conftest import acting
-from tests.records.helpers import TODAY, recorded, session, setup_clinic
+from tests.records.helpers import recorded, session, setup_clinic, today
 
 
 @pytest.mark.parametrize(
@@ -55,7 +55,7 @@ def test_a_symptom_report_keeps_its_triage_and_a_follow_up_closes(store: Store, 
     )
     assert report.id > 0 and report.disposition and report.to_json()["id"] == report.id
     first = registers.followups_due(
-        acting(store, ids["desk"]), registers.FollowUpsDueRequest.of(on=TODAY + dt.timedelta(days=2))
+        acting(store, ids["desk"]), registers.FollowUpsDueRequest.of(on=today() + dt.timedelta(days=2))
     ).followups[0]
     closed = registers.complete_followup(
         acting(store, ids["desk"]), registers.CompleteFollowUpRequest.of(followup_id=first.id, outcome="calm")
@@ -66,7 +66,7 @@ def test_a_symptom_report_keeps_its_triage_and_a_follow_up_closes(store: Store, 
 def _first_followup(store: Store, ids: dict[str, int]) -> int:
     recorded(session(store, ids))
     due = registers.followups_due(
-        acting(store, ids["desk"]), registers.FollowUpsDueRequest.of(on=TODAY + dt.timedelta(days=40))
+        acting(store, ids["desk"]), registers.FollowUpsDueRequest.of(on=today() + dt.timedelta(days=40))
     )
     return due.followups[0].id
 
@@ -194,7 +194,7 @@ def _auckland_late(store: Store, ids: dict[str, int], utc: dt.datetime, user: st
 def test_follow_ups_due_default_to_the_clinics_today(store: Store, tmp_path: Path) -> None:
     ids = setup_clinic(store, tmp_path)
     fid = _first_followup(store, ids)
-    evening = dt.datetime.combine(TODAY - dt.timedelta(days=10), dt.time(23, 30), dt.UTC)
+    evening = dt.datetime.combine(today() - dt.timedelta(days=10), dt.time(23, 30), dt.UTC)
     auckland_today = evening.date() + dt.timedelta(days=1)  # already the next day in Auckland
     with store.session() as db:
         db.execute(update(FollowUp).where(FollowUp.id == fid).values(due_on=auckland_today))

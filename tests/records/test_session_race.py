@@ -9,7 +9,7 @@ from pathlib import Path
 from smpstudio.records.store import Store, open_store
 from smpstudio.services import clients, consent, lots, sessions
 from tests.records.conftest import acting, answers
-from tests.records.helpers import SOON, setup_clinic
+from tests.records.helpers import setup_clinic, soon
 
 PAIRS = 4
 
@@ -54,7 +54,11 @@ def test_concurrent_sessions_for_one_client_record_exactly_one(store: Store, tmp
     for side in ("A", "B"):  # each side its own lots, so no lot lock serialises the pair by accident
         for kind in ("pigment", "needle"):
             request = lots.AddLotRequest.of(
-                kind=kind, product=f"{kind} {side}", lot=f"{kind[0]}{side}", expires=SOON, quantity=PAIRS + 1
+                kind=kind,
+                product=f"{kind} {side}",
+                lot=f"{kind[0]}{side}",
+                expires=soon(),
+                quantity=PAIRS + 1,
             )
             lots.add_lot(acting(store, ids["owner"]), request)
     for n in range(PAIRS):

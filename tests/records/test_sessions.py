@@ -31,7 +31,7 @@ from smpstudio.records.store import Store
 from smpstudio.services import clients, clinics, consent, lots, registers, sessions
 from smpstudio.services.context import Clock, ServiceContext
 from tests.records.conftest import acting
-from tests.records.helpers import SOON, TODAY, codes, recorded, session, setup_clinic
+from tests.records.helpers import codes, recorded, session, setup_clinic, soon, today
 
 
 def test_a_complete_session_carries_its_lots_and_books_follow_ups(store: Store, tmp_path: Path) -> None:
@@ -42,9 +42,9 @@ def test_a_complete_session_carries_its_lots_and_books_follow_ups(store: Store, 
         )
     )
     assert res.refused is False and res.needle_lot_left == 2
-    assert [f.due_on for f in res.follow_ups] == [TODAY + dt.timedelta(days=d) for d in (2, 10, 30)]
-    assert res.touch_up is not None and res.touch_up.due_on == TODAY.replace(year=TODAY.year + 4)
-    assert res.to_json()["touch_up"]["due_on"] == TODAY.replace(year=TODAY.year + 4).isoformat()
+    assert [f.due_on for f in res.follow_ups] == [today() + dt.timedelta(days=d) for d in (2, 10, 30)]
+    assert res.touch_up is not None and res.touch_up.due_on == today().replace(year=today().year + 4)
+    assert res.to_json()["touch_up"]["due_on"] == today().replace(year=today().year + 4).isoformat()
     rec = clients.client_record(acting(store, ids["owner"]), ids["client"])
     s = rec.sessions[0]
     assert s.pigment_lot and s.needle_lot and s.diluent_lot
@@ -53,10 +53,10 @@ def test_a_complete_session_carries_its_lots_and_books_follow_ups(store: Store, 
     assert (s.anaesthetic.product, s.anaesthetic.strength_pct) == ("lidocaine", 4.0)
     due = registers.followups_due(
         acting(store, ids["desk"]),
-        registers.FollowUpsDueRequest.of(on=(TODAY + dt.timedelta(days=10)).isoformat()),
+        registers.FollowUpsDueRequest.of(on=(today() + dt.timedelta(days=10)).isoformat()),
     )
     assert [f["due_on"] for f in due.to_json()["followups"]] == [
-        (TODAY + dt.timedelta(days=d)).isoformat() for d in (2, 10)
+        (today() + dt.timedelta(days=d)).isoformat() for d in (2, 10)
     ]
 
 
@@ -75,7 +75,7 @@ def test_every_refusal_reason_is_listed_at_once(store: Store, tmp_path: Path) ->
     )
     lots.add_lot(
         acting(store, owner),
-        lots.AddLotRequest.of(kind="needle", product="n", lot="EMPTY", expires=SOON, quantity=0),
+        lots.AddLotRequest.of(kind="needle", product="n", lot="EMPTY", expires=soon(), quantity=0),
     )
     res = sessions.record_session(
         acting(store, owner),
@@ -106,14 +106,14 @@ def test_screening_stop_or_defer_refuses(
 def test_patch_test_required_missing_then_positive_then_negative(store: Store, tmp_path: Path) -> None:
     ids = setup_clinic(store, tmp_path, ink_or_anaesthetic_reaction=True)
     assert "patch_test_missing" in codes(session(store, ids))
-    week_ago = (TODAY - dt.timedelta(days=7)).isoformat()
+    week_ago = (today() - dt.timedelta(days=7)).isoformat()
     consent.record_patch_test(
         acting(store, ids["prac"]),
         consent.PatchTestRecordRequest.of(
             client_id=ids["client"],
             lot="P1",
             applied=week_ago,
-            read=(TODAY - dt.timedelta(days=2)).isoformat(),
+            read=(today() - dt.timedelta(days=2)).isoformat(),
             result="positive",
         ),
     )
@@ -124,7 +124,7 @@ def test_patch_test_required_missing_then_positive_then_negative(store: Store, t
             client_id=ids["client"],
             lot="P1",
             applied=week_ago,
-            read=(TODAY - dt.timedelta(days=1)).isoformat(),
+            read=(today() - dt.timedelta(days=1)).isoformat(),
             result="negative",
         ),
     )
@@ -228,13 +228,13 @@ def test_the_ink_fraction_is_stored_under_its_new_name(store: Store, tmp_path: P
 def test_a_session_without_a_start_is_on_the_clinics_today(store: Store, tmp_path: Path) -> None:
     ids = setup_clinic(store, tmp_path)
     _set(store, Clinic, Clinic.id == 1, timezone="Pacific/Auckland")
-    late = dt.datetime.combine(TODAY, dt.time(23, 30), dt.UTC)  # already tomorrow in Auckland
+    late = dt.datetime.combine(today(), dt.time(23, 30), dt.UTC)  # already tomorrow in Auckland
     ctx = ServiceContext(store=store, user_id=ids["prac"], clock=Clock.fixed(late, "Pacific/Auckland"))
     request = sessions.SessionRequest.of(
         client_id=ids["client"], practitioner_id=ids["prac"], pigment_lot="P1", needle_lot="N1"
     )
     res = recorded(sessions.record_session(ctx, request))
-    tomorrow = TODAY + dt.timedelta(days=1)
+    tomorrow = today() + dt.timedelta(days=1)
     assert [f.due_on for f in res.follow_ups] == [tomorrow + dt.timedelta(days=d) for d in (2, 10, 30)]
     assert registers.followups_due(ctx).followups == []  # none due yet on the clinic's today
     later = registers.FollowUpsDueRequest.of(on=(tomorrow + dt.timedelta(days=3)).isoformat())
@@ -302,7 +302,7 @@ def test_an_owner_cannot_override_a_floor(store: Store, tmp_path: Path, floor: s
     elif floor == "lot_non_compliant":
         _set(store, Lot, Lot.lot_code == "P1", compliance="fail")
     elif floor == "lot_expired":
-        _set(store, Lot, Lot.lot_code == "P1", expires_on=TODAY - dt.timedelta(days=1))
+        _set(store, Lot, Lot.lot_code == "P1", expires_on=today() - dt.timedelta(days=1))
     elif floor == "lot_out_of_stock":
         _set(store, Lot, Lot.lot_code == "N1", quantity=0)
     elif floor == "lot_wrong_kind":
@@ -316,13 +316,13 @@ def test_an_owner_cannot_override_a_floor(store: Store, tmp_path: Path, floor: s
             consent.PatchTestRecordRequest.of(
                 client_id=ids["client"],
                 lot="P1",
-                applied=(TODAY - dt.timedelta(days=7)).isoformat(),
-                read=(TODAY - dt.timedelta(days=2)).isoformat(),
+                applied=(today() - dt.timedelta(days=7)).isoformat(),
+                read=(today() - dt.timedelta(days=2)).isoformat(),
                 result="positive",
             ),
         )
     elif floor == "client_minor":  # 17 today, though the record once said otherwise
-        _set(store, Client, Client.id == ids["client"], date_of_birth=TODAY.replace(year=TODAY.year - 17))
+        _set(store, Client, Client.id == ids["client"], date_of_birth=today().replace(year=today().year - 17))
     elif floor == "certification_missing":
         with store.session() as db:
             db.execute(delete(Certification))
@@ -347,7 +347,7 @@ def test_what_an_owner_may_override_with_a_written_reason(store: Store, tmp_path
             store,
             Certification,
             Certification.user_id == ids["prac"],
-            expires_on=TODAY - dt.timedelta(days=1),
+            expires_on=today() - dt.timedelta(days=1),
         )
     refused = session(store, ids)
     assert codes(refused) == {reason}
@@ -364,7 +364,7 @@ def _clinic_rules(store: Store, ids: dict[str, int], body: str) -> None:
 
 def test_the_session_checks_follow_the_clinics_stored_rules(store: Store, tmp_path: Path) -> None:
     ids = setup_clinic(store, tmp_path)
-    ten_days_ago = f"{TODAY - dt.timedelta(days=10)}T10:00"
+    ten_days_ago = f"{today() - dt.timedelta(days=10)}T10:00"
     first = recorded(session(store, ids, actor="owner", started=ten_days_ago, historical=True))
     assert first.rules_version == "care-2026.11.3"
     _clinic_rules(store, ids, "[care.records]\nminimum_interval_days = 14\n")
@@ -393,14 +393,16 @@ def test_a_future_session_is_an_appointment_and_is_refused(store: Store, tmp_pat
 
 def test_a_past_session_is_recorded_only_as_historical_by_an_owner(store: Store, tmp_path: Path) -> None:
     ids = setup_clinic(store, tmp_path)
-    past = f"{TODAY - dt.timedelta(days=5)}T10:00"
+    past = f"{today() - dt.timedelta(days=5)}T10:00"
     assert codes(session(store, ids, started=past)) == {"session_in_past"}
     assert codes(session(store, ids, actor="owner", started=past, override_reason="x")) == {"session_in_past"}
     with pytest.raises(AccessError):
         session(store, ids, started=past, historical=True)
     res = recorded(session(store, ids, actor="owner", started=past, historical=True))
     assert res.historical is True and res.needle_lot_left == 3  # no stock taken
-    assert [f.due_on for f in res.follow_ups] == [TODAY + dt.timedelta(days=d) for d in (5, 25)]  # none past
+    assert [f.due_on for f in res.follow_ups] == [
+        today() + dt.timedelta(days=d) for d in (5, 25)
+    ]  # none past
     with store.session() as db:
         row = db.get(Session, res.id)
         assert row is not None and row.historical is True
@@ -422,15 +424,15 @@ def test_a_historical_session_before_a_recorded_one_keeps_the_minimum_interval(
     store: Store, tmp_path: Path
 ) -> None:
     ids = setup_clinic(store, tmp_path)
-    today = recorded(session(store, ids))
-    two_days_ago = TODAY - dt.timedelta(days=2)
+    todays = recorded(session(store, ids))
+    two_days_ago = today() - dt.timedelta(days=2)
     res = session(store, ids, actor="owner", started=f"{two_days_ago}T10:00", historical=True)
     assert codes(res) == {"too_soon"}  # two days before today's session
     assert isinstance(res, sessions.SessionRefused) and res.reasons[0].overridable is True
-    assert f"2 days before the session on {TODAY}" in res.reasons[0].message
+    assert f"2 days before the session on {today()}" in res.reasons[0].message
     # Far enough before it, a historical session is recorded; within the interval only with a written reason.
-    week_ago = f"{TODAY - dt.timedelta(days=7)}T10:00"
-    assert recorded(session(store, ids, actor="owner", started=week_ago, historical=True)).id > today.id
+    week_ago = f"{today() - dt.timedelta(days=7)}T10:00"
+    assert recorded(session(store, ids, actor="owner", started=week_ago, historical=True)).id > todays.id
     done = recorded(
         session(
             store, ids, actor="owner", started=f"{two_days_ago}T10:00", historical=True, override_reason="x"
@@ -443,7 +445,7 @@ def test_historical_sessions_keep_the_minimum_interval_whichever_is_recorded_fir
     store: Store, tmp_path: Path
 ) -> None:
     ids = setup_clinic(store, tmp_path)
-    later, earlier = TODAY - dt.timedelta(days=10), TODAY - dt.timedelta(days=12)
+    later, earlier = today() - dt.timedelta(days=10), today() - dt.timedelta(days=12)
     recorded(session(store, ids, actor="owner", started=f"{later}T10:00", historical=True))
     res = session(store, ids, actor="owner", started=f"{earlier}T10:00", historical=True)
     assert codes(res) == {"too_soon"}
@@ -465,7 +467,7 @@ def test_historical_sessions_keep_the_minimum_interval_whichever_is_recorded_fir
 
 def test_a_historical_session_books_no_reminder_in_the_past(store: Store, tmp_path: Path) -> None:
     ids = setup_clinic(store, tmp_path)
-    long_ago = f"{TODAY.replace(year=TODAY.year - 5)}T10:00"
+    long_ago = f"{today().replace(year=today().year - 5)}T10:00"
     res = recorded(session(store, ids, actor="owner", started=long_ago, historical=True))
     assert res.follow_ups == [] and res.touch_up is None
     with store.session() as db:
@@ -478,17 +480,17 @@ def test_a_historical_session_books_no_reminder_in_the_past(store: Store, tmp_pa
 def test_a_started_time_without_offset_is_the_clinics_local_time(store: Store, tmp_path: Path) -> None:
     ids = setup_clinic(store, tmp_path)
     _set(store, Clinic, Clinic.id == 1, timezone="Pacific/Auckland")
-    noon = dt.datetime.combine(TODAY, dt.time(0, 30), dt.UTC)  # 13:30 in Auckland
+    noon = dt.datetime.combine(today(), dt.time(0, 30), dt.UTC)  # 13:30 in Auckland
     ctx = ServiceContext(store=store, user_id=ids["prac"], clock=Clock.fixed(noon))
     request = sessions.SessionRequest.of(
         client_id=ids["client"], practitioner_id=ids["prac"], pigment_lot="P1", needle_lot="N1",
-        started=f"{TODAY}T09:00",
+        started=f"{today()}T09:00",
     )  # fmt: skip
     sid = recorded(sessions.record_session(ctx, request)).id
     with store.session() as db:
         row = db.get(Session, sid)
         assert row is not None
-        assert row.started_at == dt.datetime.combine(TODAY, dt.time(9), ZoneInfo("Pacific/Auckland"))
+        assert row.started_at == dt.datetime.combine(today(), dt.time(9), ZoneInfo("Pacific/Auckland"))
 
 
 def test_a_screening_with_unanswered_questions_never_clears_a_session(store: Store, tmp_path: Path) -> None:

@@ -14,12 +14,12 @@ from smpstudio.records.models import FollowUp, Reminder, Session, SterilisationC
 from smpstudio.records.store import Store
 from smpstudio.services import clinics, sessions, sterilisation
 from tests.records.conftest import acting
-from tests.records.helpers import TODAY, codes, recorded, session, setup_clinic
+from tests.records.helpers import codes, recorded, session, setup_clinic, today
 
 
 def test_failed_spore_test_lists_loads_since_last_pass(store: Store, tmp_path: Path) -> None:
     ids = setup_clinic(store, tmp_path)
-    day = TODAY - dt.timedelta(days=20)
+    day = today() - dt.timedelta(days=20)
     sterilisation.add_cycle(
         acting(store, ids["prac"]),
         sterilisation.CycleRequest.of(
@@ -49,7 +49,7 @@ def test_failed_spore_test_lists_loads_since_last_pass(store: Store, tmp_path: P
     sid = recorded(session(store, ids, sterilisation_cycle=c2)).id
     res = sterilisation.record_spore_test(
         acting(store, ids["prac"]),
-        sterilisation.SporeTestRequest.of(result="fail", tested_on=TODAY.isoformat()),
+        sterilisation.SporeTestRequest.of(result="fail", tested_on=today().isoformat()),
     ).to_json()
     action = res["corrective_action"]
     assert action["cycles"] == [c2]
@@ -142,17 +142,17 @@ def test_no_cycle_is_usable_after_a_failed_spore_test_until_a_repeat_passes(
             db.execute(delete(Session).where(Session.id == res.id))
         return False
 
-    spore("pass", TODAY - dt.timedelta(days=30))
-    before = _cycle(store, ids["prac"], run_at=f"{TODAY - dt.timedelta(days=31)}T09:00").id
-    scoped = _cycle(store, ids["prac"], run_at=f"{TODAY - dt.timedelta(days=20)}T09:00").id
-    spore("fail", TODAY - dt.timedelta(days=10))
-    after = _cycle(store, ids["prac"], run_at=f"{TODAY - dt.timedelta(days=5)}T09:00").id
+    spore("pass", today() - dt.timedelta(days=30))
+    before = _cycle(store, ids["prac"], run_at=f"{today() - dt.timedelta(days=31)}T09:00").id
+    scoped = _cycle(store, ids["prac"], run_at=f"{today() - dt.timedelta(days=20)}T09:00").id
+    spore("fail", today() - dt.timedelta(days=10))
+    after = _cycle(store, ids["prac"], run_at=f"{today() - dt.timedelta(days=5)}T09:00").id
     assert not held(before)
     assert held(scoped) and held(after)
-    spore("fail", TODAY - dt.timedelta(days=4))  # a repeat that fails holds on
+    spore("fail", today() - dt.timedelta(days=4))  # a repeat that fails holds on
     assert held(after)
-    spore("pass", TODAY - dt.timedelta(days=2))  # a repeat passes: new cycles are usable
-    fresh = _cycle(store, ids["prac"], run_at=f"{TODAY - dt.timedelta(days=1)}T09:00").id
+    spore("pass", today() - dt.timedelta(days=2))  # a repeat passes: new cycles are usable
+    fresh = _cycle(store, ids["prac"], run_at=f"{today() - dt.timedelta(days=1)}T09:00").id
     assert not held(fresh)
     assert held(scoped) and held(after)  # the loads run while it failed stay unusable: reprocess them
 
@@ -183,13 +183,13 @@ def test_another_clinics_cycle_answers_as_a_missing_one(store: Store, tmp_path: 
 def test_a_future_cycle_or_spore_test_is_refused(store: Store, tmp_path: Path) -> None:
     ids = setup_clinic(store, tmp_path)
     with pytest.raises(InputError) as caught:
-        _cycle(store, ids["prac"], run_at=f"{TODAY + dt.timedelta(days=2)}T09:00")
+        _cycle(store, ids["prac"], run_at=f"{today() + dt.timedelta(days=2)}T09:00")
     assert caught.value.field == "run_at"
     with pytest.raises(InputError) as caught:
         sterilisation.record_spore_test(
             acting(store, ids["prac"]),
             sterilisation.SporeTestRequest.of(
-                result="pass", tested_on=(TODAY + dt.timedelta(days=1)).isoformat()
+                result="pass", tested_on=(today() + dt.timedelta(days=1)).isoformat()
             ),
         )
     assert caught.value.field == "tested_on"

@@ -28,7 +28,7 @@ from smpstudio.services import backups, clients, clinics, lots
 from smpstudio.settings import Settings
 from tests.cli import smp_in_process
 from tests.records.conftest import acting
-from tests.records.helpers import SOON, setup_clinic
+from tests.records.helpers import setup_clinic, soon
 
 
 def _png() -> bytes:
@@ -237,7 +237,7 @@ def test_a_value_too_long_is_invalid_input_on_postgresql(pg_store_url: str, tmp_
 
 def test_concurrent_lot_add_of_one_code_succeeds_once(store: Store, tmp_path: Path) -> None:
     owner = clinics.init_clinic(acting(store), clinics.InitClinicRequest.of(name="C")).owner_id
-    request = lots.AddLotRequest.of(kind="pigment", product="Black", lot="PIG-1", expires=SOON, quantity=1)
+    request = lots.AddLotRequest.of(kind="pigment", product="Black", lot="PIG-1", expires=soon(), quantity=1)
 
     def add(_: int) -> object:
         try:

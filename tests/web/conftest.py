@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -72,6 +73,11 @@ class World:
         c = self.anonymous()
         c.headers["Authorization"] = f"Bearer {token}"
         return c
+
+    def today(self) -> dt.date:
+        """Today for the app: the date of its context's clock, read when a test asks (so a run that crosses
+        midnight compares with the app's own today, never a date taken when the module was imported)."""
+        return self.app.state.studio.context.today()
 
     def close(self) -> None:
         for c in self._clients:

@@ -32,9 +32,12 @@ from smpstudio.services import (
     accounts,
     adverse_events,
     api_tokens,
+    appointments,
+    client_links,
     clients,
     clinics,
     consent,
+    jobs,
     lots,
     registers,
     sessions,
@@ -90,8 +93,11 @@ class Entities:
     followup_id: int
     symptom_report_id: int
     adverse_event_id: int
+    client_link_id: int  # a link the front desk gave the client (its token is not kept)
     token_id: int
     certification_id: int
+    job_id: int  # an export the owner asked for (queued: no worker runs in these tests)
+    appointment_id: int  # a session booked for tomorrow with the staff practitioner
 
 
 def png_bytes(size: tuple[int, int] = (120, 40)) -> bytes:
@@ -248,8 +254,22 @@ def populate_clinic(store: Store, owner_id: int, client_id: int, tag: str) -> En
             client_id=client_id, session_id=recorded.id, description="a raised rash", serious=["infection"]
         ),
     ).id
+    client_link_id = client_links.issue_client_link(
+        owner, client_links.IssueLinkRequest.of(client_id=client_id)
+    ).id
     token_id = api_tokens.issue_token(
         owner, api_tokens.IssueTokenRequest.of(user_id=staff_id, name="scanner")
+    ).id
+    job_id = jobs.request_job(owner, jobs.JobRequest.of(kind="export", client_id=client_id)).id
+    appointment_id = appointments.book_appointment(
+        owner,
+        appointments.BookAppointmentRequest.of(
+            client_id=client_id,
+            practitioner_id=staff_id,
+            kind="session",
+            starts_at=f"{today + dt.timedelta(days=1)}T10:00",
+            minutes=120,
+        ),
     ).id
     clinic_id = store.read(lambda db: _clinic_of(db, owner_id))
     return Entities(
@@ -275,8 +295,11 @@ def populate_clinic(store: Store, owner_id: int, client_id: int, tag: str) -> En
         followup_id=recorded.follow_ups[0].id,
         symptom_report_id=symptom_report_id,
         adverse_event_id=adverse_event_id,
+        client_link_id=client_link_id,
         token_id=token_id,
         certification_id=certification_id,
+        job_id=job_id,
+        appointment_id=appointment_id,
     )
 
 

@@ -17,12 +17,12 @@ from sqlalchemy import func, select
 
 from smpstudio.records.models import AuditEntry, Base
 from smpstudio.records.store import Store
+from smpstudio.services.context import Clock
 from tests.records.conftest import answers
 from tests.web.populated import Entities, design_document, png_bytes
 
 __all__ = [
     "BODIES",
-    "PATCH_TEST",
     "PATH_IDS",
     "PATH_WORDS",
     "SELF_SERVICE_PARAMS",
@@ -32,6 +32,7 @@ __all__ = [
     "ids_of",
     "last_audit_seq",
     "missing_path_sources",
+    "patch_test",
     "path_params",
     "snapshot",
 ]
@@ -60,12 +61,17 @@ PATH_IDS: dict[str, str] = {
     "user_id": "staff_id",
     "token_id": "token_id",
     "certification_id": "certification_id",
+    "link_id": "client_link_id",
+    "job_id": "job_id",
+    "appointment_id": "appointment_id",
 }
 #: Path parameters that are not ids of a clinic's records: the value every test uses.
 PATH_WORDS: dict[str, str] = {
     "kind": "treatment",
     "version": "1",
     "format": "pdf",
+    # a client's own link: the token is the credential (public routes); one that opens nothing
+    "token": "no-such-link-token-0000000000000000000000000",
 }
 #: Tables whose rows change on any signed-in request (the session's last use, login throttling) or that
 #: record attempts (the audit trail): left out of :func:`snapshot`.
@@ -127,14 +133,36 @@ SELF_SERVICE_PARAMS = frozenset({"user_id", "token_id"})
 #: forms; the CSRF field is added), ``files`` (uploads), ``params`` (queries). A write not listed here is
 #: sent an empty body (``{}``, or a form with only the CSRF field).
 Parts = dict[str, Any]
-TODAY = dt.date.today()
-FAR = (TODAY + dt.timedelta(days=700)).isoformat()
-APPLIED = dt.datetime.combine(TODAY - dt.timedelta(days=3), dt.time(9, 0))
-PATCH_TEST = {
-    "applied": APPLIED.isoformat(timespec="minutes"),
-    "read": (APPLIED + dt.timedelta(hours=48)).isoformat(timespec="minutes"),
-    "result": "negative",
-}
+
+
+def _today() -> dt.date:
+    """Today for the app (the clock a context has by default), worked out when a route is called: a run
+    that crosses midnight sends the app's own today, never a date taken at import."""
+    return Clock().today()
+
+
+def _far() -> str:
+    return (_today() + dt.timedelta(days=700)).isoformat()
+
+
+def _lot() -> dict[str, Any]:
+    return {
+        "kind": "needle",
+        "product": "needle cartridges",
+        "lot": "N-next",
+        "expires": _far(),
+        "quantity": 3,
+    }
+
+
+def patch_test() -> dict[str, str]:
+    """A patch test applied three days ago at 09:00 and read 48 hours later (worked out when called)."""
+    applied = dt.datetime.combine(_today() - dt.timedelta(days=3), dt.time(9, 0))
+    return {
+        "applied": applied.isoformat(timespec="minutes"),
+        "read": (applied + dt.timedelta(hours=48)).isoformat(timespec="minutes"),
+        "result": "negative",
+    }
 
 
 def _session(e: Entities) -> dict[str, Any]:
@@ -147,6 +175,21 @@ def _session(e: Entities) -> dict[str, Any]:
     }
 
 
+def _appointment(e: Entities, *, form: bool = False) -> dict[str, Any]:
+    """A consultation with the staff practitioner in eight days at 15:00 (worked out when the route is
+    called, not at import)."""
+    day = dt.date.today() + dt.timedelta(days=8)
+    when = {"date": day.isoformat(), "time": "15:00"} if form else {"starts_at": f"{day}T15:00"}
+    who = {"client_id": e.client_id, "practitioner_id": e.staff_id}
+    return {**who, "kind": "consultation", "minutes": 30, **when}
+
+
+def _window() -> dict[str, str]:
+    """The week from today (worked out when the route is called)."""
+    today = dt.date.today()
+    return {"from": today.isoformat(), "to": (today + dt.timedelta(days=6)).isoformat()}
+
+
 def _api(body: dict[str, Any]) -> Callable[[Entities], Parts]:
     return lambda e: {"json": body}
 
@@ -156,7 +199,6 @@ def _form(body: dict[str, Any]) -> Callable[[Entities], Parts]:
 
 
 _CYCLE = {"load": "L-next", "temperature_c": 134, "pressure_kpa": 210, "minutes": 4, "indicator": "pass"}
-_LOT = {"kind": "needle", "product": "needle cartridges", "lot": "N-next", "expires": FAR, "quantity": 3}
 _SCREENING_FORM = {f"q_{q}": "no" for q in answers()["answers"]}
 
 BODIES: dict[tuple[str, str], Callable[[Entities], Parts]] = {
@@ -164,10 +206,12 @@ BODIES: dict[tuple[str, str], Callable[[Entities], Parts]] = {
     ("POST", "/api/v1/adverse-events"): lambda e: {
         "json": {"client_id": e.client_id, "session_id": e.session_id, "description": "a raised rash"}
     },
-    ("POST", "/api/v1/adverse-events/{event_id}/brand-notified"): _api(
-        {"brand_notified_on": TODAY.isoformat()}
-    ),
-    ("POST", "/api/v1/care/aftercare"): _api({"session_date": TODAY.isoformat(), "format": "json"}),
+    ("POST", "/api/v1/adverse-events/{event_id}/brand-notified"): lambda e: {
+        "json": {"brand_notified_on": _today().isoformat()}
+    },
+    ("POST", "/api/v1/care/aftercare"): lambda e: {
+        "json": {"session_date": _today().isoformat(), "format": "json"}
+    },
     ("POST", "/api/v1/care/screening"): _api(
         {"date_of_birth": "1980-01-02", "answers": answers()["answers"]}
     ),
@@ -178,7 +222,7 @@ BODIES: dict[tuple[str, str], Callable[[Entities], Parts]] = {
     ("POST", "/api/v1/clients/{client_id}/consents"): _api({"signed_name": "Alex Doe"}),
     ("POST", "/api/v1/clients/{client_id}/designs"): _api({"document": design_document()}),
     ("POST", "/api/v1/clients/{client_id}/patch-tests"): lambda e: {
-        "json": {"lot": f"#{e.pigment_lot_id}", **PATCH_TEST}
+        "json": {"lot": f"#{e.pigment_lot_id}", **patch_test()}
     },
     ("POST", "/api/v1/clients/{client_id}/photos"): lambda e: {
         "data": {"view": "front"},
@@ -191,7 +235,16 @@ BODIES: dict[tuple[str, str], Callable[[Entities], Parts]] = {
     ("PATCH", "/api/v1/clinic"): _api({"phone": "+44 20 7946 0001"}),
     ("PUT", "/api/v1/clinic/rules"): _api({"toml": ""}),
     ("POST", "/api/v1/follow-ups/{followup_id}/complete"): _api({"outcome": "healed well"}),
-    ("POST", "/api/v1/lots"): _api(_LOT),
+    ("PUT", "/api/v1/clinic/mail"): _api({"host": "smtp.example.org", "from_address": "desk@example.org"}),
+    ("POST", "/api/v1/clients/{client_id}/email-reminders"): _api({"client_agreed": True}),
+    ("POST", "/api/v1/clients/{client_id}/links"): _api({"days": 7}),
+    ("POST", "/api/v1/jobs"): lambda e: {"json": {"kind": "export", "client_id": e.client_id}},
+    ("POST", "/api/v1/appointments"): lambda e: {"json": _appointment(e)},
+    ("GET", "/api/v1/appointments"): lambda e: {"params": _window()},
+    ("GET", "/api/v1/appointments/due"): lambda e: {"params": _window()},
+    ("PATCH", "/api/v1/appointments/{appointment_id}"): _api({"notes": "bring the signed consent"}),
+    ("POST", "/api/v1/clients/{client_id}/patch-tests/{patch_test_id}/read"): _api({"result": "negative"}),
+    ("POST", "/api/v1/lots"): lambda e: {"json": _lot()},
     ("POST", "/api/v1/lots/{lot_id}/adjust"): _api({"delta": 1, "reason": "stock count"}),
     ("POST", "/api/v1/lots/{lot_id}/recall"): _api({"reason": "the brand's notice"}),
     ("POST", "/api/v1/sterilisation/corrective-actions/{action_id}/close"): _api(
@@ -200,7 +253,9 @@ BODIES: dict[tuple[str, str], Callable[[Entities], Parts]] = {
     ("POST", "/api/v1/sterilisation/cycles"): _api(_CYCLE),
     ("POST", "/api/v1/sterilisation/spore-tests"): _api({"result": "pass"}),
     ("POST", "/api/v1/users"): _api({"name": "Nat Newhire", "role": "front-desk"}),
-    ("POST", "/api/v1/users/{user_id}/certifications"): _api({"kind": "smp-training", "expires": FAR}),
+    ("POST", "/api/v1/users/{user_id}/certifications"): lambda e: {
+        "json": {"kind": "smp-training", "expires": _far()}
+    },
     ("POST", "/api/v1/users/{user_id}/password"): _api({"password": "another good passphrase"}),
     ("POST", "/api/v1/users/{user_id}/tokens"): _api({"name": "phone"}),
     # --- the pages' forms ---
@@ -208,8 +263,10 @@ BODIES: dict[tuple[str, str], Callable[[Entities], Parts]] = {
         "data": {"client_id": e.client_id, "session_id": e.session_id, "description": "a raised rash"}
     },
     ("POST", "/adverse-events/find-client"): _form({"name": "Doe"}),
-    ("POST", "/adverse-events/{event_id}/brand-notified"): _form({"brand_notified_on": TODAY.isoformat()}),
-    ("POST", "/care/aftercare"): _form({"session_date": TODAY.isoformat(), "format": "text"}),
+    ("POST", "/adverse-events/{event_id}/brand-notified"): lambda e: {
+        "data": {"brand_notified_on": _today().isoformat()}
+    },
+    ("POST", "/care/aftercare"): lambda e: {"data": {"session_date": _today().isoformat(), "format": "text"}},
     ("POST", "/care/triage"): _form({"day": "2", "symptoms": "redness"}),
     ("POST", "/clients/new"): _form({"name": "Jo Newcomer", "date_of_birth": "1990-03-04"}),
     ("POST", "/clients/search"): _form({"query": "Doe"}),
@@ -217,14 +274,24 @@ BODIES: dict[tuple[str, str], Callable[[Entities], Parts]] = {
     ("POST", "/clients/{client_id}/consent"): _form({"kind": "treatment", "signed_name": "Alex Doe"}),
     ("POST", "/clients/{client_id}/consent/withdraw"): _form({"kind": "photography"}),
     ("POST", "/clients/{client_id}/patch-tests"): lambda e: {
-        "data": {"lot": f"#{e.pigment_lot_id}", **PATCH_TEST}
+        "data": {"lot": f"#{e.pigment_lot_id}", **patch_test()}
     },
     ("POST", "/clients/{client_id}/screening"): _form(_SCREENING_FORM),
     ("POST", "/clients/{client_id}/screening/preview"): _form(_SCREENING_FORM),
     ("POST", "/clients/{client_id}/sessions/check"): lambda e: {"data": _session(e)},
     ("POST", "/clients/{client_id}/sessions/new"): lambda e: {"data": _session(e)},
     ("POST", "/follow-ups/{followup_id}/complete"): _form({"outcome": "healed well"}),
-    ("POST", "/lots"): _form(_LOT),
+    ("POST", "/settings/mail"): _form(
+        {"host": "smtp.example.org", "port": "587", "from_address": "desk@example.org"}
+    ),
+    ("POST", "/clients/{client_id}/email-reminders"): _form({"client_agreed": "on"}),
+    ("POST", "/clients/{client_id}/links"): _form({"days": "7"}),
+    ("POST", "/c/{token}/triage"): _form({"day": "3", "symptoms": "scabs"}),
+    ("POST", "/calendar/book"): lambda e: {"data": _appointment(e, form=True)},
+    ("POST", "/calendar/appointments/{appointment_id}/move"): lambda e: {"data": _appointment(e, form=True)},
+    ("POST", "/calendar/appointments/{appointment_id}/status"): _form({"status": "attended"}),
+    ("POST", "/clients/{client_id}/patch-tests/{patch_test_id}/read"): _form({"result": "negative"}),
+    ("POST", "/lots"): lambda e: {"data": _lot()},
     ("POST", "/lots/{lot_id}/adjust"): _form({"delta": "1", "reason": "stock count"}),
     ("POST", "/lots/{lot_id}/recall"): _form({"reason": "the brand's notice"}),
     ("POST", "/settings"): _form({"phone": "+44 20 7946 0001"}),
@@ -232,7 +299,9 @@ BODIES: dict[tuple[str, str], Callable[[Entities], Parts]] = {
     ("POST", "/sterilisation/cycles"): _form(_CYCLE),
     ("POST", "/sterilisation/spore-tests"): _form({"result": "pass"}),
     ("POST", "/users"): _form({"name": "Nat Newhire", "role": "front-desk"}),
-    ("POST", "/users/{user_id}/certifications"): _form({"kind": "smp-training", "expires": FAR}),
+    ("POST", "/users/{user_id}/certifications"): lambda e: {
+        "data": {"kind": "smp-training", "expires": _far()}
+    },
     ("POST", "/users/{user_id}/password"): _form(
         {"password": "another good passphrase", "password_again": "another good passphrase"}
     ),

@@ -11,7 +11,6 @@ from tests.records.conftest import QUESTIONS
 from tests.web.conftest import World
 from tests.web.test_api_lots import add_stock
 
-TODAY = dt.date.today()
 ALL_NO = {q: False for q in QUESTIONS}
 REMOVAL = {
     "skin_type": "III",
@@ -81,7 +80,7 @@ def test_triage_a_report(world: World) -> None:
 
 def test_aftercare_in_every_format(world: World) -> None:
     c = world.signed_in("practitioner")
-    day = TODAY.isoformat()
+    day = world.today().isoformat()
     text = c.post("/api/v1/care/aftercare", json={"session_date": day, "format": "text"})
     assert text.status_code == 200 and text.headers["content-type"].startswith("text/plain")
     assert (
@@ -105,7 +104,7 @@ def test_pigment_check_and_removal(world: World) -> None:
         "name": "Scalp Black",
         "brand": "Acme",
         "lot": "PIG-1",
-        "expires": (TODAY + dt.timedelta(days=300)).isoformat(),
+        "expires": (world.today() + dt.timedelta(days=300)).isoformat(),
         "ci_numbers": ["77266"],
     }
     checked = c.post("/api/v1/care/pigment-check", json={"product": product})
@@ -121,7 +120,7 @@ def test_pigment_check_and_removal(world: World) -> None:
 
 def test_the_dashboard_shows_what_the_role_may_read(world: World) -> None:
     add_stock(world)
-    soon = (TODAY + dt.timedelta(days=10)).isoformat()
+    soon = (world.today() + dt.timedelta(days=10)).isoformat()
     expiring = world.signed_in("owner").post(
         "/api/v1/lots",
         json={"kind": "needle", "product": "n", "lot": "SOON", "expires": soon, "quantity": 1},

@@ -8,8 +8,6 @@ from smpstudio.services import adverse_events
 from tests.web.conftest import World
 from tests.web.test_api_lots import ctx_of
 
-TODAY = dt.date.today()
-
 
 def _event(world: World, **values: object) -> dict[str, object]:
     return {"client_id": world.client, "description": "raised red bumps", "serious": ["infection"]} | values
@@ -20,7 +18,7 @@ def test_log_a_serious_event_see_its_deadline_and_mark_the_brand_notified(world:
     added = c.post("/api/v1/adverse-events", json=_event(world))
     assert added.status_code == 201, added.text
     event = added.json()
-    assert event["serious"] is True and event["report_deadline_on"] > TODAY.isoformat()
+    assert event["serious"] is True and event["report_deadline_on"] > world.today().isoformat()
     assert "mocra2022" in event["source"]
     mild = c.post("/api/v1/adverse-events", json=_event(world, serious=[]))
     assert mild.json()["report_deadline_on"] is None
@@ -34,13 +32,13 @@ def test_log_a_serious_event_see_its_deadline_and_mark_the_brand_notified(world:
     assert marked.status_code == 200, marked.text
     assert marked.json() == {
         "id": event["id"],
-        "brand_notified_on": TODAY.isoformat(),
+        "brand_notified_on": world.today().isoformat(),
         "report_deadline_on": event["report_deadline_on"],
         "on_time": True,
     }
     assert c.post(path).status_code == 200  # the same day again changes nothing
     assert c.get("/api/v1/adverse-events/due?within_days=30").json() == {"events": []}
-    yesterday = (TODAY - dt.timedelta(days=1)).isoformat()
+    yesterday = (world.today() - dt.timedelta(days=1)).isoformat()
     assert c.post(path, json={"brand_notified_on": yesterday}).status_code == 422  # before it was received
     earlier = c.post("/api/v1/adverse-events", json=_event(world, received_on=yesterday)).json()
     later = c.post(
@@ -53,7 +51,7 @@ def test_log_a_serious_event_see_its_deadline_and_mark_the_brand_notified(world:
 
 def test_adverse_events_name_the_wrong_field(world: World) -> None:
     c = world.signed_in("owner")
-    tomorrow = (TODAY + dt.timedelta(days=1)).isoformat()
+    tomorrow = (world.today() + dt.timedelta(days=1)).isoformat()
     for change, field in (
         ({"serious": ["sad"]}, "serious"),
         ({"received_on": tomorrow}, "received_on"),

@@ -12,9 +12,6 @@ from smpstudio.services.context import ServiceContext
 from tests.records.conftest import answers
 from tests.web.conftest import World, ctx_for
 
-SOON = (dt.date.today() + dt.timedelta(days=400)).isoformat()
-NEXT_WEEK = (dt.date.today() + dt.timedelta(days=7)).isoformat()
-
 
 def ctx_of(world: World, role: str) -> ServiceContext:
     """A service context acting as ``role`` of the world."""
@@ -28,7 +25,7 @@ def add_stock(world: World, role: str = "owner", suffix: str = "") -> dict[str, 
         ids[kind] = lots.add_lot(
             ctx_of(world, role),
             lots.AddLotRequest.of(
-                kind=kind, product=f"{kind} product", lot=code + suffix, expires=SOON, quantity=3
+                kind=kind, product=f"{kind} product", lot=code + suffix, expires=_soon(world), quantity=3
             ),
         ).id
     return ids
@@ -57,12 +54,24 @@ def treat(world: World, **session: object) -> tuple[dict[str, int], int]:
     return stock, result.id
 
 
-LOT = {"kind": "pigment", "product": "Acme Scalp Black", "lot": "PIG-9", "expires": SOON, "quantity": 4}
+def _soon(world: World) -> str:
+    """A date well ahead of the app's today (400 days): lots that do not expire in a test."""
+    return (world.today() + dt.timedelta(days=400)).isoformat()
+
+
+def _lot(world: World) -> dict[str, object]:
+    return {
+        "kind": "pigment",
+        "product": "Acme Scalp Black",
+        "lot": "PIG-9",
+        "expires": _soon(world),
+        "quantity": 4,
+    }
 
 
 def test_receive_and_list_lots(world: World) -> None:
     c = world.signed_in("practitioner")
-    added = c.post("/api/v1/lots", json=LOT)
+    added = c.post("/api/v1/lots", json=_lot(world))
     assert added.status_code == 201, added.text
     body = added.json()
     assert body["compliance"] == "unchecked" and body["warnings"]
@@ -70,7 +79,7 @@ def test_receive_and_list_lots(world: World) -> None:
     assert [(x["id"], x["lot"], x["quantity"]) for x in listed] == [(body["id"], "PIG-9", 4)]
     assert world.signed_in("front-desk").get("/api/v1/lots").status_code == 200
     assert world.signed_in("other").get("/api/v1/lots").json() == {"lots": []}
-    again = c.post("/api/v1/lots", json=LOT)
+    again = c.post("/api/v1/lots", json=_lot(world))
     assert again.status_code == 422 and again.json()["code"] == "lot_exists"
 
 
@@ -82,10 +91,10 @@ def test_receiving_a_lot_names_the_wrong_field_and_needs_lot_write(world: World)
         ({"quantity": -1}, "quantity"),
         ({"colour": "black"}, "colour"),
     ):
-        answer = c.post("/api/v1/lots", json=LOT | change)
+        answer = c.post("/api/v1/lots", json=_lot(world) | change)
         assert answer.status_code == 422, (change, answer.text)
         assert answer.json()["field"] == field
-    refused = world.signed_in("front-desk").post("/api/v1/lots", json=LOT)
+    refused = world.signed_in("front-desk").post("/api/v1/lots", json=_lot(world))
     assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
 
 
@@ -108,7 +117,13 @@ def test_adjust_a_lots_stock(world: World) -> None:
 def test_lots_expiring_within_a_window(world: World) -> None:
     lots.add_lot(
         ctx_of(world, "owner"),
-        lots.AddLotRequest.of(kind="needle", product="n", lot="SOON", expires=NEXT_WEEK, quantity=1),
+        lots.AddLotRequest.of(
+            kind="needle",
+            product="n",
+            lot="SOON",
+            expires=(world.today() + dt.timedelta(days=7)).isoformat(),
+            quantity=1,
+        ),
     )
     add_stock(world)
     c = world.signed_in("front-desk")

@@ -14,7 +14,6 @@ from smpstudio.records.models import FollowUp
 from tests.web.conftest import World
 from tests.web.test_api_lots import treat
 
-TODAY = dt.date.today()
 REPORT = {"day": 1, "symptoms": ["redness"]}
 
 
@@ -22,7 +21,7 @@ def foreign_followup(world: World) -> int:
     """A follow-up of the second clinic's client."""
 
     def add(db: Db) -> int:
-        row = FollowUp(client_id=world.other_client, due_on=TODAY, purpose="check")
+        row = FollowUp(client_id=world.other_client, due_on=world.today(), purpose="check")
         db.add(row)
         db.flush()
         return row.id
@@ -34,7 +33,7 @@ def test_followups_due_and_their_detail(world: World) -> None:
     _, session_id = treat(world)
     c = world.signed_in("front-desk")
     assert c.get("/api/v1/follow-ups/due").json() == {"followups": []}
-    soon = (TODAY + dt.timedelta(days=3)).isoformat()
+    soon = (world.today() + dt.timedelta(days=3)).isoformat()
     due = c.get(f"/api/v1/follow-ups/due?on={soon}").json()["followups"]
     assert [(f["client"]["name"], f["session"], f["overdue_days"]) for f in due] == [
         ("Alex Doe", session_id, 1)
@@ -53,7 +52,7 @@ def test_followups_due_and_their_detail(world: World) -> None:
 def test_complete_a_followup(world: World) -> None:
     treat(world)
     c = world.signed_in("practitioner")
-    soon = (TODAY + dt.timedelta(days=3)).isoformat()
+    soon = (world.today() + dt.timedelta(days=3)).isoformat()
     followup = c.get(f"/api/v1/follow-ups/due?on={soon}").json()["followups"][0]["id"]
     path = f"/api/v1/follow-ups/{followup}/complete"
     done = c.post(path, json={"outcome": "healing well"})
@@ -107,7 +106,7 @@ def test_touch_ups_due(world: World) -> None:
     treat(world)
     c = world.signed_in("front-desk")
     assert c.get("/api/v1/touch-ups/due").json() == {"touch_ups": []}
-    later = (TODAY + dt.timedelta(days=366 * 9)).strftime("%Y-%m")
+    later = (world.today() + dt.timedelta(days=366 * 9)).strftime("%Y-%m")
     due = c.get(f"/api/v1/touch-ups/due?month={later}").json()["touch_ups"]
     assert [t["client"]["id"] for t in due] == [world.client] and due[0]["basis"]
     assert world.signed_in("other").get(f"/api/v1/touch-ups/due?month={later}").json() == {"touch_ups": []}

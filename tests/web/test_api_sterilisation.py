@@ -8,7 +8,6 @@ from smpstudio.services import sterilisation
 from tests.web.conftest import World
 from tests.web.test_api_lots import ctx_of, treat
 
-TODAY = dt.date.today()
 CYCLE = {"load": "L-1", "temperature_c": 134, "pressure_kpa": 210, "minutes": 4, "indicator": "pass"}
 
 
@@ -65,11 +64,11 @@ def test_the_sessions_one_load_reached(world: World) -> None:
 
 
 def test_a_failed_spore_test_opens_a_corrective_action_closed_after_a_repeat_passes(world: World) -> None:
-    two_days_ago = (TODAY - dt.timedelta(days=2)).isoformat()
+    two_days_ago = (world.today() - dt.timedelta(days=2)).isoformat()
     cycle = _cycle(world, run_at=f"{two_days_ago}T09:00")
     treat(world, sterilisation_cycle=cycle)
     c = world.signed_in("practitioner")
-    yesterday = (TODAY - dt.timedelta(days=1)).isoformat()
+    yesterday = (world.today() - dt.timedelta(days=1)).isoformat()
     failed = c.post("/api/v1/sterilisation/spore-tests", json={"result": "fail", "tested_on": yesterday})
     assert failed.status_code == 201, failed.text
     opened = failed.json()["corrective_action"]
@@ -96,7 +95,7 @@ def test_a_failed_spore_test_opens_a_corrective_action_closed_after_a_repeat_pas
     closed = c.post(close, json=words)
     assert closed.status_code == 200, closed.text
     assert closed.json()["closed_at"] and closed.json()["steps"] == []
-    assert closed.json()["repeat_passed_on"] == TODAY.isoformat()
+    assert closed.json()["repeat_passed_on"] == world.today().isoformat()
     assert c.post(close, json=words).status_code == 200  # a retry changes nothing
     other_words = c.post(close, json={"resolution": "something else"})
     assert other_words.status_code == 409 and other_words.json()["code"] == "already_closed"
@@ -111,7 +110,7 @@ def test_spore_tests_and_corrective_actions_refuse_bad_input_other_clinics_and_f
     c = world.signed_in("owner")
     bad = c.post("/api/v1/sterilisation/spore-tests", json={"result": "maybe"})
     assert bad.status_code == 422 and bad.json()["field"] == "result"
-    future = (TODAY + dt.timedelta(days=2)).isoformat()
+    future = (world.today() + dt.timedelta(days=2)).isoformat()
     assert (
         c.post("/api/v1/sterilisation/spore-tests", json={"result": "pass", "tested_on": future}).json()[
             "field"

@@ -27,7 +27,6 @@ from tests.web.populated import (
     populated_template_fixture,  # noqa: F401  (the fixture)
 )
 from tests.web.route_calls import (
-    PATCH_TEST,
     PATH_IDS,
     audit_since,
     call_route,
@@ -35,6 +34,7 @@ from tests.web.route_calls import (
     ids_of,
     last_audit_seq,
     missing_path_sources,
+    patch_test,
     path_params,
     snapshot,
 )
@@ -170,7 +170,7 @@ BODY_CASES: list[tuple[str, Callable[[Entities, Entities], tuple[str, str, dict[
         lambda a, b: (
             "POST",
             f"/clients/{a.client_id}/patch-tests",
-            {"data": {"lot": f"#{b.pigment_lot_id}", "site": "ear", **PATCH_TEST}},
+            {"data": {"lot": f"#{b.pigment_lot_id}", "site": "ear", **patch_test()}},
         ),
     ),
     (
@@ -210,7 +210,7 @@ BODY_CASES: list[tuple[str, Callable[[Entities, Entities], tuple[str, str, dict[
         lambda a, b: (
             "POST",
             f"/api/v1/clients/{a.client_id}/patch-tests",
-            {"json": {"lot": f"#{b.pigment_lot_id}", **PATCH_TEST}},
+            {"json": {"lot": f"#{b.pigment_lot_id}", **patch_test()}},
         ),
     ),
     (

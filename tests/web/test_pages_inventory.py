@@ -12,8 +12,10 @@ from tests.web.clinic_html import csrf_field, structure_problems, text_of
 from tests.web.conftest import ROLES, ctx_for
 from tests.web.populated import Populated, populated_fixture, populated_template_fixture  # noqa: F401
 
-SOON = (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=10)).isoformat()
-LATER = (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=400)).isoformat()
+
+def _ahead(populated: Populated, days: int) -> str:
+    """The app's today plus ``days``, read when the test runs."""
+    return (populated.today() + dt.timedelta(days=days)).isoformat()
 
 
 def _stock(populated: Populated, lot_id: int) -> lots.LotSummary:
@@ -37,7 +39,13 @@ def test_a_lot_is_received_through_the_form_and_opens_on_its_page(populated: Pop
     prac = populated.cookie("practitioner")
     token = csrf_field(prac.get("/lots"))
     del prac.headers["X-CSRF-Token"]
-    form = {"kind": "pigment", "product": "Ink Co Dark", "lot": "INK-77", "expires": SOON, "quantity": "4"}
+    form = {
+        "kind": "pigment",
+        "product": "Ink Co Dark",
+        "lot": "INK-77",
+        "expires": _ahead(populated, 10),
+        "quantity": "4",
+    }
     answer = prac.post("/lots", data={**form, "csrf_token": token})
     assert answer.status_code == 303 and answer.headers["location"].startswith("/lots/")
     page = prac.get(answer.headers["location"])
@@ -70,19 +78,37 @@ def test_a_wrong_value_re_renders_the_form_naming_the_field_and_keeping_the_valu
 
 
 def test_a_product_document_that_is_not_json_is_refused_by_its_field(populated: Populated) -> None:
-    form = {"kind": "pigment", "product": "Ink", "lot": "INK-79", "expires": LATER, "quantity": "1"}
+    form = {
+        "kind": "pigment",
+        "product": "Ink",
+        "lot": "INK-79",
+        "expires": _ahead(populated, 400),
+        "quantity": "1",
+    }
     answer = populated.cookie("owner").post("/lots", data={**form, "product_document": "{nope"})
     assert answer.status_code == 422 and "Field: product_document" in text_of(answer)
 
 
 def test_a_lot_already_in_stock_is_refused(populated: Populated) -> None:
-    form = {"kind": "pigment", "product": "pigment A", "lot": "P-A", "expires": LATER, "quantity": "1"}
+    form = {
+        "kind": "pigment",
+        "product": "pigment A",
+        "lot": "P-A",
+        "expires": _ahead(populated, 400),
+        "quantity": "1",
+    }
     answer = populated.cookie("owner").post("/lots", data=form)
     assert answer.status_code == 422 and "already in stock" in text_of(answer)
 
 
 def test_front_desk_may_not_receive_a_lot(populated: Populated) -> None:
-    form = {"kind": "pigment", "product": "Ink", "lot": "X-1", "expires": LATER, "quantity": "1"}
+    form = {
+        "kind": "pigment",
+        "product": "Ink",
+        "lot": "X-1",
+        "expires": _ahead(populated, 400),
+        "quantity": "1",
+    }
     assert populated.cookie("front-desk").post("/lots", data=form).status_code == 403
 
 

@@ -24,6 +24,7 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode=None,  # help texts carry units in brackets, e.g. [mm]
 )
+from smpstudio.cli.appointments import register as register_appointments  # noqa: E402
 from smpstudio.cli.care import register as register_care  # noqa: E402
 from smpstudio.cli.common import configure, id_type, out, run  # noqa: E402
 from smpstudio.cli.design import register as register_design  # noqa: E402
@@ -31,6 +32,7 @@ from smpstudio.cli.optics import register as register_optics  # noqa: E402
 from smpstudio.cli.records import register as register_records  # noqa: E402
 from smpstudio.cli.studio import register as register_studio  # noqa: E402
 from smpstudio.cli.timeline import register as register_timeline  # noqa: E402
+from smpstudio.cli.worker import register as register_worker  # noqa: E402
 
 
 def _version(value: bool) -> None:
@@ -70,7 +72,9 @@ register_optics(app)
 register_timeline(app)
 register_care(app)
 register_records(app)
+register_appointments(app)
 register_studio(app)
+register_worker(app)
 
 
 def main() -> None:

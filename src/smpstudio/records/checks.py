@@ -7,7 +7,8 @@ after or before another session of the client, a patch test the rules advise but
 practitioner's certificate that has expired). Everything else is a safety floor no one overrides: no or
 withdrawn consent, no screening or a stop or defer outcome, a positive patch test, a minor, a lot that is
 recalled, expired, non-compliant, of the wrong kind or out of stock, a sterilisation cycle that failed or ran
-after a failed spore test before a repeat passed, a practitioner with no certificate or who is not a
+after a failed spore test before a repeat passed, a patch test the screening calls for that was applied
+but is not read yet (a pending test is no result), a practitioner with no certificate or who is not a
 practitioner, and a session dated in the future (an appointment) or in the past without being recorded as
 historical.
 """
@@ -97,6 +98,8 @@ class SessionFacts:
     cycle: CycleFacts | None = None
     #: The required questions the latest screening left unanswered (nothing is assumed "no").
     screening_unanswered: tuple[str, ...] = ()
+    #: The client's latest patch test was applied and is not read yet (it is no result: never passed).
+    patch_test_pending: bool = False
 
 
 def age_years(born: dt.date, on: dt.date) -> int:
@@ -173,6 +176,13 @@ def _consent(f: SessionFacts) -> list[Reason]:
 def _patch_test(f: SessionFacts) -> list[Reason]:
     if f.patch_test_result not in (None, "negative"):
         return [_reason("patch_test_positive", f"the patch test was read {f.patch_test_result}")]
+    if f.patch_test_required and f.patch_test_pending:
+        return [
+            _reason(
+                "patch_test_not_read",
+                "patch test not read yet: the screening calls for one, so read it before the session",
+            )
+        ]
     if f.patch_test_required and f.patch_test_result is None:
         return [_reason("patch_test_missing", "the screening calls for a patch test and none is on file")]
     return []

@@ -41,6 +41,7 @@ __all__ = [
     "require_admin",
     "resolve_actor",
     "rules_for",
+    "system_actor",
     "target",
     "transact",
 ]
@@ -159,6 +160,27 @@ def resolve_actor(db: Db, user_id: int | None, clock: Clock | None = None) -> Ac
         is_admin=admin is not None and admin == str(user.id),
         clock=Clock(zone, base.now_utc),
     )
+
+
+def system_actor(db: Db, clinic_id: int, clock: Clock | None = None) -> Actor:
+    """The actor background work of clinic ``clinic_id`` acts as (the reminders the worker sends): role
+    owner, the id and name of the clinic's first active owner (so its audit entries name a user who answers
+    for the clinic), the clock in the clinic's timezone. A clinic with no active owner, or no clinic of
+    that id, is a :class:`NotFoundError` (nothing is done in its name)."""
+    owner = clinic_rows.first_active_owner(db, clinic_id)
+    if owner is None:
+        raise NotFoundError(
+            f"clinic {clinic_id} has no active owner to act for it",
+            field="clinic",
+            allowed="a clinic with an active owner",
+            code="no_clinic_owner",
+        )
+    base = clock or Clock()
+    try:
+        zone: dt.tzinfo = ZoneInfo(clinic_rows.clinic_timezone(db, clinic_id))
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = base.tz
+    return Actor(owner.id, clinic_id, "owner", owner.name, clock=Clock(zone, base.now_utc))
 
 
 def require_admin(actor: Actor, what: str) -> None:

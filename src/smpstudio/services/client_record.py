@@ -90,8 +90,8 @@ class PatchTestEntry(_Entry):
     lot: str
     site: str
     applied_at: Timestamp | None
-    read_at: Timestamp | None
-    result: str
+    read_at: Timestamp | None = Field(description="None while the test is not read yet (pending).")
+    result: str | None = Field(description="None while the test is not read yet (pending).")
     limited_value: Any
     rules_version: str
 

@@ -5,9 +5,10 @@ clinic and audits that read once (the ids of the clients it names). Alerts: a re
 lot reached); a lot expired or expiring; a patch test whose next read (the care rules' ``read_at_hours``)
 fell before today with none recorded since; a serious adverse event's reporting deadline; a failed spore
 test's open corrective action and a failed cycle; a staff certificate expired or expiring (owners see the
-whole staff's, anyone else their own); a follow-up overdue. A recall, a failed cycle and a missed read have
-no closing step in the records, so they show for ``horizon_days`` after they happened. Each alert names
-what its fix is about (``target``, ``target_id``); the face builds the link.
+whole staff's, anyone else their own); a follow-up overdue; a report a client sent through their own link
+that no member of staff has reviewed yet (an urgent one at the very top). A recall, a failed cycle and a
+missed read have no closing step in the records, so they show for ``horizon_days`` after they happened.
+Each alert names what its fix is about (``target``, ``target_id``); the face builds the link.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from smpstudio.records.repositories import registers as register_rows
 from smpstudio.records.repositories import sterilisation as steril_rows
 from smpstudio.services.access import PERMISSIONS, Actor, log, rules_for, transact
 from smpstudio.services.adverse_events import AdverseEventsDueRequest, ClientName
+from smpstudio.services.client_links import client_report_alerts
 from smpstudio.services.context import ServiceContext
 from smpstudio.services.fields import in_range
 from smpstudio.services.models import Request, Result
@@ -41,6 +43,8 @@ AlertKind = Literal[
     "sterilisation_failed",
     "certificate_expiring",
     "followup_overdue",
+    "client_report",
+    "client_report_urgent",
 ]
 Severity = Literal["danger", "warning", "info"]
 Target = Literal["lot", "client", "cycle", "adverse_event", "user", "followup"]
@@ -384,8 +388,10 @@ def _certificates(db: Db, actor: Actor, today: dt.date, horizon: int) -> list[Al
 # --- the dashboard ----------------------------------------------------------------------------------------
 
 
-def _order(alert: Alert) -> tuple[int, dt.date, str]:
-    return (_SEVERITY_ORDER[alert.severity], alert.due or dt.date.max, alert.title)
+def _order(alert: Alert) -> tuple[bool, int, dt.date, str]:
+    """An urgent report from a client first, then by severity and date."""
+    top = alert.kind == "client_report_urgent"
+    return (not top, _SEVERITY_ORDER[alert.severity], alert.due or dt.date.max, alert.title)
 
 
 def dashboard(ctx: ServiceContext, request: DashboardRequest | None = None) -> Dashboard:
@@ -402,6 +408,7 @@ def dashboard(ctx: ServiceContext, request: DashboardRequest | None = None) -> D
         followups: list[FollowUpItem] = []
         if _may(actor, "client.read"):
             sessions = _sessions_today(db, actor, today, seen)
+            alerts += [Alert(**a) for a in client_report_alerts(db, actor, seen)]
         if _may(actor, "followup"):
             followups, overdue = _followups(db, actor, today, seen)
             alerts += overdue

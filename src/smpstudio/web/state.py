@@ -17,7 +17,7 @@ from smpstudio.services.accounts import SessionUser
 from smpstudio.services.context import Clock, ServiceContext
 from smpstudio.settings import Settings
 
-__all__ = ["Principal", "Studio", "principal_of", "service_context", "studio_of"]
+__all__ = ["Principal", "Studio", "principal_of", "public_context", "service_context", "studio_of"]
 
 
 @dataclass(frozen=True)
@@ -72,3 +72,10 @@ def service_context(request: Request) -> ServiceContext:
         zone = base.clock.tz
     clock = Clock(zone, base.clock.now_utc)
     return replace(base, user_id=principal.user_id, clock=clock)
+
+
+def public_context(request: Request) -> ServiceContext:
+    """The service context of a public route (a client's own link): the studio's, with no acting user and
+    the studio's secret key (the services act for the clinic a link names, in its timezone)."""
+    studio = studio_of(request)
+    return replace(studio.context, user_id=None, secret=studio.secret)

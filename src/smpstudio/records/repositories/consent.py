@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy import text as sql
 from sqlalchemy.orm import Session as Db
 
-from smpstudio.records.models import Consent, ConsentText, PatchTest
+from smpstudio.records.models import Client, Consent, ConsentText, PatchTest, Screening
 
 __all__ = [
     "add_consent",
@@ -19,8 +19,10 @@ __all__ = [
     "add_patch_test",
     "add_text",
     "consent_text",
+    "get_patch_test",
     "has_open_consent",
     "open_consents",
+    "patch_test_advised",
     "text_exists",
 ]
 
@@ -146,12 +148,13 @@ def add_patch_test(
     lot_id: int | None,
     site: str,
     applied_at: dt.datetime,
-    read_at: dt.datetime,
-    result: str,
+    read_at: dt.datetime | None,
+    result: str | None,
     record: dict[str, Any],
     rules_version: str,
 ) -> PatchTest:
-    """Insert a patch test's result with its record (times aware)."""
+    """Insert a patch test with its record (times aware); applied only, ``read_at`` and ``result`` are None
+    (pending) until it is read."""
     row = PatchTest(
         client_id=client_id,
         lot_code=lot_code,
@@ -166,3 +169,27 @@ def add_patch_test(
     db.add(row)
     db.flush()
     return row
+
+
+def get_patch_test(
+    db: Db, clinic_id: int, client_id: int, patch_test_id: int, *, for_update: bool = False
+) -> PatchTest | None:
+    """The patch test ``patch_test_id`` of the client ``client_id`` of the clinic (None when there is none:
+    another client's or another clinic's test is not found either); ``for_update`` locks its row."""
+    q = (
+        select(PatchTest)
+        .join(Client, Client.id == PatchTest.client_id)
+        .where(PatchTest.id == patch_test_id, PatchTest.client_id == client_id, Client.clinic_id == clinic_id)
+    )
+    return db.scalars(q.with_for_update(of=PatchTest) if for_update else q).first()
+
+
+def patch_test_advised(db: Db, client_id: int) -> bool:
+    """Whether the client's latest screening calls for a patch test."""
+    advised = db.scalar(
+        select(Screening.patch_test_recommended)
+        .where(Screening.client_id == client_id)
+        .order_by(Screening.id.desc())
+        .limit(1)
+    )
+    return bool(advised)

@@ -72,7 +72,12 @@ def patch_tests_applied_since(db: Db, clinic_id: int, since: dt.datetime) -> lis
     rows = db.execute(
         select(PatchTest, Client.name)
         .join(Client, Client.id == PatchTest.client_id)
-        .where(Client.clinic_id == clinic_id, Client.erased_at.is_(None), PatchTest.applied_at >= since)
+        .where(
+            Client.clinic_id == clinic_id,
+            Client.erased_at.is_(None),
+            PatchTest.applied_at >= since,
+            PatchTest.read_at.is_not(None),  # a pending test (not read yet) is on the calendar's due reads
+        )
         .order_by(PatchTest.client_id, PatchTest.applied_at, PatchTest.read_at, PatchTest.id)
     ).all()
     return [(r[0], r[1]) for r in rows]

@@ -90,8 +90,13 @@ def session_facts(
     consents = db.scalars(
         select(Consent).where(Consent.client_id == client.id, Consent.kind == "treatment")
     ).all()
+    # The latest application, its newest row (a later read of the same application is a row of its own); a
+    # test applied and not read yet (read_at None) is pending: no result.
     patch = db.scalars(
-        select(PatchTest).where(PatchTest.client_id == client.id).order_by(PatchTest.read_at.desc()).limit(1)
+        select(PatchTest)
+        .where(PatchTest.client_id == client.id)
+        .order_by(PatchTest.applied_at.desc(), PatchTest.id.desc())
+        .limit(1)
     ).first()
     certs = db.execute(
         select(Certification.kind, func.max(Certification.expires_on))
@@ -120,6 +125,7 @@ def session_facts(
         consent_withdrawn=bool(consents),
         patch_test_required=bool(screening and screening.patch_test_recommended),
         patch_test_result=patch.result if patch else None,
+        patch_test_pending=patch is not None and patch.read_at is None,
         practitioner_role=practitioner.role,
         certifications=[(k, d) for k, d in certs],
         previous_session_on=previous.astimezone(now.tzinfo).date() if previous else None,

@@ -86,4 +86,41 @@ API_PERMISSIONS: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/clients/{client_id}/sessions/{session_id}/handout.pdf"): "client.read",
     ("GET", "/api/v1/clients/{client_id}/follow-ups"): "followup",
     # --- end of helper C1's routes ---
+    # --- appointments and the calendar; a pending patch test's reading ---
+    ("POST", "/api/v1/appointments"): "appointment",
+    ("GET", "/api/v1/appointments"): "appointment",
+    ("GET", "/api/v1/appointments/due"): "appointment",
+    ("GET", "/api/v1/appointments/{appointment_id}"): "appointment",
+    ("PATCH", "/api/v1/appointments/{appointment_id}"): "appointment",
+    ("DELETE", "/api/v1/appointments/{appointment_id}"): "appointment",
+    ("POST", "/api/v1/clients/{client_id}/patch-tests/{patch_test_id}/read"): "patch_test",
+    # --- end of the appointments' routes ---
+    # --- clients' own links (staff side), and marking a symptom report reviewed ---
+    ("POST", "/api/v1/clients/{client_id}/links"): "client_link",
+    ("GET", "/api/v1/clients/{client_id}/links"): "client_link",
+    ("POST", "/api/v1/clients/{client_id}/links/{link_id}/revoke"): "client_link",
+    ("POST", "/api/v1/symptom-reports/{report_id}/reviewed"): "symptom",
+    # --- end of the clients' own links ---
+    # --- background jobs: backups and exports (owner), renders (design); a job's state and result: the
+    # owner sees the clinic's, anyone else their own (the service checks which) ---
+    ("POST", "/api/v1/jobs"): "jobs",
+    ("POST", "/api/v1/clients/{client_id}/designs/{version}/render"): "design",
+    ("GET", "/api/v1/jobs"): SIGNED_IN,
+    ("GET", "/api/v1/jobs/{job_id}"): SIGNED_IN,
+    ("GET", "/api/v1/jobs/{job_id}/download"): SIGNED_IN,
+    # --- end of the background jobs' routes ---
+    # --- the clinic's mail server (owner), and a client's e-mail reminders ---
+    ("GET", "/api/v1/clinic/mail"): "mail.settings",
+    ("PUT", "/api/v1/clinic/mail"): "mail.settings",
+    ("POST", "/api/v1/clinic/mail/test"): "mail.settings",
+    ("GET", "/api/v1/clients/{client_id}/messages"): "client.read",
+    ("POST", "/api/v1/clients/{client_id}/email-reminders"): "client.write",
+    # --- end of the mail routes ---
+    # --- the owner's reports ---
+    ("GET", "/api/v1/reports/sessions"): "reports",
+    ("GET", "/api/v1/reports/lots"): "reports",
+    ("GET", "/api/v1/reports/adverse-events"): "reports",
+    ("GET", "/api/v1/reports/follow-ups"): "reports",
+    ("GET", "/api/v1/reports/touch-ups"): "reports",
+    # --- end of the reports' routes ---
 }

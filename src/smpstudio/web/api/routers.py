@@ -6,13 +6,18 @@ from fastapi import APIRouter
 
 from smpstudio.web.api import (
     admin,
+    appointments,
     care,
+    client_links,
     client_record,
     clients,
     dashboard,
     events,
+    jobs,
     lots,
+    mail,
     registers,
+    reports,
     session,
     sterilisation,
 )
@@ -32,4 +37,14 @@ API_ROUTERS: list[APIRouter] = [
     # helper C1: clients and their records
     clients.router,
     client_record.router,
+    # appointments and the calendar
+    appointments.router,
+    # clients' own links (staff side)
+    client_links.router,
+    # background jobs (the worker's)
+    jobs.router,
+    # the clinic's mail server and clients' e-mail reminders
+    mail.router,
+    # the owner's reports
+    reports.router,
 ]

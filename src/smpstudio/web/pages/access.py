@@ -73,4 +73,50 @@ PAGE_PERMISSIONS: dict[tuple[str, str], str] = {
     ("GET", "/clients/{client_id}/sessions/{session_id}"): "client.read",
     ("GET", "/clients/{client_id}/audit"): "audit",
     # --- end of the clients' pages ---
+    # --- the calendar: appointments, booking; a pending patch test's reading ---
+    ("GET", "/calendar"): "appointment",
+    ("GET", "/calendar/today"): "appointment",
+    ("GET", "/calendar/book"): "appointment",
+    ("POST", "/calendar/book"): "appointment",
+    ("GET", "/calendar/appointments/{appointment_id}"): "appointment",
+    ("POST", "/calendar/appointments/{appointment_id}/move"): "appointment",
+    ("POST", "/calendar/appointments/{appointment_id}/cancel"): "appointment",
+    ("POST", "/calendar/appointments/{appointment_id}/status"): "appointment",
+    ("POST", "/clients/{client_id}/patch-tests/{patch_test_id}/read"): "patch_test",
+    # --- end of the calendar's pages ---
+    # --- clients' own links: the staff panel of the record, and the client's own pages (the token is
+    # the credential: a token that opens nothing gets one plain page) ---
+    ("POST", "/clients/{client_id}/links"): "client_link",
+    ("POST", "/clients/{client_id}/links/{link_id}/revoke"): "client_link",
+    ("POST", "/symptom-reports/{report_id}/reviewed"): "symptom",
+    ("GET", "/c/{token}"): PUBLIC,
+    ("GET", "/c/{token}/triage"): PUBLIC,
+    ("POST", "/c/{token}/triage"): PUBLIC,
+    ("GET", "/c/{token}/handout.pdf"): PUBLIC,
+    ("GET", "/c/{token}/calendar.ics"): PUBLIC,
+    # --- end of the clients' own links ---
+    # --- background jobs (the owner's); a job's result: the owner or who asked for it ---
+    ("GET", "/jobs"): "jobs",
+    ("GET", "/jobs/list"): "jobs",
+    ("POST", "/jobs/backup"): "jobs",
+    ("POST", "/clients/{client_id}/export-job"): "jobs",
+    ("GET", "/jobs/{job_id}/download"): SIGNED_IN,
+    # --- end of the background jobs' pages ---
+    # --- the clinic's mail server (owner); a client's e-mail reminders back on; the public unsubscribe
+    # page a reminder links to (the token is the key: an unknown one gets one plain page) ---
+    ("GET", "/settings/mail"): "mail.settings",
+    ("POST", "/settings/mail"): "mail.settings",
+    ("POST", "/settings/mail/test"): "mail.settings",
+    ("POST", "/clients/{client_id}/email-reminders"): "client.write",
+    ("GET", "/unsubscribe/{token}"): PUBLIC,
+    ("POST", "/unsubscribe/{token}"): PUBLIC,
+    # --- end of the mail pages ---
+    # --- the owner's reports and their CSV files ---
+    ("GET", "/reports"): "reports",
+    ("GET", "/reports/sessions.csv"): "reports",
+    ("GET", "/reports/lots.csv"): "reports",
+    ("GET", "/reports/adverse-events.csv"): "reports",
+    ("GET", "/reports/follow-ups.csv"): "reports",
+    ("GET", "/reports/touch-ups.csv"): "reports",
+    # --- end of the reports' pages ---
 }

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from smpstudio.services.client_record import ClientRecord, LotRef, SessionEntry
+from smpstudio.services.reminders import MessageEntry
 
 __all__ = [
     "OUTCOME_WORDS",
@@ -21,6 +22,7 @@ __all__ = [
     "TextBlock",
     "TimelineItem",
     "lot_words",
+    "message_items",
     "next_steps",
     "staff_name",
     "text_blocks",
@@ -142,7 +144,17 @@ def next_steps(
         text = "The treatment consent was withdrawn." if treatment else "No treatment consent signed."
         steps.append(Step(text, "danger", f"{client_path}/consent", "Sign the treatment consent"))
     patch = record.patch_tests[-1] if record.patch_tests else None
-    if patch is not None and patch.result != "negative":
+    if patch is not None and patch.result is None:
+        steps.append(
+            Step(
+                f"The patch test applied {when_words(patch.applied_at)} is not read yet"
+                + (": no session until it is read." if latest and latest.patch_test_recommended else "."),
+                "warning",
+                f"{client_path}/patch-tests#pending-{patch.id}",
+                "Record the reading",
+            )
+        )
+    elif patch is not None and patch.result != "negative":
         steps.append(
             Step(
                 f"The patch test was read {patch.result}: no session.", "danger", f"{client_path}/patch-tests"
@@ -201,9 +213,40 @@ def _session_item(s: SessionEntry, staff: Mapping[int, str], client_path: str) -
     )
 
 
-def timeline(record: ClientRecord, staff: Mapping[int, str], client_path: str) -> list[TimelineItem]:
-    """Everything that happened in the client's record, newest first."""
-    items: list[TimelineItem] = []
+#: What became of a reminder e-mail not sent, in plain words.
+_NOT_SENT = {
+    "failed": "the mail server did not take it",
+    "unsubscribed": "the client unsubscribed",
+    "no-address": "no e-mail address on file",
+    "queued": "waiting to be sent",
+    "sending": "sending was interrupted",
+}
+
+
+def message_items(messages: Sequence[MessageEntry]) -> list[TimelineItem]:
+    """The reminder e-mails of the client as timeline entries ("Reminder e-mail sent 2 Dec 2026: ...")."""
+    items = []
+    for m in messages:
+        if m.status == "sent" and m.sent_at is not None:
+            title = f"Reminder e-mail sent {when_words(m.sent_at.date())}: {m.about}"
+            to = [f"To {m.to_address}"] if m.to_address else []
+            items.append(_item(m.sent_at, "E-mail", title, to, "ok"))
+        else:
+            details = [m.error] if m.status == "failed" and m.error else []
+            title = f"Reminder e-mail not sent ({_NOT_SENT.get(m.status, m.status)}): {m.about}"
+            tone = "warning" if m.status == "failed" else "info"
+            items.append(_item(m.queued_at, "E-mail", title, details, tone))
+    return items
+
+
+def timeline(
+    record: ClientRecord,
+    staff: Mapping[int, str],
+    client_path: str,
+    messages: Sequence[MessageEntry] = (),
+) -> list[TimelineItem]:
+    """Everything that happened in the client's record (and the reminder e-mails sent), newest first."""
+    items: list[TimelineItem] = message_items(messages)
     for sc in record.screenings:
         if sc.answered_on is None:
             continue

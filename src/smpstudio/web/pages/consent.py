@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from smpstudio.errors import InputError, NotFoundError
+from smpstudio.errors import ConflictError, InputError, NotFoundError
 from smpstudio.services import care, consent, lots
 from smpstudio.services.client_record import ClientRecord, client_record
 from smpstudio.services.context import ServiceContext
@@ -176,6 +176,8 @@ def _patch_page(
     error: InputError | None = None,
     values: dict[str, str] | None = None,
     status_code: int = 200,
+    read_error: InputError | ConflictError | None = None,
+    read_failed: int | None = None,
 ) -> Response:
     cid = record.client.id
     first_session = first or ctx.clock.today() + dt.timedelta(days=DEFAULT_LEAD_DAYS)
@@ -197,6 +199,9 @@ def _patch_page(
         when=when_words,
         error=error,
         values=values or {"site": "behind the ear"},
+        read_error=read_error,
+        read_failed=read_failed,
+        now=ctx.clock.now().replace(tzinfo=None, second=0, microsecond=0),
     )
 
 
@@ -226,6 +231,37 @@ async def patch_test_record(request: Request, client_id: int, ctx: Context) -> R
         except InputError as exc:
             record = client_record(ctx, client_id)
             return _patch_page(request, ctx, record, error=exc, values=values, status_code=422)
+        return RedirectResponse(f"{client_path(client_id)}?done=patch_test", status_code=303)
+
+    return await run_in_threadpool(work)
+
+
+@router.post("/clients/{client_id}/patch-tests/{patch_test_id}/read")
+async def patch_test_read(request: Request, client_id: int, patch_test_id: int, ctx: Context) -> Response:
+    """Record the reading of a patch test applied earlier (pending)."""
+    values = filled(await request.form())
+
+    def work() -> Response:
+        try:
+            consent.read_patch_test(
+                ctx,
+                consent.PatchTestReadRequest.of(
+                    client_id=client_id,
+                    patch_test_id=patch_test_id,
+                    result=values.get("result", ""),
+                    read=values.get("read"),
+                ),
+            )
+        except (InputError, ConflictError) as exc:
+            record = client_record(ctx, client_id)
+            return _patch_page(
+                request,
+                ctx,
+                record,
+                read_error=exc,
+                read_failed=patch_test_id,
+                status_code=exc.http_status,
+            )
         return RedirectResponse(f"{client_path(client_id)}?done=patch_test", status_code=303)
 
     return await run_in_threadpool(work)

@@ -27,6 +27,8 @@ ACTIONS = {
     "sterilisation_failed": "Open the sterilisation log",
     "certificate_expiring": "Open users",
     "followup_overdue": "Open the client's record",
+    "client_report": "Open the client's record",
+    "client_report_urgent": "Open the client's record",
 }
 #: The words of each severity on its badge.
 SEVERITY_WORDS = {"danger": "Act now", "warning": "Due soon", "info": "Note"}

@@ -14,6 +14,7 @@ from smpstudio.services import care, clients
 from smpstudio.services.client_record import ClientRecord, client_record
 from smpstudio.services.context import ServiceContext
 from smpstudio.web.pages.client_forms import Context, can, client_path, questions, rules_in_force, staff_names
+from smpstudio.web.pages.client_links import link_panel
 from smpstudio.web.pages.client_views import (
     OUTCOME_TONES,
     OUTCOME_WORDS,
@@ -22,6 +23,7 @@ from smpstudio.web.pages.client_views import (
     upcoming,
     when_words,
 )
+from smpstudio.web.pages.mail import reminders_panel
 from smpstudio.web.pages.rendering import page
 
 __all__ = ["record_context", "router"]
@@ -39,6 +41,7 @@ def record_context(request: Request, ctx: ServiceContext, record: ClientRecord) 
     path = client_path(cid)
     staff = staff_names(ctx)
     rules = rules_in_force(request, ctx).care_rules
+    mail = reminders_panel(request, ctx, cid)
     return {
         "record": record,
         "client": record.client,
@@ -50,7 +53,7 @@ def record_context(request: Request, ctx: ServiceContext, record: ClientRecord) 
             today=ctx.clock.today(),
             minimum_interval_days=int(rules.data["records"]["minimum_interval_days"]),
         ),
-        "timeline": timeline(record, staff, path),
+        "timeline": timeline(record, staff, path, mail["email_reminders"].messages),
         "upcoming": upcoming(record),
         "outcome_words": OUTCOME_WORDS,
         "outcome_tones": OUTCOME_TONES,
@@ -64,6 +67,8 @@ def record_context(request: Request, ctx: ServiceContext, record: ClientRecord) 
             "erase": can(request, "POST", "/clients/{client_id}/erase"),
             "audit": can(request, "GET", "/clients/{client_id}/audit"),
         },
+        **link_panel(request, ctx, cid),
+        **mail,
     }
 
 

@@ -40,11 +40,13 @@ class NavItem:
 #: The navigation bar, in order; each entry shows only to roles its page's permission allows.
 NAV: tuple[NavItem, ...] = (
     NavItem("Dashboard", "/"),
+    NavItem("Calendar", "/calendar"),
     NavItem("Clients", "/clients"),
     NavItem("Inventory", "/lots"),
     NavItem("Sterilisation", "/sterilisation"),
     NavItem("Adverse events", "/adverse-events"),
     NavItem("Care answers", "/care"),
+    NavItem("Reports", "/reports"),
     NavItem("Audit", "/audit"),
     NavItem("Users", "/users"),
     NavItem("Settings", "/settings"),

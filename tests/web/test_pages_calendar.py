@@ -1,0 +1,156 @@
+"""The calendar's pages: the week with its appointments and checklists, booking (and a double booking
+refused with the clash named), one appointment (move, cancel, outcome), today's fragment on the dashboard,
+and a pending patch test read from the client's patch-test page."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from fastapi.testclient import TestClient
+
+from smpstudio.services import clients, lots
+from tests.records.conftest import answers
+from tests.web.clinic_html import structure_problems, text_of
+from tests.web.conftest import World, ctx_for
+
+
+def _day(n: int) -> str:
+    return (dt.date.today() + dt.timedelta(days=n)).isoformat()
+
+
+def _form(world: World, **values: str) -> dict[str, str]:
+    base = {
+        "client_id": str(world.client),
+        "practitioner_id": str(world.users["practitioner"]),
+        "kind": "session",
+        "date": _day(1),
+        "time": "10:00",
+        "minutes": "120",
+    }
+    return base | values
+
+
+def _ready_but_consent(world: World) -> None:
+    """Screen the client and stock the clinic: only the consent is missing before a session."""
+    prac = ctx_for(world.store, world.users["practitioner"])
+    clients.screen_client(prac, clients.ScreenClientRequest.of(client_id=world.client, answers=answers()))
+    for kind, code in (("pigment", "P-1"), ("needle", "N-1")):
+        lots.add_lot(
+            ctx_for(world.store, world.users["owner"]),
+            lots.AddLotRequest.of(kind=kind, product=kind, lot=code, expires=_day(400), quantity=4),
+        )
+
+
+def _book(c: TestClient, form: dict[str, str]) -> int:
+    answer = c.post("/calendar/book", data=form)
+    assert answer.status_code == 303, answer.text[:600]
+    found = re.search(r"#appointment-(\d+)$", answer.headers["location"])
+    assert found, answer.headers["location"]
+    return int(found.group(1))
+
+
+def test_the_calendar_opens_for_every_role_with_its_nav_entry(world: World) -> None:
+    for role in ("owner", "practitioner", "front-desk"):
+        answer = world.signed_in(role).get("/calendar")
+        assert answer.status_code == 200
+        assert not structure_problems(answer.text), structure_problems(answer.text)
+        assert '<a href="/calendar" aria-current="page">Calendar</a>' in answer.text
+        assert "Book an appointment" in text_of(answer)
+
+
+def test_the_front_desk_books_tomorrow_sees_the_missing_consent_and_the_fix_link(world: World) -> None:
+    _ready_but_consent(world)
+    desk = world.signed_in("front-desk")
+    ident = _book(desk, _form(world))
+    week = desk.get(f"/calendar?day={_day(1)}")
+    assert not structure_problems(week.text)
+    assert f'id="appointment-{ident}"' in week.text
+    text = text_of(week)
+    assert "Session : Alex Doe" in text and "1 thing to fix before the day" in text
+    assert f'href="/clients/{world.client}/consent"' in week.text and "Sign the treatment consent" in text
+    detail = desk.get(f"/calendar/appointments/{ident}")
+    assert detail.status_code == 200 and not structure_problems(detail.text)
+    assert 'data-check="consent"' in detail.text and "Before the session" in text_of(detail)
+
+
+def test_a_double_booking_is_refused_with_the_clash_named(world: World) -> None:
+    desk = world.signed_in("front-desk")
+    first = _book(desk, _form(world, kind="consultation", minutes="60"))
+    other = clients.add_client(
+        ctx_for(world.store, world.users["owner"]),
+        clients.AddClientRequest.of(name="Bo Roe", date_of_birth="1985-05-05"),
+    ).id
+    clash = desk.post("/calendar/book", data=_form(world, client_id=str(other), time="10:30"))
+    assert clash.status_code == 409
+    assert f'data-clash="{first}"' in clash.text
+    text = text_of(clash)
+    assert "already booked" in text and "Consultation with Alex Doe" in text
+    assert not structure_problems(clash.text)
+    partial = desk.post(
+        "/calendar/book", data=_form(world, client_id=str(other)), headers={"HX-Request": "true"}
+    )
+    assert partial.status_code == 200 and 'id="book"' in partial.text and "<html" not in partial.text
+    ok = desk.post("/calendar/book", data=_form(world, time="14:00"), headers={"HX-Request": "true"})
+    assert ok.status_code == 204 and ok.headers["HX-Redirect"].startswith(f"/calendar?day={_day(1)}")
+
+
+def test_move_mark_and_cancel_from_the_appointment_page(world: World) -> None:
+    desk = world.signed_in("front-desk")
+    ident = _book(desk, _form(world, kind="consultation", minutes="30"))
+    moved = desk.post(
+        f"/calendar/appointments/{ident}/move",
+        data={"date": _day(2), "time": "11:00", "minutes": "45", "notes": "call first"},
+    )
+    assert moved.status_code == 303
+    page = desk.get(moved.headers["location"])
+    assert "The appointment was changed." in text_of(page) and "11:00" in text_of(page)
+    early = desk.post(f"/calendar/appointments/{ident}/status", data={"status": "attended"})
+    assert early.status_code == 422 and "once the appointment has started" in text_of(early)
+    gone = desk.post(f"/calendar/appointments/{ident}/cancel")
+    assert gone.status_code == 303
+    assert "Cancelled" in text_of(desk.get(f"/calendar/appointments/{ident}"))
+    assert f'id="appointment-{ident}"' not in desk.get(f"/calendar?day={_day(2)}").text
+
+
+def test_a_due_follow_up_books_in_one_step(world: World) -> None:
+    desk = world.signed_in("front-desk")
+    form = desk.get(
+        f"/calendar/book?client_id={world.client}&kind=follow-up-call&day={_day(2)}&followup_id=7"
+    )
+    assert form.status_code == 200 and not structure_problems(form.text)
+    assert 'name="followup_id" value="7"' in form.text
+    assert '<option value="follow-up-call" selected>' in form.text
+    assert f'<option value="{world.client}" selected>' in form.text
+    assert 'value="15"' in form.text  # a follow-up call's usual length
+
+
+def test_the_dashboard_loads_todays_appointments(world: World) -> None:
+    desk = world.signed_in("front-desk")
+    board = desk.get("/")
+    assert 'hx-get="/calendar/today"' in board.text
+    fragment = desk.get("/calendar/today")
+    assert fragment.status_code == 200 and "<html" not in fragment.text
+    assert "No appointments today." in fragment.text and 'href="/calendar"' in fragment.text
+
+
+def test_a_pending_patch_test_is_read_from_its_page(world: World) -> None:
+    lots.add_lot(
+        ctx_for(world.store, world.users["owner"]),
+        lots.AddLotRequest.of(kind="pigment", product="ink", lot="P-7", expires=_day(400), quantity=2),
+    )
+    prac = world.signed_in("practitioner")
+    applied = dt.datetime.combine(dt.date.today() - dt.timedelta(days=3), dt.time(9, 0))
+    path = f"/clients/{world.client}/patch-tests"
+    recorded = prac.post(
+        path, data={"lot": "P-7", "site": "behind the ear", "applied": applied.isoformat()[:16]}
+    )
+    assert recorded.status_code == 303, recorded.text[:600]
+    page = prac.get(path)
+    assert not structure_problems(page.text), structure_problems(page.text)
+    assert "not read yet" in text_of(page) and "Record the reading" in text_of(page)
+    found = re.search(r'action="[^"]*/patch-tests/(\d+)/read"', page.text)
+    assert found
+    read = prac.post(f"{path}/{found.group(1)}/read", data={"result": "negative", "read": _day(0) + "T08:00"})
+    assert read.status_code == 303, read.text[:600]
+    assert "Record the reading" not in text_of(prac.get(path))
