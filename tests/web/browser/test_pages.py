@@ -26,9 +26,21 @@ from tests.web.browser.conftest import (
 from tests.web.populated import Entities
 from tests.web.route_calls import fill_path, ids_of
 
-#: Every page a browser opens by its address (GET), filled with clinic A's ids. A client's own pages open
-#: only with a live link's token (and two of them are downloads): tests/web/browser/test_portal.py.
-PAGES = sorted(path for method, path in PAGE_PERMISSIONS if method == "GET" and not path.startswith("/c/"))
+#: Parts of a page that HTMX loads into another page (tested with the page that holds them).
+FRAGMENTS = frozenset({"/calendar/today", "/jobs/list"})
+
+
+def _opened_by_address(path: str) -> bool:
+    """A page, not a download (``.csv``, ``.pdf``, ``.ics``, ``/download``) nor a fragment. A client's own
+    pages open only with a live link's token (tests/web/browser/test_portal.py), the unsubscribe page only
+    with a sent message's (tests/mail)."""
+    last = path.rsplit("/", 1)[-1]
+    by_token = path.startswith(("/c/", "/unsubscribe/"))
+    return not (by_token or "." in last or last == "download" or path in FRAGMENTS)
+
+
+#: Every page a browser opens by its address (GET), filled with clinic A's ids.
+PAGES = sorted(path for method, path in PAGE_PERMISSIONS if method == "GET" and _opened_by_address(path))
 #: The query a page is linked with, where it needs one.
 QUERIES: dict[str, Callable[[Entities], str]] = {
     "/adverse-events/new": lambda e: f"?client_id={e.client_id}",
