@@ -20,7 +20,7 @@ from smpstudio.mail.transport import MailError
 from smpstudio.records.clinic_day import Message
 from smpstudio.records.models import AuditEntry, Client
 from smpstudio.records.store import Store
-from smpstudio.services import clinic_settings, clinics, reminders
+from smpstudio.services import client_messages, clinic_settings, clinics, reminders
 from smpstudio.services.reminders import SendRemindersRequest, send_due_reminders
 from tests.mail.clinic import NOW, Clinic, make_clinic
 from tests.mail.conftest import Server
@@ -173,14 +173,14 @@ def test_unsubscribing_stops_the_next_reminder(clinic: Clinic, smtp_server: Serv
     run(clinic)
     token = link_of(smtp_server.messages[0])
     anyone = clinic.ctx()
-    page = reminders.unsubscribe_page(anyone, token)
-    assert page == reminders.UnsubscribePage(clinic_name="Clinic A", unsubscribed=False)
-    first = reminders.unsubscribe(anyone, token)
+    page = client_messages.unsubscribe_page(anyone, token)
+    assert page == client_messages.UnsubscribePage(clinic_name="Clinic A", unsubscribed=False)
+    first = client_messages.unsubscribe(anyone, token)
     assert first.unsubscribed_at == NOW
-    later = reminders.unsubscribe(clinic.ctx(now=NOW + dt.timedelta(days=1)), token)
+    later = client_messages.unsubscribe(clinic.ctx(now=NOW + dt.timedelta(days=1)), token)
     assert later.unsubscribed_at == NOW  # idempotent: the first date is kept
     assert clinic.client_row(clinic.client).email_opt_out_at == NOW
-    assert reminders.unsubscribe_page(anyone, token).unsubscribed is True
+    assert client_messages.unsubscribe_page(anyone, token).unsubscribed is True
     nxt = clinic.appointment(dt.datetime(2026, 12, 3, 11, 0, tzinfo=dt.UTC))
     result = run(clinic, NOW + dt.timedelta(days=1))
     assert result.counts == {"appointment": {"unsubscribed": 1}}
@@ -199,9 +199,9 @@ def test_unsubscribing_stops_the_next_reminder(clinic: Clinic, smtp_server: Serv
 @pytest.mark.parametrize("token", ["", "x", "A" * 43, "../../etc/passwd" + "a" * 27, "é" * 43])
 def test_an_unknown_or_garbage_unsubscribe_token_is_not_found(clinic: Clinic, token: str) -> None:
     with pytest.raises(NotFoundError):
-        reminders.unsubscribe(clinic.ctx(), token)
+        client_messages.unsubscribe(clinic.ctx(), token)
     with pytest.raises(NotFoundError):
-        reminders.unsubscribe_page(clinic.ctx(), token)
+        client_messages.unsubscribe_page(clinic.ctx(), token)
 
 
 def test_no_address_and_erased_clients(clinic: Clinic) -> None:
@@ -349,23 +349,29 @@ def test_the_client_record_lists_messages_and_reminders_come_back_only_with_the_
     clinic.appointment(TOMORROW_2PM)
     mailer = Recorder()
     run(clinic, mailer=mailer)
-    reminders.unsubscribe(clinic.ctx(), link_of(mailer.sent[0]))
+    client_messages.unsubscribe(clinic.ctx(), link_of(mailer.sent[0]))
     owner = clinic.ctx(clinic.owner)
-    record = reminders.client_messages(owner, reminders.ClientMessagesRequest.of(client_id=clinic.client))
+    record = client_messages.client_messages(
+        owner, client_messages.ClientMessagesRequest.of(client_id=clinic.client)
+    )
     assert record.email_opt_out_at is not None
     [entry] = record.messages
     assert (entry.kind, entry.about, entry.status) == ("appointment", "appointment tomorrow", "sent")
     with pytest.raises(InputError) as refused:
-        reminders.resume_reminders(owner, reminders.ResumeRemindersRequest.of(client_id=clinic.client))
+        client_messages.resume_reminders(
+            owner, client_messages.ResumeRemindersRequest.of(client_id=clinic.client)
+        )
     assert refused.value.field == "client_agreed"
-    reminders.resume_reminders(
-        owner, reminders.ResumeRemindersRequest.of(client_id=clinic.client, client_agreed=True)
+    client_messages.resume_reminders(
+        owner, client_messages.ResumeRemindersRequest.of(client_id=clinic.client, client_agreed=True)
     )
     assert clinic.client_row(clinic.client).email_opt_out_at is None
     other = clinic.ctx(clinic.other_owner)
     with pytest.raises(NotFoundError):
-        reminders.client_messages(other, reminders.ClientMessagesRequest.of(client_id=clinic.client))
+        client_messages.client_messages(
+            other, client_messages.ClientMessagesRequest.of(client_id=clinic.client)
+        )
     with pytest.raises(NotFoundError):
-        reminders.resume_reminders(
-            other, reminders.ResumeRemindersRequest.of(client_id=clinic.client, client_agreed=True)
+        client_messages.resume_reminders(
+            other, client_messages.ResumeRemindersRequest.of(client_id=clinic.client, client_agreed=True)
         )

@@ -14,7 +14,16 @@ from sqlalchemy import select
 from smpstudio.errors import AccessError, InputError, NotFoundError, UnauthenticatedError
 from smpstudio.records.models import AuditEntry, Client, User
 from smpstudio.records.store import Store
-from smpstudio.services import access, clients, clinics, consent, protection, sessions, sterilisation
+from smpstudio.services import (
+    access,
+    clients,
+    clinics,
+    consent,
+    patch_tests,
+    protection,
+    sessions,
+    sterilisation,
+)
 from tests.records.conftest import acting, answers
 from tests.records.helpers import codes, session, setup_clinic
 
@@ -180,9 +189,9 @@ def test_another_clinics_ids_answer_exactly_as_missing_ones(store: Store, tmp_pa
         lambda c: clients.screen_client(them, clients.ScreenClientRequest.of(client_id=c, answers=answers())),
         lambda c: consent.sign_consent(them, consent.SignConsentRequest.of(client_id=c, signed_name="A")),
         lambda c: consent.withdraw_consent(them, consent.WithdrawConsentRequest.of(client_id=c)),
-        lambda c: consent.record_patch_test(
+        lambda c: patch_tests.record_patch_test(
             them,
-            consent.PatchTestRecordRequest.of(
+            patch_tests.PatchTestRecordRequest.of(
                 client_id=c, lot="P1", applied="2026-01-01", read="2026-01-03", result="negative"
             ),
         ),

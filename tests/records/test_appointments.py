@@ -12,8 +12,17 @@ import pytest
 
 from smpstudio.errors import ConflictError, InputError, NotFoundError, SmpError
 from smpstudio.records.store import Store, open_store
+from smpstudio.services import (
+    appointment_booking,
+    calendar,
+    clients,
+    clinics,
+    consent,
+    lots,
+    patch_tests,
+    sessions,
+)
 from smpstudio.services import appointments as ap
-from smpstudio.services import calendar, clients, clinics, consent, lots, sessions
 from smpstudio.services.context import Clock, ServiceContext
 from tests.records.conftest import answers
 
@@ -67,7 +76,9 @@ def book(ids: dict[str, Any], who: str = "desk", **kw: Any) -> ap.AppointmentEnt
         "minutes": 60,
     }
     values.update(kw)
-    return ap.book_appointment(at(ids["store"], ids[who]), ap.BookAppointmentRequest.of(**values))
+    return appointment_booking.book_appointment(
+        at(ids["store"], ids[who]), appointment_booking.BookAppointmentRequest.of(**values)
+    )
 
 
 def test_a_naive_time_is_the_clinics_and_an_offset_is_kept(clinic: dict[str, Any]) -> None:
@@ -102,9 +113,13 @@ def test_a_double_booking_is_refused_naming_the_clash(clinic: dict[str, Any]) ->
 def test_a_cancelled_appointment_is_kept_and_frees_its_time(clinic: dict[str, Any]) -> None:
     first = book(clinic)
     desk = at(clinic["store"], clinic["desk"])
-    gone = ap.cancel_appointment(desk, ap.CancelAppointmentRequest.of(appointment_id=first.id))
+    gone = appointment_booking.cancel_appointment(
+        desk, appointment_booking.CancelAppointmentRequest.of(appointment_id=first.id)
+    )
     assert gone.status == "cancelled"
-    again = ap.cancel_appointment(desk, ap.CancelAppointmentRequest.of(appointment_id=first.id))
+    again = appointment_booking.cancel_appointment(
+        desk, appointment_booking.CancelAppointmentRequest.of(appointment_id=first.id)
+    )
     assert again.status == "cancelled"
     book(clinic, client_id=clinic["client2"])  # the slot is free again
     window = ap.list_appointments(desk, ap.AppointmentsRequest.of(start_on=TOMORROW, end_on=TOMORROW))
@@ -121,9 +136,11 @@ def test_no_booking_or_move_into_the_past(clinic: dict[str, Any]) -> None:
     assert err.value.field == "starts_at"
     first = book(clinic)
     with pytest.raises(InputError):
-        ap.update_appointment(
+        appointment_booking.update_appointment(
             at(clinic["store"], clinic["desk"]),
-            ap.UpdateAppointmentRequest.of(appointment_id=first.id, starts_at="2026-11-30T10:00"),
+            appointment_booking.UpdateAppointmentRequest.of(
+                appointment_id=first.id, starts_at="2026-11-30T10:00"
+            ),
         )
 
 
@@ -131,16 +148,23 @@ def test_moving_keeps_the_clash_rule_but_not_against_itself(clinic: dict[str, An
     first = book(clinic)
     second = book(clinic, client_id=clinic["client2"], starts_at=f"{TOMORROW}T12:00")
     desk = at(clinic["store"], clinic["desk"])
-    moved = ap.update_appointment(
-        desk, ap.UpdateAppointmentRequest.of(appointment_id=first.id, starts_at=f"{TOMORROW}T10:30")
+    moved = appointment_booking.update_appointment(
+        desk,
+        appointment_booking.UpdateAppointmentRequest.of(
+            appointment_id=first.id, starts_at=f"{TOMORROW}T10:30"
+        ),
     )
     assert moved.to_json()["starts_at"] == f"{TOMORROW}T10:30:00+00:00" and moved.minutes == 60
     with pytest.raises(ConflictError) as err:
-        ap.update_appointment(desk, ap.UpdateAppointmentRequest.of(appointment_id=first.id, minutes=120))
+        appointment_booking.update_appointment(
+            desk, appointment_booking.UpdateAppointmentRequest.of(appointment_id=first.id, minutes=120)
+        )
     assert err.value.detail["clash"]["id"] == second.id  # type: ignore[index]
-    other = ap.update_appointment(
+    other = appointment_booking.update_appointment(
         desk,
-        ap.UpdateAppointmentRequest.of(appointment_id=first.id, minutes=120, practitioner_id=clinic["prac2"]),
+        appointment_booking.UpdateAppointmentRequest.of(
+            appointment_id=first.id, minutes=120, practitioner_id=clinic["prac2"]
+        ),
     )
     assert other.practitioner.name == "Sam" and other.minutes == 120
 
@@ -149,17 +173,19 @@ def test_marking_attended_once_it_started(clinic: dict[str, Any]) -> None:
     first = book(clinic)
     store = clinic["store"]
     with pytest.raises(InputError):
-        ap.update_appointment(
+        appointment_booking.update_appointment(
             at(store, clinic["desk"]),
-            ap.UpdateAppointmentRequest.of(appointment_id=first.id, status="attended"),
+            appointment_booking.UpdateAppointmentRequest.of(appointment_id=first.id, status="attended"),
         )
     later = at(store, clinic["desk"], dt.datetime(2026, 12, 2, 10, 5, tzinfo=dt.UTC))
-    done = ap.update_appointment(
-        later, ap.UpdateAppointmentRequest.of(appointment_id=first.id, status="attended")
+    done = appointment_booking.update_appointment(
+        later, appointment_booking.UpdateAppointmentRequest.of(appointment_id=first.id, status="attended")
     )
     assert done.status == "attended"
     with pytest.raises(ConflictError):
-        ap.cancel_appointment(later, ap.CancelAppointmentRequest.of(appointment_id=first.id))
+        appointment_booking.cancel_appointment(
+            later, appointment_booking.CancelAppointmentRequest.of(appointment_id=first.id)
+        )
 
 
 def test_who_and_what_may_be_booked(clinic: dict[str, Any]) -> None:
@@ -298,10 +324,10 @@ def test_a_follow_up_of_another_client_is_not_found(clinic: dict[str, Any]) -> N
 # --- a patch test applied now and read later ------------------------------------------------------------
 
 
-def _apply(clinic: dict[str, Any], applied: str = "2026-11-30T09:00") -> consent.PatchTestRecorded:
-    return consent.record_patch_test(
+def _apply(clinic: dict[str, Any], applied: str = "2026-11-30T09:00") -> patch_tests.PatchTestRecorded:
+    return patch_tests.record_patch_test(
         at(clinic["store"], clinic["prac"]),
-        consent.PatchTestRecordRequest.of(client_id=clinic["client"], lot="P1", applied=applied),
+        patch_tests.PatchTestRecordRequest.of(client_id=clinic["client"], lot="P1", applied=applied),
     )
 
 
@@ -340,9 +366,9 @@ def test_a_pending_patch_test_is_due_to_be_read_and_blocks_a_session_where_advis
     assert [(i.id, i.due_on, i.book_kind) for i in reads] == [
         (pending.id, dt.date(2026, 12, 2), "patch-test-read")
     ]
-    session = ap.book_appointment(
+    session = appointment_booking.book_appointment(
         at(store, ids["prac"]),
-        ap.BookAppointmentRequest.of(
+        appointment_booking.BookAppointmentRequest.of(
             client_id=ids["client"],
             practitioner_id=ids["prac"],
             kind="session",
@@ -363,21 +389,23 @@ def test_a_pending_patch_test_is_due_to_be_read_and_blocks_a_session_where_advis
     # read too early (before 48 h), then read: the session's check passes
     later = at(store, ids["prac"], dt.datetime(2026, 12, 2, 10, 0, tzinfo=dt.UTC))
     with pytest.raises(InputError):
-        consent.read_patch_test(
+        patch_tests.read_patch_test(
             later,
-            consent.PatchTestReadRequest.of(
+            patch_tests.PatchTestReadRequest.of(
                 client_id=ids["client"], patch_test_id=pending.id, result="negative", read="2026-12-01T12:00"
             ),
         )
-    read = consent.read_patch_test(
+    read = patch_tests.read_patch_test(
         later,
-        consent.PatchTestReadRequest.of(client_id=ids["client"], patch_test_id=pending.id, result="negative"),
+        patch_tests.PatchTestReadRequest.of(
+            client_id=ids["client"], patch_test_id=pending.id, result="negative"
+        ),
     )
     assert read.result == "negative" and read.hours == 49.0 and not read.pending
     with pytest.raises(ConflictError):
-        consent.read_patch_test(
+        patch_tests.read_patch_test(
             later,
-            consent.PatchTestReadRequest.of(
+            patch_tests.PatchTestReadRequest.of(
                 client_id=ids["client"], patch_test_id=pending.id, result="negative"
             ),
         )
@@ -387,13 +415,13 @@ def test_a_pending_patch_test_is_due_to_be_read_and_blocks_a_session_where_advis
 
 def test_a_reading_needs_its_result_and_the_old_call_still_reads_at_once(clinic: dict[str, Any]) -> None:
     with pytest.raises(InputError) as err:
-        consent.PatchTestRecordRequest.of(
+        patch_tests.PatchTestRecordRequest.of(
             client_id=1, lot="P1", applied="2026-11-28T09:00", read="2026-11-30T09:00"
         )
     assert err.value.field == "result"
-    whole = consent.record_patch_test(
+    whole = patch_tests.record_patch_test(
         at(clinic["store"], clinic["prac"]),
-        consent.PatchTestRecordRequest.of(
+        patch_tests.PatchTestRecordRequest.of(
             client_id=clinic["client"],
             lot="P1",
             applied="2026-11-28T09:00",
@@ -407,7 +435,9 @@ def test_a_reading_needs_its_result_and_the_old_call_still_reads_at_once(clinic:
 # --- two bookings at once ---------------------------------------------------------------------------------
 
 
-def _race(store: Store, user: int, requests: list[ap.BookAppointmentRequest]) -> list[object]:
+def _race(
+    store: Store, user: int, requests: list[appointment_booking.BookAppointmentRequest]
+) -> list[object]:
     """Book at once, each from its own thread with its own store (engine and connections)."""
     url = None if store.dialect == "sqlite" else store.url
     barrier = threading.Barrier(len(requests))
@@ -417,7 +447,7 @@ def _race(store: Store, user: int, requests: list[ap.BookAppointmentRequest]) ->
         own = open_store(store.data_dir, url=url)
         try:
             barrier.wait()
-            results[n] = ap.book_appointment(at(own, user), requests[n])
+            results[n] = appointment_booking.book_appointment(at(own, user), requests[n])
         except SmpError as exc:
             results[n] = exc
         finally:
@@ -434,7 +464,7 @@ def _race(store: Store, user: int, requests: list[ap.BookAppointmentRequest]) ->
 def test_two_concurrent_bookings_of_one_practitioner_book_exactly_one(clinic: dict[str, Any]) -> None:
     for hour in (9, 11, 13):
         requests = [
-            ap.BookAppointmentRequest.of(
+            appointment_booking.BookAppointmentRequest.of(
                 client_id=clinic[key],
                 practitioner_id=clinic["prac"],
                 kind="consultation",

@@ -21,7 +21,7 @@ from smpstudio.records.clinic_day import Appointment, ClientLink
 from smpstudio.records.models import AuditEntry, Client, Session, SymptomReport
 from smpstudio.records.store import Store
 from smpstudio.services import client_links as links
-from smpstudio.services import clients, clinic_settings, clinics, dashboard
+from smpstudio.services import client_portal, clients, clinic_settings, clinics, dashboard
 from smpstudio.services.context import Clock, ServiceContext
 from tests.records.conftest import acting
 from tests.records.helpers import recorded, session, setup_clinic
@@ -69,9 +69,9 @@ def _issue(c: Clinic, at: dt.datetime | None = None, days: int = 30) -> links.Li
     )
 
 
-def _triage(c: Clinic, token: str, at: dt.datetime, **values: Any) -> links.PortalTriaged:
-    base: dict[str, Any] = {"token": token, "form_key": links.form_key(SECRET, token), "day": 3}
-    return links.portal_triage(c.public(at), links.PortalTriageRequest.of(**(base | values)))
+def _triage(c: Clinic, token: str, at: dt.datetime, **values: Any) -> client_portal.PortalTriaged:
+    base: dict[str, Any] = {"token": token, "form_key": client_portal.form_key(SECRET, token), "day": 3}
+    return client_portal.portal_triage(c.public(at), client_portal.PortalTriageRequest.of(**(base | values)))
 
 
 def test_a_link_is_shown_once_and_kept_as_its_hash(clinic: Clinic) -> None:
@@ -97,7 +97,9 @@ def test_a_link_lasts_one_to_ninety_days(days: object) -> None:
 
 def test_the_clients_page_shows_the_first_name_and_the_plan_in_the_clinics_days(clinic: Clinic) -> None:
     made = _issue(clinic)
-    view = links.portal_view(clinic.public(clinic.on_day(3)), links.PortalRequest.of(token=made.token))
+    view = client_portal.portal_view(
+        clinic.public(clinic.on_day(3)), client_portal.PortalRequest.of(token=made.token)
+    )
     text = json.dumps(view.to_json())
     assert view.first_name == "Alex" and "Doe" not in text
     for private in ("1980-01-02", "a@example.org", "+44 1"):
@@ -107,14 +109,19 @@ def test_the_clients_page_shows_the_first_name_and_the_plan_in_the_clinics_days(
     washing = next(r for r in view.plan if "wash" in r.avoid)
     assert washing.until_date == local_day + dt.timedelta(days=washing.until_day) and washing.ongoing
     assert view.clinic_phone == "+64 9 555 0100" and view.not_normal
-    assert view.form_key == links.form_key(SECRET, made.token)
+    assert view.form_key == client_portal.form_key(SECRET, made.token)
 
 
 def test_an_unknown_an_expired_and_a_withdrawn_link_answer_alike(clinic: Clinic) -> None:
     issued_at = clinic.on_day(0, hour=18)
     made = _issue(clinic, at=issued_at, days=2)
     before_end = issued_at + dt.timedelta(days=2, seconds=-1)
-    assert links.portal_view(clinic.public(before_end), links.PortalRequest.of(token=made.token)).day == 2
+    assert (
+        client_portal.portal_view(
+            clinic.public(before_end), client_portal.PortalRequest.of(token=made.token)
+        ).day
+        == 2
+    )
     answers = []
     for token, at in (
         (made.token, issued_at + dt.timedelta(days=2)),  # expired
@@ -122,7 +129,7 @@ def test_an_unknown_an_expired_and_a_withdrawn_link_answer_alike(clinic: Clinic)
         ("not a token", issued_at),  # not even shaped like one
     ):
         with pytest.raises(NotFoundError) as caught:
-            links.portal_view(clinic.public(at), links.PortalRequest.of(token=token))
+            client_portal.portal_view(clinic.public(at), client_portal.PortalRequest.of(token=token))
         answers.append(caught.value.to_dict())
     other = _issue(clinic)
     links.revoke_client_link(
@@ -133,7 +140,9 @@ def test_an_unknown_an_expired_and_a_withdrawn_link_answer_alike(clinic: Clinic)
     )
     assert again.id == other.id
     with pytest.raises(NotFoundError) as caught:
-        links.portal_view(clinic.public(clinic.on_day(1)), links.PortalRequest.of(token=other.token))
+        client_portal.portal_view(
+            clinic.public(clinic.on_day(1)), client_portal.PortalRequest.of(token=other.token)
+        )
     answers.append(caught.value.to_dict())
     assert all(a == answers[0] for a in answers) and answers[0]["code"] == "link_gone"
 
@@ -145,7 +154,9 @@ def test_an_erased_clients_link_stops_working(clinic: Clinic) -> None:
         lambda db: db.execute(update(Client).where(Client.id == clinic.ids["client"]).values(erased_at=now))
     )
     with pytest.raises(NotFoundError):
-        links.portal_view(clinic.public(clinic.on_day(1)), links.PortalRequest.of(token=made.token))
+        client_portal.portal_view(
+            clinic.public(clinic.on_day(1)), client_portal.PortalRequest.of(token=made.token)
+        )
 
 
 def test_another_clinic_cannot_list_or_withdraw_the_link(clinic: Clinic) -> None:
@@ -231,7 +242,11 @@ def test_a_form_not_from_the_page_is_refused_and_nothing_is_kept(clinic: Clinic)
     assert caught.value.code == "form_not_from_page"
     with pytest.raises(AccessError):  # a key made for another link does not fit
         _triage(
-            clinic, made.token, clinic.on_day(3), symptoms=["scabs"], form_key=links.form_key(SECRET, "x")
+            clinic,
+            made.token,
+            clinic.on_day(3),
+            symptoms=["scabs"],
+            form_key=client_portal.form_key(SECRET, "x"),
         )
     kept = clinic.store.read(
         lambda db: db.scalars(select(SymptomReport).where(SymptomReport.via == "client")).all()
@@ -251,7 +266,7 @@ def test_the_same_form_sent_twice_is_kept_once(clinic: Clinic) -> None:
 def test_a_link_takes_twenty_reports_a_day(clinic: Clinic) -> None:
     made = _issue(clinic)
     at = clinic.on_day(3)
-    for _ in range(links.REPORTS_PER_DAY):
+    for _ in range(client_portal.REPORTS_PER_DAY):
         _triage(clinic, made.token, at, symptoms=["itch"])
     with pytest.raises(RateLimitedError) as caught:
         _triage(clinic, made.token, at, symptoms=["itch"])
@@ -271,7 +286,9 @@ def test_a_triage_form_needs_a_symptom_and_a_day_in_range(clinic: Clinic) -> Non
 
 def test_the_handout_is_a_pdf(clinic: Clinic) -> None:
     made = _issue(clinic)
-    pdf = links.portal_handout(clinic.public(clinic.on_day(1)), links.PortalRequest.of(token=made.token))
+    pdf = client_portal.portal_handout(
+        clinic.public(clinic.on_day(1)), client_portal.PortalRequest.of(token=made.token)
+    )
     assert pdf.content.startswith(b"%PDF") and pdf.media_type == "application/pdf"
     assert pdf.filename == "aftercare.pdf"
 
@@ -299,7 +316,7 @@ def test_the_calendar_holds_the_aftercare_and_the_appointments_in_the_clinics_ti
             )
 
     clinic.store.write(book)
-    ics = links.portal_calendar(clinic.public(now), links.PortalRequest.of(token=made.token))
+    ics = client_portal.portal_calendar(clinic.public(now), client_portal.PortalRequest.of(token=made.token))
     cal = Calendar.from_ical(ics.content)
     events = {str(e["summary"]): e for e in cal.walk("VEVENT")}
     local_day = clinic.started_at.astimezone(zone).date()
@@ -321,10 +338,10 @@ def test_every_use_of_a_link_is_audited_with_ids_only(clinic: Clinic) -> None:
     seq = clinic.store.read(lambda db: db.scalar(select(AuditEntry.seq).order_by(AuditEntry.seq.desc())))
     made = _issue(clinic)
     at = clinic.on_day(3)
-    token = links.PortalRequest.of(token=made.token)
-    links.portal_view(clinic.public(at), token)
-    links.portal_handout(clinic.public(at), token)
-    links.portal_calendar(clinic.public(at), token)
+    token = client_portal.PortalRequest.of(token=made.token)
+    client_portal.portal_view(clinic.public(at), token)
+    client_portal.portal_handout(clinic.public(at), token)
+    client_portal.portal_calendar(clinic.public(at), token)
     _triage(clinic, made.token, at, symptoms=["scabs"])
     with pytest.raises(AccessError):
         _triage(clinic, made.token, at, symptoms=["scabs"], form_key="bad")

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from smpstudio.errors import InputError
 from smpstudio.records.models import Client, Screening
 from smpstudio.records.store import Store
-from smpstudio.services import clients, clinic_settings, consent
+from smpstudio.services import clients, clinic_settings, consent, patch_tests
 from smpstudio.services.context import Clock
 from tests.records.conftest import acting, answers
 from tests.records.helpers import session, setup_clinic
@@ -204,9 +204,9 @@ def test_the_typed_record_prints_exactly_the_records_view(store: Store, tmp_path
             client_id=ids["client"], image=image, view="top", landmarks={"nasion": [1, 2]}
         ),
     )
-    consent.record_patch_test(
+    patch_tests.record_patch_test(
         acting(store, ids["prac"]),
-        consent.PatchTestRecordRequest.of(
+        patch_tests.PatchTestRecordRequest.of(
             client_id=ids["client"], lot="P1", applied="2026-01-01", read="2026-01-03", result="negative"
         ),
     )

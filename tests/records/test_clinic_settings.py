@@ -12,7 +12,7 @@ from sqlalchemy import select
 from smpstudio.errors import AccessError, InputError
 from smpstudio.records.models import AuditEntry
 from smpstudio.records.store import Store
-from smpstudio.services import clients, clinic_settings, clinics, consent
+from smpstudio.services import clients, clinic_settings, clinics, patch_tests
 from smpstudio.services.access import resolve_actor
 from smpstudio.services.context import Clock
 from tests.records.conftest import acting, answers
@@ -38,9 +38,9 @@ def test_an_owner_sets_the_rules_and_every_answer_reports_them(store: Store, tmp
         acting(store, ids["prac"]), clients.ScreenClientRequest.of(client_id=ids["client"], answers=answers())
     )
     assert screened.rules_version == first.rules_versions["care"]
-    patch = consent.record_patch_test(
+    patch = patch_tests.record_patch_test(
         acting(store, ids["prac"]),
-        consent.PatchTestRecordRequest.of(
+        patch_tests.PatchTestRecordRequest.of(
             client_id=ids["client"], lot="P1", applied="2026-01-01", read="2026-01-03", result="negative"
         ),
     )

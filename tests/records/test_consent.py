@@ -20,7 +20,7 @@ from smpstudio.errors import AccessError, InputError, SmpError
 from smpstudio.records.models import CONSENT_KINDS, ConsentText, Lot, PatchTest
 from smpstudio.records.repositories import consent as consent_rows
 from smpstudio.records.store import Store, open_store
-from smpstudio.services import clients, clinic_settings, clinics, consent, lots
+from smpstudio.services import clients, clinic_settings, clinics, consent, lots, patch_tests
 from smpstudio.services.context import Clock
 from tests.records.conftest import acting
 from tests.records.helpers import setup_clinic
@@ -104,9 +104,9 @@ def test_a_clinics_own_consent_text_is_kept_exactly(store: Store, tmp_path: Path
 
 def test_a_patch_test_is_recorded_with_its_limited_value(store: Store, tmp_path: Path) -> None:
     ids = setup_clinic(store, tmp_path)
-    res = consent.record_patch_test(
+    res = patch_tests.record_patch_test(
         acting(store, ids["prac"]),
-        consent.PatchTestRecordRequest.of(
+        patch_tests.PatchTestRecordRequest.of(
             client_id=ids["client"],
             lot="P1",
             applied="2026-01-01T09:00",
@@ -139,7 +139,7 @@ def test_a_patch_test_is_recorded_with_its_limited_value(store: Store, tmp_path:
         (consent.SignConsentRequest, {"client_id": 1, "signed_name": " "}, "signed_name"),
         (consent.WithdrawConsentRequest, {"client_id": "one"}, "client_id"),
         (
-            consent.PatchTestRecordRequest,
+            patch_tests.PatchTestRecordRequest,
             {"client_id": 1, "lot": "P1", "applied": "monday", "read": "2026-01-03", "result": "negative"},
             "applied",
         ),
@@ -186,11 +186,11 @@ def test_another_clinics_consent_text_never_reaches_this_clinics_consents(
         )
 
 
-def _patch(store: Store, ids: dict[str, int], **kw: str) -> consent.PatchTestRecorded:
+def _patch(store: Store, ids: dict[str, int], **kw: str) -> patch_tests.PatchTestRecorded:
     values = {"lot": "P1", "applied": "2026-01-01T09:00", "read": "2026-01-03T09:00", "result": "negative"}
     values.update(kw)
-    return consent.record_patch_test(
-        acting(store, ids["prac"]), consent.PatchTestRecordRequest.of(client_id=ids["client"], **values)
+    return patch_tests.record_patch_test(
+        acting(store, ids["prac"]), patch_tests.PatchTestRecordRequest.of(client_id=ids["client"], **values)
     )
 
 
@@ -225,11 +225,11 @@ def test_patch_test_dates_are_not_in_the_future_and_read_follows_applied(
         acting(store, ids["owner"]), clinic_settings.UpdateClinicRequest.of(timezone="Pacific/Auckland")
     )
 
-    def record(applied: str, read: str) -> consent.PatchTestRecorded:
-        request = consent.PatchTestRecordRequest.of(
+    def record(applied: str, read: str) -> patch_tests.PatchTestRecorded:
+        request = patch_tests.PatchTestRecordRequest.of(
             client_id=ids["client"], lot="P1", applied=applied, read=read, result="negative"
         )
-        return consent.record_patch_test(ctx, request)
+        return patch_tests.record_patch_test(ctx, request)
 
     assert record("2026-03-09T09:00", "2026-03-11T09:00").hours == 48.0  # the clinic's today
     for applied, read, field in (
@@ -311,9 +311,9 @@ def test_a_patch_test_on_a_recalled_pigment_lot_is_refused(store: Store, tmp_pat
     lots.recall_lot(acting(store, ids["owner"]), lots.RecallRequest.of(lot="P1", reason="contamination"))
     now = dt.datetime.now().replace(microsecond=0)
     with pytest.raises(SmpError) as refused:
-        consent.record_patch_test(
+        patch_tests.record_patch_test(
             acting(store, ids["prac"]),
-            consent.PatchTestRecordRequest.of(
+            patch_tests.PatchTestRecordRequest.of(
                 client_id=ids["client"],
                 lot="P1",
                 applied=(now - dt.timedelta(hours=50)).isoformat(),

@@ -14,7 +14,15 @@ from sqlalchemy import select
 from smpstudio.errors import InputError
 from smpstudio.records.models import AuditEntry, User
 from smpstudio.records.store import SQLITE_FILE, Store, open_store
-from smpstudio.services import adverse_events, clients, consent, dashboard, lots, registers, sterilisation
+from smpstudio.services import (
+    adverse_events,
+    clients,
+    dashboard,
+    lots,
+    patch_tests,
+    registers,
+    sterilisation,
+)
 from smpstudio.services.context import Clock, ServiceContext
 from smpstudio.services.demo_store import seed_demo_store
 from tests.records.conftest import _database
@@ -209,10 +217,10 @@ def test_a_read_recorded_late_clears_its_alert(store: Store) -> None:
     ellis = _client_id(prac, "Ellis Grant")
     applied = (TODAY - dt.timedelta(days=7)).isoformat() + "T10:00"
     read = (TODAY - dt.timedelta(days=1)).isoformat() + "T09:00"
-    late = consent.PatchTestRecordRequest.of(
+    late = patch_tests.PatchTestRecordRequest.of(
         client_id=ellis, lot="P-2310", applied=applied, read=read, result="negative"
     )
-    consent.record_patch_test(prac, late)
+    patch_tests.record_patch_test(prac, late)
     kinds = {a.kind for a in dashboard.dashboard(prac).alerts}
     assert "patch_test_read_overdue" not in kinds  # the day-7 read falls today: due, not overdue
     # Another clinic's lot expiring tomorrow shows on its own dashboard only.

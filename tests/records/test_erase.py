@@ -14,7 +14,7 @@ from sqlalchemy import inspect, select, text, update
 
 from smpstudio.records.models import Client, Consent, CorrectiveAction, Design, Session
 from smpstudio.records.store import Store
-from smpstudio.services import clients, consent, protection, registers, sterilisation
+from smpstudio.services import clients, consent, patch_tests, protection, registers, sterilisation
 from smpstudio.services.adverse_events import AdverseEventRequest, add_adverse_event
 from smpstudio.services.protection import Erased, EraseRequest, ErasureRefused
 from tests.records.conftest import acting
@@ -60,9 +60,9 @@ def _client_with_everything(store: Store, tmp_path: Path) -> tuple[dict[str, int
     consent.sign_consent(
         prac, consent.SignConsentRequest.of(client_id=cid, signed_name=NAME, kind="photography")
     )
-    consent.record_patch_test(
+    patch_tests.record_patch_test(
         prac,
-        consent.PatchTestRecordRequest.of(
+        patch_tests.PatchTestRecordRequest.of(
             client_id=cid,
             lot="P1",
             applied="2026-01-01",

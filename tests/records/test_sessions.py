@@ -28,7 +28,7 @@ from smpstudio.records.models import (
 )
 from smpstudio.records.repositories import sessions as session_repo
 from smpstudio.records.store import Store
-from smpstudio.services import clients, clinics, consent, lots, registers, sessions
+from smpstudio.services import clients, clinics, consent, lots, patch_tests, registers, sessions
 from smpstudio.services.context import Clock, ServiceContext
 from tests.records.conftest import acting
 from tests.records.helpers import codes, recorded, session, setup_clinic, soon, today
@@ -107,9 +107,9 @@ def test_patch_test_required_missing_then_positive_then_negative(store: Store, t
     ids = setup_clinic(store, tmp_path, ink_or_anaesthetic_reaction=True)
     assert "patch_test_missing" in codes(session(store, ids))
     week_ago = (today() - dt.timedelta(days=7)).isoformat()
-    consent.record_patch_test(
+    patch_tests.record_patch_test(
         acting(store, ids["prac"]),
-        consent.PatchTestRecordRequest.of(
+        patch_tests.PatchTestRecordRequest.of(
             client_id=ids["client"],
             lot="P1",
             applied=week_ago,
@@ -118,9 +118,9 @@ def test_patch_test_required_missing_then_positive_then_negative(store: Store, t
         ),
     )
     assert "patch_test_positive" in codes(session(store, ids))
-    consent.record_patch_test(
+    patch_tests.record_patch_test(
         acting(store, ids["prac"]),
-        consent.PatchTestRecordRequest.of(
+        patch_tests.PatchTestRecordRequest.of(
             client_id=ids["client"],
             lot="P1",
             applied=week_ago,
@@ -311,9 +311,9 @@ def test_an_owner_cannot_override_a_floor(store: Store, tmp_path: Path, floor: s
         with store.session() as db:
             db.execute(delete(Screening))
     elif floor == "patch_test_positive":
-        consent.record_patch_test(
+        patch_tests.record_patch_test(
             owner,
-            consent.PatchTestRecordRequest.of(
+            patch_tests.PatchTestRecordRequest.of(
                 client_id=ids["client"],
                 lot="P1",
                 applied=(today() - dt.timedelta(days=7)).isoformat(),

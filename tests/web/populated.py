@@ -32,13 +32,14 @@ from smpstudio.services import (
     accounts,
     adverse_events,
     api_tokens,
-    appointments,
+    appointment_booking,
     client_links,
     clients,
     clinics,
     consent,
     jobs,
     lots,
+    patch_tests,
     registers,
     sessions,
     sterilisation,
@@ -199,9 +200,9 @@ def populate_clinic(store: Store, owner_id: int, client_id: int, tag: str) -> En
         consent.SignConsentRequest.of(client_id=client_id, signed_name=f"Client {tag}", kind="photography"),
     ).id
     applied = dt.datetime.combine(today - dt.timedelta(days=3), dt.time(10, 0))
-    patch_test_id = consent.record_patch_test(
+    patch_test_id = patch_tests.record_patch_test(
         staff,
-        consent.PatchTestRecordRequest.of(
+        patch_tests.PatchTestRecordRequest.of(
             client_id=client_id,
             lot=f"#{lot_ids['pigment']}",
             applied=applied.isoformat(),
@@ -261,9 +262,9 @@ def populate_clinic(store: Store, owner_id: int, client_id: int, tag: str) -> En
         owner, api_tokens.IssueTokenRequest.of(user_id=staff_id, name="scanner")
     ).id
     job_id = jobs.request_job(owner, jobs.JobRequest.of(kind="export", client_id=client_id)).id
-    appointment_id = appointments.book_appointment(
+    appointment_id = appointment_booking.book_appointment(
         owner,
-        appointments.BookAppointmentRequest.of(
+        appointment_booking.BookAppointmentRequest.of(
             client_id=client_id,
             practitioner_id=staff_id,
             kind="session",

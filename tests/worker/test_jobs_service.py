@@ -11,7 +11,7 @@ from sqlalchemy import select
 from smpstudio.errors import AccessError, ConflictError, InputError, NotFoundError
 from smpstudio.records.clinic_day import Job
 from smpstudio.records.models import AuditEntry
-from smpstudio.services import jobs
+from smpstudio.services import job_runs, jobs
 from smpstudio.services.jobs import JobDetailRequest, JobRequest
 from tests.worker.conftest import SECRET, Clinic
 
@@ -126,14 +126,14 @@ def test_a_job_is_claimed_once_and_finished_once(clinic: Clinic) -> None:
     with pytest.raises(ConflictError) as early:
         jobs.job_download(clinic.ctx(clinic.owner), JobDetailRequest.of(job_id=job_id))
     assert early.value.code == "job_not_ready"
-    claimed = jobs.claim_job(worker, job_id)
+    claimed = job_runs.claim_job(worker, job_id)
     assert claimed is not None and claimed.kind == "export" and claimed.requested_by == clinic.owner
-    assert jobs.claim_job(worker, job_id) is None  # a second delivery of the same job claims nothing
+    assert job_runs.claim_job(worker, job_id) is None  # a second delivery of the same job claims nothing
     assert _job(clinic, job_id).status == "running" and _job(clinic, job_id).started_at is not None
-    done = jobs.finish_job(worker, job_id, result_name=f"{job_id}-export.zip")
+    done = job_runs.finish_job(worker, job_id, result_name=f"{job_id}-export.zip")
     assert done is not None and done.status == "done"
-    assert jobs.finish_job(worker, job_id, error="late") is None
-    assert jobs.claim_job(worker, job_id) is None
+    assert job_runs.finish_job(worker, job_id, error="late") is None
+    assert job_runs.claim_job(worker, job_id) is None
     found = jobs.job_download(clinic.ctx(clinic.owner), JobDetailRequest.of(job_id=job_id))
     assert found.result_name == f"{job_id}-export.zip" and found.media_type == "application/zip"
     assert found.filename == f"smpstudio-job-{job_id}-export.zip"
@@ -149,8 +149,8 @@ def test_a_job_is_claimed_once_and_finished_once(clinic: Clinic) -> None:
 def test_a_failed_job_keeps_a_short_error(clinic: Clinic) -> None:
     job_id = _export(clinic)
     worker = clinic.ctx(None)
-    assert jobs.claim_job(worker, job_id) is not None
-    failed = jobs.finish_job(worker, job_id, error="x" * 1000)
+    assert job_runs.claim_job(worker, job_id) is not None
+    failed = job_runs.finish_job(worker, job_id, error="x" * 1000)
     assert failed is not None and failed.status == "failed" and len(failed.error or "") == 300
     summary = jobs.job_detail(clinic.ctx(clinic.owner), JobDetailRequest.of(job_id=job_id))
     assert summary.status == "failed" and not summary.ready

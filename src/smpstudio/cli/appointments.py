@@ -47,7 +47,7 @@ def book(
     as_json: JsonFlag = False,
 ) -> None:
     """Book an appointment (refused when the practitioner is booked then, naming that appointment)."""
-    from smpstudio.services.appointments import BookAppointmentRequest, book_appointment
+    from smpstudio.services.appointment_booking import BookAppointmentRequest, book_appointment
 
     request = run(
         lambda: BookAppointmentRequest.of(
@@ -111,7 +111,7 @@ def move(
     as_json: JsonFlag = False,
 ) -> None:
     """Move an appointment (the practitioner must be free then)."""
-    from smpstudio.services.appointments import UpdateAppointmentRequest, update_appointment
+    from smpstudio.services.appointment_booking import UpdateAppointmentRequest, update_appointment
 
     request = run(
         lambda: UpdateAppointmentRequest.of(
@@ -125,7 +125,7 @@ def move(
 @appointment.command("cancel")
 def cancel(appointment_id: AppointmentId, as_json: JsonFlag = False) -> None:
     """Cancel an appointment (kept on record as cancelled; the time is free again)."""
-    from smpstudio.services.appointments import CancelAppointmentRequest, cancel_appointment
+    from smpstudio.services.appointment_booking import CancelAppointmentRequest, cancel_appointment
 
     request = run(lambda: CancelAppointmentRequest.of(appointment_id=appointment_id))
     result = with_context(lambda ctx: cancel_appointment(ctx, request))

@@ -279,7 +279,7 @@ def patch_record(
     as_json: JsonFlag = False,
 ) -> None:
     """Record a patch test's result (with its limited predictive value)."""
-    from smpstudio.services.consent import PatchTestRecordRequest, record_patch_test
+    from smpstudio.services.patch_tests import PatchTestRecordRequest, record_patch_test
 
     request = run(
         lambda: PatchTestRecordRequest.of(

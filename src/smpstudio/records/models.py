@@ -423,6 +423,7 @@ class Session(Base):
 
 
 Index("ix_sessions_client_started", Session.client_id, Session.started_at)
+Index("ix_sessions_clinic_started", Session.clinic_id, Session.started_at)
 
 
 class FollowUp(Base):
@@ -434,6 +435,15 @@ class FollowUp(Base):
     purpose: Mapped[str] = mapped_column(Text)
     done_at: Mapped[dt.datetime | None] = mapped_column()
     outcome: Mapped[str | None] = mapped_column(Text)
+
+
+#: The open ones by due day: the dashboard, the calendar and the reminders ask for these on every view.
+Index(
+    "ix_followups_open_due",
+    FollowUp.due_on,
+    sqlite_where=FollowUp.done_at.is_(None),
+    postgresql_where=FollowUp.done_at.is_(None),
+)
 
 
 class FollowUpOutcome(Base):
@@ -492,6 +502,14 @@ class Reminder(Base):
     due_on: Mapped[dt.date] = mapped_column(Date, index=True)
     basis: Mapped[str] = mapped_column(Text)
     done_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+Index(
+    "ix_reminders_open_due",
+    Reminder.due_on,
+    sqlite_where=Reminder.done_at.is_(None),
+    postgresql_where=Reminder.done_at.is_(None),
+)
 
 
 class AuditEntry(Base):

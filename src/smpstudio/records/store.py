@@ -23,8 +23,10 @@ stored or a value too long for its column raises the store's own error (:mod:`sm
 
 from __future__ import annotations
 
+import contextlib
 import random
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -129,6 +131,10 @@ class Store:
     files: FileStore
     _sessions: sessionmaker[Session] = field(repr=False)
     _lock: StoreLock | None = field(default=None, repr=False)
+    #: SQLite takes one writer at a time: the threads of one process queue here, in order, rather than
+    #: polling the database's lock with SQLite's growing sleeps (which a busy web worker turns into long
+    #: waits). Other processes still meet at the database's own lock.
+    _write_gate: contextlib.AbstractContextManager[bool] = field(default_factory=threading.RLock, repr=False)
 
     @property
     def dialect(self) -> str:
@@ -157,7 +163,7 @@ class Store:
         """
         for attempt in range(attempts):
             try:
-                with self.session() as s:
+                with self._gate(), self.session() as s:
                     if self.dialect == "postgresql":
                         s.execute(text("SELECT pg_advisory_xact_lock_shared(:k)"), {"k": PG_RESTORE_LOCK_KEY})
                     return action(s)
@@ -182,6 +188,10 @@ class Store:
                     raise
                 raise mapped from exc
         raise AssertionError("unreachable")
+
+    def _gate(self) -> contextlib.AbstractContextManager[object]:
+        """The process's queue of SQLite writers (nothing to queue for on PostgreSQL)."""
+        return self._write_gate if self.dialect == "sqlite" else contextlib.nullcontext()
 
     def read(self, action: Callable[[Session], T]) -> T:
         """Run ``action`` in one read-only transaction."""

@@ -33,10 +33,10 @@ from smpstudio.services.appointments import (
     entries,
     window,
 )
-from smpstudio.services.consent import read_due_at
 from smpstudio.services.context import ServiceContext
 from smpstudio.services.fields import IsoDate, OptionalId
 from smpstudio.services.models import Request, Result
+from smpstudio.services.patch_tests import read_due_at
 
 __all__ = [
     "DEFAULT_MINUTES",
@@ -187,6 +187,11 @@ class CalendarDay(Result):
     due: list[DueItem]
 
 
+#: Overdue items a day or week view lists (the longest overdue); the rest are counted, and all of them are in
+#: ``GET /api/v1/appointments/due`` and the dashboard.
+OVERDUE_SHOWN = 20
+
+
 class CalendarView(Result):
     """A day or a week of the calendar, the items overdue, and the practitioners one may choose."""
 
@@ -196,7 +201,8 @@ class CalendarView(Result):
     today: dt.date
     practitioner_id: int | None
     days: list[CalendarDay]
-    overdue: list[DueItem]
+    overdue: list[DueItem] = Field(description=f"The {OVERDUE_SHOWN} longest overdue, oldest first.")
+    overdue_total: int = Field(description="How many items are overdue in all.")
     practitioners: list[Person]
 
 
@@ -233,6 +239,7 @@ def calendar_view(ctx: ServiceContext, request: CalendarRequest) -> CalendarView
                 )
             )
         staff = [Person(id=u.id, name=u.name) for u in repo.practitioners(db, actor.clinic_id)]
+        overdue = [i for i in due if i.overdue]
         return CalendarView(
             mode=mode,
             start_on=start_on,
@@ -240,7 +247,8 @@ def calendar_view(ctx: ServiceContext, request: CalendarRequest) -> CalendarView
             today=today,
             practitioner_id=r.practitioner_id,
             days=days,
-            overdue=[i for i in due if i.overdue],
+            overdue=overdue[:OVERDUE_SHOWN],
+            overdue_total=len(overdue),
             practitioners=staff,
         )
 

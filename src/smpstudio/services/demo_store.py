@@ -30,6 +30,7 @@ from smpstudio.services import (
     clinics,
     consent,
     lots,
+    patch_tests,
     registers,
     sessions,
     sterilisation,
@@ -355,19 +356,19 @@ def _recent(s: _Seeder, document: dict[str, Any]) -> None:
     s.welcome("finley", 8, "Finley Brooks", "1995-06-03", "III")
     s.design("finley", 8, document)  # ready for session 1
     s.welcome("ellis", 9, "Ellis Grant", "1988-12-24", "II", ink_or_anaesthetic_reaction=True)
-    patch = consent.PatchTestRecordRequest.of
+    patch = patch_tests.PatchTestRecordRequest.of
     applied, read_at = s.day(7).isoformat() + "T10:00", s.day(5).isoformat() + "T10:30"
     first_read = patch(
         client_id=s.clients["ellis"], lot="P-2310", applied=applied, read=read_at, result="negative"
     )
-    consent.record_patch_test(s.at("prac", 5, 10, 35), first_read)  # the 96-hour read was not recorded
+    patch_tests.record_patch_test(s.at("prac", 5, 10, 35), first_read)  # the 96-hour read was not recorded
     s.welcome("dev", 4, "Dev Anand", "1991-08-08", "IV", ink_or_anaesthetic_reaction=True)
     read_at = s.day(1).isoformat() + "T11:00"
     applied = s.day(3).isoformat() + "T11:00"
     first_read = patch(
         client_id=s.clients["dev"], lot="P-2310", applied=applied, read=read_at, result="negative"
     )
-    consent.record_patch_test(s.at("prac", 1, 11, 5), first_read)  # the next read is due tomorrow
+    patch_tests.record_patch_test(s.at("prac", 1, 11, 5), first_read)  # the next read is due tomorrow
     s.client("blake", 12, "Blake Turner", "1985-02-17", "I")
     s.screen("blake", 12, keloid_history=True)  # stop: no SMP
     s.client("callum", 6, "Callum Reid", "1989-10-05", "II")

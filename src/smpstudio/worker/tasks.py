@@ -96,10 +96,10 @@ def _open_private(path: Path) -> Any:
 def run_job(worker: WorkerContext, job_id: int, sealed_passphrase: str | None = None) -> str:
     """Claim the job and do it; returns how it ended (``done``, ``failed`` or ``skipped``: another delivery
     claimed it first, or it was finished already)."""
-    from smpstudio.services import jobs
+    from smpstudio.services import job_runs, jobs
 
     ctx = worker.get()
-    job = jobs.claim_job(ctx, job_id)
+    job = job_runs.claim_job(ctx, job_id)
     if job is None:
         log.info("job %d: not queued any more; nothing to do", job_id)
         return "skipped"
@@ -110,22 +110,22 @@ def run_job(worker: WorkerContext, job_id: int, sealed_passphrase: str | None = 
     try:
         passphrase = jobs.open_secret(ctx, sealed_passphrase) if sealed_passphrase else None
         with _open_private(partial) as out:
-            jobs.do_job(ctx, job, out, passphrase=passphrase)
+            job_runs.do_job(ctx, job, out, passphrase=passphrase)
             out.flush()
             os.fsync(out.fileno())
         partial.replace(folder / name)
     except SmpError as exc:
         partial.unlink(missing_ok=True)
-        jobs.finish_job(ctx, job.id, error=str(exc))
+        job_runs.finish_job(ctx, job.id, error=str(exc))
         log.warning("job %d (%s): failed (%s)", job.id, job.kind, exc.code)
         return "failed"
     except Exception as exc:  # the job fails, the worker goes on; the log names the error's type only
         partial.unlink(missing_ok=True)
         with contextlib.suppress(SmpError):
-            jobs.finish_job(ctx, job.id, error=f"the worker met an internal error ({type(exc).__name__})")
+            job_runs.finish_job(ctx, job.id, error=f"the worker met an internal error ({type(exc).__name__})")
         log.error("job %d (%s): internal error %s", job.id, job.kind, type(exc).__name__)
         return "failed"
-    jobs.finish_job(ctx, job.id, result_name=name)
+    job_runs.finish_job(ctx, job.id, result_name=name)
     log.info("job %d (%s): done", job.id, job.kind)
     return "done"
 

@@ -14,19 +14,21 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from smpstudio.services import appointments, calendar, consent
+from smpstudio.services import appointment_booking, appointments, calendar, patch_tests
+from smpstudio.services.appointment_booking import (
+    BookAppointmentRequest,
+    CancelAppointmentRequest,
+    UpdateAppointmentRequest,
+)
 from smpstudio.services.appointments import (
     AppointmentEntry,
     AppointmentList,
     AppointmentRequest,
     AppointmentsRequest,
-    BookAppointmentRequest,
-    CancelAppointmentRequest,
-    UpdateAppointmentRequest,
 )
 from smpstudio.services.calendar import DueList, DueRequest
-from smpstudio.services.consent import PatchTestReadRequest, PatchTestRecorded
 from smpstudio.services.context import ServiceContext
+from smpstudio.services.patch_tests import PatchTestReadRequest, PatchTestRecorded
 from smpstudio.web.api import API_PREFIX
 from smpstudio.web.errors import ErrorBody
 from smpstudio.web.state import service_context
@@ -79,7 +81,7 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
     responses={**CLASH, 404: {"model": ErrorBody, "description": "No such client or practitioner."}},
 )
 def book(body: BookAppointmentRequest, ctx: Context) -> AppointmentEntry:
-    return appointments.book_appointment(ctx, body)
+    return appointment_booking.book_appointment(ctx, body)
 
 
 @router.get(
@@ -132,7 +134,7 @@ def detail(appointment_id: int, ctx: Context) -> AppointmentEntry:
 def change(appointment_id: int, body: AppointmentChange, ctx: Context) -> AppointmentEntry:
     values = body.model_dump(exclude_unset=True)
     request = UpdateAppointmentRequest.of(appointment_id=appointment_id, **values)
-    return appointments.update_appointment(ctx, request)
+    return appointment_booking.update_appointment(ctx, request)
 
 
 @router.delete(
@@ -142,7 +144,9 @@ def change(appointment_id: int, body: AppointmentChange, ctx: Context) -> Appoin
     responses=NOT_FOUND,
 )
 def cancel(appointment_id: int, ctx: Context) -> AppointmentEntry:
-    return appointments.cancel_appointment(ctx, CancelAppointmentRequest.of(appointment_id=appointment_id))
+    return appointment_booking.cancel_appointment(
+        ctx, CancelAppointmentRequest.of(appointment_id=appointment_id)
+    )
 
 
 @router.post(
@@ -158,4 +162,4 @@ def read_patch_test(
     request = PatchTestReadRequest.of(
         client_id=client_id, patch_test_id=patch_test_id, result=body.result, read=body.read
     )
-    return consent.read_patch_test(ctx, request)
+    return patch_tests.read_patch_test(ctx, request)

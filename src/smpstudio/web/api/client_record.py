@@ -17,6 +17,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from smpstudio.errors import InputError, RefusedError
 from smpstudio.services import clients, consent, handout, session_checks, sessions
+from smpstudio.services import patch_tests as patch_test_svc
 from smpstudio.services.client_record import (
     ConsentEntry,
     DesignEntry,
@@ -37,14 +38,13 @@ from smpstudio.services.clients import (
 from smpstudio.services.consent import (
     ConsentSigned,
     ConsentWithdrawn,
-    PatchTestRecorded,
-    PatchTestRecordRequest,
     SignConsentRequest,
     WithdrawConsentRequest,
 )
 from smpstudio.services.context import ServiceContext
 from smpstudio.services.handout import HandoutRequest
 from smpstudio.services.models import Result
+from smpstudio.services.patch_tests import PatchTestRecorded, PatchTestRecordRequest
 from smpstudio.services.session_checks import SessionChecklist
 from smpstudio.services.sessions import SessionRecorded, SessionRefused, SessionRequest
 from smpstudio.web.api import API_PREFIX
@@ -229,7 +229,7 @@ def patch_tests(client_id: int, ctx: Context) -> PatchTests:
     summary="Record a patch test's result on a pigment lot",
 )
 def record_patch_test(client_id: int, body: PatchTestBody, ctx: Context) -> PatchTestRecorded:
-    return consent.record_patch_test(ctx, with_path(PatchTestRecordRequest, body, client_id=client_id))
+    return patch_test_svc.record_patch_test(ctx, with_path(PatchTestRecordRequest, body, client_id=client_id))
 
 
 # --- designs and photos ------------------------------------------------------------------------------------

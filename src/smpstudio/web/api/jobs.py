@@ -18,7 +18,7 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from smpstudio.errors import BusyError, NotFoundError, SmpError
-from smpstudio.services import jobs
+from smpstudio.services import job_runs, jobs
 from smpstudio.services.context import ServiceContext
 from smpstudio.services.jobs import JobDetailRequest, JobList, JobQueued, JobRequest, JobSummary
 from smpstudio.settings import Settings
@@ -81,8 +81,8 @@ def submit_job(
         queue_for(studio.settings).enqueue_job(queued.id, sealed)
     except Exception:  # Redis down, the queue file unwritable: the job is failed, not left waiting
         with contextlib.suppress(SmpError):
-            if jobs.claim_job(ctx, queued.id) is not None:
-                jobs.finish_job(ctx, queued.id, error="the job queue could not be reached")
+            if job_runs.claim_job(ctx, queued.id) is not None:
+                job_runs.finish_job(ctx, queued.id, error="the job queue could not be reached")
         raise BusyError("the job queue could not be reached; try again", code="queue_unreachable") from None
     return queued
 

@@ -8,7 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict
 
-from smpstudio.services import mail_settings, reminders
+from smpstudio.services import client_messages as messages
+from smpstudio.services import mail_settings
+from smpstudio.services.client_messages import ClientMessages, RemindersResumed
 from smpstudio.services.context import ServiceContext
 from smpstudio.services.mail_settings import (
     MailSettings,
@@ -16,7 +18,6 @@ from smpstudio.services.mail_settings import (
     MailTestSent,
     SetMailSettingsRequest,
 )
-from smpstudio.services.reminders import ClientMessages, RemindersResumed
 from smpstudio.web.api import API_PREFIX
 from smpstudio.web.errors import ErrorBody
 from smpstudio.web.state import service_context
@@ -66,7 +67,7 @@ def test_mail(ctx: Context, body: MailTestRequest | None = None) -> MailTestSent
     summary="The e-mails sent to a client, and whether they unsubscribed",
 )
 def client_messages(client_id: int, ctx: Context) -> ClientMessages:
-    return reminders.client_messages(ctx, reminders.ClientMessagesRequest.of(client_id=client_id))
+    return messages.client_messages(ctx, messages.ClientMessagesRequest.of(client_id=client_id))
 
 
 @router.post(
@@ -76,6 +77,6 @@ def client_messages(client_id: int, ctx: Context) -> ClientMessages:
 )
 def resume(client_id: int, ctx: Context, body: ResumeBody | None = None) -> RemindersResumed:
     agreed = body.client_agreed if body is not None else False
-    return reminders.resume_reminders(
-        ctx, reminders.ResumeRemindersRequest.of(client_id=client_id, client_agreed=agreed)
+    return messages.resume_reminders(
+        ctx, messages.ResumeRemindersRequest.of(client_id=client_id, client_agreed=agreed)
     )

@@ -14,8 +14,8 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 
 from smpstudio.errors import SmpError
+from smpstudio.services import appointment_booking, calendar
 from smpstudio.services import appointments as ap
-from smpstudio.services import calendar
 from smpstudio.services.appointment_checks import ChecklistItem
 from smpstudio.services.context import ServiceContext
 from smpstudio.web.pages.clinic_forms import Context, attempt, field_error, see_other
@@ -206,7 +206,7 @@ def book(
     }
 
     def call() -> ap.AppointmentEntry:
-        request_ = ap.BookAppointmentRequest.of(
+        request_ = appointment_booking.BookAppointmentRequest.of(
             client_id=client_id,
             practitioner_id=practitioner_id,
             kind=kind,
@@ -217,7 +217,7 @@ def book(
             reminder_id=reminder_id or None,
             patch_test_id=patch_test_id or None,
         )
-        return ap.book_appointment(ctx, request_)
+        return appointment_booking.book_appointment(ctx, request_)
 
     booked, error = attempt(call)
     if booked is not None:
@@ -289,14 +289,14 @@ def move(
     values["notes"] = notes
 
     def call() -> ap.AppointmentEntry:
-        change = ap.UpdateAppointmentRequest.of(
+        change = appointment_booking.UpdateAppointmentRequest.of(
             appointment_id=appointment_id,
             starts_at=f"{date}T{time}" if date and time else None,
             minutes=minutes or None,
             practitioner_id=practitioner_id or None,
             notes=notes,
         )
-        return ap.update_appointment(ctx, change)
+        return appointment_booking.update_appointment(ctx, change)
 
     moved, error = attempt(call)
     if moved is not None:
@@ -309,8 +309,8 @@ def move(
 
 @router.post("/calendar/appointments/{appointment_id}/cancel")
 def cancel(request: Request, ctx: Context, appointment_id: int) -> Response:
-    call = ap.CancelAppointmentRequest.of(appointment_id=appointment_id)
-    gone, error = attempt(lambda: ap.cancel_appointment(ctx, call))
+    call = appointment_booking.CancelAppointmentRequest.of(appointment_id=appointment_id)
+    gone, error = attempt(lambda: appointment_booking.cancel_appointment(ctx, call))
     if gone is not None:
         return see_other(f"/calendar?day={gone.starts_at.date()}")
     status = error.http_status if error else 422
@@ -320,8 +320,10 @@ def cancel(request: Request, ctx: Context, appointment_id: int) -> Response:
 @router.post("/calendar/appointments/{appointment_id}/status")
 def mark(request: Request, ctx: Context, appointment_id: int, status: Short = "") -> Response:
     def call() -> ap.AppointmentEntry:
-        change = ap.UpdateAppointmentRequest.of(appointment_id=appointment_id, status=status or None)
-        return ap.update_appointment(ctx, change)
+        change = appointment_booking.UpdateAppointmentRequest.of(
+            appointment_id=appointment_id, status=status or None
+        )
+        return appointment_booking.update_appointment(ctx, change)
 
     marked, error = attempt(call)
     if marked is not None:

@@ -20,8 +20,8 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from smpstudio.errors import AccessError, InputError, NotFoundError, RateLimitedError, SmpError
-from smpstudio.services import client_links
-from smpstudio.services.client_links import PortalRequest, PortalTriageRequest, PortalView
+from smpstudio.services import client_portal
+from smpstudio.services.client_portal import PortalRequest, PortalTriageRequest, PortalView
 from smpstudio.services.context import ServiceContext
 from smpstudio.web.pages.rendering import templates
 from smpstudio.web.state import public_context
@@ -101,7 +101,7 @@ def _token(token: str) -> str:
 @router.get("/c/{token}")
 async def portal_page(request: Request, token: str, ctx: Public) -> Response:
     def work() -> Response:
-        view = client_links.portal_view(ctx, PortalRequest.of(token=_token(token)))
+        view = client_portal.portal_view(ctx, PortalRequest.of(token=_token(token)))
         return _portal(request, "home.html", view=view, base=f"/c/{token}", words=SYMPTOM_WORDS)
 
     result = await run_in_threadpool(_call, request, work)
@@ -141,7 +141,7 @@ def _ordered(symptoms: list[str]) -> list[str]:
 @router.get("/c/{token}/triage")
 async def triage_form(request: Request, token: str, ctx: Public) -> Response:
     def work() -> Response:
-        view = client_links.portal_view(ctx, PortalRequest.of(token=_token(token)))
+        view = client_portal.portal_view(ctx, PortalRequest.of(token=_token(token)))
         return _form(request, view, token)
 
     result = await run_in_threadpool(_call, request, work)
@@ -179,9 +179,9 @@ async def triage_send(request: Request, token: str, ctx: Public) -> Response:
                 spreading=values["spreading"],
                 worsening=values["worsening"],
             )
-            answer = client_links.portal_triage(ctx, call)
+            answer = client_portal.portal_triage(ctx, call)
         except InputError as exc:
-            view = client_links.portal_view(ctx, PortalRequest.of(token=_token(token)))
+            view = client_portal.portal_view(ctx, PortalRequest.of(token=_token(token)))
             return _form(request, view, token, status_code=exc.http_status, error=_plain(exc), values=values)
         headline, tone = DISPOSITION_WORDS.get(answer.disposition, ("Please contact the clinic.", "warning"))
         return _portal(
@@ -219,7 +219,7 @@ def _file(content: bytes, media_type: str, filename: str) -> Response:
 @router.get("/c/{token}/handout.pdf")
 async def handout(request: Request, token: str, ctx: Public) -> Response:
     def work() -> Response:
-        made = client_links.portal_handout(ctx, PortalRequest.of(token=_token(token)))
+        made = client_portal.portal_handout(ctx, PortalRequest.of(token=_token(token)))
         return _file(made.content, made.media_type, made.filename)
 
     result = await run_in_threadpool(_call, request, work)
@@ -230,7 +230,7 @@ async def handout(request: Request, token: str, ctx: Public) -> Response:
 @router.get("/c/{token}/calendar.ics")
 async def calendar(request: Request, token: str, ctx: Public) -> Response:
     def work() -> Response:
-        made = client_links.portal_calendar(ctx, PortalRequest.of(token=_token(token)))
+        made = client_portal.portal_calendar(ctx, PortalRequest.of(token=_token(token)))
         return _file(made.content, made.media_type, made.filename)
 
     result = await run_in_threadpool(_call, request, work)

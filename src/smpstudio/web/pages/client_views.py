@@ -13,8 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from smpstudio.services.client_messages import MessageEntry
 from smpstudio.services.client_record import ClientRecord, LotRef, SessionEntry
-from smpstudio.services.reminders import MessageEntry
 
 __all__ = [
     "OUTCOME_WORDS",

@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from smpstudio.errors import ConflictError, InputError, NotFoundError
 from smpstudio.services import care, consent, lots
+from smpstudio.services import patch_tests as patch_test_svc
 from smpstudio.services.client_record import ClientRecord, client_record
 from smpstudio.services.context import ServiceContext
 from smpstudio.web.pages.client_forms import Context, client_path, filled, rules_in_force
@@ -222,9 +223,9 @@ async def patch_test_record(request: Request, client_id: int, ctx: Context) -> R
 
     def work() -> Response:
         try:
-            consent.record_patch_test(
+            patch_test_svc.record_patch_test(
                 ctx,
-                consent.PatchTestRecordRequest.of(
+                patch_test_svc.PatchTestRecordRequest.of(
                     client_id=client_id, **{k: v for k, v in values.items() if k in fields}
                 ),
             )
@@ -243,9 +244,9 @@ async def patch_test_read(request: Request, client_id: int, patch_test_id: int, 
 
     def work() -> Response:
         try:
-            consent.read_patch_test(
+            patch_test_svc.read_patch_test(
                 ctx,
-                consent.PatchTestReadRequest.of(
+                patch_test_svc.PatchTestReadRequest.of(
                     client_id=client_id,
                     patch_test_id=patch_test_id,
                     result=values.get("result", ""),

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from smpstudio.errors import NotFoundError, SmpError
-from smpstudio.services import mail_settings, reminders
+from smpstudio.services import client_messages, mail_settings
 from smpstudio.services.context import ServiceContext
 from smpstudio.web.pages.client_forms import can
 from smpstudio.web.pages.clinic_forms import Context, attempt, see_other
@@ -127,8 +127,8 @@ def reminders_panel(request: Request, ctx: ServiceContext, client_id: int) -> di
     """What the client's record shows of their e-mail reminders: the messages (for the timeline), since
     when they are stopped, and whether the signed-in user may turn them back on."""
     return {
-        "email_reminders": reminders.client_messages(
-            ctx, reminders.ClientMessagesRequest.of(client_id=client_id)
+        "email_reminders": client_messages.client_messages(
+            ctx, client_messages.ClientMessagesRequest.of(client_id=client_id)
         ),
         "may_resume_reminders": can(request, "POST", "/clients/{client_id}/email-reminders"),
     }
@@ -141,8 +141,9 @@ def resume_reminders(
     client_id: int,
     client_agreed: Annotated[str, Form(max_length=5)] = "",
 ) -> Response:
-    reminders.resume_reminders(
-        ctx, reminders.ResumeRemindersRequest.of(client_id=client_id, client_agreed=client_agreed == "on")
+    client_messages.resume_reminders(
+        ctx,
+        client_messages.ResumeRemindersRequest.of(client_id=client_id, client_agreed=client_agreed == "on"),
     )
     return see_other(f"/clients/{client_id}?done=reminders_on#details-h")
 
@@ -157,7 +158,7 @@ def _unknown(request: Request) -> Response:
 @router.get("/unsubscribe/{token}")
 def unsubscribe_page(request: Request, token: str) -> Response:
     try:
-        found = reminders.unsubscribe_page(studio_of(request).context, token)
+        found = client_messages.unsubscribe_page(studio_of(request).context, token)
     except NotFoundError:
         return _unknown(request)
     state = "done" if found.unsubscribed else "ask"
@@ -167,7 +168,7 @@ def unsubscribe_page(request: Request, token: str) -> Response:
 @router.post("/unsubscribe/{token}")
 def unsubscribe(request: Request, token: str) -> Response:
     try:
-        done = reminders.unsubscribe(studio_of(request).context, token)
+        done = client_messages.unsubscribe(studio_of(request).context, token)
     except NotFoundError:
         return _unknown(request)
     return page(request, "mail/unsubscribe.html", state="done", clinic_name=done.clinic_name)

@@ -191,6 +191,9 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_appointments_client_id"), ["client_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_appointments_clinic_id"), ["clinic_id"], unique=False)
         batch_op.create_index("ix_appointments_clinic_starts", ["clinic_id", "starts_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_appointments_followup_id"), ["followup_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_appointments_reminder_id"), ["reminder_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_appointments_patch_test_id"), ["patch_test_id"], unique=False)
         batch_op.create_index(
             "ix_appointments_practitioner_starts", ["practitioner_id", "starts_at"], unique=False
         )
@@ -222,8 +225,28 @@ def upgrade() -> None:
             ondelete="RESTRICT",
         )
 
+    # What every view asks for: the open follow-ups and reminders by due day, a clinic's sessions by time.
+    op.create_index(
+        "ix_followups_open_due",
+        "followups",
+        ["due_on"],
+        sqlite_where=sa.text("done_at IS NULL"),
+        postgresql_where=sa.text("done_at IS NULL"),
+    )
+    op.create_index(
+        "ix_reminders_open_due",
+        "reminders",
+        ["due_on"],
+        sqlite_where=sa.text("done_at IS NULL"),
+        postgresql_where=sa.text("done_at IS NULL"),
+    )
+    op.create_index("ix_sessions_clinic_started", "sessions", ["clinic_id", "started_at"])
+
 
 def downgrade() -> None:
+    op.drop_index("ix_sessions_clinic_started", table_name="sessions")
+    op.drop_index("ix_reminders_open_due", table_name="reminders")
+    op.drop_index("ix_followups_open_due", table_name="followups")
     with op.batch_alter_table("symptom_reports", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("fk_symptom_reports_reviewed_by_users"), type_="foreignkey")
         batch_op.drop_constraint(batch_op.f("fk_symptom_reports_link_id_client_links"), type_="foreignkey")
@@ -240,6 +263,9 @@ def downgrade() -> None:
         batch_op.drop_column("email_opt_out_at")
 
     with op.batch_alter_table("appointments", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_appointments_patch_test_id"))
+        batch_op.drop_index(batch_op.f("ix_appointments_reminder_id"))
+        batch_op.drop_index(batch_op.f("ix_appointments_followup_id"))
         batch_op.drop_index("ix_appointments_practitioner_starts")
         batch_op.drop_index("ix_appointments_clinic_starts")
         batch_op.drop_index(batch_op.f("ix_appointments_clinic_id"))
