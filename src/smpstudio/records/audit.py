@@ -21,7 +21,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, event, select, text
 from sqlalchemy.orm import Session
 
 from smpstudio.records.models import AuditEntry, utc_now
@@ -82,6 +82,10 @@ def entry_hash(
     return hashlib.sha256(body.encode()).hexdigest()
 
 
+#: Where a transaction keeps the entries it appends until it commits (``Session.info``).
+_PENDING = "smp_audit_pending"
+
+
 def append(
     s: Session,
     *,
@@ -91,32 +95,58 @@ def append(
     entity: str,
     entity_id: int | str | None = None,
     detail: dict[str, Any] | None = None,
-) -> AuditEntry:
-    """Append one entry in the caller's transaction (it commits or rolls back with the change it records)."""
+) -> None:
+    """Append one entry in the caller's transaction: it is chained when the transaction commits (and is
+    gone with it when it rolls back).
+
+    The chain is extended at commit time (:func:`_chain_pending`), so the lock that serialises appends is
+    held for the last moment of a transaction only, not for the whole of the work that follows its first
+    entry; the entry's time is when it joined the chain, so times rise with the sequence.
+    """
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
+    eid = None if entity_id is None else str(entity_id)
+    pending: list[tuple[int | None, int | None, str, str, str | None, str]] = s.info.setdefault(_PENDING, [])
+    pending.append((actor_id, clinic_id, action, entity, eid, canonical_detail(detail or {})))
+
+
+@event.listens_for(Session, "before_commit")
+def _chain_pending(s: Session) -> None:
+    """Chain the transaction's pending entries after the newest entry, under the append lock (SQLite's
+    ``BEGIN IMMEDIATE`` write lock; a transaction-scoped advisory lock on PostgreSQL)."""
+    pending = s.info.pop(_PENDING, None)
+    if not pending:
+        return
     if s.get_bind().dialect.name == "postgresql":
         s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
     last = s.execute(select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).first()
-    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
-    at = utc_now().isoformat(timespec="microseconds")
-    eid = None if entity_id is None else str(entity_id)
-    det = canonical_detail(detail or {})
-    entry = AuditEntry(
-        seq=seq,
-        at=at,
-        actor_id=actor_id,
-        clinic_id=clinic_id,
-        action=action,
-        entity=entity,
-        entity_id=eid,
-        detail=det,
-        prev_hash=prev,
-        hash=entry_hash(prev, seq, at, actor_id, clinic_id, action, entity, eid, det),
-    )
-    s.add(entry)
+    seq, prev = (last[0], last[1]) if last else (0, GENESIS)
+    for actor_id, clinic_id, action, entity, eid, det in pending:
+        seq += 1
+        at = utc_now().isoformat(timespec="microseconds")
+        h = entry_hash(prev, seq, at, actor_id, clinic_id, action, entity, eid, det)
+        s.add(
+            AuditEntry(
+                seq=seq,
+                at=at,
+                actor_id=actor_id,
+                clinic_id=clinic_id,
+                action=action,
+                entity=entity,
+                entity_id=eid,
+                detail=det,
+                prev_hash=prev,
+                hash=h,
+            )
+        )
+        prev = h
     s.flush()
-    return entry
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_pending(s: Session) -> None:
+    """A rolled-back transaction's entries are not chained."""
+    s.info.pop(_PENDING, None)
 
 
 def verify_rows(rows: Iterable[tuple[Any, ...]]) -> dict[str, Any]:
