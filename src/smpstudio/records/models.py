@@ -478,6 +478,10 @@ class SymptomReport(Base):
     reviewed_by: Mapped[int | None] = fk_column("users.id", nullable=True, index=False)
 
 
+#: The reports a client made through their own link and no one has looked at yet (the dashboard's top).
+Index("ix_symptom_reports_via_reviewed", SymptomReport.via, SymptomReport.reviewed_at)
+
+
 class AdverseEvent(Base):
     __tablename__ = "adverse_events"
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session as Db
 from sqlalchemy.orm import aliased
 
@@ -234,9 +234,11 @@ def usable_lots(db: Db, clinic_id: int) -> list[Lot]:
     )
 
 
-def _not_booked(column: Any) -> Any:
-    """No appointment holding time is booked from the row ``column`` names."""
-    return ~exists().where(column, Appointment.status.in_(HOLDING))
+def _not_booked(source: Any, row_id: Any) -> Any:
+    """No appointment holding time is booked from the row ``row_id`` names (``source``: the appointment's
+    column that points at such rows). The booked ids are gathered once, not looked up row by row: most
+    appointments point at nothing, which makes an index on ``source`` look useless to SQLite's planner."""
+    return row_id.not_in(select(source).where(source.is_not(None), Appointment.status.in_(HOLDING)))
 
 
 def followups_unbooked(db: Db, clinic_id: int, until: dt.date) -> list[tuple[FollowUp, str]]:
@@ -250,7 +252,7 @@ def followups_unbooked(db: Db, clinic_id: int, until: dt.date) -> list[tuple[Fol
             Client.erased_at.is_(None),
             FollowUp.done_at.is_(None),
             FollowUp.due_on <= until,
-            _not_booked(Appointment.followup_id == FollowUp.id),
+            _not_booked(Appointment.followup_id, FollowUp.id),
         )
         .order_by(FollowUp.due_on, FollowUp.id)
     ).all()
@@ -269,7 +271,7 @@ def reminders_unbooked(db: Db, clinic_id: int, until: dt.date) -> list[tuple[Rem
             Reminder.kind == "touch-up",
             Reminder.done_at.is_(None),
             Reminder.due_on <= until,
-            _not_booked(Appointment.reminder_id == Reminder.id),
+            _not_booked(Appointment.reminder_id, Reminder.id),
         )
         .order_by(Reminder.due_on, Reminder.id)
     ).all()
@@ -287,7 +289,7 @@ def patch_tests_pending(db: Db, clinic_id: int, applied_before: dt.datetime) -> 
             Client.erased_at.is_(None),
             PatchTest.read_at.is_(None),
             PatchTest.applied_at < applied_before,
-            _not_booked(Appointment.patch_test_id == PatchTest.id),
+            _not_booked(Appointment.patch_test_id, PatchTest.id),
         )
         .order_by(PatchTest.applied_at, PatchTest.id)
     ).all()

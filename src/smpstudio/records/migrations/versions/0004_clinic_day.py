@@ -241,9 +241,11 @@ def upgrade() -> None:
         postgresql_where=sa.text("done_at IS NULL"),
     )
     op.create_index("ix_sessions_clinic_started", "sessions", ["clinic_id", "started_at"])
+    op.create_index("ix_symptom_reports_via_reviewed", "symptom_reports", ["via", "reviewed_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_symptom_reports_via_reviewed", table_name="symptom_reports")
     op.drop_index("ix_sessions_clinic_started", table_name="sessions")
     op.drop_index("ix_reminders_open_due", table_name="reminders")
     op.drop_index("ix_followups_open_due", table_name="followups")
