@@ -82,7 +82,13 @@ class Settings(BaseModel):
     smtp_password: str | None = Field(
         None,
         repr=False,
-        description="The mail server's password for clinics whose mail settings keep none in the store.",
+        description="The mail server's password for clinics whose mail settings keep none in the store "
+        "and name the host smtp_host names.",
+    )
+    smtp_host: str | None = Field(
+        None,
+        description="The mail server the SMP_SMTP_PASSWORD belongs to: a clinic's mail settings use that "
+        "password only when they name this host.",
     )
 
     @field_validator("timezone")

@@ -139,7 +139,7 @@ def test_the_environments_password_is_used_when_none_is_stored(
     clinic: Clinic, starttls_server: Server, tls_trust: ssl.SSLContext
 ) -> None:
     clinic.set_mail(starttls_server.host, starttls_server.port, security="starttls", username=USERNAME)
-    ctx = clinic.ctx(clinic.owner, smtp_password=PASSWORD)
+    ctx = clinic.ctx(clinic.owner, smtp_password=PASSWORD, smtp_host=starttls_server.host.upper())
     assert mail_settings.show_mail_settings(ctx).password == "environment"
     send_test_message(ctx, ssl_context=tls_trust)
     assert len(starttls_server.messages) == 1

@@ -317,6 +317,38 @@ def test_lots_used_in_the_window_and_remaining_now(store: Store, seeded: Seeded)
     assert ok1.expired and not bad.expired and bad.recalled_on == dt.date(2026, 2, 1)
 
 
+def test_a_lots_units_used_count_the_same_sessions_as_its_sessions(store: Store, seeded: Seeded) -> None:
+    # a session of March 2025 (before the window) recorded in May 2025: its cartridge is March's, not May's
+    def late_record(db: Any) -> None:
+        row = Session(
+            clinic_id=seeded.clinic,
+            client_id=seeded.clients[0],
+            practitioner_id=seeded.pat,
+            started_at=at(2025, 3, 20),
+            zones=["full"],
+            pigment_lot_id=seeded.lots["Z2"],
+            needle_lot_id=seeded.lots["N2"],
+            ink_fraction=1.0,
+            rules_version="test",
+        )
+        db.add(row)
+        db.flush()
+        db.add(
+            StockMove(
+                lot_id=seeded.lots["N2"], delta=-1, reason="session", session_id=row.id, at=at(2025, 5, 2)
+            )
+        )
+
+    store.write(late_record)
+    lots = {x.lot: (x.sessions, x.units_used) for x in reports.lots_report(ctx(store, seeded.owner)).lots}
+    assert lots["N2"] == (106, 104) and lots["Z2"] == (0, 0)
+    earlier = ReportWindowRequest.of(first_month="2025-03", last_month="2025-03")
+    lots = {
+        x.lot: (x.sessions, x.units_used) for x in reports.lots_report(ctx(store, seeded.owner), earlier).lots
+    }
+    assert lots["N2"] == (2, 2) and lots["Z2"] == (1, 0)  # with the session of 15 March 2025
+
+
 # --- adverse events and the lot signal ------------------------------------------------------------------
 
 
@@ -396,8 +428,18 @@ def test_followup_completion_per_month(store: Store, seeded: Seeded) -> None:
     june = next(m for m in report.months if m.month == "2025-06")
     assert (june.done_rate, june.on_time_rate) == (0.6667, 0.3333)
     assert next(m for m in report.months if m.month == "2025-05").done_rate is None
+    # 20 March 2026 is after the clock's 15 March: due in the window, not yet due today, so in no rate
+    march = next(m for m in report.months if m.month == "2026-03")
+    assert (march.due, march.open, march.not_yet_due, march.done_rate, march.on_time_rate) == (
+        1,
+        1,
+        1,
+        None,
+        None,
+    )
     t = report.total
-    assert (t.due, t.on_time, t.late, t.open, t.done_rate, t.on_time_rate) == (7, 3, 2, 2, 0.7143, 0.4286)
+    assert (t.due, t.on_time, t.late, t.open, t.not_yet_due) == (7, 3, 2, 2, 1)
+    assert (t.done_rate, t.on_time_rate) == (0.8333, 0.5)  # of the 6 already due
 
 
 # --- touch-ups ------------------------------------------------------------------------------------------

@@ -79,7 +79,10 @@ def _reminder_token(world: World) -> str:
 def test_the_owner_sets_the_mail_server_and_never_reads_the_password_back(mail_world: World) -> None:
     owner = mail_world.signed_in("owner")
     assert owner.get("/api/v1/clinic/mail").json()["configured"] is False
-    saved = owner.put("/api/v1/clinic/mail", json=_settings(username="desk", password=PASSWORD, send_hour=8))
+    saved = owner.put(
+        "/api/v1/clinic/mail",
+        json=_settings(security="starttls", username="desk", password=PASSWORD, send_hour=8),
+    )
     assert saved.status_code == 200, saved.text
     assert PASSWORD not in saved.text and saved.json()["password"] == "stored"
     shown = owner.get("/api/v1/clinic/mail")
@@ -87,7 +90,7 @@ def test_the_owner_sets_the_mail_server_and_never_reads_the_password_back(mail_w
     assert {k: shown.json()[k] for k in ("host", "port", "security", "username", "send_hour")} == {
         "host": "smtp.example.org",
         "port": 587,
-        "security": "none",
+        "security": "starttls",
         "username": "desk",
         "send_hour": 8,
     }
@@ -167,6 +170,18 @@ def test_the_unsubscribe_page_asks_then_stops_reminders_and_shows_no_client_data
         assert anyone.post(f"/unsubscribe/{bad}").status_code == 404
     cross = anyone.post(f"/unsubscribe/{token}", headers={"Sec-Fetch-Site": "cross-site"})
     assert cross.status_code == 403
+
+
+def test_the_unsubscribe_page_is_the_clinics_not_the_studios(mail_world: World) -> None:
+    token = _reminder_token(mail_world)
+    anyone = mail_world.anonymous()
+    for answer in (anyone.get(f"/unsubscribe/{token}"), anyone.post(f"/unsubscribe/{token}")):
+        assert (
+            '<span class="brand">Clinic A</span>' in answer.text
+            and "<title>E-mail reminders · Clinic A" in answer.text
+        )
+        assert "smpstudio" not in answer.text.split("<main", 1)[0].split("</title>", 1)[1]
+        assert re.search(r"<h1>[^<]*from Clinic A\??</h1>", answer.text)
 
 
 def test_the_record_shows_the_reminder_and_staff_turn_reminders_back_on_with_the_clients_say_so(

@@ -234,6 +234,42 @@ def test_the_handout_and_the_calendar_download(populated: Populated) -> None:
     assert b"Doe" not in ics.content and b"Alex" not in ics.content
 
 
+def test_a_booked_follow_up_call_is_a_call_with_no_address_and_no_second_date(populated: Populated) -> None:
+    from smpstudio.records.models import FollowUp
+
+    path = f"/c/{_link(populated)['token']}"
+    visitor = populated.anonymous()
+
+    def all_day_calls() -> int:
+        events = Calendar.from_ical(visitor.get(f"{path}/calendar.ics").content).walk("VEVENT")
+        return sum(
+            1
+            for e in events
+            if str(e["summary"]) == "Call from Clinic A" and not isinstance(e.decoded("dtstart"), dt.datetime)
+        )
+
+    before = all_day_calls()
+    due = populated.store.read(lambda db: db.get(FollowUp, populated.a.followup_id).due_on)
+    body = {
+        "client_id": populated.a.client_id,
+        "practitioner_id": populated.a.staff_id,
+        "kind": "follow-up-call",
+        "starts_at": f"{due}T11:00",
+        "minutes": 15,
+        "followup_id": populated.a.followup_id,
+    }
+    booked = populated.cookie("front-desk").post("/api/v1/appointments", json=body)
+    assert booked.status_code == 201, booked.text
+    assert all_day_calls() == before - 1  # the booked call replaces the all-day date it fell due
+    events = Calendar.from_ical(visitor.get(f"{path}/calendar.ics").content).walk("VEVENT")
+    timed = [e for e in events if isinstance(e.decoded("dtstart"), dt.datetime)]
+    call = next(e for e in timed if e.decoded("dtstart").date() == due)
+    assert str(call["summary"]) == "Call from Clinic A" and "location" not in call
+    assert all(str(e["summary"]) == "Scalp appointment at Clinic A" for e in timed if e is not call)
+    home = visitor.get(path)
+    assert f"{due:%A %d %B}, 11:00: a call from Clinic A" in text_of(home)
+
+
 def test_every_use_is_audited_with_ids_only(populated: Populated) -> None:
     seq = last_audit_seq(populated.store)
     made = _link(populated)

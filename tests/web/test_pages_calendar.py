@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
 from fastapi.testclient import TestClient
 
@@ -154,3 +155,108 @@ def test_a_pending_patch_test_is_read_from_its_page(world: World) -> None:
     read = prac.post(f"{path}/{found.group(1)}/read", data={"result": "negative", "read": _day(0) + "T08:00"})
     assert read.status_code == 303, read.text[:600]
     assert "Record the reading" not in text_of(prac.get(path))
+
+
+# --- fix links for the signed-in role, and "Book it" in one step -----------------------------------------
+
+
+def _session_booked_unscreened(world: World) -> int:
+    """A session booked tomorrow for the client, who has no screening on file (nor consent)."""
+    return _book(
+        world.signed_in("front-desk"), _form(world, date=(world.today() + dt.timedelta(1)).isoformat())
+    )
+
+
+def test_the_front_desk_is_told_who_screens_instead_of_a_link_it_may_not_open(world: World) -> None:
+    ident = _session_booked_unscreened(world)
+    screening = f'href="/clients/{world.client}/screening"'
+    desk, prac = world.signed_in("front-desk"), world.signed_in("practitioner")
+    day = (world.today() + dt.timedelta(1)).isoformat()
+    for path in (f"/calendar/appointments/{ident}", f"/calendar?day={day}", f"/clients/{world.client}"):
+        seen = desk.get(path)
+        assert seen.status_code == 200 and not structure_problems(seen.text), path
+        assert screening not in seen.text and "A practitioner records the screening." in text_of(seen), path
+        assert f'href="/clients/{world.client}/consent"' in seen.text, path  # the desk takes consent
+        assert screening in prac.get(path).text, path  # a practitioner gets the link
+    checklist = desk.get(f"/calendar/appointments/{ident}").text
+    assert 'data-check="screening"' in checklist and "Screen the client" not in checklist
+
+
+def _practitioner_select(html: str) -> tuple[list[str], str | None]:
+    block = html.split('name="practitioner_id"', 1)[1].split("</select>", 1)[0]
+    options = re.findall(r'<option value="(\d+)"', block)
+    chosen = re.search(r'<option value="(\d+)" selected>', block)
+    return options, chosen.group(1) if chosen else None
+
+
+def _posted(html: str) -> dict[str, str]:
+    """What the booking form posts as it stands (hidden, text, selected, textarea)."""
+    form = html.split('action="/calendar/book"', 1)[1].split("</form>", 1)[0]
+    values = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form))
+    for name, value in re.findall(r'<input[^>]*name="(\w+)"[^>]*value="([^"]*)"', form):
+        values.setdefault(name, value)
+    for name, block in re.findall(r'<select[^>]*name="(\w+)"[^>]*>(.*?)</select>', form, re.S):
+        chosen = re.search(r'<option value="([^"]*)" selected>', block)
+        values[name] = chosen.group(1) if chosen else ""
+    return values
+
+
+def test_book_it_opens_the_form_filled_in_full_and_books_in_one_press(world: World) -> None:
+    from smpstudio.records.models import FollowUp, Reminder, Session
+
+    today = world.today()
+    owner = ctx_for(world.store, world.users["owner"])
+    stock = {
+        kind: lots.add_lot(
+            owner, lots.AddLotRequest.of(kind=kind, product=kind, lot=code, expires=_day(400), quantity=4)
+        ).id
+        for kind, code in (("pigment", "P-9"), ("needle", "N-9"))
+    }
+
+    def seed(db: Any) -> tuple[int, int]:
+        sess = Session(
+            clinic_id=world.clinic,
+            client_id=world.client,
+            practitioner_id=world.users["owner"],
+            started_at=dt.datetime.combine(today - dt.timedelta(days=10), dt.time(10), tzinfo=dt.UTC),
+            zones=["crown"],
+            pigment_lot_id=stock["pigment"],
+            needle_lot_id=stock["needle"],
+            ink_fraction=1.0,
+            rules_version="test",
+            historical=True,
+        )
+        db.add(sess)
+        db.flush()
+        call = FollowUp(
+            client_id=world.client, session_id=sess.id, due_on=today - dt.timedelta(2), purpose="x"
+        )
+        touch = Reminder(client_id=world.client, kind="touch-up", due_on=today + dt.timedelta(1), basis="x")
+        db.add_all([call, touch])
+        db.flush()
+        return call.id, touch.id
+
+    followup_id, reminder_id = world.store.write(seed)
+    desk = world.signed_in("front-desk")
+    week = desk.get(f"/calendar?week={today}")
+    links = dict(re.findall(r'data-due="([\w-]+)".*?href="(/calendar/book\?[^"]+)"', week.text, re.S))
+    call_link = links[f"follow-up-{followup_id}"].replace("&amp;", "&")
+    assert f"practitioner={world.users['owner']}" in call_link  # the practitioner of the session it came from
+    form = desk.get(call_link)
+    assert form.status_code == 200 and not structure_problems(form.text)
+    assert _practitioner_select(form.text)[1] == str(world.users["owner"])
+    posted = _posted(form.text)
+    tomorrow = (today + dt.timedelta(1)).isoformat()
+    assert posted["date"] == tomorrow  # overdue: the next day, not a day already past
+    assert posted["client_id"] == str(world.client) and posted["followup_id"] == str(followup_id)
+    booked = desk.post("/calendar/book", data=posted)
+    assert booked.status_code == 303, text_of(booked)[:600]
+    # a touch-up not from a session: the front desk gets the first practitioner, a practitioner themself
+    touch_link = links[f"touch-up-{reminder_id}"].replace("&amp;", "&")
+    assert "practitioner=" not in touch_link
+    options, chosen = _practitioner_select(desk.get(touch_link).text)
+    assert chosen == options[0]
+    prac = world.signed_in("practitioner")
+    assert _practitioner_select(prac.get(touch_link).text)[1] == str(world.users["practitioner"])
+    again = prac.post("/calendar/book", data=_posted(prac.get(touch_link).text) | {"time": "15:00"})
+    assert again.status_code == 303, text_of(again)[:600]

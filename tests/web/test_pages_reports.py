@@ -8,6 +8,7 @@ import csv
 import io
 import re
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 
@@ -104,7 +105,7 @@ def test_each_csv_is_an_attachment_with_a_header_row(world: World) -> None:
     assert sessions[0] == ["month", "practitioner_id", "practitioner", "sessions", "of_which_historical"]
     assert sessions[1] == ["2025-01", str(world.users["practitioner"]), "Pat Practitioner", "4", "0"]
     followups = _rows(c.get(f"/reports/follow-ups.csv{WINDOW}").content)
-    assert ["2025-05", "2", "1", "0", "1", "0.5", "0.5"] in followups
+    assert ["2025-05", "2", "1", "0", "1", "0", "0.5", "0.5"] in followups
     touch_ups = _rows(c.get("/reports/touch-ups.csv?quarter=2025-Q3").content)
     assert touch_ups[1] == [str(world.client), "Alex Doe", "2025-12-07", "2025-08-15"]
 
@@ -129,3 +130,48 @@ def test_only_owners_open_reports(world: World, role: str) -> None:
     for path in CSV_PATHS:
         assert c.get(f"/reports/{path}.csv").status_code == 403
     assert 'href="/reports"' not in c.get("/").text
+
+
+def test_chart_labels_keep_the_lot_code_when_the_product_name_is_long(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from smpstudio.services.report_signals import AdverseEventsReport, LotEventsLine
+    from smpstudio.services.reports import LotLine, LotsReport
+
+    drawn: dict[str, tuple[str, ...]] = {}
+
+    def capture(key: str, title: str, categories: tuple[str, ...], *args: object, **kw: object) -> str:
+        drawn[key] = categories
+        return "<svg/>"
+
+    monkeypatch.setattr(charts, "bar_chart", capture)
+    name, codes = "Graphite SMP Pigment, Dark Charcoal (demo)", ("P-2291", "P-2310")
+    charts.lots_chart(
+        LotsReport.model_construct(
+            lots=[LotLine.model_construct(product=name, lot=c, sessions=1, remaining=2) for c in codes]
+        )
+    )
+    charts.events_chart(
+        AdverseEventsReport.model_construct(
+            lots=[
+                LotEventsLine.model_construct(kind="pigment", product=name, lot=c, rate=0.1, signal=False)
+                for c in codes
+            ]
+        )
+    )
+    for key in ("chart-lots", "chart-events"):
+        shown = [charts._short(label) for label in drawn[key]]
+        assert all(code in label for code, label in zip(codes, shown, strict=True)), shown
+        assert len(set(shown)) == 2
+
+
+def test_the_wide_tables_wrap_the_product_and_scroll_in_their_box(world: World) -> None:
+    seed_reports(world)
+    page = world.signed_in("owner").get(f"/reports{WINDOW}").text
+    tables = re.findall(r'<div class="table-wrap">\s*<table class="report-table">', page)
+    assert len(tables) == page.count('<table class="report-table">')  # every report table scrolls in its box
+    assert page.count('<td class="wrap">') >= 2  # the lots' and the events' product names wrap
+    css = (Path(charts.__file__).parent / "static" / "studio.css").read_text()
+    assert (
+        ".table-wrap { overflow-x: auto; }" in css and ".report-table td.wrap { white-space: normal;" in css
+    )

@@ -3,6 +3,8 @@ settings name) until SIGINT or SIGTERM, which let the job in hand finish first.
 
 The queue is a SQLite file beside the store (``data_dir/queue.sqlite3``) or Redis (``SMP_QUEUE_URL``); the
 store is the one the settings name (SQLite or PostgreSQL). The log names job ids and kinds only.
+
+``smp worker --sweep-now`` runs the reminder sweep once, in this process, and exits (no queue is read).
 """
 
 from __future__ import annotations
@@ -42,11 +44,20 @@ def worker(
     workers: Annotated[
         int, typer.Option("--workers", min=1, max=32, help="Jobs run at the same time (threads).")
     ] = 1,
+    sweep_now: Annotated[
+        bool,
+        typer.Option(
+            "--sweep-now", help="Send the reminders due now, once, then exit (the queue is not read)."
+        ),
+    ] = False,
 ) -> None:
     """Run the background worker: the jobs users ask for (backups, exports, preview renders) and the
     reminder sweep every 5 minutes. Stop it with Ctrl-C or SIGTERM."""
     from smpstudio.worker.queue import build_queue, queue_location
 
+    if sweep_now:
+        _sweep_now()
+        return
     signal.signal(signal.SIGTERM, _stop_before_start)
     config = settings()
     tasks = run(lambda: build_queue(config))
@@ -70,6 +81,20 @@ def worker(
     finally:
         tasks.close()
     err.print("smpstudio worker stopped")
+
+
+def _sweep_now() -> None:
+    """The reminder sweep of the worker, once, in the foreground, over the store the settings name."""
+    from smpstudio.worker.tasks import WorkerContext, sweep_reminders
+
+    context = WorkerContext(settings())
+    try:
+        run(context.get)  # a missing or outdated store is refused here
+        _configure_logging()
+        swept = run(lambda: sweep_reminders(context))
+    finally:
+        context.close()
+    err.print(f"smpstudio worker: reminder sweep done ({swept} clinic(s) with mail swept)")
 
 
 def register(app: typer.Typer) -> None:

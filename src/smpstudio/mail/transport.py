@@ -3,7 +3,8 @@
 :class:`SmtpMailer` opens one connection per message (a clinic sends a handful an hour), with a timeout on
 every step, and turns each way a server can fail into a :class:`MailError` in plain words: the server
 cannot be reached, refuses the login, cannot start TLS, or refuses the message. No error and no log line
-carries the password or the server's own reply text (which can echo what was sent).
+carries the password or the server's own reply text (which can echo what was sent); no login is sent over
+a connection without TLS.
 
 Anything with ``send(message)`` is a :class:`Mailer` (the tests pass their own).
 """
@@ -125,6 +126,13 @@ class SmtpMailer:
         c = self.config
         if not c.username:
             return
+        if c.security == "none":
+            raise MailError(
+                "the studio sends no login over a connection without TLS: the password would travel in clear",
+                field="security",
+                allowed="starttls or tls when the server needs a login",
+                code="mail_login_refused",
+            )
         try:
             smtp.login(c.username, c.password or "")
         except smtplib.SMTPAuthenticationError:

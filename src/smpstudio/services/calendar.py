@@ -75,6 +75,9 @@ class DueItem(Result):
     what: str = Field(description="In plain words: the follow-up's purpose, the touch-up's basis, the lot.")
     book_kind: str = Field(description="The kind of appointment that books it.")
     overdue: bool = Field(description="Its day has passed.")
+    practitioner_id: OptionalId = Field(
+        default=None, description="The practitioner of the session it came from, when it came from one."
+    )
 
 
 def _due(db: Db, actor: Actor, ctx: ServiceContext, end_on: dt.date) -> list[DueItem]:
@@ -91,8 +94,9 @@ def _due(db: Db, actor: Actor, ctx: ServiceContext, end_on: dt.date) -> list[Due
             what=f.purpose,
             book_kind="follow-up-call",
             overdue=f.due_on < today,
+            practitioner_id=by,
         )
-        for f, name in repo.followups_unbooked(db, actor.clinic_id, end_on)
+        for f, name, by in repo.followups_unbooked(db, actor.clinic_id, end_on)
     ]
     items += [
         DueItem(
@@ -104,8 +108,9 @@ def _due(db: Db, actor: Actor, ctx: ServiceContext, end_on: dt.date) -> list[Due
             what=f"Touch-up due: {t.basis}",
             book_kind="touch-up",
             overdue=t.due_on < today,
+            practitioner_id=by,
         )
-        for t, name in repo.reminders_unbooked(db, actor.clinic_id, end_on)
+        for t, name, by in repo.reminders_unbooked(db, actor.clinic_id, end_on)
     ]
     _, end = window(actor, end_on, end_on)
     lead = read_due_at(end, rules) - end  # the first reading time: a test due by ``end`` was applied before

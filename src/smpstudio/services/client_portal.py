@@ -100,10 +100,11 @@ class PlanRule(Result):
 
 
 class PortalAppointment(Result):
-    """A booked appointment of the client (when and how long)."""
+    """A booked appointment of the client (when and how long, and whether the clinic calls them)."""
 
     starts_at: Timestamp
     minutes: int
+    call: bool = Field(description="A follow-up call from the clinic, not a visit.")
 
 
 class PortalReport(Result):
@@ -183,7 +184,11 @@ def portal_view(ctx: ServiceContext, request: PortalRequest) -> PortalView:
             normal_today=normal,
             not_normal=plan.not_normal if plan else None,
             appointments=[
-                PortalAppointment(starts_at=stored_time(a.starts_at).astimezone(clock.tz), minutes=a.minutes)
+                PortalAppointment(
+                    starts_at=stored_time(a.starts_at).astimezone(clock.tz),
+                    minutes=a.minutes,
+                    call=a.kind == "follow-up-call",
+                )
                 for a in repo.booked_appointments(db, live.clinic.id, live.client.id, clock.now_utc())
             ],
             reports=[
@@ -316,7 +321,7 @@ def portal_triage(ctx: ServiceContext, request: PortalTriageRequest) -> PortalTr
         )
         return PortalTriaged.model_validate({"id": row.id, **result, **clinic})
 
-    return with_live_link(ctx, r.token, "triage", work)
+    return with_live_link(ctx, r.token, "triage", work, lock=True)
 
 
 class PortalFile(Result):

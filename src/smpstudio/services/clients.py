@@ -21,6 +21,7 @@ from smpstudio.records.repositories import clients as rows
 from smpstudio.records.repositories import consent as consent_rows
 from smpstudio.services.access import Actor, client_session, get_client, log, rules_for, transact
 from smpstudio.services.client_record import ClientRecord, client_record, record_of
+from smpstudio.services.clinic_settings import EMAIL_PATTERN
 from smpstudio.services.context import ServiceContext
 from smpstudio.services.fields import (
     SKIN_TYPES,
@@ -74,8 +75,10 @@ PhotoKind = Literal["before", "after", "progress", "reference"]
 
 
 def check_email(value: object) -> object:
-    """A client's e-mail address as given (None stays None), or an :class:`InputError` naming ``email``."""
-    if isinstance(value, str) and ("@" not in value or len(value) > 200 or " " in value.strip()):
+    """A client's e-mail address as given (None stays None), or an :class:`InputError` naming ``email``:
+    one mailbox, without white space, control characters or ``,;<>"()[]\\`` (which would add recipients
+    or headers to a reminder)."""
+    if isinstance(value, str) and (len(value) > 200 or not EMAIL_PATTERN.fullmatch(value.strip())):
         raise InputError("not an e-mail address", field="email", allowed="name@example.org")
     return value
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+import unicodedata
 import zoneinfo
 from typing import Annotated, Any
 
@@ -23,18 +24,22 @@ from smpstudio.records.models import Clinic
 from smpstudio.records.repositories import clinics as rows
 from smpstudio.services.access import Actor, log, rules_for, transact
 from smpstudio.services.context import ServiceContext
-from smpstudio.services.fields import OptionalText, in_range, optional_text
+from smpstudio.services.fields import in_range, optional_text, text
 from smpstudio.services.models import Request, Result
 
 __all__ = [
+    "EMAIL_PATTERN",
     "ClinicDetails",
+    "ClinicName",
     "ClinicRulesInForce",
     "ClinicRulesSet",
     "Email",
+    "OptionalClinicName",
     "SetClinicRulesRequest",
     "Timezone",
     "UpdateClinicRequest",
     "check_email",
+    "check_one_line",
     "check_timezone",
     "set_clinic_rules",
     "show_clinic",
@@ -44,7 +49,10 @@ __all__ = [
 
 #: Longest rules text kept (the packaged care rules are about 20 000 characters).
 MAX_RULES_CHARS = 100_000
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+#: An e-mail address as one mailbox: no white space, control characters, or the characters that split or
+#: comment an address list in a mail header (``,;<>"()[]\``), so it can only ever name one recipient.
+_ADDRESS_PART = r"[^@\s,;<>\"()\[\]\\\x00-\x1f\x7f]+"
+EMAIL_PATTERN = re.compile(rf"{_ADDRESS_PART}@{_ADDRESS_PART}\.{_ADDRESS_PART}")
 
 
 @functools.cache
@@ -65,9 +73,27 @@ def check_timezone(value: object, field: str = "timezone") -> str:
 def check_email(value: object, field: str = "email") -> str:
     """An e-mail address, stripped and in lower case, or an :class:`InputError` naming ``field``."""
     address = value.strip().lower() if isinstance(value, str) else ""
-    if len(address) > 200 or not _EMAIL.fullmatch(address):
+    if len(address) > 200 or not EMAIL_PATTERN.fullmatch(address):
         raise InputError(f"{echo(value)} is not an e-mail address", field=field, allowed="an e-mail address")
     return address
+
+
+def check_one_line(value: object, info: ValidationInfo) -> object:
+    """Refuse a text with a control character (a line break, a tab) or a line separator: such a text
+    (a clinic's name) goes into e-mail headers, where a line break would start a header of its own."""
+    if isinstance(value, str) and any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in value):
+        raise InputError(
+            "a line break, tab or other control character",
+            field=info.field_name or "name",
+            allowed="one line of text without tabs or control characters",
+        )
+    return value
+
+
+#: A clinic's name: one line, at most 200 characters.
+ClinicName = Annotated[str, text(), BeforeValidator(check_one_line)]
+#: An optional clinic name (None: unchanged).
+OptionalClinicName = Annotated[str | None, optional_text(), BeforeValidator(check_one_line)]
 
 
 def _optional(check: Any) -> Any:
@@ -162,7 +188,7 @@ def show_clinic_rules(ctx: ServiceContext) -> ClinicRulesInForce:
 class UpdateClinicRequest(Request):
     """What to change of the clinic's details (None: unchanged)."""
 
-    name: OptionalText = None
+    name: OptionalClinicName = None
     timezone: Timezone = Field(None, description="The IANA timezone that sets the clinic's today.")
     phone: Annotated[str | None, optional_text(60)] = None
     email: Email = None

@@ -21,7 +21,7 @@ from smpstudio.records.repositories import accounts as account_rows
 from smpstudio.records.repositories import clinics as rows
 from smpstudio.records.repositories import consent as consent_rows
 from smpstudio.services.access import Actor, get_user, log, require_admin, transact
-from smpstudio.services.clinic_settings import Email, Timezone
+from smpstudio.services.clinic_settings import ClinicName, Email, Timezone
 from smpstudio.services.context import ServiceContext
 from smpstudio.services.fields import Id, IsoDate, Text, choice, in_range, optional_text, text
 from smpstudio.services.models import Request, Result
@@ -54,7 +54,7 @@ CertificationKind = Literal["smp-training", "bloodborne-pathogens"]
 class InitClinicRequest(Request):
     """A new clinic: its name, its owner (name, login e-mail), its timezone and its retention policy."""
 
-    name: Text
+    name: ClinicName
     owner_name: Annotated[str | None, optional_text()] = Field(None, description="'Owner' when not given.")
     owner_email: Email = Field(None, description="The owner's login (kept in lower case, unique).")
     timezone: Timezone = Field(None, description="The clinic's IANA timezone (the context's when None).")

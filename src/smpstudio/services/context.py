@@ -63,6 +63,8 @@ class ServiceContext:
     public_url: str = "http://127.0.0.1:8000"
     #: The mail password from the environment, for clinics that keep none in the store.
     smtp_password: str | None = field(default=None, repr=False, compare=False)
+    #: The mail server ``smtp_password`` belongs to: only a clinic naming this host gets that password.
+    smtp_host: str | None = None
 
     @property
     def db(self) -> Store:
@@ -93,6 +95,7 @@ class ServiceContext:
             max_image_pixels=settings.max_image_pixels,
             public_url=settings.public_url.rstrip("/"),
             smtp_password=settings.smtp_password,
+            smtp_host=settings.smtp_host,
         )
 
 

@@ -21,8 +21,9 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from pydantic import Field
 from sqlalchemy.orm import Session as Db
 
-from smpstudio.errors import BusyError, ConflictError, InputError
+from smpstudio.errors import BusyError, ConflictError, InputError, NotFoundError
 from smpstudio.records.clinic_day import Job
+from smpstudio.records.repositories import clients as client_rows
 from smpstudio.records.repositories import jobs as repo
 from smpstudio.records.repositories import sessions as session_rows
 from smpstudio.render.views import PREVIEW_VIEWS
@@ -201,21 +202,49 @@ def _visible(actor: Actor) -> int | None:
     return None if actor.role == "owner" else actor.id
 
 
+def _missing(job_id: int) -> NotFoundError:
+    return not_in_clinic("job", job_id, noun="job", field="job", allowed="a job id of this clinic")
+
+
+def _may_ask(db: Db, actor: Actor, job: Job) -> None:
+    """Refuse a job the actor could not ask for now, as :func:`request_job` would: a backup (the whole
+    store) answers as missing to anyone but the store's administrator; an export needs ``client.export``
+    and a render ``design``; either answers as missing once its client is erased (its result holds the
+    client's data)."""
+    if job.kind == "backup":
+        if not actor.is_admin:
+            raise _missing(job.id)
+        return
+    if job.kind == "export":
+        actor.require("client.export")
+    elif job.kind == "render":
+        actor.require("design")
+    client_id = job.params.get("client_id")
+    if client_id is not None:
+        client = client_rows.get_client(db, int(client_id))
+        if client is None or client.clinic_id != actor.clinic_id or client.erased_at is not None:
+            raise _missing(job.id)
+
+
 def _get_job(db: Db, actor: Actor, job_id: int) -> Job:
-    """The job ``job_id`` the actor may see: one of another clinic, or another user's for anyone but an
-    owner, answers as one that does not exist."""
+    """The job ``job_id`` the actor may see: one of another clinic, another user's for anyone but an
+    owner, or one the actor could not ask for (:func:`_may_ask`) answers as one that does not exist."""
     job = repo.get_job(db, check_id(job_id, "job"))
     mine = _visible(actor)
     if job is None or job.clinic_id != actor.clinic_id or (mine is not None and job.requested_by != mine):
-        raise not_in_clinic("job", job_id, noun="job", field="job", allowed="a job id of this clinic")
+        raise _missing(job_id)
+    _may_ask(db, actor, job)
     return job
 
 
 def list_jobs(ctx: ServiceContext) -> JobList:
-    """The clinic's newest 50 jobs for an owner; a user's own jobs for anyone else."""
+    """The clinic's newest 50 jobs for an owner; a user's own jobs for anyone else; backups for the
+    store's administrator only."""
 
     def action(db: Db, actor: Actor) -> JobList:
-        rows = repo.clinic_jobs(db, actor.clinic_id, requested_by=_visible(actor))
+        rows = repo.clinic_jobs(
+            db, actor.clinic_id, requested_by=_visible(actor), with_backups=actor.is_admin
+        )
         log(db, actor, "read", "job", None, count=len(rows))
         jobs = [_summary(job) for job in rows]
         return JobList(jobs=jobs, busy=any(j.status in ("queued", "running") for j in jobs))

@@ -3,7 +3,10 @@
 The password is write-only: it is sealed with AES-256-GCM under a key derived (HKDF-SHA256, info
 ``b"smtp-password"``) from the studio's secret key, bound to the clinic by the associated data, and never
 returned by any read, written to a log or put in an error. A clinic that keeps none in the store uses the
-password of the environment (``ctx.smtp_password``), when one is set.
+password of the environment (``ctx.smtp_password``) only when its host is the one the operator named for it
+(``ctx.smtp_host``), so an owner cannot have it sent to a server of their own. A stored password is
+forgotten when the host, port or user name change without a new one (it belongs to that account), and no
+login goes over a connection without TLS.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ __all__ = [
     "MailTestRequest",
     "MailTestSent",
     "SetMailSettingsRequest",
+    "environment_password",
     "mail_config",
     "open_password",
     "seal_password",
@@ -93,15 +97,23 @@ def open_password(secret: bytes | None, clinic_id: int, sealed: str) -> str:
         ) from None
 
 
+def environment_password(ctx: ServiceContext, host: str | None) -> str | None:
+    """The environment's mail password for a clinic whose server is ``host``: only when the operator named
+    that host for it (``ctx.smtp_host``, compared without regard to case); else None."""
+    if not ctx.smtp_password or not ctx.smtp_host or host is None:
+        return None
+    return ctx.smtp_password if host.strip().lower() == ctx.smtp_host.strip().lower() else None
+
+
 def mail_config(
     row: ClinicMail, ctx: ServiceContext, *, ssl_context: ssl.SSLContext | None = None
 ) -> MailConfig:
     """What the transport needs to send as the clinic (the stored password opened, or the one from the
-    environment when none is stored)."""
+    environment when none is stored and the clinic's host is the one it belongs to)."""
     password = (
         open_password(ctx.secret, row.clinic_id, row.password_sealed)
         if row.password_sealed
-        else ctx.smtp_password
+        else environment_password(ctx, row.host)
     )
     return MailConfig(
         host=row.host,
@@ -135,7 +147,8 @@ def _address(value: object, info: ValidationInfo) -> object:
 
 class SetMailSettingsRequest(Request):
     """The clinic's mail server. The password is write-only: none keeps the stored one (or the
-    environment's), a text replaces it, ``clear_password`` removes it."""
+    environment's) while host, port and user name stay the same, a text replaces it, ``clear_password``
+    removes it. A login (user name or password) needs ``starttls`` or ``tls``."""
 
     host: Annotated[str, BeforeValidator(_host)] = Field(description="The SMTP server's host name.")
     port: Annotated[int, in_range(1, 65535)] = Field(587, description="587 for STARTTLS, 465 for TLS.")
@@ -175,9 +188,9 @@ class MailSettings(Result):
 
 
 def _settings(row: ClinicMail | None, ctx: ServiceContext) -> MailSettings:
-    env: PasswordSource = "environment" if ctx.smtp_password else "none"
     if row is None:
-        return MailSettings(configured=False, password=env)
+        return MailSettings(configured=False, password="none")
+    env: PasswordSource = "environment" if environment_password(ctx, row.host) else "none"
     return MailSettings(
         configured=True,
         host=row.host,
@@ -215,6 +228,18 @@ def set_mail_settings(ctx: ServiceContext, request: SetMailSettingsRequest) -> M
             raise InputError(
                 "give a new password or clear it, not both", field="clear_password", allowed="one of the two"
             )
+        if r.security == "none" and (r.username or r.password):
+            raise InputError(
+                "a login to the mail server needs a secure connection: the password would travel in clear",
+                field="security",
+                allowed="starttls or tls when the server needs a login",
+            )
+        before = repo.get_mail(db, actor.clinic_id)
+        moved = before is not None and (before.host, before.port, before.username) != (
+            r.host,
+            r.port,
+            r.username,
+        )
         values: dict[str, object] = {
             "host": r.host,
             "port": r.port,
@@ -233,6 +258,9 @@ def set_mail_settings(ctx: ServiceContext, request: SetMailSettingsRequest) -> M
         elif r.clear_password or r.password == "":
             values["password_sealed"] = None
             password = "cleared"
+        elif moved and before is not None and before.password_sealed:
+            values["password_sealed"] = None  # the password belongs to the old server and account
+            password = "forgotten"
         row = repo.save_mail(db, actor.clinic_id, **values)
         log(
             db,
@@ -301,9 +329,17 @@ def send_test_message(
         clinic = clinic_rows.get_clinic(db, actor.clinic_id)
         name = clinic.name if clinic is not None else "The clinic"
         message = EmailMessage()
-        message["Subject"] = f"{name}: test message"
-        message["From"] = row.from_address
-        message["To"] = to
+        try:
+            message["Subject"] = f"{name}: test message"
+            message["From"] = row.from_address
+            message["To"] = to
+        except ValueError:  # a value stored before names were held to one line
+            raise ConflictError(
+                "the clinic's name or mail sender cannot go in an e-mail header",
+                field="name",
+                allowed="a clinic name and sender address of one line each",
+                code="mail_invalid",
+            ) from None
         message["Date"] = formatdate(localtime=False)
         message["Message-ID"] = make_msgid(domain=row.from_address.rpartition("@")[2] or None)
         message.set_content(

@@ -65,15 +65,19 @@ def audit_link_use(db: Db, link: ClientLink, action: str, entity: str, entity_id
     )
 
 
-def with_live_link(ctx: ServiceContext, token: str, use: str, work: Callable[[Db, LiveLink], T]) -> T:
+def with_live_link(
+    ctx: ServiceContext, token: str, use: str, work: Callable[[Db, LiveLink], T], *, lock: bool = False
+) -> T:
     """Run ``work`` for the live link ``token`` names, in one write transaction that records the use.
 
     A token that opens nothing raises :func:`_gone`; a refused use of a known link (expired, withdrawn,
-    an erased client, a bad form, too many reports) is audited after the rollback."""
+    an erased client, a bad form, too many reports) is audited after the rollback. ``lock`` holds the
+    link's row (PostgreSQL; SQLite has one writer at a time) for the transaction, so concurrent uses that
+    count what the link did (the daily report limit) see each other's rows."""
     known: list[tuple[int, int]] = []  # the link's id and clinic (its row is gone with the rollback)
 
     def run(db: Db) -> T:
-        found = repo.link_by_hash(db, token_hash(token)) if _TOKEN.fullmatch(token) else None
+        found = repo.link_by_hash(db, token_hash(token), for_update=lock) if _TOKEN.fullmatch(token) else None
         if found is None:
             raise _gone()
         link, client = found

@@ -1,7 +1,8 @@
 """The calendar file of a client's own page (iCalendar): the aftercare rules of the last session still
 running (all day, from the session's day to the day each ends), the clinic's follow-up calls and the
 touch-up due, and the booked appointments (in the clinic's timezone). Titles are discreet: the clinic's
-name and "Scalp appointment" or "Aftercare: no washing", never a symptom.
+name and "Scalp appointment", "Call from" or "Aftercare: no washing", never a symptom. A follow-up call or a
+touch-up booked as an appointment shows as the appointment alone (not also as the all-day date it fell due).
 """
 
 from __future__ import annotations
@@ -57,6 +58,9 @@ def client_calendar(
     cal.add("version", "2.0")
     cal.add("x-wr-calname", clinic.name)
     phone = f" Call {clinic.phone}." if clinic.phone else ""
+    booked = repo.booked_appointments(db, clinic.id, client_id, clock.now_utc())
+    booked_followups = {a.followup_id for a in booked if a.followup_id is not None}
+    booked_reminders = {a.reminder_id for a in booked if a.reminder_id is not None}
 
     def event(
         uid: str, title: str, start: dt.date | dt.datetime, end: dt.date | dt.datetime, text: str
@@ -86,6 +90,8 @@ def client_calendar(
             )
             ev.add("transp", "TRANSPARENT")
         for f in repo.open_followups(db, client_id, session_id, today):
+            if f.id in booked_followups:
+                continue
             event(
                 f"followup/{f.id}",
                 f"Call from {clinic.name}",
@@ -94,6 +100,8 @@ def client_calendar(
                 f"{clinic.name} will call you to ask how it is going.",
             )
     for rem in repo.open_reminders(db, client_id, today):
+        if rem.id in booked_reminders:
+            continue
         event(
             f"reminder/{rem.id}",
             f"Book your next visit at {clinic.name}",
@@ -101,15 +109,15 @@ def client_calendar(
             rem.due_on + dt.timedelta(days=1),
             f"Your touch-up is due around now.{phone}",
         )
-    for a in repo.booked_appointments(db, clinic.id, client_id, clock.now_utc()):
+    for a in booked:
         starts = stored_time(a.starts_at).astimezone(clock.tz)
-        ev = event(
-            f"appointment/{a.id}",
-            f"Scalp appointment at {clinic.name}",
-            starts,
-            stored_time(a.ends_at).astimezone(clock.tz),
-            f"Your appointment at {clinic.name}.{phone}",
-        )
+        ends = stored_time(a.ends_at).astimezone(clock.tz)
+        if a.kind == "follow-up-call":  # the clinic calls: no place to go
+            text = f"{clinic.name} will call you to ask how it is going."
+            event(f"appointment/{a.id}", f"Call from {clinic.name}", starts, ends, text)
+            continue
+        text = f"Your appointment at {clinic.name}.{phone}"
+        ev = event(f"appointment/{a.id}", f"Scalp appointment at {clinic.name}", starts, ends, text)
         if clinic.address:
             ev.add("location", " ".join(clinic.address.split()))
     if isinstance(clock.tz, ZoneInfo):

@@ -97,7 +97,9 @@ def _write_export(
 
 
 def export_client(ctx: ServiceContext, client_id: int, out: IO[bytes]) -> ExportResult:
-    """Write the client's whole record (JSON, photos, drawn signatures, design documents) as a zip archive.
+    """Write the client's whole record (JSON, photos, drawn signatures, design documents) as a zip archive;
+    the JSON also holds the client's appointments, the e-mails sent to them and their own links (never a
+    token).
 
     Parameters
     ----------
@@ -119,7 +121,7 @@ def export_client(ctx: ServiceContext, client_id: int, out: IO[bytes]) -> Export
     def action(db: Db, actor: Actor) -> tuple[dict[str, Any], list[tuple[int, dict[str, Any]]]]:
         actor.require("client.export")
         client = get_client(db, actor, client_id)
-        record = _plain(record_of(db, client))
+        record = {**_plain(record_of(db, client)), **repo.clinic_day_of(db, client.id)}
         designs = repo.design_documents(db, client.id)
         log(db, actor, "export", "client", client.id)
         return record, designs

@@ -318,8 +318,23 @@ def _send_one(
     counts: dict[str, dict[str, int]],
     touched: list[int],
 ) -> None:
-    """Claim one message (``sending``, committed), send it, and record ``sent`` or ``failed``."""
+    """Build one message, claim it (``sending``, committed), send it, and record ``sent`` or ``failed``.
+
+    The message is built before the claim, and anything that goes wrong building or sending it (a header
+    the e-mail cannot carry, an unexpected error of the mail library) finishes it ``failed`` with a code,
+    so none is left ``sending`` by an error and the run goes on with the next one."""
     token, digest = new_unsubscribe_token()
+    error: SmpError | None = None
+    message: EmailMessage | None = None
+    try:
+        message = item.build(token)
+    except Exception:  # any build error fails this message only (its text may hold client data)
+        error = MailError(
+            "the reminder could not be written: an address or clinic detail cannot go in an e-mail",
+            field="message",
+            allowed="a client address and clinic details of one line each",
+            code="mail_invalid",
+        )
 
     def claim(db: Db, actor: Actor) -> bool:
         return repo.claim_message(
@@ -333,13 +348,15 @@ def _send_one(
 
     if not _in_clinic(ctx, clinic_id, claim):
         return  # another run took it
-    error: SmpError | None = None
-    try:
-        sender.send(item.build(token))
-    except MailError as exc:
-        error = exc
-    except OSError:
-        error = MailError("the mail server could not be reached", code="mail_unreachable")
+    if message is not None:
+        try:
+            sender.send(message)
+        except MailError as exc:
+            error = exc
+        except OSError:
+            error = MailError("the mail server could not be reached", code="mail_unreachable")
+        except Exception:  # one message failing must not stop the run or leave it sending
+            error = MailError("the mail library could not send the reminder", code="mail_failed")
     status = "sent" if error is None else "failed"
 
     def finish(db: Db, actor: Actor) -> None:

@@ -191,41 +191,52 @@ class FollowUpsMonth(Result):
     on_time: int = Field(description="Done by the end of the day they were due.")
     late: int = Field(description="Done after the day they were due.")
     open: int = Field(description="Not done yet.")
-    done_rate: float | None = Field(description="Done (on time or late) over due; None when none was due.")
-    on_time_rate: float | None = Field(description="Done on time over due; None when none was due.")
+    not_yet_due: int = Field(description="Of the open ones, those whose day has not ended yet.")
+    done_rate: float | None = Field(
+        description="Done (on time or late) over those already due (due less not yet due); None: none was."
+    )
+    on_time_rate: float | None = Field(
+        description="Done on time over those already due (due less not yet due); None when none was."
+    )
 
 
 class FollowUpsReport(Result):
-    """Follow-ups by the month they were due: done on time, done late, still open, and the rates."""
+    """Follow-ups by the month they were due: done on time, done late, still open, and the rates over the
+    follow-ups already due (one due later in the month is neither on time nor late yet)."""
 
     window: ReportWindow
     months: list[FollowUpsMonth]
     total: FollowUpsMonth = Field(description="The whole window (its month is the window's span).")
 
 
-def _followup_month(label: str, due: int, on_time: int, late: int, still_open: int) -> FollowUpsMonth:
+def _followup_month(
+    label: str, due: int, on_time: int, late: int, still_open: int, not_yet_due: int
+) -> FollowUpsMonth:
+    already_due = due - not_yet_due
     return FollowUpsMonth(
         month=label,
         due=due,
         on_time=on_time,
         late=late,
         open=still_open,
-        done_rate=ratio(on_time + late, due),
-        on_time_rate=ratio(on_time, due),
+        not_yet_due=not_yet_due,
+        done_rate=ratio(on_time + late, already_due),
+        on_time_rate=ratio(on_time, already_due),
     )
 
 
 def followups_report(ctx: ServiceContext, request: ReportWindowRequest | None = None) -> FollowUpsReport:
     """Per month of the window, the follow-ups due, done on time (by the end of their day in the clinic's
-    time), done late and still open, with the completion and on-time rates."""
+    time), done late and still open, with the completion and on-time rates over those already due."""
 
     def action(db: Db, actor: Actor) -> FollowUpsReport:
         actor.require("reports")
         window = resolve_window(actor, request)
-        rows = {r.month: r for r in repo.followups_per_month(db, actor.clinic_id, window.days())}
+        days = window.days()
+        rows = {r.month: r for r in repo.followups_per_month(db, actor.clinic_id, days, actor.clock.now())}
         log(db, actor, "read", "report", "follow-ups", **_span(window))
         months = [
-            _followup_month(label, *(rows[label][1:] if label in rows else (0, 0, 0, 0)))
+            _followup_month(label, *(rows[label][1:] if label in rows else (0, 0, 0, 0, 0)))
             for label, _, _ in window.months
         ]
         span = f"{window.months[0][0]} to {window.months[-1][0]}"
@@ -235,6 +246,7 @@ def followups_report(ctx: ServiceContext, request: ReportWindowRequest | None = 
             sum(m.on_time for m in months),
             sum(m.late for m in months),
             sum(m.open for m in months),
+            sum(m.not_yet_due for m in months),
         )
         return FollowUpsReport(window=window.describe(), months=months, total=total)
 

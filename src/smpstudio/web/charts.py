@@ -235,7 +235,7 @@ def lots_chart(report: LotsReport) -> str | None:
     lots = report.lots[:MAX_BARS]
     if not lots:
         return None
-    names = tuple(f"{x.product} · {x.lot}" for x in lots)
+    names = tuple(f"{x.lot} · {x.product}" for x in lots)  # the lot first: a cut label keeps it
     series = (
         Series("sessions in the window", tuple(float(x.sessions) for x in lots), PALETTE[0]),
         Series("units in stock now", tuple(float(x.remaining) for x in lots), PALETTE[1]),
@@ -248,7 +248,7 @@ def events_chart(report: AdverseEventsReport) -> str | None:
     lots = report.lots[:MAX_BARS]
     if not lots:
         return None
-    names = tuple(f"{x.kind} · {x.product} · {x.lot}" for x in lots)
+    names = tuple(f"{x.lot} · {x.kind} · {x.product}" for x in lots)  # the lot first, as above
     rates = tuple(100.0 * (x.rate or 0.0) for x in lots)
     colours = tuple(_SIGNAL if x.signal else _QUIET for x in lots)
     label = "sessions with an adverse event (red: a lot signal)"
@@ -264,12 +264,13 @@ def events_chart(report: AdverseEventsReport) -> str | None:
 
 
 def followups_chart(report: FollowUpsReport) -> str:
-    """Follow-ups due per month: done on time, done late, still open."""
+    """Follow-ups due per month: done on time, done late, open past their day, and not due yet."""
     months = tuple(_month(m.month) for m in report.months)
     series = (
         Series("done on time", tuple(float(m.on_time) for m in report.months), PALETTE[2]),
         Series("done late", tuple(float(m.late) for m in report.months), PALETTE[1]),
-        Series("still open", tuple(float(m.open) for m in report.months), _SIGNAL),
+        Series("open, past due", tuple(float(m.open - m.not_yet_due) for m in report.months), _SIGNAL),
+        Series("not due yet", tuple(float(m.not_yet_due) for m in report.months), _GREY),
     )
     return bar_chart("chart-followups", "Follow-ups due per month", months, series, value_label="follow-ups")
 

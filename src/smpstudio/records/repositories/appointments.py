@@ -241,12 +241,14 @@ def _not_booked(source: Any, row_id: Any) -> Any:
     return row_id.not_in(select(source).where(source.is_not(None), Appointment.status.in_(HOLDING)))
 
 
-def followups_unbooked(db: Db, clinic_id: int, until: dt.date) -> list[tuple[FollowUp, str]]:
+def followups_unbooked(db: Db, clinic_id: int, until: dt.date) -> list[tuple[FollowUp, str, int | None]]:
     """Open follow-ups of the clinic's clients on record due on or before ``until`` with no appointment
-    booked from them, oldest first, with the client's name."""
+    booked from them, oldest first, with the client's name and the practitioner of the session they came
+    from (None for one not from a session)."""
     rows = db.execute(
-        select(FollowUp, Client.name)
+        select(FollowUp, Client.name, Session.practitioner_id)
         .join(Client, Client.id == FollowUp.client_id)
+        .outerjoin(Session, Session.id == FollowUp.session_id)
         .where(
             Client.clinic_id == clinic_id,
             Client.erased_at.is_(None),
@@ -256,15 +258,17 @@ def followups_unbooked(db: Db, clinic_id: int, until: dt.date) -> list[tuple[Fol
         )
         .order_by(FollowUp.due_on, FollowUp.id)
     ).all()
-    return [(r[0], r[1]) for r in rows]
+    return [(r[0], r[1], r[2]) for r in rows]
 
 
-def reminders_unbooked(db: Db, clinic_id: int, until: dt.date) -> list[tuple[Reminder, str]]:
+def reminders_unbooked(db: Db, clinic_id: int, until: dt.date) -> list[tuple[Reminder, str, int | None]]:
     """Open touch-up reminders of the clinic's clients on record due on or before ``until`` with no
-    appointment booked from them, oldest first, with the client's name."""
+    appointment booked from them, oldest first, with the client's name and the practitioner of the session
+    they came from (None for one not from a session)."""
     rows = db.execute(
-        select(Reminder, Client.name)
+        select(Reminder, Client.name, Session.practitioner_id)
         .join(Client, Client.id == Reminder.client_id)
+        .outerjoin(Session, Session.id == Reminder.session_id)
         .where(
             Client.clinic_id == clinic_id,
             Client.erased_at.is_(None),
@@ -275,7 +279,7 @@ def reminders_unbooked(db: Db, clinic_id: int, until: dt.date) -> list[tuple[Rem
         )
         .order_by(Reminder.due_on, Reminder.id)
     ).all()
-    return [(r[0], r[1]) for r in rows]
+    return [(r[0], r[1], r[2]) for r in rows]
 
 
 def patch_tests_pending(db: Db, clinic_id: int, applied_before: dt.datetime) -> list[tuple[PatchTest, str]]:

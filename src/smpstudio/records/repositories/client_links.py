@@ -38,13 +38,16 @@ def add_link(db: Db, **values: Any) -> ClientLink:
     return row
 
 
-def link_by_hash(db: Db, token_hash: str) -> tuple[ClientLink, Client] | None:
-    """The link whose token hashes to ``token_hash``, with its client (None when no link has it)."""
-    row = db.execute(
+def link_by_hash(db: Db, token_hash: str, *, for_update: bool = False) -> tuple[ClientLink, Client] | None:
+    """The link whose token hashes to ``token_hash``, with its client (None when no link has it);
+    ``for_update`` locks the link's row (PostgreSQL) until the transaction ends, so two uses of one link
+    that count what it did (a rate limit) take turns."""
+    query = (
         select(ClientLink, Client)
         .join(Client, Client.id == ClientLink.client_id)
         .where(ClientLink.token_hash == token_hash)
-    ).first()
+    )
+    row = db.execute(query.with_for_update(of=ClientLink) if for_update else query).first()
     return (row[0], row[1]) if row else None
 
 

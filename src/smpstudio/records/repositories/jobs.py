@@ -33,11 +33,16 @@ def get_job(db: Db, job_id: int) -> Job | None:
     return db.get(Job, job_id)
 
 
-def clinic_jobs(db: Db, clinic_id: int, *, requested_by: int | None = None, limit: int = 50) -> list[Job]:
-    """The clinic's newest jobs first (only those ``requested_by`` asked for, when given)."""
+def clinic_jobs(
+    db: Db, clinic_id: int, *, requested_by: int | None = None, with_backups: bool = True, limit: int = 50
+) -> list[Job]:
+    """The clinic's newest jobs first (only those ``requested_by`` asked for, when given; no backups
+    unless ``with_backups``)."""
     query = select(Job).where(Job.clinic_id == clinic_id)
     if requested_by is not None:
         query = query.where(Job.requested_by == requested_by)
+    if not with_backups:
+        query = query.where(Job.kind != "backup")
     return list(db.scalars(query.order_by(Job.id.desc()).limit(limit)))
 
 

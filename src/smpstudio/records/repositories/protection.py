@@ -27,6 +27,11 @@ idempotency_key
 adverse_events: description            ``erased`` (dates, seriousness and criteria stay: reportable)
 reminders: basis                       ``erased`` (a forecast's basis names the client's skin)
 corrective_actions: scope              the client's name and contact replaced (the id stays)
+appointments: notes                    blanked (times, kind, status and practitioner stay)
+messages: to_address                   blanked (kind, subject, status and times stay: subjects carry the
+                                       clinic's name and no client data)
+client_links                           revoked (``revoked_at`` set): the client's own pages close; the
+                                       token's hash and times stay
 audit_log                              untouched: it holds ids and codes only
 =====================================  =====================================================================
 
@@ -44,6 +49,7 @@ from sqlalchemy import delete, select, text, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session as Db
 
+from smpstudio.records.clinic_day import Appointment, ClientLink, Message
 from smpstudio.records.models import (
     AdverseEvent,
     Client,
@@ -63,6 +69,7 @@ from smpstudio.records.models import (
 
 __all__ = [
     "anonymise_client",
+    "clinic_day_of",
     "design_documents",
     "discard_old_pages",
     "unreferenced_files",
@@ -78,6 +85,56 @@ def design_documents(db: Db, client_id: int) -> list[tuple[int, dict[str, Any]]]
         select(Design.version, Design.document).where(Design.client_id == client_id).order_by(Design.version)
     )
     return [(version, document) for version, document in rows]
+
+
+def _when(moment: dt.datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def clinic_day_of(db: Db, client_id: int) -> dict[str, list[dict[str, Any]]]:
+    """The client's appointments, the e-mails sent to them and their own links, for their export: what
+    each holds about the client, never a token or a token's hash."""
+    appointments = [
+        {
+            "id": a.id,
+            "kind": a.kind,
+            "starts_at": _when(a.starts_at),
+            "ends_at": _when(a.ends_at),
+            "minutes": a.minutes,
+            "status": a.status,
+            "notes": a.notes,
+            "practitioner_id": a.practitioner_id,
+            "cancelled_at": _when(a.cancelled_at),
+        }
+        for a in db.scalars(
+            select(Appointment).where(Appointment.client_id == client_id).order_by(Appointment.id)
+        )
+    ]
+    messages = [
+        {
+            "id": m.id,
+            "kind": m.kind,
+            "to_address": m.to_address,
+            "subject": m.subject,
+            "status": m.status,
+            "queued_at": _when(m.queued_at),
+            "sent_at": _when(m.sent_at),
+        }
+        for m in db.scalars(select(Message).where(Message.client_id == client_id).order_by(Message.id))
+    ]
+    links = [
+        {
+            "id": link.id,
+            "created_at": _when(link.created_at),
+            "expires_at": _when(link.expires_at),
+            "revoked_at": _when(link.revoked_at),
+            "last_used_at": _when(link.last_used_at),
+        }
+        for link in db.scalars(
+            select(ClientLink).where(ClientLink.client_id == client_id).order_by(ClientLink.id)
+        )
+    ]
+    return {"appointments": appointments, "messages": messages, "links": links}
 
 
 def _erase_scopes(db: Db, client: Client) -> None:
@@ -135,6 +192,13 @@ def anonymise_client(db: Db, client: Client, erased_at: dt.datetime) -> list[str
         update(FollowUpOutcome).where(FollowUpOutcome.followup_id.in_(followups)).values(outcome=ERASED)
     )
     db.execute(update(Reminder).where(Reminder.client_id == cid).values(basis=ERASED))
+    db.execute(update(Appointment).where(Appointment.client_id == cid).values(notes=None))
+    db.execute(update(Message).where(Message.client_id == cid).values(to_address=None))
+    db.execute(
+        update(ClientLink)
+        .where(ClientLink.client_id == cid, ClientLink.revoked_at.is_(None))
+        .values(revoked_at=erased_at)
+    )
     client.name = f"erased client {cid}"
     client.date_of_birth = client.email = client.phone = client.address = None
     client.hair_colour = client.hair_loss_pattern = client.notes = client.skin_type = None

@@ -130,8 +130,9 @@ class LotUse(NamedTuple):
 
 def lots_used(db: Db, clinic_id: int, start: dt.datetime, end: dt.datetime) -> list[LotUse]:
     """Each of the clinic's lots with stock left or used in the window: the sessions in the window that used
-    it and the units its ledger gave to sessions in the window (single-use needle cartridges; a historical
-    session takes no stock); pigments, needles, diluents, each by product and lot code."""
+    it and the units its ledger gave to those same sessions (single-use needle cartridges; a historical
+    session takes no stock), both by when the session started, so a session recorded late counts in its
+    own month for both; pigments, needles, diluents, each by product and lot code."""
     pairs = _session_lots(clinic_id, start, end)
     per_lot = (
         select(pairs.c.lot_id, func.count(pairs.c.session_id).label("sessions"))
@@ -141,12 +142,8 @@ def lots_used(db: Db, clinic_id: int, start: dt.datetime, end: dt.datetime) -> l
     moves = (
         select(StockMove.lot_id, func.sum(-StockMove.delta).label("units"))
         .join(Lot, Lot.id == StockMove.lot_id)
-        .where(
-            Lot.clinic_id == clinic_id,
-            StockMove.reason == "session",
-            StockMove.at >= start,
-            StockMove.at < end,
-        )
+        .join(Session, Session.id == StockMove.session_id)
+        .where(Lot.clinic_id == clinic_id, StockMove.reason == "session", _window(start, end))
         .group_by(StockMove.lot_id)
         .subquery("moves")
     )
@@ -260,11 +257,15 @@ class FollowUpMonth(NamedTuple):
     on_time: int
     late: int
     open: int
+    not_yet_due: int
 
 
-def followups_per_month(db: Db, clinic_id: int, days: Sequence[DaySpan]) -> list[FollowUpMonth]:
+def followups_per_month(
+    db: Db, clinic_id: int, days: Sequence[DaySpan], now: dt.datetime
+) -> list[FollowUpMonth]:
     """Per month of the days given, the clinic's follow-ups due on those days: done by the end of the day
-    they were due (in the clinic's time), done later, and still open; only months with one due.
+    they were due (in the clinic's time), done later, still open, and of those still open the ones whose
+    day has not ended at ``now`` (not due yet: neither on time nor late so far); only months with one due.
 
     An open follow-up of a client erased from the record is left out (it can no longer be done).
     """
@@ -282,6 +283,7 @@ def followups_per_month(db: Db, clinic_id: int, days: Sequence[DaySpan]) -> list
             _count_if(FollowUp.done_at < cal.c.ends),
             _count_if(FollowUp.done_at >= cal.c.ends),
             _count_if(FollowUp.done_at.is_(None)),
+            _count_if(and_(FollowUp.done_at.is_(None), cal.c.ends > now)),
         )
         .select_from(cal)
         .join(FollowUp, FollowUp.due_on == cal.c.day)
@@ -295,7 +297,7 @@ def followups_per_month(db: Db, clinic_id: int, days: Sequence[DaySpan]) -> list
         .group_by(cal.c.label)
         .order_by(cal.c.label)
     ).all()
-    return [FollowUpMonth(r[0], int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in rows]
+    return [FollowUpMonth(r[0], int(r[1]), int(r[2]), int(r[3]), int(r[4]), int(r[5])) for r in rows]
 
 
 class TouchUpRow(NamedTuple):

@@ -8,6 +8,7 @@ section; without it the pages work as plain forms (POST, then redirect).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
@@ -18,10 +19,12 @@ from smpstudio.services import appointment_booking, calendar
 from smpstudio.services import appointments as ap
 from smpstudio.services.appointment_checks import ChecklistItem
 from smpstudio.services.context import ServiceContext
+from smpstudio.web.pages.client_forms import can, who_does
 from smpstudio.web.pages.clinic_forms import Context, attempt, field_error, see_other
 from smpstudio.web.pages.rendering import page
+from smpstudio.web.state import principal_of
 
-__all__ = ["KIND_WORDS", "fix_link", "router"]
+__all__ = ["KIND_WORDS", "fix_link", "fixes_for", "router"]
 
 router = APIRouter(include_in_schema=False)
 
@@ -55,18 +58,37 @@ OptionalDay = Annotated[str | None, Query(max_length=10)]
 OptionalNumber = Annotated[str | None, Query(max_length=20)]
 
 
+#: The page that fixes each failed check, as a route (a path template); the client's record otherwise.
+FIX_ROUTES = {
+    "client": "/clients/{client_id}/edit",
+    "screening": "/clients/{client_id}/screening",
+    "consent": "/clients/{client_id}/consent",
+    "patch_test": "/clients/{client_id}/patch-tests",
+    "practitioner": "/users/{user_id}",
+    "appointment": "/calendar/appointments/{appointment_id}",
+    "lots": "/lots",
+}
+RECORD_ROUTE = "/clients/{client_id}"
+
+
 def fix_link(item: ChecklistItem, entry: ap.AppointmentEntry) -> str:
     """The page that fixes a failed check of ``entry``'s checklist."""
-    client = f"/clients/{entry.client.id}"
-    return {
-        "client": f"{client}/edit",
-        "screening": f"{client}/screening",
-        "consent": f"{client}/consent",
-        "patch_test": f"{client}/patch-tests",
-        "practitioner": f"/users/{entry.practitioner.id}",
-        "appointment": f"/calendar/appointments/{entry.id}#move",
-        "lots": "/lots",
-    }.get(item.fix or "", client)
+    route = FIX_ROUTES.get(item.fix or "", RECORD_ROUTE)
+    path = route.format(client_id=entry.client.id, user_id=entry.practitioner.id, appointment_id=entry.id)
+    return path + ("#move" if item.fix == "appointment" else "")
+
+
+def fixes_for(request: Request) -> Callable[[ChecklistItem, ap.AppointmentEntry], tuple[str | None, str]]:
+    """For the signed-in user: a failed check's link and its words, or no link and who fixes it when their
+    role may not open the page that does."""
+
+    def fix(item: ChecklistItem, entry: ap.AppointmentEntry) -> tuple[str | None, str]:
+        route = FIX_ROUTES.get(item.fix or "", RECORD_ROUTE)
+        if can(request, "GET", route):
+            return fix_link(item, entry), FIX_WORDS.get(item.fix or "", "Open the record")
+        return None, who_does("GET", route)
+
+    return fix
 
 
 def _number(value: str | None) -> int | None:
@@ -74,8 +96,24 @@ def _number(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() and len(value) <= 19 else None
 
 
-def _words() -> dict[str, Any]:
-    return {"kinds": KIND_WORDS, "statuses": STATUS_WORDS, "fix_words": FIX_WORDS, "fix_link": fix_link}
+def _day(value: str | None) -> dt.date | None:
+    """A query's ISO day, or None when it is empty or not a day."""
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _clock(value: str) -> dt.time | None:
+    """A query's ``HH:MM``, or None when it is not a time of day."""
+    try:
+        return dt.time.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _words(request: Request) -> dict[str, Any]:
+    return {"kinds": KIND_WORDS, "statuses": STATUS_WORDS, "fix": fixes_for(request)}
 
 
 # --- the week and the day -----------------------------------------------------------------------------------
@@ -108,7 +146,7 @@ def calendar_page(
         this_week=f"/calendar?week={view.today}{who}",
         today_link=f"/calendar?day={view.today}{who}",
         who=who,
-        **_words(),
+        **_words(request),
     )
 
 
@@ -116,7 +154,7 @@ def calendar_page(
 def today_fragment(request: Request, ctx: Context) -> Response:
     """Today's appointments, for the dashboard (a fragment)."""
     view = calendar.calendar_view(ctx, calendar.CalendarRequest.of(day=ctx.today().isoformat()))
-    return page(request, "calendar/_today.html", view=view, **_words())
+    return page(request, "calendar/_today.html", view=view, **_words(request))
 
 
 # --- booking ------------------------------------------------------------------------------------------------
@@ -129,8 +167,9 @@ def _book_page(
     *,
     error: SmpError | None = None,
     status_code: int = 200,
+    choices: calendar.BookingChoices | None = None,
 ) -> Response:
-    choices = calendar.booking_choices(ctx)
+    choices = choices or calendar.booking_choices(ctx)
     partial = request.headers.get("hx-request") == "true" and request.method == "POST"
     clash = (error.detail or {}).get("clash") if error is not None else None
     return page(
@@ -142,7 +181,7 @@ def _book_page(
         error=error,
         clash=clash,
         field_error=field_error,
-        **_words(),
+        **_words(request),
     )
 
 
@@ -159,22 +198,34 @@ def book_page(
     reminder_id: OptionalNumber = None,
     patch_test_id: OptionalNumber = None,
 ) -> Response:
-    """The booking form, prefilled from the query (a due item's one-step "book" link)."""
+    """The booking form, prefilled from the query. A due item's "book" link is one step: the form comes
+    filled in full, with a practitioner (the one named, else the signed-in user where they may be booked,
+    else the first), on a day and time not yet past."""
     kind = kind if kind in KIND_WORDS else "consultation"
-    on = day or (ctx.today() + dt.timedelta(days=1)).isoformat()
+    choices = calendar.booking_choices(ctx)
+    bookable = [p.id for p in choices.practitioners]
+    named = _number(practitioner)
+    me = principal_of(request).user_id
+    from_due = any(_number(x) for x in (followup_id, reminder_id, patch_test_id))
+    if from_due and named not in bookable:
+        named = me if me in bookable else (bookable[0] if bookable else None)
+    on = _day(day) or ctx.today() + dt.timedelta(days=1)
+    at = time if time and _clock(time) else "10:00"
+    if from_due and dt.datetime.combine(on, _clock(at) or dt.time(10), ctx.clock.tz) <= ctx.clock.now():
+        on = ctx.today() + dt.timedelta(days=1)  # overdue (or later today than now): the next day
     values = {
         "client_id": _number(client_id),
-        "practitioner_id": _number(practitioner),
+        "practitioner_id": named,
         "kind": kind,
-        "date": on,
-        "time": time or "10:00",
+        "date": on.isoformat(),
+        "time": at,
         "minutes": calendar.DEFAULT_MINUTES[kind],
         "followup_id": _number(followup_id),
         "reminder_id": _number(reminder_id),
         "patch_test_id": _number(patch_test_id),
         "notes": "",
     }
-    return _book_page(request, ctx, values)
+    return _book_page(request, ctx, values, choices=choices)
 
 
 @router.post("/calendar/book")
@@ -265,7 +316,7 @@ def _appointment_page(
         clash=(error.detail or {}).get("clash") if error is not None else None,
         started=local <= ctx.clock.now(),
         field_error=field_error,
-        **_words(),
+        **_words(request),
     )
 
 

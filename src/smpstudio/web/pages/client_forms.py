@@ -16,7 +16,16 @@ from smpstudio.web.permissions import allows
 from smpstudio.web.route_table import ROUTE_PERMISSIONS
 from smpstudio.web.state import principal_of, service_context, studio_of
 
-__all__ = ["Context", "can", "client_path", "filled", "questions", "rules_in_force", "staff_names"]
+__all__ = [
+    "Context",
+    "can",
+    "client_path",
+    "filled",
+    "questions",
+    "rules_in_force",
+    "staff_names",
+    "who_does",
+]
 
 #: A page handler's service context: the studio's, acting as the signed-in user.
 Context = Annotated[ServiceContext, Depends(service_context)]
@@ -43,6 +52,24 @@ def can(request: Request, method: str, path: str) -> bool:
     """Whether the signed-in user's role may call the route ``method path`` (a path template)."""
     permission = ROUTE_PERMISSIONS.get((method, path))
     return permission is not None and allows(principal_of(request).role, permission)
+
+
+#: Who does what a page of the given permission is for, said in place of a link the signed-in user's role
+#: may not open.
+WHO_DOES: dict[str, str] = {
+    "screening": "A practitioner records the screening.",
+    "patch_test": "A practitioner records the patch test.",
+    "session": "A practitioner records the session.",
+    "consent": "A practitioner or the front desk takes the consent.",
+    "client.write": "A practitioner or the front desk corrects the record.",
+    "lot.read": "A practitioner or the front desk checks the stock.",
+}
+
+
+def who_does(method: str, path: str) -> str:
+    """In plain words, who may do what the route ``method path`` (a path template) is for."""
+    permission = ROUTE_PERMISSIONS.get((method, path), "")
+    return WHO_DOES.get(permission, "The clinic's owner sees to it.")
 
 
 def staff_names(ctx: ServiceContext) -> dict[int, str]:

@@ -57,6 +57,7 @@ class Step:
     tone: str  # ok, info, warning or danger
     link: str | None = None
     link_text: str | None = None
+    who: str | None = None  # who does it, in place of a link the signed-in user may not open
 
 
 @dataclass(frozen=True)

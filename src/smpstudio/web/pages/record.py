@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -13,11 +14,20 @@ from smpstudio.errors import InputError
 from smpstudio.services import care, clients
 from smpstudio.services.client_record import ClientRecord, client_record
 from smpstudio.services.context import ServiceContext
-from smpstudio.web.pages.client_forms import Context, can, client_path, questions, rules_in_force, staff_names
+from smpstudio.web.pages.client_forms import (
+    Context,
+    can,
+    client_path,
+    questions,
+    rules_in_force,
+    staff_names,
+    who_does,
+)
 from smpstudio.web.pages.client_links import link_panel
 from smpstudio.web.pages.client_views import (
     OUTCOME_TONES,
     OUTCOME_WORDS,
+    Step,
     next_steps,
     timeline,
     upcoming,
@@ -34,6 +44,18 @@ router = APIRouter(include_in_schema=False)
 YES_NO = {"yes": True, "no": False}
 
 
+def _for_the_user(request: Request, steps: list[Step], path: str) -> list[Step]:
+    """``steps`` with each link the signed-in user's role may not open replaced by who does it."""
+    shown = []
+    for step in steps:
+        route = (step.link or "").split("#")[0].replace(path, "/clients/{client_id}", 1)
+        if step.link is None or can(request, "GET", route):
+            shown.append(step)
+        else:
+            shown.append(dataclasses.replace(step, link=None, link_text=None, who=who_does("GET", route)))
+    return shown
+
+
 def record_context(request: Request, ctx: ServiceContext, record: ClientRecord) -> dict[str, Any]:
     """What the record page shows of ``record``: the next steps, the timeline, what is coming up and the
     actions the signed-in user's role may take."""
@@ -47,11 +69,15 @@ def record_context(request: Request, ctx: ServiceContext, record: ClientRecord) 
         "client": record.client,
         "path": path,
         "staff": staff,
-        "steps": next_steps(
-            record,
+        "steps": _for_the_user(
+            request,
+            next_steps(
+                record,
+                path,
+                today=ctx.clock.today(),
+                minimum_interval_days=int(rules.data["records"]["minimum_interval_days"]),
+            ),
             path,
-            today=ctx.clock.today(),
-            minimum_interval_days=int(rules.data["records"]["minimum_interval_days"]),
         ),
         "timeline": timeline(record, staff, path, mail["email_reminders"].messages),
         "upcoming": upcoming(record),

@@ -221,8 +221,20 @@ def adverse_events_csv(ctx: Context, first: From = None, last: To = None) -> Res
 @router.get("/reports/follow-ups.csv")
 def followups_csv(ctx: Context, first: From = None, last: To = None) -> Response:
     report = reports.followups_report(ctx, _window(first, last))
-    header = ("month", "due", "done_on_time", "done_late", "still_open", "done_rate", "on_time_rate")
-    rows = ((m.month, m.due, m.on_time, m.late, m.open, m.done_rate, m.on_time_rate) for m in report.months)
+    header = (
+        "month",
+        "due",
+        "done_on_time",
+        "done_late",
+        "still_open",
+        "not_yet_due",
+        "done_rate",
+        "on_time_rate",
+    )
+    rows = (
+        (m.month, m.due, m.on_time, m.late, m.open, m.not_yet_due, m.done_rate, m.on_time_rate)
+        for m in report.months
+    )
     return _download(_name("follow-ups", report.window), header, rows)
 
 
