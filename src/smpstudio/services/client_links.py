@@ -10,7 +10,6 @@ dashboard's alerts (:func:`client_report_alerts`).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import secrets
 from typing import Annotated, Any, Literal
 
@@ -21,6 +20,7 @@ from smpstudio.records.clinic_day import ClientLink
 from smpstudio.records.models import SymptomReport
 from smpstudio.records.repositories import client_links as repo
 from smpstudio.services.access import Actor, get_client, log, not_in_clinic, transact
+from smpstudio.services.accounts import token_digest
 from smpstudio.services.context import ServiceContext
 from smpstudio.services.fields import Id, in_range
 from smpstudio.services.models import Request, Result
@@ -68,26 +68,16 @@ _SEVERITY = {
 }
 
 
-def token_hash(token: str) -> str:
-    """What is kept of a link's token: its SHA-256."""
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def client_link_path(token: str) -> str:
     """The path of a client's own page."""
     return f"/c/{token}"
-
-
-def stored_time(moment: dt.datetime) -> dt.datetime:
-    """A stored time, UTC when it comes back without an offset."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
 
 
 def link_status(link: ClientLink, now: dt.datetime) -> Literal["active", "expired", "revoked"]:
     """Whether the link opens anything at ``now``."""
     if link.revoked_at is not None:
         return "revoked"
-    return "expired" if stored_time(link.expires_at) <= now else "active"
+    return "expired" if link.expires_at <= now else "active"
 
 
 class IssueLinkRequest(Request):
@@ -121,7 +111,7 @@ def issue_client_link(ctx: ServiceContext, request: IssueLinkRequest) -> LinkIss
             db,
             clinic_id=actor.clinic_id,
             client_id=client.id,
-            token_hash=token_hash(token),
+            token_hash=str(token_digest(token)),
             created_by=actor.id,
             created_at=now,
             expires_at=now + dt.timedelta(days=request.days),
@@ -132,7 +122,7 @@ def issue_client_link(ctx: ServiceContext, request: IssueLinkRequest) -> LinkIss
             client_id=client.id,
             token=token,
             url=ctx.public_url.rstrip("/") + client_link_path(token),
-            expires_at=stored_time(link.expires_at).astimezone(actor.clock.tz),
+            expires_at=link.expires_at.astimezone(actor.clock.tz),
         )
 
     return transact(ctx, action)
@@ -176,7 +166,7 @@ def revoke_client_link(ctx: ServiceContext, request: LinkRequest) -> LinkRevoked
         return LinkRevoked(
             id=link.id,
             client_id=client.id,
-            revoked_at=stored_time(link.revoked_at).astimezone(actor.clock.tz),
+            revoked_at=link.revoked_at.astimezone(actor.clock.tz),
         )
 
     return transact(ctx, action)
@@ -225,11 +215,11 @@ def report_entry(r: SymptomReport, tz: dt.tzinfo) -> ClientReportEntry:
     reported = r.symptoms if isinstance(r.symptoms, dict) else {}
     return ClientReportEntry(
         id=r.id,
-        reported_at=stored_time(r.reported_at).astimezone(tz),
+        reported_at=r.reported_at.astimezone(tz),
         day=float(reported.get("day", 0)),
         symptoms=[str(s) for s in reported.get("symptoms", [])],
         disposition=r.disposition,
-        reviewed_at=stored_time(r.reviewed_at).astimezone(tz) if r.reviewed_at else None,
+        reviewed_at=r.reviewed_at.astimezone(tz) if r.reviewed_at else None,
         reviewed_by=r.reviewed_by,
     )
 
@@ -249,11 +239,11 @@ def client_links(ctx: ServiceContext, request: ClientLinksRequest) -> ClientLink
             links=[
                 LinkEntry(
                     id=link.id,
-                    created_at=stored_time(link.created_at).astimezone(tz),
+                    created_at=link.created_at.astimezone(tz),
                     created_by=link.created_by,
-                    expires_at=stored_time(link.expires_at).astimezone(tz),
-                    revoked_at=stored_time(link.revoked_at).astimezone(tz) if link.revoked_at else None,
-                    last_used_at=stored_time(link.last_used_at).astimezone(tz) if link.last_used_at else None,
+                    expires_at=link.expires_at.astimezone(tz),
+                    revoked_at=link.revoked_at.astimezone(tz) if link.revoked_at else None,
+                    last_used_at=link.last_used_at.astimezone(tz) if link.last_used_at else None,
                     status=link_status(link, now),
                 )
                 for link in links
@@ -299,7 +289,7 @@ def mark_report_reviewed(ctx: ServiceContext, request: ReviewReportRequest) -> R
         return ReportReviewed(
             id=report.id,
             client_id=report.client_id,
-            reviewed_at=stored_time(report.reviewed_at).astimezone(actor.clock.tz),
+            reviewed_at=report.reviewed_at.astimezone(actor.clock.tz),
             reviewed_by=report.reviewed_by,
         )
 

@@ -8,7 +8,6 @@ sent with. An unknown or malformed token answers alike (:class:`NotFoundError`, 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import secrets
 
 from sqlalchemy.orm import Session as Db
@@ -19,6 +18,7 @@ from smpstudio.records.models import Client
 from smpstudio.records.repositories import clinics as clinic_rows
 from smpstudio.records.repositories import messages as repo
 from smpstudio.services.access import Actor, get_client, log, transact
+from smpstudio.services.accounts import token_digest
 from smpstudio.services.context import ServiceContext
 from smpstudio.services.fields import Id
 from smpstudio.services.models import Request, Result
@@ -50,14 +50,10 @@ _TOKEN_BYTES = 32
 _TOKEN_CHARS = 43
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode("ascii")).hexdigest()
-
-
 def new_unsubscribe_token() -> tuple[str, str]:
     """A new unsubscribe token for one message, and the SHA-256 to keep on it (the token itself is not)."""
     token = secrets.token_urlsafe(_TOKEN_BYTES)
-    return token, _digest(token)
+    return token, str(token_digest(token))
 
 
 # --- the client's record: messages, and turning reminders back on ------------------------------------------
@@ -165,7 +161,7 @@ def _message_of(db: Db, token: str) -> tuple[int, int, int]:
     clean = token.strip() if isinstance(token, str) else ""
     if len(clean) != _TOKEN_CHARS or not all(c.isascii() and (c.isalnum() or c in "-_") for c in clean):
         raise NotFoundError("this unsubscribe link is not known", field="token", code="no_unsubscribe_link")
-    row = repo.message_by_unsubscribe_hash(db, _digest(clean))
+    row = repo.message_by_unsubscribe_hash(db, str(token_digest(clean)))
     if row is None:
         raise NotFoundError("this unsubscribe link is not known", field="token", code="no_unsubscribe_link")
     return row.id, row.client_id, row.clinic_id

@@ -44,7 +44,7 @@ from smpstudio.records.repositories import client_links as repo
 from smpstudio.records.repositories import registers as register_rows
 from smpstudio.services.access import rules_for, target
 from smpstudio.services.care import TriageResult
-from smpstudio.services.client_links import report_entry, stored_time
+from smpstudio.services.client_links import report_entry
 from smpstudio.services.context import ServiceContext
 from smpstudio.services.fields import in_range
 from smpstudio.services.models import Request, Result
@@ -147,7 +147,7 @@ def _plan(db: Db, live: LiveLink, ctx: ServiceContext) -> tuple[AftercarePlan | 
     sess = repo.last_session(db, live.client.id)
     if sess is None:
         return None, None
-    day = stored_time(sess.started_at).astimezone(live.actor.clock.tz).date()
+    day = sess.started_at.astimezone(live.actor.clock.tz).date()
     return aftercare_plan(day, rules_for(db, live.actor, ctx)), sess.id
 
 
@@ -185,7 +185,7 @@ def portal_view(ctx: ServiceContext, request: PortalRequest) -> PortalView:
             not_normal=plan.not_normal if plan else None,
             appointments=[
                 PortalAppointment(
-                    starts_at=stored_time(a.starts_at).astimezone(clock.tz),
+                    starts_at=a.starts_at.astimezone(clock.tz),
                     minutes=a.minutes,
                     call=a.kind == "follow-up-call",
                 )
@@ -201,7 +201,7 @@ def portal_view(ctx: ServiceContext, request: PortalRequest) -> PortalView:
             ],
             symptoms=list(SYMPTOMS),
             form_key=key,
-            expires_at=stored_time(live.link.expires_at).astimezone(clock.tz),
+            expires_at=live.link.expires_at.astimezone(clock.tz),
         )
 
     return with_live_link(ctx, request.token, "page", work)

@@ -25,7 +25,8 @@ from smpstudio.records.models import Client, Clinic
 from smpstudio.records.repositories import client_links as repo
 from smpstudio.records.repositories import clinics as clinic_rows
 from smpstudio.services.access import Actor, system_actor, target
-from smpstudio.services.client_links import link_status, token_hash
+from smpstudio.services.accounts import token_digest
+from smpstudio.services.client_links import link_status
 from smpstudio.services.context import ServiceContext
 
 __all__ = ["LiveLink", "audit_link_use", "with_live_link"]
@@ -77,7 +78,8 @@ def with_live_link(
     known: list[tuple[int, int]] = []  # the link's id and clinic (its row is gone with the rollback)
 
     def run(db: Db) -> T:
-        found = repo.link_by_hash(db, token_hash(token), for_update=lock) if _TOKEN.fullmatch(token) else None
+        digest = token_digest(token) if _TOKEN.fullmatch(token) else None
+        found = repo.link_by_hash(db, digest, for_update=lock) if digest is not None else None
         if found is None:
             raise _gone()
         link, client = found

@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session as Db
 from smpstudio.care.aftercare import AftercarePlan
 from smpstudio.records.models import Clinic
 from smpstudio.records.repositories import client_links as repo
-from smpstudio.services.client_links import stored_time
 from smpstudio.services.context import Clock
 
 __all__ = ["client_calendar"]
@@ -110,8 +109,8 @@ def client_calendar(
             f"Your touch-up is due around now.{phone}",
         )
     for a in booked:
-        starts = stored_time(a.starts_at).astimezone(clock.tz)
-        ends = stored_time(a.ends_at).astimezone(clock.tz)
+        starts = a.starts_at.astimezone(clock.tz)
+        ends = a.ends_at.astimezone(clock.tz)
         if a.kind == "follow-up-call":  # the clinic calls: no place to go
             text = f"{clinic.name} will call you to ask how it is going."
             event(f"appointment/{a.id}", f"Call from {clinic.name}", starts, ends, text)
