@@ -252,7 +252,7 @@ def _interval(f: SessionFacts) -> list[Reason]:
         return [
             _reason(
                 "too_soon",
-                f"{gap} days {side} the session on {nearest}; "
+                f"{gap} day{'' if gap == 1 else 's'} {side} the session on {nearest}; "
                 f"the rules ask for at least {f.minimum_interval_days}",
             )
         ]
