@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
+from argon2 import PasswordHasher
 from hypothesis import settings
 
 from smpstudio.design.build import DesignContext, DesignSpec, build_design, design_context
@@ -13,6 +16,46 @@ from smpstudio.design.patterns import Pattern
 
 settings.register_profile("ci", max_examples=40, deadline=None, derandomize=True)
 settings.load_profile("ci")
+
+
+class RememberingHasher(PasswordHasher):
+    """argon2id with the studio's parameters, remembering its answers within a test run: a password hashed
+    or checked again costs no second argon2 computation (about 0.1-0.3 s each on 2 cores). Hashes stay real
+    argon2id strings and every verification answers as the library does for the same inputs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._hashes: dict[str | bytes, str] = {}
+        self._checks: dict[tuple[str | bytes, str | bytes], BaseException | bool] = {}
+
+    def hash(self, password: str | bytes, *, salt: bytes | None = None) -> str:
+        if salt is not None:
+            return super().hash(password, salt=salt)
+        if password not in self._hashes:
+            self._hashes[password] = super().hash(password)
+        return self._hashes[password]
+
+    def verify(self, hash: str | bytes, password: str | bytes) -> bool:
+        key = (hash, password)
+        if key not in self._checks:
+            try:
+                self._checks[key] = super().verify(hash, password)
+            except Exception as exc:  # the library's mismatch and invalid-hash errors, replayed below
+                self._checks[key] = exc
+        answer = self._checks[key]
+        if isinstance(answer, BaseException):
+            raise answer
+        return answer
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _remembering_hasher() -> Iterator[None]:
+    from smpstudio.services import accounts
+
+    hasher = RememberingHasher()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(accounts, "_hasher", lambda: hasher)
+        yield
 
 _cache: dict[tuple[object, ...], tuple[DesignSpec, DesignContext, DesignDocument]] = {}
 

@@ -238,7 +238,10 @@ def test_optics_dot_prints_the_contract_fields(workdir: Path) -> None:
         "blue_red_ratio_dot",
         "blue_red_ratio_skin",
         "blur_fwhm_mm",
+        "blue_shift",
+        "source",
     }
+    assert obj["source"] == "table"  # the packaged appearance table answers without --fresh
     assert all(0.0 <= v <= 1.0 for v in obj["dot_srgb"] + obj["skin_srgb"])
 
 
@@ -260,6 +263,10 @@ def test_dilution_is_a_deprecated_alias_of_ink_fraction(workdir: Path) -> None:
 def test_a_version_1_design_file_still_previews(workdir: Path, design_file: Path) -> None:
     data = json.loads(design_file.read_text())
     data["schema_version"] = 1
+    for key in ("hair", "proposal"):  # version 3 fields
+        data.pop(key)
+    for key in ("ink_fraction", "dot_diameter_mm"):
+        data["maps"].pop(key)
     for dot in data["dots"]:
         dot["shade"] = dot.pop("ink_fraction")
     (workdir / "v1.json").write_text(json.dumps(data))
@@ -291,7 +298,9 @@ def test_optics_sweep_writes_a_chart(workdir: Path) -> None:
         cwd=workdir,
     )
     assert res.returncode == 0, res.stderr
-    assert len(json.loads(res.stdout)["dots"]) == 2
+    points = json.loads(res.stdout)["points"]
+    assert [p["depth_mm"] for p in points] == [0.1, 0.5]
+    assert {"blue_shift", "delta_e2000", "blur_fwhm_mm"} <= set(points[0])
     img = np.asarray(Image.open(workdir / "sweep.png"))
     assert img.shape[0] > 400 and img.std() > 10
     bad = smp("optics", "sweep", "--depths", "0.1,x", "--out", "s.png", cwd=workdir)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 from itertools import pairwise
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from smpstudio.errors import InputError
 from smpstudio.services.timeline import TimelineRequest, helmet_report, parse_day, render_timeline
@@ -116,3 +118,41 @@ def test_merging_is_counted_where_apparent_discs_touch() -> None:
     result = render_timeline(doc, request)
     rows = helmet_report(result, touch_ups=10, interval_years=0.5).sessions
     assert rows[0].merged_dots < rows[-1].merged_dots
+
+
+def test_touch_ups_show_in_the_frames_and_the_sheet() -> None:
+    from smpstudio.services.timeline import timeline
+
+    _, _, doc = make_design("norwood-3", seed=5)
+    small = {"view": "hairline", "size_px": 160, "days": (30, 365.25), "inset": False}
+    plain = timeline(doc, TimelineRequest.of(**small))
+    course = timeline(doc, TimelineRequest.of(**small, touch_ups=3, touch_up_every_years=1.0))
+    assert plain.files[plain.sheet] != course.files[course.sheet]
+    assert course.helmet is not None
+    sessions = [course.files[row.file] for row in course.helmet.sessions if row.file]
+    assert len(sessions) == 4
+    first, last = (_scalp(np.asarray(Image.open(io.BytesIO(b)))) for b in (sessions[0], sessions[-1]))
+    assert last.mean() < first.mean() - 1.0  # ink piled up and dots widened: darker
+    sheet = np.asarray(Image.open(io.BytesIO(course.files[course.sheet])))
+    assert sheet.shape[0] > np.asarray(Image.open(io.BytesIO(plain.files[plain.sheet]))).shape[0]
+
+
+def test_the_helmet_appears_after_touch_ups_too_soon_too_deep_or_too_dense() -> None:
+    """[clinic-helmet]: repeated touch-ups too soon, too deep (tattoo technique) or too dense merge the dots
+    into one shade; touch-ups when due at the SMP depth do not."""
+    request = TimelineRequest(skin_type="III", size_px=64, days=(30,), inset=False, compare="tattoo")
+    _, _, usual = make_design("norwood-3", seed=5)
+    frames = render_timeline(usual, request)
+    when_due = helmet_report(frames, touch_ups=3)
+    yearly = helmet_report(frames, touch_ups=6, interval_years=1.0)
+    assert when_due.helmet_from_session is None and not any(r.over_dark for r in when_due.sessions)
+    assert yearly.helmet_from_session is not None and yearly.helmet_from_session <= 5
+    assert yearly.sessions[-1].darker >= 2.0 and yearly.sessions[-1].over_dark
+    _, _, dense = make_design("norwood-3", seed=5, density=200.0)
+    dense_frames = render_timeline(dense, request)
+    deep = helmet_report(dense_frames, touch_ups=3, technique="tattoo")
+    assert deep.helmet_from_session == 1 and deep.sessions[0].merged_fraction >= 0.5
+    assert helmet_report(dense_frames, touch_ups=3).helmet_from_session is None  # SMP depth, when due
+    soon_dense = helmet_report(dense_frames, touch_ups=10, interval_years=0.5).sessions
+    soon = helmet_report(frames, touch_ups=10, interval_years=0.5).sessions
+    assert soon_dense[-1].merged_fraction > soon[-1].merged_fraction + 0.3  # density merges the dots

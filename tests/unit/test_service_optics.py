@@ -47,12 +47,12 @@ def test_transport_takes_parsed_or_text_configurations() -> None:
 
 @pytest.mark.slow
 def test_a_dot_look_and_a_sweep_name_the_ink_fraction() -> None:
-    weak = dot_look(DotLookRequest.of(depth_mm=0.3, ink_fraction=0.1, photons=500))
-    strong = dot_look(DotLookRequest.of(depth_mm=0.3, ink_fraction=1.0, photons=500))
-    assert weak.delta_e2000 < strong.delta_e2000
+    weak = dot_look(DotLookRequest.of(depth_mm=0.3, ink_fraction=0.1, photons=500, fresh=True))
+    strong = dot_look(DotLookRequest.of(depth_mm=0.3, ink_fraction=1.0, photons=500, fresh=True))
+    assert weak.delta_e2000 < strong.delta_e2000 and weak.source == strong.source == "monte-carlo"
     sweep = depth_sweep(SweepRequest.of(depths_mm=(0.1, 0.5), ink_fraction=0.5, photons=500))
     obj = sweep.to_json()
-    assert obj["ink_fraction"] == 0.5 and "dilution" not in obj and len(obj["dots"]) == 2
+    assert obj["ink_fraction"] == 0.5 and "dilution" not in obj and len(obj["points"]) == 2
     assert Image.open(io.BytesIO(sweep.chart)).format == "PNG"
     assert sweep.stored_at("c.png").out == "c.png"
 

@@ -19,9 +19,12 @@ def test_timeline_returns_every_file_by_its_relative_name() -> None:
     seen: list[tuple[int, int]] = []
     request = TimelineRequest.of(**SMALL, compare="tattoo", animation="gif", touch_ups=1)
     result = timeline(doc, request, progress=lambda done, total: seen.append((done, total)))
-    assert seen[-1] == (4, 4)  # two days, two techniques
-    names = {f.file for f in result.frames} | {f.file for f in result.compare.frames}  # type: ignore[union-attr]
-    assert names | {result.sheet, result.chart, "timeline.gif"} == set(result.files)
+    assert seen[-1] == (8, 8)  # two techniques: two days and two sessions (the first and one touch-up)
+    assert result.helmet is not None and result.compare is not None and result.compare.helmet is not None
+    names = {f.file for f in result.frames} | {f.file for f in result.compare.frames}
+    sessions = {row.file for report in (result.helmet, result.compare.helmet) for row in report.sessions}
+    assert sessions == {f"timeline-frames/{t}-session-{k}.png" for t in ("smp", "tattoo") for k in (1, 2)}
+    assert names | sessions | {result.sheet, result.chart, "timeline.gif"} == set(result.files)
     assert Image.open(io.BytesIO(result.files[result.frames[0].file])).size == (64, 64)
     assert Image.open(io.BytesIO(result.files["timeline.gif"])).n_frames == 2
     obj = result.to_json()
@@ -37,6 +40,10 @@ def test_optional_parts_are_left_out_and_locations_replace_names() -> None:
     where = {name: f"/out/{name}" for name in result.files}
     stored = result.stored_at(where).to_json()
     assert stored["sheet"] == "/out/timeline.png" and stored["frames"][0]["file"].startswith("/out/")
+    helmet = timeline(doc, TimelineRequest.of(**SMALL, touch_ups=1))
+    where = {name: f"/out/{name}" for name in helmet.files}
+    rows = helmet.stored_at(where).to_json()["helmet"]["sessions"]
+    assert [r["file"] for r in rows] == [f"/out/timeline-frames/smp-session-{k}.png" for k in (1, 2)]
 
 
 @pytest.mark.parametrize(

@@ -92,6 +92,10 @@ def optics_mc(
     out.print(f"{result.photons:,} photons, {result.photons_per_s:,.0f} photons/s")
 
 
+#: What to give ``smp optics dot`` for a dot outside the appearance table (the service names no flag).
+FRESH_HINT = "or --fresh for a light-transport run"
+
+
 @optics.command("dot")
 def optics_dot(
     skin_type: SkinTypeOption = "III",
@@ -99,13 +103,20 @@ def optics_dot(
     ink: InkFractionOption = None,
     dilution: DilutionOption = None,
     pigment: PigmentOption = "carbon-black",
+    fresh: Annotated[
+        bool,
+        typer.Option(
+            "--fresh",
+            help="Run the light transport (12-40 s) instead of reading the packaged appearance table.",
+        ),
+    ] = False,
     photons: PhotonsOption = 20_000,
     seed: SeedOption = 0,
     as_json: JsonFlag = False,
 ) -> None:
-    """Colour, contrast and blur of a pigment dot in scalp skin, by light transport (default ink
-    fraction 1)."""
-    from smpstudio.services.optics import DotLook, DotLookRequest, dot_look
+    """Colour, contrast, blue shift and blur of a pigment dot in scalp skin, from the appearance table
+    (or by light transport with --fresh; default ink fraction 1)."""
+    from smpstudio.services.optics import OUTSIDE_TABLE, DotLook, DotLookRequest, dot_look
 
     def action() -> DotLook:
         request = DotLookRequest.of(
@@ -115,12 +126,20 @@ def optics_dot(
             pigment=pigment,
             photons=photons,
             seed=seed,
+            fresh=fresh,
         )
-        with _bar("wavelengths", as_json) as bar:
-            task = bar.add_task("wavelengths", total=1)
-            return dot_look(
-                request, progress=lambda done, total: bar.update(task, completed=done, total=total)
-            )
+        try:
+            if not fresh:
+                return dot_look(request)
+            with _bar("wavelengths", as_json) as bar:
+                task = bar.add_task("wavelengths", total=1)
+                return dot_look(
+                    request, progress=lambda done, total: bar.update(task, completed=done, total=total)
+                )
+        except SmpError as exc:
+            if exc.code == OUTSIDE_TABLE:
+                exc.allowed = f"{(exc.allowed or '').split(', or ')[0]}, {FRESH_HINT}"
+            raise
 
     result = run(action)
     if as_json:
@@ -146,7 +165,8 @@ def optics_sweep(
     seed: SeedOption = 0,
     as_json: JsonFlag = False,
 ) -> None:
-    """Chart a dot's colour, blue shift, contrast and blur against its depth (default ink fraction 1)."""
+    """Chart a dot's colour, blue shift, contrast and blur against its depth by light transport (default
+    ink fraction 1)."""
     from smpstudio.services.optics import SweepRequest, SweepResult, depth_sweep, parse_depths
 
     def action() -> SweepResult:
@@ -159,16 +179,34 @@ def optics_sweep(
             photons=photons,
             seed=seed,
         )
-        with _bar("depths", as_json) as bar:
-            task = bar.add_task("depths", total=len(request.depths_mm))
-            result = depth_sweep(request, progress=lambda done, total: bar.update(task, completed=done))
+        with _bar("depths x wavelengths", as_json) as bar:
+            task = bar.add_task("sweep", total=None)
+            result = depth_sweep(
+                request, progress=lambda done, total: bar.update(task, completed=done, total=total)
+            )
         return result.stored_at(str(write_atomic(out_path, result.chart)))
 
     result = run(action)
     if as_json:
         emit_json(result.to_json())
-    else:
-        out.print(f"wrote {result.out}")
+        return
+    table = Table(title=f"skin type {result.skin_type}: the dot against the skin around it")
+    for col in ("depth mm", "blue shift", "ΔE2000", "blur FWHM mm", "red taken", "blue taken"):
+        table.add_column(col, justify="right")
+    for p in result.points:
+        table.add_row(
+            f"{p.depth_mm:g}",
+            f"{p.blue_shift:.2f}",
+            f"{p.delta_e2000:.1f}",
+            f"{p.blur_fwhm_mm:.2f}",
+            f"{p.red_removed:.0%}",
+            f"{p.blue_removed:.0%}",
+        )
+    out.print(table)
+    out.print(
+        f"blue shift = -Δb*/|ΔL*|; a plain darkening of this skin reads {result.grey_blue_shift:.2f}. "
+        f"wrote {result.out}"
+    )
 
 
 @optics.command("build-table")

@@ -48,7 +48,11 @@ def timeline(
         Path | None, typer.Option(help="Contrast and size chart (.png); default <out>-chart.png.")
     ] = None,
     touch_ups: Annotated[
-        int, typer.Option(help="Count the dots that merge over this many repeated touch-ups (0-10).")
+        int,
+        typer.Option(
+            help="Add this many repeated touch-ups (0-10): a frame per session in the sheet, the dots "
+            "that merge and where the treated area becomes a helmet."
+        ),
     ] = 0,
     touch_up_every_years: Annotated[
         float | None, typer.Option(help="Years between touch-ups; default the forecast touch-up date.")
@@ -115,12 +119,20 @@ def timeline(
         f"touch-up due after {due if due is not None else 'more than 15'} years "
         f"(skin type {skin_type}, UV {uv})"
     )
-    if result.helmet is not None:
-        for row in result.helmet.sessions:
+    reports = [("smp", result.helmet)]
+    if result.compare is not None:
+        reports.append((result.compare.technique, result.compare.helmet))
+    for technique, report in reports:
+        if report is None:
+            continue
+        out.print(f"{technique} technique, touch-ups every {report.interval_years:g} years:")
+        for row in report.sessions:
             out.print(
-                f"after session {row.sessions} (year {row.year:g}): ink {row.ink_fraction:.2f}, "
+                f"  after session {row.sessions} (year {row.year:g}): ink {row.ink_fraction:.2f}, "
                 f"dots {row.diameter_mm:.3f} mm, {row.merged_dots:,} dots merged "
-                f"({row.merged_fraction:.1%})" + ("; over-dark" if row.over_dark else "")
+                f"({row.merged_fraction:.1%})"
+                + ("; over-dark" if row.over_dark else "")
+                + ("; helmet: one solid shade" if row.helmet else "")
             )
     if result.compare is not None:
         other = result.compare

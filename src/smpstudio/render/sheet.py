@@ -77,14 +77,23 @@ def contact_sheet(
     columns: int | None = None,
 ) -> ImageArray:
     """A grid of thumbnails with captions under each and a title on top; an ``alerts`` cell gets a red
-    frame and caption (the touch-up date). A single row wraps after ``columns`` cells."""
-    if len(rows) == 1 and columns and len(rows[0]) > columns:
-        frames, texts = list(rows[0]), list(captions[0])
-        flags = list(alerts[0]) if alerts else [False] * len(frames)
-        rows = [frames[i : i + columns] for i in range(0, len(frames), columns)]
-        captions = [texts[i : i + columns] for i in range(0, len(texts), columns)]
-        alerts = [flags[i : i + columns] for i in range(0, len(flags), columns)]
-        row_labels = [row_labels[0] if row_labels else ""] + [""] * (len(rows) - 1)
+    frame and caption (the touch-up date, a helmet). With ``columns``, every row wraps after that many
+    cells, its label on its first line."""
+    if columns and any(len(r) > columns for r in rows):
+        wrapped: tuple[list[Sequence[ImageArray]], list[Sequence[str]], list[Sequence[bool]], list[str]] = (
+            [],
+            [],
+            [],
+            [],
+        )
+        for i, row in enumerate(rows):
+            flags = list(alerts[i]) if alerts else [False] * len(row)
+            for start in range(0, len(row), columns):
+                wrapped[0].append(list(row)[start : start + columns])
+                wrapped[1].append(list(captions[i])[start : start + columns])
+                wrapped[2].append(flags[start : start + columns])
+                wrapped[3].append(row_labels[i] if start == 0 and i < len(row_labels) else "")
+        rows, captions, alerts, row_labels = wrapped
     n_cols = max(len(r) for r in rows)
     pad, caption_px, title_px = 12, 58, 44
     label_px = 110 if any(row_labels) else 0

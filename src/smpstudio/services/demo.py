@@ -18,13 +18,16 @@ from smpstudio.services.timeline import TimelineRequest, timeline
 
 __all__ = ["DEMO_SHOTS", "DemoResult", "demo"]
 
-#: The demo's previews: (view, look).
+#: The demo's previews: (view, look); "before" is the client today, for comparison.
 DEMO_SHOTS = (
+    ("front", "before"),
     ("front", "healed"),
+    ("three-quarter", "before"),
     ("three-quarter", "healed"),
     ("top", "healed"),
     ("top", "plan"),
     ("right", "healed"),
+    ("hairline", "healed"),
 )
 DEMO_DESIGN = DesignRequest(pattern="norwood-6", style="soft", seed=2026)
 DEMO_TIMELINE = TimelineRequest(skin_type="III", compare="tattoo", size_px=800, animation="webp")

@@ -1,5 +1,6 @@
-"""Skin-optics use cases: light transport through layers, one dot's look, a depth sweep, the appearance
-table, and one impression healing and ageing (the technique simulator).
+"""Skin-optics use cases: light transport through layers, one dot's look (from the appearance table, or a
+fresh light-transport run), a depth sweep, the appearance table, and one impression healing and ageing
+(the technique simulator).
 
 Inputs come parsed or as bytes; outputs are typed results, with any file (a chart, a table) as bytes
 inside the result, keyed by a relative name, for the face to store.
@@ -11,21 +12,22 @@ import io
 import json
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import Field
 
 from smpstudio.errors import InputError, check_choice, check_range, parse_json_text
-from smpstudio.render.sweep_chart import sweep_chart
 from smpstudio.services.models import Request, Result
-from smpstudio.skin.appearance import dot_appearance
-from smpstudio.skin.appearance_table import TABLE_SCHEMA_VERSION, AppearanceTable
+from smpstudio.skin.appearance import WAVELENGTHS_NM, DotAppearance, dot_appearance
+from smpstudio.skin.appearance_table import TABLE_SCHEMA_VERSION, AppearanceTable, packaged_table
+from smpstudio.skin.colour_shift import grey_blue_shift, removed_fraction
 from smpstudio.skin.layers import stack_from_dict
 from smpstudio.skin.scalp import Dot, ScalpSkin
-from smpstudio.skin.wang1995 import simulate
+from smpstudio.skin.table_look import OUTSIDE_TABLE, table_dot_appearance
 
 __all__ = [
+    "OUTSIDE_TABLE",
     "TABLE_NAME",
     "BuildTableRequest",
     "BuildTableResult",
@@ -34,6 +36,7 @@ __all__ = [
     "Risk",
     "SimulateRequest",
     "SimulateResult",
+    "SweepPoint",
     "SweepRequest",
     "SweepResult",
     "TransportRequest",
@@ -75,6 +78,8 @@ def run_transport(
 ) -> TransportResult:
     """Monte Carlo light transport through the layers of ``config`` (the JSON form of
     :func:`smpstudio.skin.layers.stack_from_dict`, parsed or as text)."""
+    from smpstudio.skin.wang1995 import simulate  # here, as the chart below: a table lookup needs neither
+
     data = parse_json_text(config, "config") if isinstance(config, str | bytes) else config
     stack = stack_from_dict(data)
     result = simulate(stack, request.photons, seed=request.seed, progress=progress)
@@ -82,7 +87,11 @@ def run_transport(
 
 
 class DotLookRequest(Request):
-    """A dot in a client's skin: depth of the deposit, its ink fraction (share of undiluted ink), pigment."""
+    """A dot in a client's skin: depth of the deposit, its ink fraction (share of undiluted ink), pigment.
+
+    ``fresh`` runs the light transport (``photons`` per wavelength, ``seed``) instead of reading the
+    packaged appearance table, which covers its grid only.
+    """
 
     skin_type: str = "III"
     depth_mm: float = 0.3
@@ -90,10 +99,12 @@ class DotLookRequest(Request):
     pigment: str = "carbon-black"
     photons: int = 20_000
     seed: int = 0
+    fresh: bool = False
 
 
 class DotLook(Result):
-    """Colour (sRGB 0-1, CIELAB), contrast (CIEDE2000), blue/red ratios and blur [mm] of one dot."""
+    """Colour (sRGB 0-1, CIELAB), contrast (CIEDE2000), blue/red ratios, blue shift and blur [mm] of one
+    dot; ``source`` says whether the appearance table or a fresh light-transport run answered."""
 
     dot_srgb: list[float]
     skin_srgb: list[float]
@@ -103,10 +114,18 @@ class DotLook(Result):
     blue_red_ratio_dot: float
     blue_red_ratio_skin: float
     blur_fwhm_mm: float
+    blue_shift: float
+    source: Literal["table", "monte-carlo"]
 
 
 def dot_look(request: DotLookRequest, *, progress: Progress | None = None) -> DotLook:
-    """Colour, contrast and blur of one dot in a client's scalp skin."""
+    """Colour, contrast, blue shift and blur of one dot in a client's scalp skin: from the packaged
+    appearance table, or by light transport when ``fresh``."""
+    if not request.fresh:
+        look = table_dot_appearance(
+            packaged_table(), request.skin_type, request.depth_mm, request.ink_fraction, request.pigment
+        )
+        return DotLook.model_validate({**look.to_dict(), "source": "table"})
     check_range("photons", request.photons, 500, 10_000_000)
     look = dot_appearance(
         ScalpSkin(request.skin_type),
@@ -115,7 +134,7 @@ def dot_look(request: DotLookRequest, *, progress: Progress | None = None) -> Do
         seed=request.seed,
         progress=progress,
     )
-    return DotLook.model_validate(look.to_dict())
+    return DotLook.model_validate({**look.to_dict(), "source": "monte-carlo"})
 
 
 def check_depths(depths: tuple[float, ...]) -> tuple[float, ...]:
@@ -149,6 +168,37 @@ class SweepRequest(Request):
     seed: int = 0
 
 
+class SweepPoint(Result):
+    """The dot at one depth, by light transport: how it differs from the skin around it.
+
+    ``blue_shift`` is ``-Δb*/|ΔL*|`` (CIELAB, dot minus skin); ``delta_l`` is ``ΔL*``;
+    ``red_removed``/``blue_removed`` are the shares of the skin's linear-sRGB red and blue light the dot
+    takes away; ``blue_red_relative`` is the dot's blue/red ratio over the skin's.
+    """
+
+    depth_mm: float
+    blue_shift: float
+    delta_e2000: float
+    blur_fwhm_mm: float
+    delta_l: float
+    red_removed: float
+    blue_removed: float
+    blue_red_ratio_dot: float
+    blue_red_ratio_skin: float
+    blue_red_relative: float
+    dot_srgb: list[float]
+    skin_srgb: list[float]
+    dot_lab: list[float]
+    skin_lab: list[float]
+
+
+#: What ``blue_shift`` means, in the sweep's JSON.
+BLUE_SHIFT_DEFINITION = (
+    "-Δb*/|ΔL*| in CIELAB (D65), dot minus surrounding skin: the dot's loss of yellow per unit of "
+    "darkening; grey_blue_shift is the value of a plain darkening (a neutral filter) of the same skin"
+)
+
+
 class SweepResult(Result):
     """A dot's look at each depth; ``chart`` is the PNG chart named ``out``, not printed."""
 
@@ -156,8 +206,10 @@ class SweepResult(Result):
     skin_type: str
     pigment: str
     ink_fraction: float
-    depths_mm: list[float]
-    dots: list[DotLook]
+    photons: int
+    blue_shift_definition: str = BLUE_SHIFT_DEFINITION
+    grey_blue_shift: float
+    points: list[SweepPoint]
     chart: bytes = Field(exclude=True, repr=False)
 
     def stored_at(self, location: str) -> SweepResult:
@@ -165,33 +217,69 @@ class SweepResult(Result):
         return self.model_copy(update={"out": location})
 
 
+def _sweep_point(depth_mm: float, look: DotAppearance) -> SweepPoint:
+    removed = removed_fraction(look.dot_srgb, look.skin_srgb)
+    return SweepPoint(
+        depth_mm=depth_mm,
+        blue_shift=look.blue_shift,
+        delta_e2000=look.delta_e2000,
+        blur_fwhm_mm=look.blur_fwhm_mm,
+        delta_l=round(look.dot_lab[0] - look.skin_lab[0], 3),
+        red_removed=round(float(removed[0]), 4),
+        blue_removed=round(float(removed[2]), 4),
+        blue_red_ratio_dot=look.blue_red_ratio_dot,
+        blue_red_ratio_skin=look.blue_red_ratio_skin,
+        blue_red_relative=round(look.blue_red_ratio_dot / look.blue_red_ratio_skin, 4),
+        dot_srgb=list(look.dot_srgb),
+        skin_srgb=list(look.skin_srgb),
+        dot_lab=list(look.dot_lab),
+        skin_lab=list(look.skin_lab),
+    )
+
+
 def depth_sweep(request: SweepRequest, *, progress: Progress | None = None) -> SweepResult:
-    """Dot appearance at each depth, and the chart of it."""
+    """The dot at each depth by light transport (blue shift, contrast, blur), and the chart of it.
+
+    ``progress`` is called with (wavelengths done, total) over every depth's two spectra.
+    """
+    from smpstudio.render.sweep_chart import sweep_chart
+
     depths = check_depths(request.depths_mm)
     check_range("photons", request.photons, 500, 10_000_000)
-    looks = []
+    skin = ScalpSkin(request.skin_type)
+    per_dot = 2 * len(WAVELENGTHS_NM)
+    total = per_dot * len(depths)
+    points = []
     for i, depth in enumerate(depths):
+
+        def step(done: int, _: int, before: int = i * per_dot) -> None:
+            if progress is not None:
+                progress(before + done, total)
+
         look = dot_appearance(
-            ScalpSkin(request.skin_type),
+            skin,
             Dot(depth, request.ink_fraction, request.pigment),
             photons=request.photons,
             seed=request.seed,
+            progress=step,
         )
-        looks.append(look)
-        if progress is not None:
-            progress(i + 1, len(depths))
+        points.append(_sweep_point(depth, look))
+    # The skin's own colour, averaged over the depths' bare-skin runs (they differ by Monte Carlo noise).
+    skin_lab = np.mean([p.skin_lab for p in points], axis=0)
+    grey = round(grey_blue_shift(skin_lab), 4)
     title = (
-        f"{request.pigment}, ink fraction {request.ink_fraction:g}, Fitzpatrick {request.skin_type}: "
-        "the dot with depth"
+        f"{request.pigment}, ink fraction {request.ink_fraction:g}, Fitzpatrick {request.skin_type}, "
+        f"{request.photons:,} photons per wavelength: the dot with depth"
     )
     return SweepResult(
         out="sweep.png",
         skin_type=request.skin_type,
         pigment=request.pigment,
         ink_fraction=request.ink_fraction,
-        depths_mm=list(depths),
-        dots=[DotLook.model_validate(look.to_dict()) for look in looks],
-        chart=sweep_chart(depths, looks, title=title),
+        photons=request.photons,
+        grey_blue_shift=grey,
+        points=points,
+        chart=sweep_chart([p.model_dump() for p in points], grey_blue_shift=grey, title=title),
     )
 
 

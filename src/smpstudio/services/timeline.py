@@ -13,20 +13,25 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
-import numpy as np
 from pydantic import Field
 
 from smpstudio.design.document import DesignDocument
+from smpstudio.design.tone_match import design_tone
 from smpstudio.errors import InputError, check_choice, check_range
 from smpstudio.render.chart import timeline_chart
-from smpstudio.render.preview import RenderStyle
 from smpstudio.render.sheet import contact_sheet, encode_animation, encode_image
-from smpstudio.render.timeline import TECHNIQUE_LABELS, TimelineFrames, chart_curve, frame_name, render_frames
+from smpstudio.render.timeline import (
+    TECHNIQUE_LABELS,
+    TimelineFrames,
+    chart_curve,
+    frame_name,
+    render_frames,
+    touch_up_states,
+)
 from smpstudio.services.models import Request, Result
 from smpstudio.services.optics import Risk
 from smpstudio.skin.kinetics import SCALP_FACTORS, UV_FACTORS, Kinetics
 from smpstudio.skin.technique import YEAR_DAYS
-from smpstudio.skin.touch_ups import touch_up_course
 
 __all__ = [
     "TIMELINE_DAYS",
@@ -94,18 +99,11 @@ class FrameFile(Result):
     file: str
 
 
-class CompareResult(Result):
-    """The same design put in by another technique."""
-
-    technique: str
-    frames: list[FrameFile]
-    touch_up_due_years: float | None
-    healed_diameter_mm: float
-    risks: list[Risk]
-
-
 class HelmetStep(Result):
-    """A dot a year after each session: ink kept, size, contrast and how many dots have merged."""
+    """The design 30 days after each session: ink piled up, dot size, contrast, how many dots have merged
+    with a neighbour as the eye sees them, how many times darker the treated area is than after the first
+    session (``darker``), and whether it has become one solid shade (``helmet``); ``file`` is the
+    session's frame (none when the report was asked without frames)."""
 
     year: float
     sessions: int
@@ -115,12 +113,27 @@ class HelmetStep(Result):
     merged_dots: int
     merged_fraction: float
     over_dark: bool
+    darker: float
+    helmet: bool
+    file: str | None = None
 
 
 class HelmetReport(Result):
     touch_ups: int
     interval_years: float
+    helmet_from_session: int | None
     sessions: list[HelmetStep]
+
+
+class CompareResult(Result):
+    """The same design put in by another technique (with its touch-up course, when asked)."""
+
+    technique: str
+    frames: list[FrameFile]
+    touch_up_due_years: float | None
+    healed_diameter_mm: float
+    risks: list[Risk]
+    helmet: HelmetReport | None = None
 
 
 class TimelineResult(Result):
@@ -136,6 +149,8 @@ class TimelineResult(Result):
     animation: str | None
     skin_type: str
     dots: int
+    #: CIEDE2000 between the healed treated area (SMP technique, 0.2 mm) and the client's stubble at 1 m.
+    tone_match_delta_e00: float
     compare: CompareResult | None = None
     helmet: HelmetReport | None = None
     elapsed_s: float
@@ -158,8 +173,18 @@ class TimelineResult(Result):
             "chart": where[self.chart],
             "animation": None if self.animation is None else where[self.animation],
         }
+
+        def helmet(report: HelmetReport | None) -> HelmetReport | None:
+            if report is None:
+                return None
+            rows = [r.model_copy(update={"file": where.get(r.file or "", r.file)}) for r in report.sessions]
+            return report.model_copy(update={"sessions": rows})
+
+        update["helmet"] = helmet(self.helmet)
         if self.compare is not None:
-            update["compare"] = self.compare.model_copy(update={"frames": frames(self.compare.frames)})
+            update["compare"] = self.compare.model_copy(
+                update={"frames": frames(self.compare.frames), "helmet": helmet(self.compare.helmet)}
+            )
         return self.model_copy(update=update)
 
 
@@ -189,54 +214,63 @@ def render_timeline(
         size_px=request.size_px,
         touch_up_threshold=request.touch_up_threshold,
         inset=request.inset,
+        touch_ups=request.touch_ups,
+        touch_up_every_years=request.touch_up_every_years,
         progress=progress,
     )
 
 
 def helmet_report(
-    frames: TimelineFrames, *, touch_ups: int, interval_years: float | None = None
+    frames: TimelineFrames,
+    *,
+    touch_ups: int,
+    interval_years: float | None = None,
+    files: list[str] | None = None,
+    technique: str = "smp",
 ) -> HelmetReport:
     """Repeated touch-ups of the design (SMP technique) every ``interval_years`` (default: the forecast
     touch-up date): per session, the ink kept, the dot's size and contrast, and how many dots have grown
-    into a neighbour as the eye sees them (apparent discs touching): the "helmet" look, counted."""
-    from scipy.spatial import cKDTree
-
+    into a neighbour as the eye sees them (apparent spots touching); the "helmet" look, counted. Uses the
+    frames' own touch-up course when they were rendered with one; ``files`` names their frames;
+    ``technique`` is one of the frames' (the course of a compared technique at the same interval)."""
     smp = frames.techniques[0]
-    doc = frames.doc
-    interval = interval_years if interval_years is not None else smp.curve.touch_up_due_years
+    chosen = next((f for f in frames.techniques if f.technique == technique), smp)
+    interval = interval_years if interval_years is not None else frames.touch_up_every_years
+    if interval is None:
+        interval = smp.curve.touch_up_due_years
     if interval is None:
         raise InputError(
             "no touch-up falls due within 15 years", field="touch_up_every_years", allowed="give the interval"
         )
-    steps = touch_up_course(
-        smp.impression, frames.skin_type, frames.kinetics, touch_ups=touch_ups, interval_years=interval
-    )
-    pos = doc.dots.position_mm
-    tree = cKDTree(pos) if len(pos) else None
-    spread = RenderStyle().apparent_spread
-    rows = []
-    for step in steps:
-        apparent = doc.dots.diameter_mm * (step.diameter_mm / steps[0].diameter_mm) * spread
-        merged = np.zeros(len(pos), dtype=bool)
-        if tree is not None and len(pos) > 1:
-            pairs = tree.query_pairs(float(apparent.max()), output_type="ndarray")
-            if len(pairs):
-                i, j = pairs[:, 0], pairs[:, 1]
-                touching = np.linalg.norm(pos[i] - pos[j], axis=1) < 0.5 * (apparent[i] + apparent[j])
-                merged[i[touching]] = True
-                merged[j[touching]] = True
-        rows.append(
-            HelmetStep.model_validate(
-                {
-                    **step.to_dict(),
-                    "merged_dots": int(merged.sum()),
-                    "merged_fraction": round(float(merged.mean()) if len(pos) else 0.0, 4),
-                    # More pigment in the skin than one undiluted session leaves: too dark, the cap look.
-                    "over_dark": step.ink_fraction > 1.0,
-                }
-            )
+    states = chosen.touch_ups
+    if len(states) != touch_ups + 1 or frames.touch_up_every_years != interval:
+        states = touch_up_states(
+            frames.doc,
+            chosen.impression,
+            frames.skin_type,
+            frames.kinetics,
+            touch_ups=touch_ups,
+            interval_years=interval,
         )
-    return HelmetReport(touch_ups=touch_ups, interval_years=round(interval, 2), sessions=rows)
+    rows = [
+        HelmetStep.model_validate(
+            {
+                **state.step.to_dict(),
+                "merged_dots": int(state.merged.sum()),
+                "merged_fraction": round(state.merged_fraction, 4),
+                # More pigment in the skin than one undiluted session leaves: too dark, the cap look.
+                "over_dark": state.over_dark,
+                "darker": round(state.darker, 3),
+                "helmet": state.helmet,
+                "file": files[k] if files else None,
+            }
+        )
+        for k, state in enumerate(states)
+    ]
+    first = next((row.sessions for row in rows if row.helmet), None)
+    return HelmetReport(
+        touch_ups=touch_ups, interval_years=round(interval, 2), helmet_from_session=first, sessions=rows
+    )
 
 
 def _round_due(years: float | None) -> float | None:
@@ -260,6 +294,13 @@ def timeline(
             name = f"{FRAMES_FOLDER}/{frame_name(frames.technique, day)}"
             files[name] = encode_image(image)
             frame_rows[frames.technique].append(FrameFile(day=round(day, 2), file=name))
+    session_files: dict[str, list[str]] = {}
+    for frames in techniques:
+        session_files[frames.technique] = []
+        for state, image in zip(frames.touch_ups, frames.touch_up_images, strict=True):
+            name = f"{FRAMES_FOLDER}/{frames.technique}-session-{state.step.sessions}.png"
+            files[name] = encode_image(image)
+            session_files[frames.technique].append(name)
     due = result.touch_up_due_years
     title = (
         f"{doc.header.pattern.name} · {len(doc.dots):,} dots · skin type {request.skin_type} · "
@@ -267,14 +308,33 @@ def timeline(
         + (f"touch-up due at {due:.1f} years" if due is not None else "no touch-up within 15 years")
     )
     several = len(techniques) > 1
+    sheet_rows, cell_captions, alerts = (
+        [f.images for f in techniques],
+        [f.captions for f in techniques],
+        [f.touch_up_flags for f in techniques],
+    )
+    row_labels = [TECHNIQUE_LABELS[f.technique] for f in techniques] if several else [""]
+    if request.touch_ups:
+        # One more row per technique: the design after each session of the touch-up course, a red frame
+        # where it has become a helmet.
+        every = f"every {result.touch_up_every_years:.1f} years"
+        for f in techniques:
+            sheet_rows.append(f.touch_up_images)
+            cell_captions.append(f.touch_up_captions)
+            alerts.append([state.helmet for state in f.touch_ups])
+            short = TECHNIQUE_LABELS[f.technique].split(":")[0]
+            row_labels.append(
+                f"{short}: {request.touch_ups} touch-ups {every}" if several else f"Touch-ups {every}"
+            )
+        title += f" · {request.touch_ups} touch-ups {every}"
     files[SHEET_NAME] = encode_image(
         contact_sheet(
-            [f.images for f in techniques],
-            [f.captions for f in techniques],
+            sheet_rows,
+            cell_captions,
             title=title,
-            row_labels=[TECHNIQUE_LABELS[f.technique] for f in techniques] if several else (),
-            alerts=[f.touch_up_flags for f in techniques],
-            columns=4,
+            row_labels=row_labels if any(row_labels) else (),
+            alerts=alerts,
+            columns=None if several else 4,
         )
     )
     files[CHART_NAME] = timeline_chart(
@@ -303,12 +363,18 @@ def timeline(
             touch_up_due_years=_round_due(other.curve.touch_up_due_years),
             healed_diameter_mm=round(other.curve.healed_diameter_mm, 3),
             risks=[Risk.model_validate(r) for r in other.curve.risks],
+            helmet=helmet_report(
+                result,
+                touch_ups=request.touch_ups,
+                files=session_files[other.technique],
+                technique=other.technique,
+            )
+            if request.touch_ups
+            else None,
         )
     helmet = None
     if request.touch_ups:
-        helmet = helmet_report(
-            result, touch_ups=request.touch_ups, interval_years=request.touch_up_every_years
-        )
+        helmet = helmet_report(result, touch_ups=request.touch_ups, files=session_files["smp"])
     return TimelineResult(
         frames=frame_rows["smp"],
         touch_up_due_years=_round_due(due),
@@ -317,6 +383,7 @@ def timeline(
         animation=animation,
         skin_type=request.skin_type,
         dots=len(doc.dots),
+        tone_match_delta_e00=design_tone(doc, skin_type=request.skin_type).delta_e00,
         compare=compare,
         helmet=helmet,
         elapsed_s=round(time.perf_counter() - t0, 2),

@@ -11,6 +11,12 @@ CIEDE2000 difference between dot and skin ([sharma2005]).
 
 * ``blue_red_ratio``: linear-sRGB blue over red of the remitted light; a dot reads bluer than the
   skin when its ratio is above the skin's ([jacques1998], [jacques2013]).
+* ``blue_shift``: how much of the dot's difference from the skin is a move towards blue rather than a
+  darkening, ``-Δb* / |ΔL*|`` in CIELAB ([cie15]); see :func:`blue_shift`. It is what "deep ink turns
+  blue" means: it rises with depth, while the blue/red ratio of the remitted light falls (over a shallow
+  opaque deposit only the epidermis's own backscatter comes back, the bluest light there is). The dot
+  takes away red light more than blue, more so the deeper it lies, as over a vein ([kienle1996]):
+  :func:`removed_fraction`.
 * ``blur_fwhm_mm``: full width at half maximum of the areal density of light that reaches the
   deposit's mid-depth and comes back out, around the point where it got there
   (:meth:`TransportResult.spread_fwhm_mm`), averaged over wavelength with weights ``S ȳ`` (luminance).
@@ -22,21 +28,23 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 
-import colour
 import numpy as np
 from numpy.typing import NDArray
 
+from smpstudio.skin.colour_shift import blue_shift, grey_blue_shift, removed_fraction
 from smpstudio.skin.pigments import PIGMENTS
 from smpstudio.skin.scalp import Dot, ScalpSkin, scalp_stack
-from smpstudio.skin.wang1995 import simulate
 
 __all__ = [
     "WAVELENGTHS_NM",
     "DotAppearance",
     "Spectrum",
     "bare_spectrum",
+    "blue_shift",
     "dot_appearance",
+    "grey_blue_shift",
     "reflectance_spectrum",
+    "removed_fraction",
     "spectrum_colour",
 ]
 
@@ -75,6 +83,8 @@ class Spectrum:
 @cache
 def _observer() -> tuple[FloatArray, FloatArray, FloatArray]:
     """Wavelengths [nm], CIE 1931 2° colour matching functions and D65, 380-780 nm every 5 nm."""
+    import colour  # here, as below: reading the appearance table needs no colour science
+
     shape = colour.SpectralShape(380, 780, 5)
     cmfs = colour.MSDS_CMFS["CIE 1931 2 Degree Standard Observer"].copy().align(shape)
     d65 = colour.SDS_ILLUMINANTS["D65"].copy().align(shape)
@@ -131,6 +141,8 @@ def spectrum_colour(
     >>> grey["xyz"].round(3).tolist(), round(float(grey["lab"][0]), 2), grey["srgb"].round(3).tolist()
     ([0.171, 0.18, 0.196], 49.5, [0.461, 0.461, 0.461])
     """
+    import colour
+
     xyz = _xyz(np.asarray(wavelengths_nm, dtype=np.float64), np.asarray(reflectance, dtype=np.float64))
     white = colour.CCS_ILLUMINANTS["CIE 1931 2 Degree Standard Observer"]["D65"]
     linear = np.asarray(colour.XYZ_to_RGB(xyz, "sRGB", white, apply_cctf_encoding=False), dtype=np.float64)
@@ -185,6 +197,8 @@ def reflectance_spectrum(
        multi-layered tissues," Comput. Methods Programs Biomed. 47(2), 131-146, 1995.
        :doi:`10.1016/0169-2607(95)01640-F`
     """
+    from smpstudio.skin.wang1995 import simulate  # here: reading the appearance table runs no transport
+
     lam = np.asarray(wavelengths_nm, dtype=np.float64)
     rd, se, fwhm = (np.empty(lam.size) for _ in range(3))
     probes = () if probe_depth_mm is None else (probe_depth_mm,)
@@ -221,6 +235,8 @@ class DotAppearance:
         is the higher. [-]
     blur_fwhm_mm : float
         Luminance-weighted FWHM of the spread of light at the deposit's mid-depth. [mm]
+    blue_shift : float
+        :func:`blue_shift` of the dot against the skin, ``-Δb* / |ΔL*|``. [-]
     """
 
     dot_srgb: tuple[float, float, float]
@@ -231,6 +247,7 @@ class DotAppearance:
     blue_red_ratio_dot: float
     blue_red_ratio_skin: float
     blur_fwhm_mm: float
+    blue_shift: float
 
     def to_dict(self) -> dict[str, object]:
         """The fields as a JSON-ready dict (tuples as lists)."""
@@ -314,7 +331,7 @@ def dot_appearance(
     -------
     appearance : DotAppearance
         sRGB and CIELAB of dot and skin (rounded to 5 decimals), their CIEDE2000 difference [3]_ (4
-        decimals), blue/red ratios and the blur FWHM [mm].
+        decimals), blue/red ratios, the blur FWHM [mm] and the :func:`blue_shift`.
 
     Notes
     -----
@@ -331,6 +348,8 @@ def dot_appearance(
        supplementary test data, and mathematical observations," Color Res. Appl. 30(1), 21-30, 2005.
        :doi:`10.1002/col.20070`
     """
+    import colour
+
     n = len(wavelengths_nm)
     if bare is None:
         bare = bare_spectrum(
@@ -366,4 +385,5 @@ def dot_appearance(
         blue_red_ratio_dot=round(float(c_dot["linear_srgb"][2] / c_dot["linear_srgb"][0]), 5),
         blue_red_ratio_skin=round(float(c_skin["linear_srgb"][2] / c_skin["linear_srgb"][0]), 5),
         blur_fwhm_mm=round(blur, 4),
+        blue_shift=round(blue_shift(c_dot["lab"], c_skin["lab"]), 4),
     )
