@@ -171,11 +171,9 @@ class SessionRefused(Result):
 
 def forecast_touch_up_years(skin_type: str, ink_fraction: float) -> float | None:
     """The healing and ageing model's touch-up forecast for the SMP technique at this ink fraction."""
-    from smpstudio.skin.impression import TECHNIQUES
-    from smpstudio.skin.technique import simulate_impression
+    from smpstudio.skin.touch_ups import design_impression, touch_up_due_years
 
-    impression = dataclasses.replace(TECHNIQUES["smp"], ink_fraction=max(0.02, ink_fraction))
-    return simulate_impression(impression, skin_type).touch_up_due_years
+    return touch_up_due_years(design_impression([ink_fraction]), skin_type)
 
 
 def _aware(when: dt.datetime | None, tz: dt.tzinfo) -> dt.datetime | None:
