@@ -19,6 +19,7 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from smpstudio.cli.main import app
+from smpstudio.services.demo import DEMO_SHOTS
 
 SMP = [sys.executable, "-m", "smpstudio.cli.main"]
 DESIGN = ["design", "--pattern", "norwood-6", "--style", "soft", "--seed", "4", "--json", "--out"]
@@ -161,7 +162,7 @@ def test_demo_writes_design_and_previews(tmp_path: Path) -> None:
     assert res.returncode == 0, res.stderr
     obj = json.loads(res.stdout)
     files = obj["files"]
-    assert len(files) == 9 and all((tmp_path / p).exists() for p in files.values())
+    assert len(files) == len(DEMO_SHOTS) + 4 and all((tmp_path / p).exists() for p in files.values())
     assert {"timeline", "chart", "animation"} <= set(files) and 3.0 <= obj["touch_up_due_years"] <= 5.0
 
 

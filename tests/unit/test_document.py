@@ -17,6 +17,7 @@ from smpstudio.design.document import (
     write_design,
 )
 from smpstudio.errors import DocumentError
+from smpstudio.skin.stubble import DEFAULT_HAIR, Hair
 from tests.conftest import make_design
 
 
@@ -75,9 +76,20 @@ def test_not_json_and_missing_files(tmp_path: Path) -> None:
         load_design(b"\xff\xfe\x00garbage")
 
 
-def _as_version_1(text: str) -> dict:  # type: ignore[type-arg]
-    """A current document written the version-1 way (``shade`` for the ink fraction)."""
+def _as_version_2(text: str) -> dict:  # type: ignore[type-arg]
+    """A current document written the version-2 way (no hair, no proposal, no body ink and size)."""
     data = json.loads(text)
+    data["schema_version"] = 2
+    for key in ("hair", "proposal"):
+        data.pop(key)
+    for key in ("ink_fraction", "dot_diameter_mm"):
+        data["maps"].pop(key)
+    return data  # type: ignore[no-any-return]
+
+
+def _as_version_1(text: str) -> dict:  # type: ignore[type-arg]
+    """A current document written the version-1 way (also ``shade`` for the ink fraction)."""
+    data = _as_version_2(text)
     data["schema_version"] = 1
     for dot in data["dots"]:
         dot["shade"] = dot.pop("ink_fraction")
@@ -88,11 +100,35 @@ def test_a_version_1_document_still_reads_and_is_upgraded() -> None:
     _, _, doc = make_design("norwood-3", "natural")
     text = dump_design(doc)
     old = _as_version_1(text)
-    jsonschema.validate(old, packaged_schema(1))  # version 1 stays published beside version 2
+    jsonschema.validate(old, packaged_schema(1))  # version 1 stays published beside version 3
     upgraded = load_design(json.dumps(old))
-    assert upgraded.header.schema_version == SCHEMA_VERSION == 2
+    assert upgraded.header.schema_version == SCHEMA_VERSION == 3
     np.testing.assert_array_equal(upgraded.dots.ink_fraction, np.round(doc.dots.ink_fraction, 3))
-    assert dump_design(upgraded) == text  # written again as version 2, the same bytes
+    assert dump_design(upgraded) == text  # written again as version 3, the same bytes
+
+
+def test_a_version_2_document_gets_the_default_hair_and_the_body_values_it_was_drawn_with() -> None:
+    _, _, doc = make_design("norwood-3", "natural")
+    text = dump_design(doc)
+    old = _as_version_2(text)
+    jsonschema.validate(old, packaged_schema(2))
+    upgraded = load_design(json.dumps(old))
+    assert upgraded.header.hair.hair() == DEFAULT_HAIR
+    assert (upgraded.header.maps.ink_fraction, upgraded.header.maps.dot_diameter_mm) == (0.65, 0.12)
+    assert upgraded.spec.hair == DEFAULT_HAIR
+    assert dump_design(upgraded) == text
+
+
+def test_the_hair_is_stored_and_read_back() -> None:
+    _, _, doc = make_design("norwood-3", "natural")
+    data = json.loads(dump_design(doc))
+    data["hair"].update(colour="grey", grey_fraction=0.4, shave_length_mm=1.5)
+    read = load_design(json.dumps(data))
+    assert read.spec.hair == Hair(colour="grey", grey_fraction=0.4, shave_length_mm=1.5)
+    data["hair"]["colour"] = "green"
+    with pytest.raises(DocumentError) as info:
+        load_design(json.dumps(data))
+    assert info.value.field == "$.hair.colour"
 
 
 def test_version_1_errors_name_the_version_1_path_and_unknown_versions_the_readable_ones() -> None:
@@ -102,10 +138,10 @@ def test_version_1_errors_name_the_version_1_path_and_unknown_versions_the_reada
     with pytest.raises(DocumentError) as info:
         load_design(json.dumps(old))
     assert info.value.field == "$.dots[3].shade"
-    old["schema_version"] = 3
+    old["schema_version"] = 4
     with pytest.raises(DocumentError) as info:
         load_design(json.dumps(old))
-    assert info.value.field == "$.schema_version" and info.value.allowed == "1, 2"
+    assert info.value.field == "$.schema_version" and info.value.allowed == "1, 2, 3"
 
 
 def test_a_design_keeps_its_spec_and_computes_its_context_once(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -24,7 +24,7 @@ SMALL = {"pattern": "norwood-3", "style": "natural", "density_per_cm2": 30.0, "s
 def test_create_design_returns_the_summary_and_the_document() -> None:
     result = create_design(DesignRequest.of(**SMALL))
     obj = result.to_json()
-    assert "document" not in obj and obj["seed"] == 3 and obj["schema_version"] == 2
+    assert "document" not in obj and obj["seed"] == 3 and obj["schema_version"] == 3
     assert obj["dot_count"] == len(result.document.dots) > 100
     assert sum(obj["dots_per_session"]) == obj["dot_count"]
     # The content is the canonical document: parsing it gives the same bytes again.
@@ -91,5 +91,6 @@ def test_parse_design_reads_bytes_and_names_json_paths() -> None:
 def test_catalogue_lists_the_choices() -> None:
     cat = catalogue()
     assert "norwood-3v" in cat.patterns and "widows-peak" in cat.styles
-    assert "hairline" in cat.views and cat.looks == ["healed", "plan"]
+    assert "hairline" in cat.views and {"healed", "plan"} <= set(cat.looks)
+    assert "dark-brown" in cat.hair_colours and cat.clipper_guards["0.5"] == 1.5
     assert set(cat.heads["male"]) == {"length_mm", "width_mm", "height_mm"}

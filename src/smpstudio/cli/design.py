@@ -41,11 +41,43 @@ def design(
             help="Mid-frontal point above the glabella, along the forehead [mm]; default 80 (95 for mature)."
         ),
     ] = None,
-    density_per_cm2: Annotated[float, typer.Option(help="Target dots per cm² where hair is missing.")] = 80.0,
+    density_per_cm2: Annotated[
+        float | None,
+        typer.Option(help="Dots per cm² where hair is missing; default: proposed to match the stubble."),
+    ] = None,
+    dot_diameter_mm: Annotated[
+        float | None, typer.Option(help="Body healed dot diameter [mm], 0.07-0.25; default: proposed.")
+    ] = None,
+    ink_fraction: Annotated[
+        float | None, typer.Option(help="Body share of undiluted ink, 0.05-1; default: proposed.")
+    ] = None,
     feather_mm: Annotated[float, typer.Option(help="Feathering into remaining hair [mm].")] = 10.0,
     sessions: Annotated[
-        str, typer.Option(help="Session count, or cumulative fractions like 0.45,0.8,1.")
-    ] = "0.45,0.8,1",
+        str | None,
+        typer.Option(help="Session count, or cumulative fractions like 0.45,0.8,1; default: proposed."),
+    ] = None,
+    skin_type: Annotated[str, typer.Option(help="Fitzpatrick skin type I-VI of the client.")] = "III",
+    depth_mm: Annotated[float, typer.Option(help="Depth of the healed pigment deposit [mm].")] = 0.2,
+    pigment: PigmentOption = "carbon-black",
+    hair_colour: Annotated[
+        str,
+        typer.Option(
+            help="The client's hair: black, dark-brown, brown, light-brown, red, blond, grey or white."
+        ),
+    ] = "dark-brown",
+    grey_fraction: Annotated[float, typer.Option(help="Share of grey (unpigmented) hairs, 0-1.")] = 0.0,
+    shave_length_mm: Annotated[
+        float | None, typer.Option(help="Stubble length above the skin [mm], 0-3; default 0.5.")
+    ] = None,
+    clipper_guard: Annotated[
+        str | None,
+        typer.Option(help='Shave length by clipper guard instead: "razor", "0", "0.5" or "1".'),
+    ] = None,
+    hair_diameter_um: Annotated[float, typer.Option(help="Hair shaft diameter [µm], 60-120.")] = 75.0,
+    hair_units_per_cm2: Annotated[
+        float, typer.Option(help="Follicular units per cm² of the client's hair, 60-100.")
+    ] = 80.0,
+    hairs_per_unit: Annotated[float, typer.Option(help="Hairs per follicular unit, 1-4.")] = 2.2,
     head: Annotated[str, typer.Option(help="Head preset: male or female.")] = "male",
     head_length_mm: Annotated[float | None, typer.Option(help="Glabella to occiput [mm].")] = None,
     head_width_mm: Annotated[float | None, typer.Option(help="Maximum head breadth [mm].")] = None,
@@ -76,8 +108,20 @@ def design(
             style=style,
             hairline_height_mm=hairline_height_mm,
             density_per_cm2=density_per_cm2,
+            dot_diameter_mm=dot_diameter_mm,
+            ink_fraction=ink_fraction,
             feather_mm=feather_mm,
-            sessions=parse_sessions(sessions),
+            sessions=parse_sessions(sessions) if sessions is not None else None,
+            skin_type=skin_type,
+            depth_mm=depth_mm,
+            pigment=pigment,
+            hair_colour=hair_colour,
+            grey_fraction=grey_fraction,
+            shave_length_mm=shave_length_mm,
+            clipper_guard=clipper_guard,
+            hair_diameter_um=hair_diameter_um,
+            hair_units_per_cm2=hair_units_per_cm2,
+            hairs_per_unit=hairs_per_unit,
             head=head,
             head_length_mm=head_length_mm,
             head_width_mm=head_width_mm,
@@ -112,10 +156,20 @@ def design(
         "mean_density_per_cm2",
         "dots_per_session",
         "remaining_hair_area_cm2",
+        "density_per_cm2",
+        "dot_diameter_mm",
+        "ink_fraction",
+        "sessions",
+        "tone_match_delta_e00",
         "seed",
     ):
         table.add_row(key, str(summary[key]))
     out.print(table)
+    if result.tone_match_note:
+        err.print(f"[yellow]tone match:[/] {result.tone_match_note}")
+    for step in result.greying_plan:
+        ink = "let the dots fade" if step.ink_fraction is None else f"ink fraction {step.ink_fraction:g}"
+        out.print(f"touch-up after {step.years:g} years (grey {step.grey_fraction:.0%}): {ink}")
     for warning in result.warnings:
         err.print(f"[yellow]warning:[/] {warning}")
     out.print(f"wrote {out_path}")
@@ -128,7 +182,13 @@ def preview(
         str, typer.Option(help="front, top, left, right, back, three-quarter or hairline (close-up).")
     ] = "front",
     size: Annotated[int, typer.Option(help="Image side [px], 64-8000.")] = 1600,
-    look: Annotated[str, typer.Option(help="healed (true size) or plan (coloured by session).")] = "healed",
+    look: Annotated[
+        str,
+        typer.Option(
+            help="before (the client today: remaining hair only), healed (the healed dots as the eye sees "
+            "them) or plan (dots coloured by session)."
+        ),
+    ] = "healed",
     skin_type: Annotated[str, typer.Option(help="Fitzpatrick skin type I-VI of the client.")] = "III",
     depth_mm: Annotated[float, typer.Option(help="Depth of the healed pigment deposit [mm].")] = 0.2,
     pigment: PigmentOption = "carbon-black",
@@ -178,6 +238,8 @@ def catalogue(as_json: JsonFlag = False) -> None:
     out.print(
         f"heads: {', '.join(cat.heads)}   views: {', '.join(cat.views)}   looks: {', '.join(cat.looks)}"
     )
+    guards = ", ".join(f"{name} ({mm:g} mm)" for name, mm in cat.clipper_guards.items())
+    out.print(f"hair colours: {', '.join(cat.hair_colours)}   clipper guards: {guards}")
 
 
 def demo(

@@ -16,9 +16,11 @@ from smpstudio.design.document import (
     DesignHeader,
     DotTable,
     HairlineSection,
+    HairSection,
     HeadSection,
     MapsSection,
     PatternSection,
+    ProposalSection,
     SamplingSection,
     SummarySection,
 )
@@ -32,6 +34,8 @@ from smpstudio.design.head import (
     surface_points_from_directions,
 )
 from smpstudio.design.maps import (
+    BODY_DIAMETER_MM,
+    BODY_INK_FRACTION,
     DIAMETER_RANGE_MM,
     DIAMETER_SPREAD,
     INK_FRACTION_JITTER,
@@ -146,10 +150,11 @@ def _follicular_units(
     return dots, owner
 
 
-def build_design(spec: DesignSpec) -> DesignDocument:
+def build_design(spec: DesignSpec, proposal: ProposalSection | None = None) -> DesignDocument:
     """The full pipeline: maps, blue-noise sites per session, dot attributes, document.
 
-    The document keeps ``spec``, whose context (computed here) later previews reuse.
+    The document keeps ``spec``, whose context (computed here) later previews reuse, and ``proposal``,
+    the record of how the tone-match solver chose the spec's values (None when none was proposed).
     """
     ctx = spec.context
     sites, site_session, c_used = _sample_sites(ctx, spec)
@@ -161,8 +166,9 @@ def build_design(spec: DesignSpec) -> DesignDocument:
     session = site_session[owner]
     row, col = ctx.grid.cell_of(chart_from_points_mm(spec.head, dots))
     zone = ctx.maps.zone[row, col]
-    zone_diameter = np.array([ZONE_DIAMETER_MM[z] for z in ZONES])
-    zone_ink = np.array([ZONE_INK_FRACTION[z] for z in ZONES])
+    m = spec.maps
+    zone_diameter = np.array([ZONE_DIAMETER_MM[z] for z in ZONES]) * (m.dot_diameter_mm / BODY_DIAMETER_MM)
+    zone_ink = np.array([ZONE_INK_FRACTION[z] for z in ZONES]) * (m.ink_fraction / BODY_INK_FRACTION)
     diameter = zone_diameter[zone] * (1.0 + DIAMETER_SPREAD * rng.standard_normal(len(dots)))
     diameter = np.clip(diameter, *DIAMETER_RANGE_MM)
     ink = (
@@ -188,6 +194,8 @@ def build_design(spec: DesignSpec) -> DesignDocument:
             feather_mm=spec.maps.feather_mm,
             sessions=list(spec.maps.sessions),
             chart_step_mm=spec.chart_step_mm,
+            ink_fraction=spec.maps.ink_fraction,
+            dot_diameter_mm=spec.maps.dot_diameter_mm,
         ),
         sampling=SamplingSection(
             method="bridson2007-variable",
@@ -206,5 +214,7 @@ def build_design(spec: DesignSpec) -> DesignDocument:
             dots_per_session=np.bincount(session, minlength=len(spec.maps.sessions) + 1)[1:].tolist(),
         ),
         warnings=list(ctx.warnings),
+        hair=HairSection.of(spec.hair),
+        proposal=proposal,
     )
     return DesignDocument(header, table, spec)

@@ -1,15 +1,22 @@
 """The design document: a versioned JSON file holding everything needed to regenerate a design.
 
-Layout (``schema_version`` 2; JSON Schema in ``smpstudio/data/schemas/design-2.schema.json``)::
+Layout (``schema_version`` 3; JSON Schema in ``smpstudio/data/schemas/design-3.schema.json``)::
 
-    {"schema_version": 2, "generator": "smpstudio 0.1.0", "seed": 7,
+    {"schema_version": 3, "generator": "smpstudio 0.1.0", "seed": 7,
      "head": {...}, "pattern": {...}, "hairline": {...}, "maps": {...}, "sampling": {...},
      "summary": {"dot_count", "treated_area_cm2", ...}, "warnings": [...],
+     "hair": {"colour", "grey_fraction", "diameter_um", ...}, "proposal": {...} | null,
      "dots": [{"position_mm": [x, y, z], "diameter_mm", "ink_fraction", "zone", "session"}, ...]}
 
 ``ink_fraction`` is the share of undiluted pigment in the dot's ink (0 = diluent only, 1 = undiluted).
-Version 1 (``design-1.schema.json``) called it ``shade``; a version-1 document is read and upgraded on
-load, and written again as version 2.
+``hair`` is the client's own hair (:class:`smpstudio.skin.stubble.Hair`), the stubble the treated area
+matches; ``maps`` holds the body's ink fraction and dot diameter the zones scale from; ``proposal`` says
+how the tone-match solver chose them (``null`` when every value was given).
+
+Older versions are read and upgraded on load, and written again as version 3: version 1
+(``design-1.schema.json``) called the ink fraction ``shade``; versions 1 and 2 had no ``hair`` (they get
+:data:`~smpstudio.skin.stubble.DEFAULT_HAIR`) and no body ink fraction and dot diameter (they get the
+values their zones were drawn with, 0.65 and 0.12 mm).
 
 Writing is canonical: fixed key order, numbers rounded (positions and diameters to 1 µm, ink fractions
 to 0.001), one dot per line. Reading a file and writing it again gives the same bytes.
@@ -33,6 +40,7 @@ from smpstudio.design.maps import ZONES, MapSettings
 from smpstudio.design.patterns import Pattern
 from smpstudio.design.spec import DesignContext, DesignSpec
 from smpstudio.errors import DocumentError
+from smpstudio.skin.stubble import DEFAULT_HAIR, Hair
 
 __all__ = [
     "READABLE_VERSIONS",
@@ -40,6 +48,8 @@ __all__ = [
     "DesignDocument",
     "DesignHeader",
     "DotTable",
+    "HairSection",
+    "ProposalSection",
     "dump_design",
     "json_schema",
     "load_design",
@@ -48,9 +58,9 @@ __all__ = [
     "write_design",
 ]
 
-SCHEMA_VERSION: Literal[2] = 2
+SCHEMA_VERSION: Literal[3] = 3
 #: Versions :func:`load_design` reads (older ones are upgraded to :data:`SCHEMA_VERSION`).
-READABLE_VERSIONS = (1, 2)
+READABLE_VERSIONS = (1, 2, 3)
 ZoneName = Literal["hairline", "frontal", "midscalp", "crown", "fringe", "feather", "scar"]
 assert tuple(ZoneName.__args__) == ZONES  # type: ignore[attr-defined]
 
@@ -82,6 +92,46 @@ class MapsSection(_Strict):
     feather_mm: Annotated[float, Field(ge=0, le=30)]
     sessions: list[Annotated[float, Field(gt=0, le=1)]]
     chart_step_mm: Annotated[float, Field(gt=0, le=5)]
+    #: Body ink fraction and healed dot diameter [mm] the zones scale from (version 3; older documents
+    #: were drawn with these values).
+    ink_fraction: Annotated[float, Field(ge=0.05, le=1)] = 0.65
+    dot_diameter_mm: Annotated[float, Field(ge=0.07, le=0.25)] = 0.12
+
+
+HairColour = Literal["black", "dark-brown", "brown", "light-brown", "red", "blond", "grey", "white"]
+
+
+class HairSection(_Strict):
+    """The client's hair (:class:`smpstudio.skin.stubble.Hair`; ranges there)."""
+
+    colour: HairColour
+    grey_fraction: Annotated[float, Field(ge=0, le=1)]
+    diameter_um: Annotated[float, Field(ge=60, le=120)]
+    units_per_cm2: Annotated[float, Field(ge=60, le=100)]
+    hairs_per_unit: Annotated[float, Field(ge=1, le=4)]
+    shave_length_mm: Annotated[float, Field(ge=0, le=3)]
+    exit_angle_deg: Annotated[float, Field(ge=15, le=90)]
+
+    @classmethod
+    def of(cls, hair: Hair) -> HairSection:
+        return cls.model_validate(
+            {name: getattr(hair, name) for name in cls.model_fields}  # the same names
+        )
+
+    def hair(self) -> Hair:
+        return Hair(**self.model_dump())
+
+
+class ProposalSection(_Strict):
+    """What the tone-match solver proposed, for which skin and deposit, and how close it came."""
+
+    skin_type: Literal["I", "II", "III", "IV", "V", "VI"]
+    depth_mm: Annotated[float, Field(gt=0, le=3)]
+    pigment: Literal["carbon-black", "tattoo-black", "iron-oxide-black"]
+    proposed: list[Literal["density_per_cm2", "dot_diameter_mm", "ink_fraction", "sessions"]]
+    tone_match_delta_e00: Annotated[float, Field(ge=0)]
+    reachable: bool
+    note: str
 
 
 class SamplingSection(_Strict):
@@ -140,6 +190,12 @@ class _Sections(_Strict):
 class DesignHeader(_Sections):
     """Everything in a design document but its dots, typed (the current version)."""
 
+    schema_version: Literal[3]
+    hair: HairSection
+    proposal: ProposalSection | None = None
+
+
+class _HeaderV2(_Sections):
     schema_version: Literal[2]
 
 
@@ -178,8 +234,13 @@ def spec_of_header(header: DesignHeader) -> DesignSpec:
         hairline_height_mm=header.hairline.height_mm,
         force=True,  # a stored design was accepted when it was made
         maps=MapSettings(
-            density_per_cm2=m.density_per_cm2, feather_mm=m.feather_mm, sessions=tuple(m.sessions)
+            density_per_cm2=m.density_per_cm2,
+            feather_mm=m.feather_mm,
+            sessions=tuple(m.sessions),
+            ink_fraction=m.ink_fraction,
+            dot_diameter_mm=m.dot_diameter_mm,
         ),
+        hair=header.hair.hair(),
         follicular_units=header.sampling.follicular_units,
         seed=header.seed,
         chart_step_mm=m.chart_step_mm,
@@ -269,7 +330,8 @@ def _json_path(loc: tuple[int | str, ...]) -> str:
 def load_design(text: str | bytes) -> DesignDocument:
     """Parse and validate a design's JSON text; errors name the JSON path of the problem.
 
-    A version-1 document is upgraded: its dots' ``shade`` becomes ``ink_fraction``.
+    Older documents are upgraded: a version-1 dot's ``shade`` becomes ``ink_fraction``; versions 1
+    and 2 get the default hair and the body values their zones were drawn with.
     """
     try:
         data = json.loads(text)
@@ -291,12 +353,18 @@ def load_design(text: str | bytes) -> DesignDocument:
     if raw_dots is None:
         raise DocumentError("missing", field="$.dots", allowed="a list of dots")
     try:
+        if version in (1, 2):
+            old = (_HeaderV1 if version == 1 else _HeaderV2).model_validate(data)
+            header = DesignHeader.model_validate(
+                {**dict(old), "schema_version": SCHEMA_VERSION, "hair": HairSection.of(DEFAULT_HAIR)}
+            )
         if version == 1:
-            old = _HeaderV1.model_validate(data)
-            header = DesignHeader.model_validate({**dict(old), "schema_version": SCHEMA_VERSION})
             dots_v1 = _DOTS_V1_ADAPTER.validate_python(raw_dots)
             ink = [d.shade for d in dots_v1]
             dots: list[Dot] | list[_DotV1] = dots_v1
+        elif version == 2:
+            dots = _DOTS_ADAPTER.validate_python(raw_dots)
+            ink = [d.ink_fraction for d in dots]
         else:
             header = DesignHeader.model_validate(data)
             dots = _DOTS_ADAPTER.validate_python(raw_dots)

@@ -15,15 +15,26 @@ Density is what the client lacks, shaped by the hairline:
 Defaults, each a configurable clinic-consensus value ([clinic-technique] in docs/references.md):
 
 * target density: 80 dots/cm², the native follicular-unit density (60-100 FU/cm², [B/C]); accepted
-  10-200 dots/cm², warned outside 50-120;
-* healed dot diameter: 0.12 mm (range 0.07-0.25 mm [B/C]); 0.10 mm in the hairline and feather zones
-  where single-needle (1RL) work keeps dots finest [C]; per-dot spread 12 % (normal, truncated);
+  10-200 dots/cm², warned outside 50-120. A design made through the services takes the density, dot
+  diameter, ink fraction and sessions the tone-match proposal gives for the client's hair
+  (:mod:`smpstudio.design.proposal`) unless the practitioner sets them;
+* healed dot diameter: 0.12 mm in the body (range 0.07-0.25 mm [B/C]); 0.10 mm in the hairline and
+  feather zones where single-needle (1RL) work keeps dots finest [C]; per-dot spread 12 % (normal,
+  truncated). A body diameter other than 0.12 mm (the tone-match proposal's, or the practitioner's)
+  scales every zone by the same factor;
 * ink fraction: the share of undiluted pigment (0 = diluent only, 1 = undiluted black), lighter at the
   hairline and feathering, darker over the crown; later sessions darker by 0.05 each ("progressively
-  darker pigment in later sessions", Skalptec [C]);
+  darker pigment in later sessions", Skalptec [C]). The body value (midscalp, 0.65 by default) sets
+  the others in the same proportions;
 * sessions: cumulative fractions of the dots after each session, 45 % / 80 % / 100 % by default
   (the first session lays out the design conservatively, the second builds density, the third refines
   [C]); each session's cumulative dots are themselves a blue-noise set.
+
+Free regions (scars, alopecia patches) are bald and get the body's density, so they match the stubble
+around them when the body does; their border is not feathered into the hair around them (dots on top of
+full stubble would draw a darker ring): the hair map rises across the border over
+``REGION_BORDER_MM`` ([M]: hair at the margin of a scar or patch is sparser and irregular) and the dots
+fall as the hair rises, so stubble and dots add up to the same tone across it.
 """
 
 from __future__ import annotations
@@ -32,7 +43,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import ndimage
 
 from smpstudio.design.chart import ChartGrid
 from smpstudio.design.hairline import (
@@ -42,7 +52,7 @@ from smpstudio.design.hairline import (
     EdgeCurve,
     edge_displacement_mm,
 )
-from smpstudio.design.patterns import Pattern, region_mask
+from smpstudio.design.patterns import Pattern, region_margin, region_mask
 from smpstudio.errors import InputError, check_range
 
 __all__ = [
@@ -86,6 +96,10 @@ ZONE_INK_FRACTION = {
     "feather": 0.50,
     "scar": 0.65,
 }
+#: Body (midscalp) values the zones scale from.
+BODY_DIAMETER_MM = ZONE_DIAMETER_MM["midscalp"]
+BODY_INK_FRACTION = ZONE_INK_FRACTION["midscalp"]
+INK_FRACTION_RANGE = (0.05, 1.0)
 INK_FRACTION_PER_SESSION = 0.05
 INK_FRACTION_JITTER = 0.04
 DEFAULT_SESSIONS = (0.45, 0.80, 1.0)
@@ -101,10 +115,15 @@ class MapSettings:
     density_per_cm2: float = DEFAULT_DENSITY_PER_CM2
     feather_mm: float = 10.0
     sessions: tuple[float, ...] = DEFAULT_SESSIONS
+    #: Body ink fraction (share of undiluted ink) and healed dot diameter [mm]; the zones scale from them.
+    ink_fraction: float = BODY_INK_FRACTION
+    dot_diameter_mm: float = BODY_DIAMETER_MM
 
     def __post_init__(self) -> None:
         check_range("density_per_cm2", self.density_per_cm2, *DENSITY_RANGE_PER_CM2, unit="dots/cm²")
         check_range("feather_mm", self.feather_mm, *FEATHER_RANGE_MM, unit="mm")
+        check_range("ink_fraction", self.ink_fraction, *INK_FRACTION_RANGE)
+        check_range("dot_diameter_mm", self.dot_diameter_mm, *DIAMETER_RANGE_MM, unit="mm")
         s = self.sessions
         if (
             not (1 <= len(s) <= 5)
@@ -172,6 +191,8 @@ def design_maps(
     rng: np.random.Generator,
 ) -> DesignMaps:
     """Density and zone maps for a design (see the module docstring for the model)."""
+    from scipy import ndimage  # here: the catalogue and design documents load without SciPy
+
     spec = STYLES[style]
     r0 = grid.head.chart_radius_mm
     step = grid.step_mm
@@ -184,7 +205,12 @@ def design_maps(
     ahead_mm = ndimage.distance_transform_edt(~inside) * step  # distance ahead of it
 
     need = np.where(inside_nat, 1.0 - hair, 1.0)
-    missing = need > 0.5
+    near_region = np.zeros(grid.shape, dtype=bool)
+    if pattern.regions:
+        # Free regions and their margins are not feathered: dots there complement the hair (see the
+        # module docstring).
+        near_region = region_margin(grid, pattern.regions) < 1.0
+    missing = (need > 0.5) & ~near_region
     if settings.feather_mm > 0 and missing.any():
         into_hair = ndimage.distance_transform_edt(~missing) * step
         need = np.maximum(need, np.where(inside_nat, 1.0 - into_hair / settings.feather_mm, 0.0))

@@ -35,7 +35,9 @@ Ludwig 1-3: an oval along the parting from 25 mm behind the hairline to the crow
 50 / 65 mm, with 65 / 40 / 15 % of the hair left. ``diffuse``: half the hair left over the whole top,
 sparing a 20 mm frontal band and a 50/60 mm fringe. ``full``: the whole scalp, as for a shaved-head
 SMP or alopecia totalis. Free regions (scars, alopecia patches) are polygons in chart millimetres;
-they are bald and form their own zone.
+they are bald and form their own zone; around them the hair rises from none at the border to the
+surrounding fraction over ``REGION_BORDER_MM`` (2 mm, [M]: the margin of a scar or patch carries sparser,
+irregular hair), so the dots that replace it fade out as the stubble comes in.
 """
 
 from __future__ import annotations
@@ -45,8 +47,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
-from PIL import Image, ImageDraw
-from scipy.interpolate import PchipInterpolator
 
 from smpstudio.design.chart import ChartGrid
 from smpstudio.design.hairline import EdgeCurve
@@ -54,13 +54,23 @@ from smpstudio.design.head import chart_from_points_mm
 from smpstudio.design.landmarks import landmarks
 from smpstudio.errors import InputError, check_choice
 
-__all__ = ["PATTERNS", "Pattern", "PatternSpec", "hair_fraction", "region_mask"]
+__all__ = [
+    "PATTERNS",
+    "REGION_BORDER_MM",
+    "Pattern",
+    "PatternSpec",
+    "hair_fraction",
+    "region_margin",
+    "region_mask",
+]
 
 FloatArray = NDArray[np.float64]
 
 REFERENCE_HEAD_LENGTH_MM = 195.0
 #: Width of the thinning border around bald areas, where hair fraction rises from 0 to 1. [mm]
 BORDER_MM = 8.0
+#: Width of the sparse margin around a free region (scar, patch), where hair rises from 0. [mm] ([M])
+REGION_BORDER_MM = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +172,8 @@ def _smoothstep(x: FloatArray) -> FloatArray:
 
 def region_mask(grid: ChartGrid, regions: Sequence[Polygon]) -> NDArray[np.bool_]:
     """Cells inside any of the polygons (chart mm)."""
+    from PIL import Image, ImageDraw  # here: listing the patterns needs no imaging library
+
     rows, cols = grid.shape
     img = Image.new("L", (cols, rows), 0)
     draw = ImageDraw.Draw(img)
@@ -173,6 +185,8 @@ def region_mask(grid: ChartGrid, regions: Sequence[Polygon]) -> NDArray[np.bool_
 
 def _symmetric_profile(knots: list[tuple[float, float]], beta: FloatArray) -> FloatArray:
     """A profile over |beta| through (beta, value) knots, flat beyond the last one."""
+    from scipy.interpolate import PchipInterpolator  # here: listing the patterns needs no SciPy
+
     xs = np.array([k[0] for k in knots])
     ys = np.array([k[1] for k in knots])
     b = np.clip(np.abs(beta), xs[0], xs[-1])
@@ -241,5 +255,16 @@ def hair_fraction(pattern: Pattern, grid: ChartGrid, natural: EdgeCurve) -> Floa
         ramp = _smoothstep((fringe - depth_mm) / 10.0 + 0.5)
         hair = np.minimum(hair, spec.thinning_hair + (1.0 - spec.thinning_hair) * ramp)
     if pattern.regions:
-        hair = np.where(region_mask(grid, pattern.regions), 0.0, hair)
+        hair = np.minimum(hair, region_margin(grid, pattern.regions))
     return np.where(inside, hair, 0.0)
+
+
+def region_margin(grid: ChartGrid, regions: Sequence[Polygon]) -> FloatArray:
+    """Hair fraction the free regions allow: 0 inside, rising to 1 over :data:`REGION_BORDER_MM`. [-]"""
+    from scipy import ndimage  # here: listing the patterns needs no SciPy
+
+    mask = region_mask(grid, regions)
+    if not mask.any():
+        return np.ones(grid.shape)
+    out_mm = ndimage.distance_transform_edt(~mask) * grid.step_mm
+    return np.where(mask, 0.0, _smoothstep(out_mm / REGION_BORDER_MM))

@@ -18,6 +18,7 @@ from smpstudio.design.head import Head
 from smpstudio.design.maps import DesignMaps, MapSettings, design_maps
 from smpstudio.design.patterns import Pattern, hair_fraction
 from smpstudio.errors import check_range
+from smpstudio.skin.stubble import DEFAULT_HAIR, Hair
 
 __all__ = ["DesignContext", "DesignSpec", "design_context"]
 
@@ -34,7 +35,11 @@ class DesignContext:
 
 @dataclass(frozen=True)
 class DesignSpec:
-    """Everything that defines a design. ``hairline_height_mm=None`` takes the style's default."""
+    """Everything that defines a design. ``hairline_height_mm=None`` takes the style's default.
+
+    ``hair`` is the client's own hair: the stubble the treated area is to match (the stated default
+    when the client's is not given).
+    """
 
     head: Head
     pattern: Pattern
@@ -45,6 +50,7 @@ class DesignSpec:
     follicular_units: bool = False
     seed: int = 0
     chart_step_mm: float = DEFAULT_STEP_MM
+    hair: Hair = DEFAULT_HAIR
 
     def __post_init__(self) -> None:
         check_range("seed", self.seed, 0, 2**32 - 1)

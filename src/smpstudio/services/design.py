@@ -10,27 +10,36 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Sequence
+from dataclasses import asdict
 
 from pydantic import ConfigDict, Field
 
-from smpstudio.design.build import DesignSpec, build_design
 from smpstudio.design.document import DesignDocument, dump_design, load_design
 from smpstudio.design.hairline import STYLES
 from smpstudio.design.head import HEAD_PRESETS, head_preset
-from smpstudio.design.maps import DEFAULT_DENSITY_PER_CM2, DEFAULT_SESSIONS, MapSettings
+from smpstudio.design.maps import MapSettings
 from smpstudio.design.patterns import PATTERNS, Pattern
+from smpstudio.design.spec import DesignSpec
 from smpstudio.errors import InputError, check_choice, check_range
-from smpstudio.render.preview import LOOKS
 from smpstudio.render.views import PREVIEW_VIEWS
 from smpstudio.services.models import Request, Result
+from smpstudio.skin.stubble import (
+    CLIPPER_GUARD_MM,
+    DEFAULT_HAIR,
+    HAIR_COLOURS,
+    Hair,
+    shave_length_of_guard_mm,
+)
 
 __all__ = [
     "Catalogue",
     "DesignRequest",
     "DesignResult",
+    "GreyingStepOut",
     "catalogue",
     "create_design",
     "design_result",
+    "design_tone_match",
     "parse_design",
     "parse_regions",
     "parse_sessions",
@@ -40,14 +49,32 @@ Region = tuple[tuple[float, float], ...]
 
 
 class DesignRequest(Request):
-    """A practitioner's choices (ranges and names are checked when the design is built)."""
+    """A practitioner's choices (ranges and names are checked when the design is built).
+
+    Density, dot diameter, ink fraction and sessions left out (None) are proposed so the healed area
+    matches the client's stubble on their skin (the tone-match solver); given ones win. The client's
+    hair defaults to the stated default hair (dark brown, shaved to 0.5 mm); a clipper guard, by its
+    barber's name, sets the shave length instead of ``shave_length_mm``.
+    """
 
     pattern: str
     style: str = "soft"
     hairline_height_mm: float | None = None
-    density_per_cm2: float = DEFAULT_DENSITY_PER_CM2
+    density_per_cm2: float | None = None
+    dot_diameter_mm: float | None = None
+    ink_fraction: float | None = None
     feather_mm: float = 10.0
-    sessions: tuple[float, ...] = DEFAULT_SESSIONS
+    sessions: tuple[float, ...] | None = None
+    skin_type: str = "III"
+    depth_mm: float = 0.2
+    pigment: str = "carbon-black"
+    hair_colour: str = DEFAULT_HAIR.colour
+    grey_fraction: float = DEFAULT_HAIR.grey_fraction
+    hair_diameter_um: float = DEFAULT_HAIR.diameter_um
+    hair_units_per_cm2: float = DEFAULT_HAIR.units_per_cm2
+    hairs_per_unit: float = DEFAULT_HAIR.hairs_per_unit
+    shave_length_mm: float | None = None
+    clipper_guard: str | None = None
     head: str = "male"
     head_length_mm: float | None = None
     head_width_mm: float | None = None
@@ -56,6 +83,16 @@ class DesignRequest(Request):
     follicular_units: bool = False
     seed: int | None = None
     force: bool = False
+
+
+class GreyingStepOut(Result):
+    """One touch-up of a greying client's plan: the projected grey share and the ink that matches it."""
+
+    years: float
+    grey_fraction: float
+    ink_fraction: float | None
+    tone_match_delta_e00: float
+    note: str
 
 
 class DesignResult(Result):
@@ -74,6 +111,18 @@ class DesignResult(Result):
     style: str
     dots_per_session: list[int]
     remaining_hair_area_cm2: float
+    density_per_cm2: float
+    dot_diameter_mm: float
+    ink_fraction: float
+    sessions: list[float]
+    hair: dict[str, str | float]
+    skin_type: str
+    tone_match_delta_e00: float
+    tone_match_zones: dict[str, float]
+    tone_match_reachable: bool
+    tone_match_note: str
+    proposed: list[str]
+    greying_plan: list[GreyingStepOut]
     elapsed_s: float | None = None
     document: DesignDocument = Field(exclude=True, repr=False)
 
@@ -88,12 +137,16 @@ class Catalogue(Result):
     patterns: dict[str, str]
     styles: dict[str, str]
     heads: dict[str, dict[str, float]]
+    hair_colours: list[str]
+    clipper_guards: dict[str, float]
     views: list[str]
     looks: list[str]
 
 
 def catalogue() -> Catalogue:
     """What can be chosen: patterns, styles, heads, views and looks, with descriptions."""
+    from smpstudio.render.preview import LOOKS  # here: listing needs no compiled renderer
+
     return Catalogue(
         patterns={name: spec.description for name, spec in PATTERNS.items()},
         styles={
@@ -106,6 +159,8 @@ def catalogue() -> Catalogue:
         },
         views=list(PREVIEW_VIEWS),
         looks=list(LOOKS),
+        hair_colours=list(HAIR_COLOURS),
+        clipper_guards=dict(CLIPPER_GUARD_MM),
     )
 
 
@@ -144,7 +199,30 @@ def parse_regions(texts: Sequence[str]) -> tuple[Region, ...]:
     return tuple(regions)
 
 
-def _spec(request: DesignRequest) -> DesignSpec:
+def _hair(request: DesignRequest) -> Hair:
+    if request.clipper_guard is not None and request.shave_length_mm is not None:
+        raise InputError(
+            "give a clipper guard or a shave length, not both",
+            field="clipper_guard",
+            allowed=", ".join(CLIPPER_GUARD_MM),
+        )
+    if request.clipper_guard is not None:
+        length = shave_length_of_guard_mm(request.clipper_guard)
+    elif request.shave_length_mm is not None:
+        length = request.shave_length_mm
+    else:
+        length = DEFAULT_HAIR.shave_length_mm
+    return Hair(
+        colour=request.hair_colour,
+        grey_fraction=request.grey_fraction,
+        diameter_um=request.hair_diameter_um,
+        units_per_cm2=request.hair_units_per_cm2,
+        hairs_per_unit=request.hairs_per_unit,
+        shave_length_mm=length,
+    )
+
+
+def _spec(request: DesignRequest, maps: MapSettings, hair: Hair) -> DesignSpec:
     check_choice("pattern", request.pattern, PATTERNS)
     check_choice("style", request.style, STYLES)
     check_choice("head", request.head, HEAD_PRESETS)
@@ -160,20 +238,54 @@ def _spec(request: DesignRequest) -> DesignSpec:
         style=request.style,
         hairline_height_mm=request.hairline_height_mm,
         force=request.force,
-        maps=MapSettings(
-            density_per_cm2=request.density_per_cm2,
-            feather_mm=request.feather_mm,
-            sessions=tuple(request.sessions),
-        ),
+        maps=maps,
         follicular_units=request.follicular_units,
         seed=secrets.randbelow(2**31) if request.seed is None else request.seed,
+        hair=hair,
     )
 
 
+def design_tone_match(
+    doc: DesignDocument, *, skin_type: str, depth_mm: float = 0.2, pigment: str = "carbon-black"
+) -> tuple[float, dict[str, float]]:
+    """The design's ``tone_match_delta_e00`` against its client's stubble, and the same per zone.
+
+    For the preview and the timeline, which show a design on a skin type at a deposit depth.
+    """
+    from smpstudio.design.tone_match import design_tone  # here: colour science loads with a match
+
+    tone = design_tone(doc, skin_type=skin_type, depth_mm=depth_mm, pigment=pigment)
+    return tone.delta_e00, tone.zones
+
+
 def design_result(doc: DesignDocument, elapsed_s: float | None = None) -> DesignResult:
-    """The summary of a design, with the design."""
+    """The summary of a design, with the design and its tone match.
+
+    The match is on the skin type, depth and pigment the design was proposed for (type III at 0.2 mm
+    with carbon black for a design that records no proposal).
+    """
+    from smpstudio.design.greying import greying_plan
+
     h = doc.header
     s = h.summary
+    p = h.proposal
+    skin_type, depth_mm, pigment = (p.skin_type, p.depth_mm, p.pigment) if p else ("III", 0.2, "carbon-black")
+    tone, zones = design_tone_match(doc, skin_type=skin_type, depth_mm=depth_mm, pigment=pigment)
+    hair = h.hair.hair()
+    plan = []
+    if hair.grey_fraction > 0:
+        plan = [
+            GreyingStepOut(**asdict(step))
+            for step in greying_plan(
+                hair,
+                skin_type,
+                density_per_cm2=h.maps.density_per_cm2,
+                dot_diameter_mm=h.maps.dot_diameter_mm,
+                depth_mm=depth_mm,
+                pigment=pigment,
+            )
+        ]
+    reachable = p.reachable if p else tone <= 2.0
     return DesignResult(
         schema_version=h.schema_version,
         dot_count=s.dot_count,
@@ -186,6 +298,18 @@ def design_result(doc: DesignDocument, elapsed_s: float | None = None) -> Design
         style=h.hairline.style,
         dots_per_session=list(s.dots_per_session),
         remaining_hair_area_cm2=s.remaining_hair_area_cm2,
+        density_per_cm2=h.maps.density_per_cm2,
+        dot_diameter_mm=h.maps.dot_diameter_mm,
+        ink_fraction=h.maps.ink_fraction,
+        sessions=list(h.maps.sessions),
+        hair=h.hair.model_dump(),
+        skin_type=skin_type,
+        tone_match_delta_e00=tone,
+        tone_match_zones=zones,
+        tone_match_reachable=reachable and tone <= 2.0,
+        tone_match_note=p.note if p else "",
+        proposed=list(p.proposed) if p else [],
+        greying_plan=plan,
         elapsed_s=elapsed_s,
         document=doc,
     )
@@ -194,10 +318,49 @@ def design_result(doc: DesignDocument, elapsed_s: float | None = None) -> Design
 def create_design(request: DesignRequest) -> DesignResult:
     """Build the design a request describes. A missing seed is drawn at random and stored.
 
+    Values the request leaves out come from the tone-match proposal for the client's hair and skin.
     The result's document keeps the design's maps (its context), so previews of it reuse them.
     """
+    from smpstudio.design.build import build_design  # here: the sampler's kernels load with a design
+    from smpstudio.design.document import ProposalSection
+    from smpstudio.design.proposal import Fixed, check_fixed, propose
+
     t0 = time.perf_counter()
-    doc = build_design(_spec(request))
+    hair = _hair(request)
+    check_choice("skin_type", request.skin_type, ("I", "II", "III", "IV", "V", "VI"))
+    check_range("depth_mm", request.depth_mm, 0.05, 1.5, unit="mm")
+    check_choice("pigment", request.pigment, ("carbon-black", "tattoo-black", "iron-oxide-black"))
+    fixed = Fixed(
+        density_per_cm2=request.density_per_cm2,
+        dot_diameter_mm=request.dot_diameter_mm,
+        ink_fraction=request.ink_fraction,
+        sessions=tuple(request.sessions) if request.sessions is not None else None,
+    )
+    check_fixed(fixed)
+    if fixed.sessions is not None:
+        MapSettings(sessions=fixed.sessions)  # checks the plan before the solver uses it
+    if fixed.density_per_cm2 is not None:
+        MapSettings(density_per_cm2=fixed.density_per_cm2)
+    p = propose(hair, request.skin_type, fixed=fixed, depth_mm=request.depth_mm, pigment=request.pigment)
+    maps = MapSettings(
+        density_per_cm2=p.density_per_cm2,
+        feather_mm=request.feather_mm,
+        sessions=p.sessions,
+        ink_fraction=p.ink_fraction,
+        dot_diameter_mm=p.dot_diameter_mm,
+    )
+    section = ProposalSection.model_validate(
+        {
+            "skin_type": request.skin_type,
+            "depth_mm": request.depth_mm,
+            "pigment": request.pigment,
+            "proposed": list(p.proposed),
+            "tone_match_delta_e00": p.tone_match_delta_e00,
+            "reachable": p.reachable,
+            "note": p.note,
+        }
+    )
+    doc = build_design(_spec(request, maps, hair), section)
     return design_result(doc, round(time.perf_counter() - t0, 3))
 
 
