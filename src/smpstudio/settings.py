@@ -55,6 +55,12 @@ class Settings(BaseModel):
     max_image_pixels: int = Field(
         50_000_000, ge=1, description="Largest photo accepted, in pixels (width x height)."
     )
+    max_photo_pixels: int = Field(
+        120_000_000,
+        ge=1,
+        description="Largest photo a consultation preview draws on, in pixels (width x height); checked "
+        "from the header before decoding.",
+    )
     store_wait_s: float = Field(
         10.0, ge=0, le=600, description="How long a restore waits for other processes to close the store. [s]"
     )
@@ -78,6 +84,12 @@ class Settings(BaseModel):
         None,
         description="The worker's job queue: a redis:// URL for several machines; a SQLite file in data_dir "
         "by default.",
+    )
+    job_result_days: int = Field(
+        7,
+        ge=1,
+        le=365,
+        description="Days the worker keeps a finished job's result (exports, backups, renders) on its disk.",
     )
     smtp_password: str | None = Field(
         None,

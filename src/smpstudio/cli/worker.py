@@ -4,7 +4,8 @@ settings name) until SIGINT or SIGTERM, which let the job in hand finish first.
 The queue is a SQLite file beside the store (``data_dir/queue.sqlite3``) or Redis (``SMP_QUEUE_URL``); the
 store is the one the settings name (SQLite or PostgreSQL). The log names job ids and kinds only.
 
-``smp worker --sweep-now`` runs the reminder sweep once, in this process, and exits (no queue is read).
+``smp worker --sweep-now`` runs the reminder sweep and the jobs' upkeep once, in this process, and exits (no
+queue is read).
 """
 
 from __future__ import annotations
@@ -47,7 +48,8 @@ def worker(
     sweep_now: Annotated[
         bool,
         typer.Option(
-            "--sweep-now", help="Send the reminders due now, once, then exit (the queue is not read)."
+            "--sweep-now",
+            help="Send the reminders due now and tidy the jobs' results, once, then exit (no queue read).",
         ),
     ] = False,
 ) -> None:
@@ -84,17 +86,22 @@ def worker(
 
 
 def _sweep_now() -> None:
-    """The reminder sweep of the worker, once, in the foreground, over the store the settings name."""
-    from smpstudio.worker.tasks import WorkerContext, sweep_reminders
+    """The reminder sweep and the jobs' upkeep of the worker, once, in the foreground, over the store the
+    settings name."""
+    from smpstudio.worker.tasks import WorkerContext, sweep_reminders, tidy_jobs
 
     context = WorkerContext(settings())
     try:
         run(context.get)  # a missing or outdated store is refused here
         _configure_logging()
         swept = run(lambda: sweep_reminders(context))
+        removed = run(lambda: tidy_jobs(context))
     finally:
         context.close()
-    err.print(f"smpstudio worker: reminder sweep done ({swept} clinic(s) with mail swept)")
+    err.print(
+        f"smpstudio worker: reminder sweep done ({swept} clinic(s) with mail swept); "
+        f"jobs tidied ({removed} result file(s) removed)"
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -9,9 +9,11 @@ to a job is audited with no acting user, under the job's clinic.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import IO, Any
 
+from pydantic import Field
 from sqlalchemy.orm import Session as Db
 
 from smpstudio.design.document import load_design
@@ -23,12 +25,25 @@ from smpstudio.records.repositories import sessions as session_rows
 from smpstudio.services.access import Actor, get_client, log, not_in_clinic, transact
 from smpstudio.services.context import ServiceContext
 from smpstudio.services.fields import check_id
-from smpstudio.services.models import Result
+from smpstudio.services.models import Request, Result
 
-__all__ = ["ClaimedJob", "JobDone", "claim_job", "do_job", "finish_job"]
+__all__ = [
+    "ClaimedJob",
+    "JobDone",
+    "JobsTidied",
+    "TidyJobsRequest",
+    "claim_job",
+    "do_job",
+    "finish_job",
+    "tidy_jobs",
+]
 
 #: The longest error kept on a failed job. [characters]
 MAX_ERROR_CHARS = 300
+#: The longest a job may run: beyond it, its worker stopped while running it (a backup of a 100,000-client
+#: store takes minutes, docs/benchmarks.md). [h]
+JOB_RUNNING_LIMIT_H = 6
+STOPPED_ERROR = "the worker stopped while running this job; ask for it again"
 
 
 class ClaimedJob(Result):
@@ -161,3 +176,41 @@ def _render(ctx: ServiceContext, job: ClaimedJob) -> bytes:
         format=params["format"],
     )
     return preview(load_design(json.dumps(document)), request).image
+
+
+class TidyJobsRequest(Request):
+    """How long finished jobs' results are kept (the store's ``job_result_days`` setting)."""
+
+    keep_results_days: int = Field(7, ge=1, le=365, description="Days a finished job's result is kept.")
+
+
+class JobsTidied(Result):
+    """What the upkeep changed: jobs ended because their worker stopped, jobs whose result expired (older
+    than the setting, or of a client erased since), and the result files the worker now removes."""
+
+    ended: list[int]
+    expired: list[int]
+    result_names: list[str]
+
+
+def tidy_jobs(ctx: ServiceContext, request: TidyJobsRequest) -> JobsTidied:
+    """The worker's upkeep: a job running longer than :data:`JOB_RUNNING_LIMIT_H` hours is failed (its
+    worker stopped; the user asks again), and a result older than ``keep_results_days`` or of a client
+    erased since is expired: nothing about a client stays on the worker's disk longer than the clinic said.
+    Each change is audited under the job's clinic."""
+
+    def action(db: Db) -> JobsTidied:
+        now = ctx.clock.now_utc()
+        ended = repo.end_stale_jobs(db, now - dt.timedelta(hours=JOB_RUNNING_LIMIT_H), now, STOPPED_ERROR)
+        for job in ended:
+            _worker_log(db, job, "update", status="failed", stopped=True)
+        expired = repo.expire_results(db, now - dt.timedelta(days=request.keep_results_days), now)
+        for job, _ in expired:
+            _worker_log(db, job, "update", status="expired")
+        return JobsTidied(
+            ended=[j.id for j in ended],
+            expired=[j.id for j, _ in expired],
+            result_names=[name for _, name in expired],
+        )
+
+    return ctx.db.write(action)

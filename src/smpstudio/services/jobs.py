@@ -281,6 +281,13 @@ def job_download(ctx: ServiceContext, request: JobDetailRequest) -> JobDownload:
 
     def action(db: Db, actor: Actor) -> JobDownload:
         job = _get_job(db, actor, request.job_id)
+        if job.status == "expired":
+            raise ConflictError(
+                f"job {job.id} expired: its result was removed after the days the clinic keeps results",
+                field="job",
+                allowed="ask for the job again",
+                code="job_expired",
+            )
         if job.status != "done" or job.result_name is None:
             raise ConflictError(
                 f"job {job.id} is {job.status}: its result is not ready",

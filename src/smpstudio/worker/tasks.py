@@ -1,4 +1,6 @@
-"""The worker's tasks: run one job the studio queued, and the reminder sweep every 5 minutes.
+"""The worker's tasks: run one job the studio queued, the reminder sweep every 5 minutes, and the jobs'
+upkeep every 15 (results kept ``job_result_days``, an erased client's removed, a job whose worker stopped
+ended).
 
 A task is given ids only (a job's id; a backup's passphrase sealed under the studio's secret key) and does
 its work through the services, in a :class:`~smpstudio.services.context.ServiceContext` the worker opens
@@ -14,6 +16,7 @@ import logging
 import os
 import secrets
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -25,7 +28,16 @@ from smpstudio.errors import SmpError
 from smpstudio.services.context import ServiceContext
 from smpstudio.settings import Settings
 
-__all__ = ["JOBS_DIR", "REMINDER_SWEEP_MINUTES", "Tasks", "WorkerContext", "install", "result_path"]
+__all__ = [
+    "JOBS_DIR",
+    "REMINDER_SWEEP_MINUTES",
+    "TIDY_MINUTES",
+    "Tasks",
+    "WorkerContext",
+    "install",
+    "result_path",
+    "tidy_jobs",
+]
 
 log = logging.getLogger("smpstudio.worker")
 
@@ -33,6 +45,8 @@ log = logging.getLogger("smpstudio.worker")
 JOBS_DIR = "jobs"
 #: How often the reminder sweep runs: reminders go out within this long of falling due. [min]
 REMINDER_SWEEP_MINUTES = 5
+#: How often the jobs' upkeep runs. [min]
+TIDY_MINUTES = 15
 _PRIVATE_FILE, _PRIVATE_DIR = 0o600, 0o700
 #: What opens the worker's context from its settings.
 Opener = Callable[[Settings], ServiceContext]
@@ -152,6 +166,36 @@ def sweep_reminders(worker: WorkerContext) -> int:
     return swept
 
 
+def tidy_jobs(worker: WorkerContext) -> int:
+    """The jobs' upkeep (:func:`smpstudio.services.job_runs.tidy_jobs`), then the files it names removed,
+    and any half-written result a stopped worker left; returns how many files were removed."""
+    from smpstudio.services import job_runs
+
+    ctx = worker.get()
+    request = job_runs.TidyJobsRequest.of(keep_results_days=worker.settings.job_result_days)
+    tidied = job_runs.tidy_jobs(ctx, request)
+    removed = 0
+    for name in tidied.result_names:
+        path = result_path(worker.settings, name)
+        if path is not None:
+            path.unlink(missing_ok=True)
+            removed += 1
+    folder = worker.settings.data_dir / JOBS_DIR
+    cutoff = time.time() - job_runs.JOB_RUNNING_LIMIT_H * 3600
+    for partial in folder.glob(".smp-tmp-*.part") if folder.is_dir() else ():
+        with contextlib.suppress(OSError):
+            if partial.stat().st_mtime < cutoff:
+                partial.unlink()
+                removed += 1
+    log.info(
+        "job upkeep: %d ended, %d expired, %d file(s) removed",
+        len(tidied.ended),
+        len(tidied.expired),
+        removed,
+    )
+    return removed
+
+
 @dataclass
 class Tasks:
     """The tasks registered on one huey instance, and the context the worker runs them in."""
@@ -160,6 +204,7 @@ class Tasks:
     worker: WorkerContext
     run_job: Any = field(repr=False)
     sweep_reminders: Any = field(repr=False)
+    tidy_jobs: Any = field(repr=False)
 
     def enqueue_job(self, job_id: int, sealed_passphrase: str | None = None) -> None:
         """Hand a job the services created to the queue (the face that asked calls this)."""
@@ -171,9 +216,10 @@ class Tasks:
 
 
 def install(huey: Huey, settings: Settings, opener: Opener | None = None) -> Tasks:
-    """Register the studio's tasks on ``huey``: ``run_job`` (queued by the faces) and ``sweep_reminders``
-    (periodic, every :data:`REMINDER_SWEEP_MINUTES` minutes). ``opener`` builds the worker's context
-    (the store the settings name, with the studio's secret key, by default)."""
+    """Register the studio's tasks on ``huey``: ``run_job`` (queued by the faces), ``sweep_reminders``
+    (periodic, every :data:`REMINDER_SWEEP_MINUTES` minutes) and ``tidy_jobs`` (every
+    :data:`TIDY_MINUTES`). ``opener`` builds the worker's context (the store the settings name, with the
+    studio's secret key, by default)."""
     worker = WorkerContext(settings, opener)
 
     @huey.task(name="run_job")
@@ -184,4 +230,8 @@ def install(huey: Huey, settings: Settings, opener: Opener | None = None) -> Tas
     def sweep_task() -> int:
         return sweep_reminders(worker)
 
-    return Tasks(huey, worker, run_job_task, sweep_task)
+    @huey.periodic_task(crontab(minute=f"*/{TIDY_MINUTES}"), name="tidy_jobs")
+    def tidy_task() -> int:
+        return tidy_jobs(worker)
+
+    return Tasks(huey, worker, run_job_task, sweep_task, tidy_task)

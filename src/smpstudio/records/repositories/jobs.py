@@ -10,11 +10,14 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session as Db
 
 from smpstudio.records.clinic_day import Job
+from smpstudio.records.models import Client
 
 __all__ = [
     "add_job",
     "claim_job",
     "clinic_jobs",
+    "end_stale_jobs",
+    "expire_results",
     "finish_job",
     "get_job",
 ]
@@ -86,3 +89,36 @@ def finish_job(
     if job is not None:
         db.refresh(job)
     return job
+
+
+def end_stale_jobs(db: Db, started_before: dt.datetime, now: dt.datetime, error: str) -> list[Job]:
+    """Mark failed, with ``error``, every job still running that started before ``started_before`` (its
+    worker stopped while running it); returns them."""
+    stale = list(db.scalars(select(Job).where(Job.status == "running", Job.started_at < started_before)))
+    for job in stale:
+        job.status, job.error, job.finished_at = "failed", error, now
+    db.flush()
+    return stale
+
+
+def expire_results(db: Db, finished_before: dt.datetime, now: dt.datetime) -> list[tuple[Job, str]]:
+    """Mark ``expired`` every finished job whose result is older than ``finished_before``, or belongs to a
+    client erased since (an export or a render of their record); returns each job with its result's name,
+    the file to remove."""
+    done = db.scalars(select(Job).where(Job.status == "done", Job.result_name.is_not(None)))
+    jobs = list(done)
+    client_ids = {int(j.params["client_id"]) for j in jobs if j.params.get("client_id") is not None}
+    erased = set(
+        db.scalars(select(Client.id).where(Client.id.in_(client_ids), Client.erased_at.is_not(None)))
+        if client_ids
+        else ()
+    )
+    out: list[tuple[Job, str]] = []
+    for job in jobs:
+        old = job.finished_at is not None and job.finished_at < finished_before
+        if old or job.params.get("client_id") in erased:
+            assert job.result_name is not None
+            out.append((job, job.result_name))
+            job.status, job.result_name = "expired", None
+    db.flush()
+    return out

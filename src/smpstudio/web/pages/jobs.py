@@ -37,6 +37,7 @@ STATUS_WORDS = {
     "running": ("in progress", "warning"),
     "done": ("ready", "ok"),
     "failed": ("failed", "danger"),
+    "expired": ("removed (kept days passed)", "info"),
 }
 
 
