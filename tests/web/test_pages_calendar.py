@@ -126,6 +126,17 @@ def test_a_due_follow_up_books_in_one_step(world: World) -> None:
     assert 'value="15"' in form.text  # a follow-up call's usual length
 
 
+def test_book_it_proposes_the_practitioners_first_free_time_that_day(world: World) -> None:
+    desk = world.signed_in("front-desk")
+    prac = world.users["practitioner"]
+    _book(desk, _form(world, date=_day(3), time="09:00", minutes="45", kind="consultation"))
+    link = f"/calendar/book?client_id={world.client}&kind=follow-up-call&day={_day(3)}&followup_id=7"
+    form = desk.get(f"{link}&practitioner={prac}")
+    assert 'name="time" type="time" value="09:45"' in form.text  # 09:00-09:45 taken: the call fits next
+    other_day = desk.get(link.replace(_day(3), _day(4)) + f"&practitioner={prac}")
+    assert 'name="time" type="time" value="09:00"' in other_day.text  # a free day: its start
+
+
 def test_the_dashboard_loads_todays_appointments(world: World) -> None:
     desk = world.signed_in("front-desk")
     board = desk.get("/")

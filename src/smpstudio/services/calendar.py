@@ -41,6 +41,7 @@ from smpstudio.services.patch_tests import read_due_at
 __all__ = [
     "DEFAULT_MINUTES",
     "BookingChoices",
+    "BookingChoicesRequest",
     "CalendarDay",
     "CalendarRequest",
     "CalendarView",
@@ -50,6 +51,7 @@ __all__ = [
     "booking_choices",
     "calendar_view",
     "due_items",
+    "first_free_time",
 ]
 
 DueKind = Literal["follow-up", "touch-up", "patch-test-read"]
@@ -263,9 +265,23 @@ def calendar_view(ctx: ServiceContext, request: CalendarRequest) -> CalendarView
 # --- the booking form's choices -------------------------------------------------------------------------
 
 
+#: The working day a booking is suggested in, and the step between suggested times: defaults of the form,
+#: not rules (any time may be booked). [clinic time; min]
+DAY_OPENS, DAY_CLOSES, SLOT_STEP_MIN = dt.time(9), dt.time(18), 15
+
+
+class BookingChoicesRequest(Request):
+    """For a suggested time: the practitioner, the day and the length of the appointment to fit in."""
+
+    practitioner_id: OptionalId = None
+    day: IsoDate | None = None
+    minutes: int | None = Field(default=None, ge=5, le=8 * 60, description="The appointment's length. [min]")
+
+
 class BookingChoices(Result):
     """What the booking form offers: the clinic's clients on record, its practitioners, the kinds of
-    appointment with their usual length, and the clinic's today."""
+    appointment with their usual length, the clinic's today and, when a practitioner and a day were given,
+    the first time that day the practitioner is free for the appointment (None: no free time that day)."""
 
     clients: list[Person]
     practitioners: list[Person]
@@ -273,21 +289,62 @@ class BookingChoices(Result):
     default_minutes: dict[str, int]
     today: dt.date
     longest_window_days: int = MAX_WINDOW_DAYS
+    suggested_time: dt.time | None = None
 
 
-def booking_choices(ctx: ServiceContext) -> BookingChoices:
-    """The booking form's choices (the read of the clients' names is audited)."""
+def first_free_time(
+    busy: list[tuple[dt.datetime, dt.datetime]],
+    day: dt.date,
+    minutes: int,
+    tz: dt.tzinfo,
+    not_before: dt.datetime,
+) -> dt.time | None:
+    """The first start on ``day``, on a :data:`SLOT_STEP_MIN` step within the working day
+    (:data:`DAY_OPENS` to :data:`DAY_CLOSES`, clinic time), not before ``not_before``, at which an
+    appointment of ``minutes`` overlaps none of the ``busy`` intervals; None when there is none.
+
+    >>> tz = dt.UTC
+    >>> at = lambda h, m=0: dt.datetime(2030, 1, 2, h, m, tzinfo=tz)
+    >>> first_free_time([(at(9), at(10)), (at(10, 30), at(11))], dt.date(2030, 1, 2), 30, tz, at(0))
+    datetime.time(10, 0)
+    """
+    length = dt.timedelta(minutes=minutes)
+    start = dt.datetime.combine(day, DAY_OPENS, tzinfo=tz)
+    closes = dt.datetime.combine(day, DAY_CLOSES, tzinfo=tz)
+    while start + length <= closes:
+        end = start + length
+        if start >= not_before and not any(b0 < end and start < b1 for b0, b1 in busy):
+            return start.timetz().replace(tzinfo=None)
+        start += dt.timedelta(minutes=SLOT_STEP_MIN)
+    return None
+
+
+def booking_choices(ctx: ServiceContext, request: BookingChoicesRequest | None = None) -> BookingChoices:
+    """The booking form's choices (the read of the clients' names is audited), with the first free time of
+    the practitioner on the day when the request names both."""
+    r = request or BookingChoicesRequest()
 
     def action(db: Db, actor: Actor) -> BookingChoices:
         actor.require("appointment")
         clients = repo.clients_of_clinic(db, actor.clinic_id)
         log(db, actor, "read", "client", None, via="booking_form", count=len(clients))
+        practitioners = repo.practitioners(db, actor.clinic_id)
+        suggested = None
+        if r.practitioner_id in {u.id for u in practitioners} and r.day is not None:
+            start, end = window(actor, r.day, r.day)
+            rows = repo.appointments_between(
+                db, actor.clinic_id, start, end, practitioner_id=r.practitioner_id
+            )
+            busy = [(a.starts_at, a.ends_at) for a, _, _ in rows]
+            tz = actor.clock.tz
+            suggested = first_free_time(busy, r.day, r.minutes or 30, tz, actor.clock.now().astimezone(tz))
         return BookingChoices(
             clients=[Person(id=i, name=n) for i, n in clients],
-            practitioners=[Person(id=u.id, name=u.name) for u in repo.practitioners(db, actor.clinic_id)],
+            practitioners=[Person(id=u.id, name=u.name) for u in practitioners],
             kinds=list(APPOINTMENT_KINDS),
             default_minutes=DEFAULT_MINUTES,
             today=actor.today(),
+            suggested_time=suggested,
         )
 
     return transact(ctx, action)

@@ -202,17 +202,31 @@ def book_page(
     filled in full, with a practitioner (the one named, else the signed-in user where they may be booked,
     else the first), on a day and time not yet past."""
     kind = kind if kind in KIND_WORDS else "consultation"
-    choices = calendar.booking_choices(ctx)
-    bookable = [p.id for p in choices.practitioners]
     named = _number(practitioner)
     me = principal_of(request).user_id
     from_due = any(_number(x) for x in (followup_id, reminder_id, patch_test_id))
+    on = _day(day) or ctx.today() + dt.timedelta(days=1)
+    if from_due and on < ctx.today():
+        on = ctx.today() + dt.timedelta(days=1)  # overdue: from the next day
+    if from_due and named is None:
+        named = me
+    ask = calendar.BookingChoicesRequest.of(
+        practitioner_id=named, day=on.isoformat(), minutes=calendar.DEFAULT_MINUTES[kind]
+    )
+    choices = calendar.booking_choices(ctx, ask)
+    bookable = [p.id for p in choices.practitioners]
     if from_due and named not in bookable:
         named = me if me in bookable else (bookable[0] if bookable else None)
-    on = _day(day) or ctx.today() + dt.timedelta(days=1)
-    at = time if time and _clock(time) else "10:00"
+        if named is not None:
+            choices = calendar.booking_choices(ctx, ask.model_copy(update={"practitioner_id": named}))
+    if time and _clock(time):
+        at = time  # the time asked for (a patch test's reading is due at its hour)
+    elif choices.suggested_time is not None:
+        at = choices.suggested_time.strftime("%H:%M")  # the practitioner's first free time that day
+    else:
+        at = "10:00"
     if from_due and dt.datetime.combine(on, _clock(at) or dt.time(10), ctx.clock.tz) <= ctx.clock.now():
-        on = ctx.today() + dt.timedelta(days=1)  # overdue (or later today than now): the next day
+        on = ctx.today() + dt.timedelta(days=1)  # later today than now: the next day
     values = {
         "client_id": _number(client_id),
         "practitioner_id": named,
