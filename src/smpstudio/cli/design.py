@@ -192,9 +192,54 @@ def preview(
     skin_type: Annotated[str, typer.Option(help="Fitzpatrick skin type I-VI of the client.")] = "III",
     depth_mm: Annotated[float, typer.Option(help="Depth of the healed pigment deposit [mm].")] = 0.2,
     pigment: PigmentOption = "carbon-black",
+    photo: Annotated[
+        Path | None, typer.Option(help="The client's photo: draw the design on it (needs --landmarks).")
+    ] = None,
+    landmarks: Annotated[
+        Path | None, typer.Option(help="The photo's anchors (JSON: view, points_px, optional ruler).")
+    ] = None,
+    mask: Annotated[
+        Path | None,
+        typer.Option(help="Scalp mask of the photo's size: white where dots may go (default: computed)."),
+    ] = None,
+    day: Annotated[
+        float | None, typer.Option(help="Day of the healing timeline drawn on the photo [days]; default 30.")
+    ] = None,
+    overlay: Annotated[
+        Path | None, typer.Option(help="Also write the fit: wire-frame, anchors, legend, scale bar.")
+    ] = None,
+    before_after: Annotated[
+        Path | None, typer.Option("--before-after", help="Also write the photo and the preview side by side.")
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Render a design on the canonical head, coloured by the skin-optics appearance table."""
+    """Render a design on the canonical head, coloured by the skin-optics appearance table, or on the
+    client's photo (--photo, --landmarks)."""
+    photo_only = {"--landmarks": landmarks, "--mask": mask, "--day": day, "--overlay": overlay}
+    photo_only["--before-after"] = before_after
+    if photo is not None:
+        from smpstudio.cli.photo import photo_preview
+
+        photo_preview(
+            design_file=design_file,
+            photo=photo,
+            landmarks_file=landmarks,
+            mask=mask,
+            out_path=out_path,
+            overlay=overlay,
+            before_after=before_after,
+            skin_type=skin_type,
+            day=day,
+            depth_mm=depth_mm,
+            pigment=pigment,
+            as_json=as_json,
+        )
+        return
+    given = [flag for flag, value in photo_only.items() if value is not None]
+    if given:
+        from smpstudio.cli.photo import refuse_without_photo
+
+        refuse_without_photo(given)
     from smpstudio.services.design import parse_design
     from smpstudio.services.preview import PreviewRequest, PreviewResult
     from smpstudio.services.preview import preview as render

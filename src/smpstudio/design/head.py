@@ -46,6 +46,7 @@ __all__ = [
     "head_preset",
     "midline_arc_of_point_mm",
     "midline_point_at_arc_mm",
+    "midline_points_mm",
     "points_from_chart_mm",
     "surface_normals",
     "surface_points_from_directions",
@@ -258,6 +259,13 @@ def midline_point_at_arc_mm(head: Head, arc_mm: float) -> FloatArray:
     ti = np.array(np.interp(arc_mm, s, t))
     y, z = _midline_yz(head, ti)
     return np.array([0.0, float(y), float(z)])
+
+
+def midline_points_mm(head: Head, n: int = 721) -> FloatArray:
+    """``n`` points of the upper midline, from the glabella over the vertex to the opisthocranion. [mm]"""
+    t = np.linspace(0.0, np.pi, n)
+    y, z = _midline_yz(head, t)
+    return np.stack([np.zeros_like(y), y, z], axis=-1)
 
 
 def midline_arc_of_point_mm(head: Head, point_mm: FloatArray) -> float:

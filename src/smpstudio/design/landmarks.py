@@ -20,6 +20,8 @@ slightly behind the middle of the head length [M]. All are configurable through 
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -137,6 +139,11 @@ def _unit(v: FloatArray) -> FloatArray:
 
 def landmarks(head: Head, hairline_height_mm: float = 80.0) -> dict[str, FloatArray]:
     """All named landmarks (:data:`LANDMARK_NAMES`) of ``head``, as surface points. [mm]"""
+    return {name: p.copy() for name, p in _landmarks(head, float(hairline_height_mm)).items()}
+
+
+@lru_cache(maxsize=32)
+def _landmarks(head: Head, hairline_height_mm: float) -> dict[str, FloatArray]:
     vertex = np.array([0.0, 0.0, head.c_up_mm])
     vertex_arc = midline_arc_of_point_mm(head, vertex)
     crown = midline_point_at_arc_mm(head, vertex_arc + CROWN_BEHIND_VERTEX_TO_LENGTH * head.length_mm)
