@@ -108,12 +108,6 @@ def test_the_front_view_of_a_design_with_a_defined_hairline_darkens_the_scalp_as
     assert TARGET[0] <= darkening <= TARGET[1], darkening
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the soft hairline's 28 mm transition (design/hairline.py) reaches past the scalp patch, "
-    "12 mm behind the mid-frontal point in the front view; SMP feathers over the first few millimetres "
-    "[smp-micro-hairline]",
-)
 def test_the_healed_default_design_darkens_the_scalp_against_the_forehead_as_real_smp() -> None:
     darkening = _front_darkening(DEMO_DESIGN)
     assert TARGET[0] <= darkening <= TARGET[1], darkening

@@ -6,24 +6,28 @@ the vertex, so it is held as the polar angle ``psi_edge(beta)`` of the chart (se
 overshoot) through landmark control points. The frontal part follows the placement rules of
 :mod:`smpstudio.design.landmarks`; the sides and nape are canonical geometry of the natural margin.
 
-Styles (practitioner taxonomy [clinic-hairline-styles] [C]; zone depths from Shapiro & Shapiro
-[shapiro-hairline] [B]; keys are entries of docs/references.md):
+Styles (practitioner taxonomy [clinic-hairline-styles] [C]; SMP feathering depths from
+[smp-micro-hairline] [C]; keys are entries of docs/references.md):
 
 ============  ==========  =====  =======  ==========  ==========  ========================================
 style         transition  edge   scatter  macro       micro       notes
               [mm]        [-]    [mm]     [mm @ mm]   [mm @ mm]
 ============  ==========  =====  =======  ==========  ==========  ========================================
-natural       20          0.25   3        2.5 @ 25    1.0 @ 5     broken edge, both irregularities
-soft          28          0.12   5        2.0 @ 25    1.5 @ 5     the softest, widest transition
+natural       5           0.30   3        2.5 @ 25    1.0 @ 5     broken edge, both irregularities
+soft          6           0.25   5        2.0 @ 25    1.5 @ 5     the softest, widest transition
 defined       3           0.90   0        0           0           "edge-up"; straight lines are the most
                                                                   detectable (warned)
-mature        20          0.25   3        2.5 @ 25    1.0 @ 5     +15 mm at the midline, +25 mm at the
+mature        5           0.30   3        2.5 @ 25    1.0 @ 5     +15 mm at the midline, +25 mm at the
                                                                   corners (Rassman, juvenile vs mature [B/C])
-widows-peak   20          0.25   3        2.5 @ 25    1.0 @ 5     a V of 12 mm depth, 20 mm half-width
+widows-peak   5           0.30   3        2.5 @ 25    1.0 @ 5     a V of 12 mm depth, 20 mm half-width
 ============  ==========  =====  =======  ==========  ==========  ========================================
 
 ``transition`` is the depth of the zone over which density rises from ``edge`` (relative density at
-the leading edge) to full; Shapiro describes a 2-3 cm hairline zone. ``scatter`` is the e-folding
+the leading edge) to full. An SMP hairline feathers over "the first few millimetres" [smp-micro-hairline]:
+a soft one over about 6 mm (range 3-10 mm), a natural one over 5 mm. The 2-3 cm hairline zone of
+transplanted hair [shapiro-hairline] [B] is not the SMP zone: a pattern of dots that fades over 2-3 cm reads
+from a metre away as no hairline at all, and leaves the front of the treated area lighter than the
+stubble it must match (the healed-look calibration, docs/healed-dots.md). ``scatter`` is the e-folding
 distance of the sparse dots ahead of the edge (micro-irregularity); ``macro``/``micro`` are the
 amplitudes (the peak of a single sinusoid of the same power) and wavelengths of the edge's
 displacement. All are clinic-consensus defaults [C].
@@ -36,7 +40,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.interpolate import PchipInterpolator
 
 from smpstudio.design.head import Head, midline_arc_of_point_mm, surface_points_from_directions
 from smpstudio.design.landmarks import hairline_landmarks, landmarks, point_at
@@ -83,8 +86,8 @@ class HairlineStyle:
 
 
 _NATURAL = dict(
-    transition_mm=20.0,
-    edge_density=0.25,
+    transition_mm=5.0,
+    edge_density=0.3,
     scatter_mm=3.0,
     macro_amplitude_mm=2.5,
     macro_wavelength_mm=25.0,
@@ -96,8 +99,8 @@ STYLES: dict[str, HairlineStyle] = {
     "natural": HairlineStyle("natural", **_NATURAL),
     "soft": HairlineStyle(
         "soft",
-        transition_mm=28.0,
-        edge_density=0.12,
+        transition_mm=6.0,
+        edge_density=0.25,
         scatter_mm=5.0,
         macro_amplitude_mm=2.0,
         macro_wavelength_mm=25.0,
@@ -183,6 +186,8 @@ class EdgeCurve:
 
 
 def _periodic_pchip(x: FloatArray, y: FloatArray, at: FloatArray) -> FloatArray:
+    from scipy.interpolate import PchipInterpolator  # here: listing the styles needs no SciPy
+
     xs = np.concatenate([x - 2 * np.pi, x, x + 2 * np.pi])
     ys = np.concatenate([y, y, y])
     wrapped = (at + np.pi) % (2 * np.pi) - np.pi
