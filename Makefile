@@ -27,8 +27,11 @@ $(VENV)/.installed-bench: pyproject.toml requirements.lock | $(BIN)/python
 	touch $@ $(VENV)/.installed-test $(VENV)/.installed-run
 
 # The studio on http://127.0.0.1:8000/ over ./var (a demo clinic is created there when no store exists),
-# with one background worker beside it (jobs and reminders; its queue is ./var/queue.sqlite3).
+# with one background worker beside it (jobs and reminders; its queue is ./var/queue.sqlite3). `smp warm-up`
+# first compiles the kernels (or loads them from the cache, see docs/configuration.md), so that neither the
+# studio's first preview nor the worker's first job waits for them.
 run: $(VENV)/.installed-run
+	$(BIN)/smp warm-up
 	$(BIN)/smp --data-dir var studio --demo --worker
 
 demo: $(VENV)/.installed-run

@@ -5,18 +5,21 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator
+import tempfile
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from smpstudio.errors import InputError, SmpError
-from smpstudio.services.context import RuleOverrides, ServiceContext, open_context
 from smpstudio.settings import Settings
+
+if TYPE_CHECKING:  # the services (and the store behind them) load with the command that uses them
+    from smpstudio.services.context import RuleOverrides, ServiceContext
 
 __all__ = [
     "JsonFlag",
@@ -25,11 +28,13 @@ __all__ = [
     "SeedOption",
     "SkinTypeOption",
     "configure",
+    "configure_kernel_cache",
     "context",
     "emit_json",
     "err",
     "fail",
     "id_type",
+    "kernel_cache_dir",
     "out",
     "printable",
     "rule_overrides",
@@ -66,6 +71,60 @@ def configure(**options: Any) -> Settings:
     return settings
 
 
+#: The folders that hold compiled kernels (numba ``cache=True``); numba keeps each one's cache in its
+#: ``__pycache__`` when that folder is writable.
+KERNEL_PACKAGES = ("design", "render", "skin")
+
+
+def _writable(folder: Path, *, parents: bool = False) -> bool:
+    """Whether a file can be created in ``folder`` (made if missing), as numba checks its cache folder."""
+    try:
+        folder.mkdir(parents=parents, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            return True
+    except OSError:
+        return False
+
+
+def user_cache_dir(environ: Mapping[str, str], platform: str = sys.platform) -> Path:
+    """This user's cache folder for smpstudio: ``$XDG_CACHE_HOME/smpstudio`` (default ``~/.cache``) on
+    Linux, ``~/Library/Caches/smpstudio`` on macOS, ``%LOCALAPPDATA%\\smpstudio\\Cache`` on Windows."""
+    if platform.startswith("win"):
+        base = environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
+        return Path(base) / "smpstudio" / "Cache"
+    if platform == "darwin":
+        return Path.home() / "Library" / "Caches" / "smpstudio"
+    return Path(environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "smpstudio"
+
+
+def kernel_cache_dir(
+    environ: Mapping[str, str], package_dir: Path, platform: str = sys.platform
+) -> Path | None:
+    """Where compiled kernels are cached when the command sets it, else None.
+
+    None when ``NUMBA_CACHE_DIR`` is set (it wins) or when every kernel folder of the package is writable
+    (numba caches beside the sources, in ``__pycache__``); otherwise (an installed, read-only package)
+    ``numba`` under :func:`user_cache_dir`, made if missing (None if it cannot be: numba then looks for
+    a place itself).
+    """
+    if environ.get("NUMBA_CACHE_DIR"):
+        return None
+    if all(_writable(package_dir / name / "__pycache__") for name in KERNEL_PACKAGES):
+        return None
+    folder = user_cache_dir(environ, platform) / "numba"
+    return folder if _writable(folder, parents=True) else None
+
+
+def configure_kernel_cache(environ: MutableMapping[str, str] | None = None) -> Path | None:
+    """Set ``NUMBA_CACHE_DIR`` per :func:`kernel_cache_dir` before any kernel module loads (children
+    started by the command, the studio's worker, inherit it); returns the folder it set, or None."""
+    env = os.environ if environ is None else environ
+    folder = kernel_cache_dir(env, Path(__file__).resolve().parent.parent)
+    if folder is not None:
+        env["NUMBA_CACHE_DIR"] = str(folder)
+    return folder
+
+
 def settings() -> Settings:
     """This invocation's settings (the environment's alone when no root callback ran)."""
     if state["settings"] is None:
@@ -81,6 +140,7 @@ def rule_overrides() -> RuleOverrides | None:
 
     def read() -> RuleOverrides:
         from smpstudio.cli.files import read_text_input  # the one bounded reader of input files
+        from smpstudio.services.context import RuleOverrides
 
         return RuleOverrides.from_toml(read_text_input(Path(path), "rules", allowed="a rules file (TOML)"))
 
@@ -89,6 +149,8 @@ def rule_overrides() -> RuleOverrides | None:
 
 def context() -> ServiceContext:
     """A context without a store, for the stateless commands (care rules, clock)."""
+    from smpstudio.services.context import ServiceContext
+
     return run(lambda: ServiceContext.from_settings(settings(), None, rule_overrides()))
 
 
@@ -107,6 +169,8 @@ def with_context(action: Callable[[ServiceContext], T], *, create: bool = False)
                 allowed="no --rules or SMP_RULES; an owner stores the clinic's rules with "
                 "`smp clinic rules set FILE`",
             )
+        from smpstudio.services.context import open_context
+
         ctx = open_context(settings(), create=create)
         try:
             return action(ctx)
@@ -178,11 +242,12 @@ def fail(message: str, code: int, *, markup: bool = True) -> None:
 def id_type(field: str) -> Callable[[object], int | None]:
     """The parser of an id option or argument: a whole number from 1 to 2**63 - 1 (a larger one would
     overflow the database), else one line naming ``field`` and exit 2."""
-    from smpstudio.services.fields import check_id
 
     def parse(value: object) -> int | None:
         if value is None:
             return None
+        from smpstudio.services.fields import check_id  # at parse time: the option's help needs none
+
         return run(lambda: check_id(value, field))
 
     return parse

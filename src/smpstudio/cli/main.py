@@ -26,12 +26,15 @@ app = typer.Typer(
 )
 from smpstudio.cli.appointments import register as register_appointments  # noqa: E402
 from smpstudio.cli.care import register as register_care  # noqa: E402
-from smpstudio.cli.common import configure, id_type, out, run  # noqa: E402
+from smpstudio.cli.common import configure, configure_kernel_cache, id_type, out, run  # noqa: E402
 from smpstudio.cli.design import register as register_design  # noqa: E402
 from smpstudio.cli.optics import register as register_optics  # noqa: E402
+from smpstudio.cli.photo import register as register_photo  # noqa: E402
 from smpstudio.cli.records import register as register_records  # noqa: E402
+from smpstudio.cli.repair import register as register_repair  # noqa: E402
 from smpstudio.cli.studio import register as register_studio  # noqa: E402
 from smpstudio.cli.timeline import register as register_timeline  # noqa: E402
+from smpstudio.cli.warm_up import register as register_warm_up  # noqa: E402
 from smpstudio.cli.worker import register as register_worker  # noqa: E402
 
 
@@ -68,6 +71,7 @@ def _main(
 
 
 register_design(app)
+register_photo(app)
 register_optics(app)
 register_timeline(app)
 register_care(app)
@@ -75,10 +79,13 @@ register_records(app)
 register_appointments(app)
 register_studio(app)
 register_worker(app)
+register_warm_up(app)
+register_repair(app)
 
 
 def main() -> None:
     """Entry point of the ``smp`` console script."""
+    configure_kernel_cache()
     app()
 
 

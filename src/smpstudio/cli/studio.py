@@ -11,14 +11,16 @@ import os
 import signal
 import subprocess
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from smpstudio.cli.common import err, run, settings
 from smpstudio.errors import InputError
-from smpstudio.services.context import ServiceContext
 from smpstudio.settings import Settings, env_name
+
+if TYPE_CHECKING:
+    from smpstudio.services.context import ServiceContext
 
 __all__ = ["register", "start_worker", "stop_worker"]
 

@@ -21,7 +21,6 @@ from pydantic import Field
 from sqlalchemy.orm import Session as Db
 
 from smpstudio.records import audit
-from smpstudio.records.deadlines import retention_until
 from smpstudio.records.files import FileStore
 from smpstudio.records.models import Clinic
 from smpstudio.records.repositories import protection as repo
@@ -180,6 +179,7 @@ def erase_client(ctx: ServiceContext, request: EraseRequest) -> EraseResult:
     then emptied into the database file, so no old page lingers there. Erasing an erased client again (a
     retry) answers as the first time did and changes nothing.
     """
+    from smpstudio.records.deadlines import retention_until  # here: its date arithmetic loads NumPy
 
     def action(db: Db, actor: Actor) -> tuple[EraseResult, list[str]]:
         actor.require("client.erase")

@@ -29,7 +29,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-import colour
 import numpy as np
 from numpy.typing import NDArray
 
@@ -141,6 +140,8 @@ class DotTimeline:
 
 def lab(srgb: FloatArray) -> FloatArray:
     """CIELAB (D65) of sRGB colours in 0-1 ([iec61966-2-1], [cie15]); L* in 0-100."""
+    import colour  # here, as below: the healing constants load without colour science
+
     return np.asarray(colour.XYZ_to_Lab(colour.sRGB_to_XYZ(srgb)), dtype=np.float64)
 
 
@@ -338,6 +339,8 @@ def blue_shift(dot_srgb: FloatArray, skin_srgb: FloatArray) -> float:
 def _point(
     table: AppearanceTable, skin_type: str, impression: Impression, kin: Kinetics, day: float
 ) -> TimelinePoint:
+    import colour
+
     skin_srgb = table.skin(skin_type)[:3]
     look = looks_on_day(table, skin_type, impression, kin, day)
     shown = look.srgb[0]

@@ -13,7 +13,6 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-import colour
 import numpy as np
 from numpy.typing import NDArray
 
@@ -293,6 +292,8 @@ def touch_up_course(
     undiluted session's, which migrates (``m`` = 0.15 mm² [M]; over-saturated dots blur [clinic-helmet]
     [C]). Ink piling up past a single session's is the road to the over-dark, merging "helmet" look.
     """
+    import colour  # here: a session's touch-up forecast loads no colour science
+
     check_range("touch_ups", touch_ups, 0, 10)
     check_range("interval_years", interval_years, 0.25, 15.0, unit="years")
     kin = kinetics or Kinetics()
