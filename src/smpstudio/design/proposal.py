@@ -118,12 +118,9 @@ def _table() -> AppearanceTable:
 
 
 def _lab(rgb_linear: FloatArray) -> FloatArray:
-    import colour
+    from smpstudio.skin.cielab import linear_srgb_to_xyz, xyz_to_lab
 
-    rgb = np.asarray(rgb_linear, dtype=np.float64)
-    cs = colour.RGB_COLOURSPACES["sRGB"]
-    xyz = rgb @ np.asarray(cs.matrix_RGB_to_XYZ).T
-    return np.asarray(colour.XYZ_to_Lab(xyz, cs.whitepoint), dtype=np.float64)
+    return xyz_to_lab(linear_srgb_to_xyz(np.asarray(rgb_linear, dtype=np.float64)))
 
 
 def delta_e00(rgb_a: FloatArray | RGB, rgb_b: FloatArray | RGB) -> FloatArray:
@@ -134,11 +131,11 @@ def delta_e00(rgb_a: FloatArray | RGB, rgb_b: FloatArray | RGB) -> FloatArray:
     >>> float(delta_e00((0.2, 0.2, 0.2), (0.2, 0.2, 0.2)))
     0.0
     """
-    import colour
+    from smpstudio.skin.cielab import delta_e2000
 
     a = _lab(np.asarray(rgb_a, dtype=np.float64))
     b = _lab(np.asarray(rgb_b, dtype=np.float64))
-    return np.asarray(colour.delta_E(a, b, method="CIE 2000"), dtype=np.float64)
+    return np.asarray(delta_e2000(a, b), dtype=np.float64)
 
 
 def stubble_rgb(hair: Hair, skin_type: str) -> RGB:

@@ -126,8 +126,8 @@ def removed_fraction(
     >>> removed_fraction((0.5, 0.5, 0.5), (0.5, 0.5, 0.5)).tolist()
     [0.0, 0.0, 0.0]
     """
-    import colour  # here: the blue shift of a table lookup needs no colour science
+    from smpstudio.skin.cielab import srgb_to_linear
 
-    dot = np.asarray(colour.models.eotf_sRGB(np.asarray(dot_srgb, dtype=np.float64)), dtype=np.float64)
-    skin = np.asarray(colour.models.eotf_sRGB(np.asarray(skin_srgb, dtype=np.float64)), dtype=np.float64)
+    dot = srgb_to_linear(np.asarray(dot_srgb, dtype=np.float64))
+    skin = srgb_to_linear(np.asarray(skin_srgb, dtype=np.float64))
     return np.asarray(1.0 - dot / np.maximum(skin, 1e-9), dtype=np.float64)

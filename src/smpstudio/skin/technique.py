@@ -140,9 +140,9 @@ class DotTimeline:
 
 def lab(srgb: FloatArray) -> FloatArray:
     """CIELAB (D65) of sRGB colours in 0-1 ([iec61966-2-1], [cie15]); L* in 0-100."""
-    import colour  # here, as below: the healing constants load without colour science
+    from smpstudio.skin.cielab import srgb_to_lab
 
-    return np.asarray(colour.XYZ_to_Lab(colour.sRGB_to_XYZ(srgb)), dtype=np.float64)
+    return srgb_to_lab(srgb)
 
 
 @dataclass(frozen=True, eq=False)
@@ -339,12 +339,12 @@ def blue_shift(dot_srgb: FloatArray, skin_srgb: FloatArray) -> float:
 def _point(
     table: AppearanceTable, skin_type: str, impression: Impression, kin: Kinetics, day: float
 ) -> TimelinePoint:
-    import colour
+    from smpstudio.skin.cielab import delta_e2000
 
     skin_srgb = table.skin(skin_type)[:3]
     look = looks_on_day(table, skin_type, impression, kin, day)
     shown = look.srgb[0]
-    contrast = float(colour.delta_E(lab(shown), lab(skin_srgb), method="CIE 2000"))
+    contrast = float(delta_e2000(lab(shown), lab(skin_srgb)))
     return TimelinePoint(
         float(day),
         float(look.diameter_mm[0]),

@@ -292,7 +292,7 @@ def touch_up_course(
     undiluted session's, which migrates (``m`` = 0.15 mm² [M]; over-saturated dots blur [clinic-helmet]
     [C]). Ink piling up past a single session's is the road to the over-dark, merging "helmet" look.
     """
-    import colour  # here: a session's touch-up forecast loads no colour science
+    from smpstudio.skin.cielab import delta_e2000
 
     check_range("touch_ups", touch_ups, 0, 10)
     check_range("interval_years", interval_years, 0.25, 15.0, unit="years")
@@ -314,6 +314,6 @@ def touch_up_course(
             ink_fraction=min(max(ink / (impression.ink_load / impression.ink_fraction), 0.02), 1.0),
         )
         dot, _ = settled_look(table, skin_type, single, kin, 0.0)
-        contrast = float(colour.delta_E(lab(dot[0]), lab(skin), method="CIE 2000"))
+        contrast = float(delta_e2000(lab(dot[0]), lab(skin)))
         steps.append(TouchUpStep(start / YEAR_DAYS, k + 1, ink, diameter, contrast))
     return steps
