@@ -1,0 +1,111 @@
+"""The landmarks file: missing, duplicate, unknown, non-finite, outside and impossible points are refused with
+the field named; a sound file is read, informational keys of a suggested one ignored."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from smpstudio.design.head import head_preset
+from smpstudio.errors import InputError
+from smpstudio.photo.anchors import parse_anchors
+from smpstudio.photo.fit import fit_head
+from smpstudio.render.camera import view_camera
+from smpstudio.render.landmarks_px import landmarks_px
+
+HEAD = head_preset("male")
+W = H = 400
+
+
+def _front() -> dict[str, list[float]]:
+    marks = landmarks_px(HEAD, view_camera(HEAD, "front", W))
+    return {k: v for k, v in marks.items() if k != "vertex"}
+
+
+def _refused(doc: object) -> InputError:
+    text = doc if isinstance(doc, str) else json.dumps(doc)
+    with pytest.raises(InputError) as info:
+        anchors = parse_anchors(text, width=W, height=H)
+        fit_head(anchors, HEAD)
+    return info.value
+
+
+def test_a_sound_file_is_read_and_fitted() -> None:
+    doc = {"view": "front", "points_px": _front(), "confidence": {"glabella": 0.9}, "mm_per_px": 0.3}
+    anchors = parse_anchors(json.dumps(doc), width=W, height=H)
+    assert anchors.view == "front" and anchors.ruler is None and len(anchors.points_px) >= 3
+    assert fit_head(anchors, HEAD).error_px < 1.0
+
+
+@pytest.mark.parametrize(
+    ("doc", "field", "words"),
+    [
+        ({"points_px": {}}, "landmarks.view", "missing"),
+        ({"view": "sideways", "points_px": {}}, "landmarks.view", "unknown view"),
+        ({"view": "front"}, "landmarks.points_px", "missing"),
+        ({"view": "front", "points_px": []}, "landmarks.points_px", "not an object"),
+        ({"view": "front", "points_px": {"nose": [1, 2]}}, "landmarks.points_px", "unknown landmark"),
+        ({"view": "front", "points_px": {"glabella": [1, 2]}}, "landmarks.points_px", "1 anchor given"),
+        ({"view": "front", "points_px": {"glabella": [1]}}, "landmarks.points_px.glabella", "not a point"),
+        ({"view": "front", "points_px": {"glabella": ["a", 2]}}, "landmarks.points_px.glabella", "finite"),
+        ({"view": "front", "points_px": {"glabella": [500, 2]}}, "landmarks.points_px.glabella", "outside"),
+        ({"view": "front", "points_px": {"glabella": [-1, 2]}}, "landmarks.points_px.glabella", "outside"),
+        ([1, 2], "landmarks", "not an object"),
+        ({"view": "front", "points_px": {}, "extra": 1}, "landmarks", "unknown key"),
+    ],
+)
+def test_bad_files_name_the_field(doc: object, field: str, words: str) -> None:
+    error = _refused(doc)
+    assert error.field == field and words in error.message, str(error)
+
+
+def test_duplicates_and_non_finite_numbers_are_refused() -> None:
+    marks = _front()
+    g = marks["glabella"]
+    text = f'{{"view": "front", "points_px": {{"glabella": {g}, "glabella": {g}}}}}'
+    error = _refused(text)
+    assert error.field == "landmarks.points_px.glabella" and "twice" in error.message
+    error = _refused('{"view": "front", "points_px": {"glabella": [NaN, 3]}}')
+    assert "not a number" in error.message
+    same = dict(marks, lateral_canthus_left=marks["lateral_canthus_right"])
+    error = _refused({"view": "front", "points_px": same})
+    assert error.code == "duplicate_point"
+    assert _refused("{not json").field == "landmarks"
+
+
+def test_the_clients_right_on_the_wrong_side_is_refused() -> None:
+    marks = _front()
+    swapped = dict(
+        marks,
+        lateral_canthus_right=marks["lateral_canthus_left"],
+        lateral_canthus_left=marks["lateral_canthus_right"],
+    )
+    error = _refused({"view": "front", "points_px": swapped})
+    assert error.code == "impossible_anchor_order" and "client's own sides" in error.message
+    upside_down = dict(marks, glabella=marks["mid_frontal_point"], mid_frontal_point=marks["glabella"])
+    assert _refused({"view": "front", "points_px": upside_down}).code == "impossible_anchor_order"
+
+
+def test_a_landmark_the_view_cannot_show_is_refused() -> None:
+    marks = landmarks_px(HEAD, view_camera(HEAD, "back", W))
+    marks = {k: v for k, v in marks.items() if k != "vertex"}
+    marks["glabella"] = [200.0, 200.0]
+    error = _refused({"view": "back", "points_px": marks})
+    assert error.code == "impossible_anchor" and error.field == "landmarks.points_px.glabella"
+
+
+def test_anchors_on_one_line_and_bad_rulers_are_refused() -> None:
+    line = {"glabella": [100, 100], "lateral_canthus_right": [50, 100], "lateral_canthus_left": [150, 100]}
+    assert _refused({"view": "front", "points_px": line}).code in (
+        "degenerate_anchors",
+        "impossible_anchor_order",
+    )
+    marks = _front()
+    for ruler, field in (
+        ({"a": [1, 1], "b": [50, 1], "mm": 0}, "landmarks.ruler.mm"),
+        ({"a": [1, 1], "b": [50, 1]}, "landmarks.ruler"),
+        ({"a": [1, 1], "b": [1.5, 1], "mm": 20}, "landmarks.ruler"),
+        ({"a": [1, 1], "b": [900, 1], "mm": 20}, "landmarks.ruler.b"),
+    ):
+        assert _refused({"view": "front", "points_px": marks, "ruler": ruler}).field == field
