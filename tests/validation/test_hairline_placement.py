@@ -27,7 +27,9 @@ def test_designs_start_at_the_requested_hairline() -> None:
     arc = _front_edge_arc_mm("full", "defined")
     assert arc == pytest.approx(80.0, abs=3.0)
     soft = _front_edge_arc_mm("full", "soft")
-    assert 70.0 < soft < 83.0  # scattered dots and macro-irregularity reach a little lower
+    # Scattered dots reach ahead of a soft edge: within its macro-irregularity (2 mm) plus two e-folds of
+    # its scatter (2 x 5 mm), design/hairline.py.
+    assert 80.0 - (2.0 + 2 * 5.0) < soft < 83.0
 
 
 def test_mature_hairline_sits_higher() -> None:

@@ -24,7 +24,7 @@ from smpstudio.services.models import Result
 __all__ = ["KERNEL_PACKAGES", "WARM_UP_STEPS", "KernelState", "WarmUpResult", "WarmUpStep", "warm_up"]
 
 #: The core packages whose modules may hold compiled kernels.
-KERNEL_PACKAGES = ("smpstudio.design", "smpstudio.render", "smpstudio.skin")
+KERNEL_PACKAGES = ("smpstudio.design", "smpstudio.render", "smpstudio.skin", "smpstudio.photo")
 
 #: A two-layer skin (0.1 mm epidermis over a semi-infinite dermis, round optical properties): the light
 #: transport step only compiles the kernel, so the values need no source beyond being in range.
@@ -94,9 +94,18 @@ def _steps(state: dict[str, Any]) -> list[tuple[str, Callable[[], None]]]:
 
         run_transport(_TWO_LAYERS, TransportRequest(photons=_TRANSPORT_PHOTONS))
 
+    def photo() -> None:
+        import numpy as np
+
+        from smpstudio.photo.draw import draw_spots
+
+        img, mask = np.full((16, 16, 3), 180, dtype=np.uint8), np.full((16, 16), 255, dtype=np.uint8)
+        draw_spots(img, mask, np.array([[8.0, 8.0]]), np.array([2.0]), np.full((1, 3), 0.1))
+
     return [
         ("design sampler", design),
         ("preview renderer", preview),
+        ("photo drawing", photo),
         ("appearance table", table),
         ("light transport", transport),
     ]

@@ -30,9 +30,9 @@ from numpy.typing import NDArray
 
 from smpstudio import __version__
 from smpstudio.errors import DocumentError, check_choice
-from smpstudio.skin.appearance import bare_spectrum, dot_appearance
+from smpstudio.skin.appearance import Spectrum, dot_appearance
 from smpstudio.skin.pigments import PIGMENTS
-from smpstudio.skin.scalp import FITZPATRICK_MELANOSOME, Dot, ScalpSkin
+from smpstudio.skin.scalp import FITZPATRICK_MELANOSOME, Dot, ScalpSkin, scalp_stack
 
 __all__ = ["TABLE_SCHEMA_VERSION", "AppearanceTable", "build_table", "packaged_table"]
 
@@ -304,6 +304,42 @@ def packaged_table() -> AppearanceTable:
     return load_table(ref.read_bytes())
 
 
+def _mid_depth_mm(skin: ScalpSkin, depth_mm: float, pigment: str) -> float:
+    """Mid-depth of a grid deposit, where :func:`~smpstudio.skin.appearance.bare_spectrum` probes the
+    spread of light: its top (at least the epidermis's base) plus half the deposit's thickness. [mm]"""
+    return max(depth_mm, skin.epidermis_mm) + 0.5 * PIGMENTS[pigment].deposit_mm
+
+
+def _bare_spectra(
+    skin: ScalpSkin, pigments: tuple[str, ...], *, photons: int, seed: int
+) -> dict[float, Spectrum]:
+    """The bare skin's spectrum, with the spread of light at the mid-depth of every grid deposit.
+
+    The bare skin does not depend on where a deposit lies, so one light-transport run per wavelength
+    tallies the spread at every mid-depth at once (each probe depth's histogram is the one
+    :func:`~smpstudio.skin.appearance.bare_spectrum` gives for that deposit alone, same seeds per
+    wavelength and bins). Keyed by mid-depth [mm].
+    """
+    from smpstudio.skin.wang1995 import simulate  # here: reading the table runs no light transport
+
+    probes = tuple(sorted({_mid_depth_mm(skin, d, p) for d in DEPTHS_MM for p in pigments}))
+    lam = np.asarray(TABLE_WAVELENGTHS_NM, dtype=np.float64)
+    rd, se = np.empty(lam.size), np.empty(lam.size)
+    fwhm = np.empty((len(probes), lam.size))
+    for i, wavelength in enumerate(lam):
+        result = simulate(
+            scalp_stack(skin, float(wavelength)),
+            photons,
+            seed=seed + 7919 * i,
+            spread_depths_mm=probes,
+            spread_bins=(0.005, 600),
+        )
+        rd[i] = result.diffuse_reflectance
+        se[i] = result.stderr["diffuse_reflectance"]
+        fwhm[:, i] = result.spread_fwhm_mm()
+    return {probe: Spectrum(lam, rd, se, fwhm[k], photons) for k, probe in enumerate(probes)}
+
+
 def build_table(
     *, photons: int = DEFAULT_TABLE_PHOTONS, seed: int = 0, progress: Callable[[int, int], None] | None = None
 ) -> AppearanceTable:
@@ -324,6 +360,11 @@ def build_table(
         Every grid point from :func:`~smpstudio.skin.appearance.dot_appearance` at 13 wavelengths,
         400-700 nm every 25 nm: MCML-semantics Monte Carlo [1]_, CIE 1931 2° observer and D65 [2]_, sRGB
         [3]_ and CIEDE2000 [4]_.
+
+    Notes
+    -----
+    The bare skin is traced once per skin type and wavelength, the spread of light probed at every
+    deposit's mid-depth in the same run; every dot of that skin type is compared with it.
 
     References
     ----------
@@ -346,20 +387,9 @@ def build_table(
     worst_se = 0.0
     for s, skin_type in enumerate(SKIN_TYPES):
         skin = ScalpSkin(skin_type)
+        bare = _bare_spectra(skin, pigments, photons=photons, seed=seed + 17)
+        worst_se = max(worst_se, max(float(spectrum.stderr.max()) for spectrum in bare.values()))
         for i, depth in enumerate(DEPTHS_MM):
-            # The bare skin depends on the deposit only through its mid-depth (the blur probe).
-            bare = {
-                pigment: bare_spectrum(
-                    skin,
-                    Dot(depth, 1.0, pigment),
-                    wavelengths_nm=TABLE_WAVELENGTHS_NM,
-                    photons=photons,
-                    seed=seed + 17 * (i + 1),
-                )
-                for pigment in pigments
-            }
-            for spectrum in bare.values():
-                worst_se = max(worst_se, float(spectrum.stderr.max()))
             for p, pigment in enumerate(pigments):
                 for j, ink_fraction in enumerate(INK_FRACTIONS):
                     look = dot_appearance(
@@ -368,7 +398,7 @@ def build_table(
                         wavelengths_nm=TABLE_WAVELENGTHS_NM,
                         photons=photons,
                         seed=seed + 1000 * (i * len(INK_FRACTIONS) + j + 1),
-                        bare=bare[pigment],
+                        bare=bare[_mid_depth_mm(skin, depth, pigment)],
                     )
                     dots[s, p, i, j] = (
                         *look.dot_srgb,

@@ -1,4 +1,4 @@
-"""Monte Carlo light transport in layered tissue with MCML semantics, compiled with Numba.
+"""Monte Carlo light transport in layered tissue with MCML semantics: the driver of the compiled loop.
 
 Wang L, Jacques SL, Zheng L, *MCML - Monte Carlo modeling of light transport in multi-layered
 tissues*, Comput Methods Programs Biomed 1995;47:131-146, doi:10.1016/0169-2607(95)01640-F
@@ -11,8 +11,11 @@ the Fresnel reflectance at the first boundary (through a clear first layer, its 
 reflections, as MCML does). Each photon packet then hops (step length ``-ln(xi) / (mua + mus)``,
 carried across boundaries as MCML carries its dimensionless step), meets boundaries with Fresnel
 reflection or refraction (all-or-none by a random draw), drops weight ``w mua / (mua + mus)`` at each
-interaction site, spins by Henyey-Greenstein scattering (Henyey & Greenstein 1941, [henyey1941]), and
-plays Russian roulette below weight 1e-4 (survival 1 in 10). Lengths in mm, coefficients in mm⁻¹.
+interaction site, spins by Henyey-Greenstein scattering (Henyey & Greenstein 1941, [henyey1941]; the
+azimuth's cosine and sine by von Neumann 1951, [vonneumann1951]), and plays Russian roulette below
+weight 1e-4 (survival 1 in 10). Lengths in mm, coefficients in mm⁻¹. The loop itself is
+:mod:`smpstudio.skin.wang1995_kernel`; the tallies are
+:class:`~smpstudio.skin.transport_result.TransportResult`.
 
 Published cases it reproduces ([wang1992] Tables 6.1-6.2, in mm): the slab of n = 1, mua 1 mm⁻¹, mus
 9 mm⁻¹, g 0.75, 0.2 mm thick between matched media gives Rd 0.09739 and Tt 0.66096 (van de Hulst 1980,
@@ -26,19 +29,22 @@ layer, total transmittance (ballistic included); the radial profile of diffuse r
 that depth and where it left the surface: the spread of light that visits the depth and comes back
 out, which is what blurs a pigment dot lying there.
 
-Photons run in batches, one batch per parallel task, each with its own xoshiro256** stream (Blackman &
-Vigna [blackman2018]) seeded by splitmix64 (Steele, Lea & Flood 2014 [steele2014]) from
-``(seed, batch)``: results are identical for a seed whatever the thread count, and the spread of the
-batch means gives the standard errors.
+Photons run in batches, each with its own xoshiro256** stream (Blackman & Vigna [blackman2018]) seeded
+by splitmix64 (Steele, Lea & Flood 2014 [steele2014]) from ``(seed, batch)``
+(:mod:`smpstudio.skin.blackman2018`). Threads take the batches one at a time as they come free, so a
+thread slowed by other work on the machine holds up the run by one batch at most; each batch tallies
+into its own row and the rows are summed in batch order: results are identical for a seed whatever the
+thread count, and the spread of the batch means gives the standard errors.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
+import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import numba as nb
 import numpy as np
@@ -46,414 +52,22 @@ from numpy.typing import NDArray
 
 from smpstudio.errors import check_range
 from smpstudio.skin.layers import LayerStack
+from smpstudio.skin.transport_result import TransportResult
+from smpstudio.skin.wang1995_kernel import layer_table, run_batch
 
-__all__ = ["TransportResult", "simulate"]
+__all__ = ["TransportResult", "available_cores", "simulate"]
 
 FloatArray = NDArray[np.float64]
 
-#: Russian roulette: threshold weight and survival chance (MCML defaults).
-ROULETTE_WEIGHT = 1e-4
-ROULETTE_CHANCE = 0.1
-COS_ZERO = 1.0 - 1e-12
-COS_90D = 1e-6
 #: Photons above which counts are refused (a run that long belongs to a batch job). [-]
 MAX_PHOTONS = 2_000_000_000
-
-
-@nb.njit(cache=True, inline="always")
-def _rotl(x: np.uint64, k: int) -> np.uint64:
-    return (x << np.uint64(k)) | (x >> np.uint64(64 - k))
-
-
-@nb.njit(cache=True)
-def _seed_state(seed: int, stream: int) -> NDArray[np.uint64]:
-    """xoshiro256** state from splitmix64 of (seed, stream)."""
-    state = np.empty(4, dtype=np.uint64)
-    z = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(stream) * np.uint64(0xD1B54A32D192ED03)
-    for i in range(4):
-        z = z + np.uint64(0x9E3779B97F4A7C15)
-        x = z
-        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        state[i] = x ^ (x >> np.uint64(31))
-    return state
-
-
-@nb.njit(cache=True, inline="always")
-def _uniform(s: NDArray[np.uint64]) -> float:
-    """A double in [0, 1) from xoshiro256** (Blackman & Vigna 2018)."""
-    result = _rotl(s[1] * np.uint64(5), 7) * np.uint64(9)
-    t = s[1] << np.uint64(17)
-    s[2] ^= s[0]
-    s[3] ^= s[1]
-    s[1] ^= s[2]
-    s[0] ^= s[3]
-    s[2] ^= t
-    s[3] = _rotl(s[3], 45)
-    return float(result >> np.uint64(11)) * (1.0 / 9007199254740992.0)
-
-
-@nb.njit(cache=True, inline="always")
-def _fresnel(n1: float, n2: float, ca1: float) -> tuple[float, float]:
-    """Fresnel reflectance of unpolarised light and the cosine of the transmitted angle (MCML RFresnel)."""
-    if n1 == n2:
-        return 0.0, ca1
-    if ca1 > COS_ZERO:
-        r = (n2 - n1) / (n2 + n1)
-        return r * r, ca1
-    if ca1 < COS_90D:
-        return 1.0, 0.0
-    sa1 = math.sqrt(1.0 - ca1 * ca1)
-    sa2 = n1 * sa1 / n2
-    if sa2 >= 1.0:
-        return 1.0, 0.0
-    ca2 = math.sqrt(1.0 - sa2 * sa2)
-    cap = ca1 * ca2 - sa1 * sa2
-    cam = ca1 * ca2 + sa1 * sa2
-    sap = sa1 * ca2 + ca1 * sa2
-    sam = sa1 * ca2 - ca1 * sa2
-    return 0.5 * sam * sam * (cam * cam + cap * cap) / (sap * sap * cam * cam), ca2
-
-
-@nb.njit(cache=True)
-def _run_batch(
-    photons: int,
-    w0: float,
-    start: int,
-    n: FloatArray,
-    mua: FloatArray,
-    mus: FloatArray,
-    g: FloatArray,
-    z_top: FloatArray,
-    z_bottom: FloatArray,
-    n_above: float,
-    n_below: float,
-    state: NDArray[np.uint64],
-    absorbed: FloatArray,
-    radial: FloatArray,
-    dr: float,
-    probes: FloatArray,
-    spread: FloatArray,
-    spread_dr: float,
-) -> tuple[float, float]:
-    """Run ``photons`` packets; returns (diffuse reflectance sum, transmittance sum); fills the tallies."""
-    n_layers = n.size
-    n_probes = probes.size
-    rd = 0.0
-    tt = 0.0
-    cross_x = np.zeros(max(n_probes, 1))
-    cross_y = np.zeros(max(n_probes, 1))
-    crossed = np.zeros(max(n_probes, 1), dtype=np.bool_)
-    nr = radial.size
-    ns = spread.shape[1] if n_probes > 0 else 0
-    for _ in range(photons):
-        x = 0.0
-        y = 0.0
-        z = z_top[start]
-        ux = 0.0
-        uy = 0.0
-        uz = 1.0
-        w = w0
-        layer = start
-        sleft = 0.0
-        for k in range(n_probes):
-            crossed[k] = False
-        alive = True
-        while alive:
-            mut = mua[layer] + mus[layer]
-            if sleft == 0.0:
-                xi = _uniform(state)
-                while xi <= 0.0:
-                    xi = _uniform(state)
-                sleft = -math.log(xi)
-            step = sleft / mut if mut > 0.0 else np.inf
-            if uz > 0.0:
-                db = (z_bottom[layer] - z) / uz
-            elif uz < 0.0:
-                db = (z_top[layer] - z) / uz
-            else:
-                db = np.inf
-            hit = db <= step
-            s = db if hit else step
-            z_old = z
-            x_old = x
-            y_old = y
-            x += s * ux
-            y += s * uy
-            z += s * uz
-            if n_probes > 0 and uz > 0.0:
-                for k in range(n_probes):
-                    if not crossed[k] and z_old < probes[k] <= z:
-                        t = (probes[k] - z_old) / (z - z_old)
-                        cross_x[k] = x_old + t * (x - x_old)
-                        cross_y[k] = y_old + t * (y - y_old)
-                        crossed[k] = True
-            if hit:
-                sleft = sleft - db * mut if mut > 0.0 else 0.0
-                if sleft < 0.0:
-                    sleft = 0.0
-                if uz < 0.0:
-                    z = z_top[layer]
-                    n2 = n_above if layer == 0 else n[layer - 1]
-                else:
-                    z = z_bottom[layer]
-                    n2 = n_below if layer == n_layers - 1 else n[layer + 1]
-                r, ca2 = _fresnel(n[layer], n2, abs(uz))
-                if _uniform(state) <= r:
-                    uz = -uz
-                else:
-                    ratio = n[layer] / n2
-                    ux *= ratio
-                    uy *= ratio
-                    if uz < 0.0:
-                        uz = -ca2
-                        if layer == 0:
-                            rd += w
-                            rho = math.sqrt(x * x + y * y)
-                            b = int(rho / dr)
-                            if b < nr:
-                                radial[b] += w
-                            for k in range(n_probes):
-                                if crossed[k]:
-                                    off = math.sqrt((x - cross_x[k]) ** 2 + (y - cross_y[k]) ** 2)
-                                    sb = int(off / spread_dr)
-                                    if sb < ns:
-                                        spread[k, sb] += w
-                            alive = False
-                        else:
-                            layer -= 1
-                    else:
-                        uz = ca2
-                        if layer == n_layers - 1:
-                            tt += w
-                            alive = False
-                        else:
-                            layer += 1
-                continue
-            # Interaction site: drop weight, then spin.
-            sleft = 0.0
-            dw = w * mua[layer] / mut
-            w -= dw
-            absorbed[layer] += dw
-            gg = g[layer]
-            xi = _uniform(state)
-            if gg == 0.0:
-                cost = 2.0 * xi - 1.0
-            else:
-                tmp = (1.0 - gg * gg) / (1.0 - gg + 2.0 * gg * xi)
-                cost = (1.0 + gg * gg - tmp * tmp) / (2.0 * gg)
-                cost = min(max(cost, -1.0), 1.0)
-            sint = math.sqrt(1.0 - cost * cost)
-            psi = 2.0 * math.pi * _uniform(state)
-            cosp = math.cos(psi)
-            sinp = math.sin(psi)
-            if abs(uz) > COS_ZERO:
-                ux = sint * cosp
-                uy = sint * sinp
-                uz = cost if uz >= 0.0 else -cost
-            else:
-                tmp = math.sqrt(1.0 - uz * uz)
-                nux = sint * (ux * uz * cosp - uy * sinp) / tmp + ux * cost
-                nuy = sint * (uy * uz * cosp + ux * sinp) / tmp + uy * cost
-                uz = -sint * cosp * tmp + uz * cost
-                ux = nux
-                uy = nuy
-            if w < ROULETTE_WEIGHT:
-                if w == 0.0:
-                    alive = False
-                elif _uniform(state) <= ROULETTE_CHANCE:
-                    w /= ROULETTE_CHANCE
-                else:
-                    alive = False
-    return rd, tt
-
-
-@nb.njit(cache=True, parallel=True)
-def _run(
-    photons_per_batch: NDArray[np.int64],
-    first_batch: int,
-    seed: int,
-    w0: float,
-    start: int,
-    n: FloatArray,
-    mua: FloatArray,
-    mus: FloatArray,
-    g: FloatArray,
-    z_top: FloatArray,
-    z_bottom: FloatArray,
-    n_above: float,
-    n_below: float,
-    nr: int,
-    dr: float,
-    probes: FloatArray,
-    ns: int,
-    spread_dr: float,
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
-    batches = photons_per_batch.size
-    rd = np.zeros(batches)
-    tt = np.zeros(batches)
-    absorbed = np.zeros((batches, n.size))
-    radial = np.zeros((batches, nr))
-    spread = np.zeros((batches, max(probes.size, 1), max(ns, 1)))
-    for b in nb.prange(batches):
-        state = _seed_state(seed, first_batch + b)
-        rd[b], tt[b] = _run_batch(
-            photons_per_batch[b],
-            w0,
-            start,
-            n,
-            mua,
-            mus,
-            g,
-            z_top,
-            z_bottom,
-            n_above,
-            n_below,
-            state,
-            absorbed[b],
-            radial[b],
-            dr,
-            probes,
-            spread[b],
-            spread_dr,
-        )
-    return rd, tt, absorbed, radial, spread
-
-
-@dataclass(frozen=True, eq=False)
-class TransportResult:
-    """What :func:`simulate` returns: fractions of the incident light, their standard errors, the profiles.
-
-    Attributes
-    ----------
-    specular : float
-        Specular reflectance at the surface (through a clear first layer, with its multiple reflections).
-        [-]
-    diffuse_reflectance : float
-        Diffuse reflectance ``Rd``: weight that left through the top surface after entering. [-]
-    absorbed_per_layer : ndarray of shape (L,)
-        Absorbed fraction per layer, from the surface down. [-]
-    transmittance : float
-        Total transmittance ``Tt`` through the bottom surface, ballistic light included (0 under a
-        semi-infinite last layer). [-]
-    stderr : dict of str to float
-        Standard errors of ``diffuse_reflectance``, ``absorbed`` and ``transmittance``: the spread of the
-        batch means over the square root of the batch count (``nan`` for one batch). [-]
-    photons : int
-        Photon packets traced. [-]
-    seconds : float
-        Wall-clock time of the transport. [s]
-    radial_r_mm : ndarray of shape (nr,)
-        Bin centres of the radial profile. [mm]
-    radial_rd_per_mm2 : ndarray of shape (nr,)
-        Diffuse reflectance per unit area at radius r, ``Rd(r)``. [mm⁻²]
-    spread_depths_mm : ndarray of shape (P,)
-        The probe depths, sorted. [mm]
-    spread_r_mm : ndarray of shape (ns,)
-        Bin centres of the lateral offset. [mm]
-    spread_weight : ndarray of shape (P, ns)
-        Reflected weight per probe depth and offset bin, as a fraction of the incident light. [-]
-
-    References
-    ----------
-    .. [1] L. Wang, S. L. Jacques, L. Zheng, "MCML—Monte Carlo modeling of light transport in
-       multi-layered tissues," Comput. Methods Programs Biomed. 47(2), 131-146, 1995.
-       :doi:`10.1016/0169-2607(95)01640-F`
-    """
-
-    specular: float
-    diffuse_reflectance: float
-    absorbed_per_layer: FloatArray
-    transmittance: float
-    stderr: dict[str, float]
-    photons: int
-    seconds: float
-    radial_r_mm: FloatArray = field(repr=False)
-    """Bin centres of the radial profile. [mm]"""
-    radial_rd_per_mm2: FloatArray = field(repr=False)
-    """Diffuse reflectance per unit area at radius r. [mm⁻²]"""
-    spread_depths_mm: FloatArray = field(repr=False)
-    spread_r_mm: FloatArray = field(repr=False)
-    """Bin centres of the lateral offset. [mm]"""
-    spread_weight: FloatArray = field(repr=False)
-    """Reflected weight per probe depth and offset bin, as a fraction of the incident light."""
-
-    @property
-    def absorbed(self) -> float:
-        """Absorbed fraction of the incident light, all layers together. [-]"""
-        return float(self.absorbed_per_layer.sum())
-
-    @property
-    def photons_per_s(self) -> float:
-        """Photon packets traced per second of wall-clock time (``inf`` if too fast to time). [s⁻¹]"""
-        return self.photons / self.seconds if self.seconds > 0 else float("inf")
-
-    def spread_radius_mm(self, fraction: float = 0.5) -> FloatArray:
-        """Per probe depth, the offset within which ``fraction`` of the returning light leaves.
-
-        Parameters
-        ----------
-        fraction : float, default 0.5
-            Share of the light that visited the depth and came back out, 0-1. [-]
-
-        Returns
-        -------
-        radius : ndarray of shape (P,)
-            Lateral offset between where light reached each probe depth and where it left the surface,
-            interpolated within the histogram bins; ``nan`` for a depth no returning light reached. [mm]
-        """
-        out = np.full(self.spread_depths_mm.size, np.nan)
-        edges = np.concatenate([[0.0], self.spread_r_mm + 0.5 * (self.spread_r_mm[1] - self.spread_r_mm[0])])
-        for k in range(self.spread_depths_mm.size):
-            cum = np.cumsum(self.spread_weight[k])
-            if cum[-1] > 0:
-                out[k] = float(np.interp(fraction * cum[-1], np.concatenate([[0.0], cum]), edges))
-        return out
-
-    def spread_fwhm_mm(self) -> FloatArray:
-        """Per probe depth, the full width at half maximum of the areal density of returning light
-        around the point where it reached the depth: the blur of an absorber there.
-
-        Returns
-        -------
-        fwhm : ndarray of shape (P,)
-            Full width at half maximum per probe depth; ``nan`` without returning light, or where the
-            density does not fall to half within the histogram. [mm]
-
-        Notes
-        -----
-        Estimated from the cumulative profile, which is smooth even for deep probes that return little
-        light: the mean density within radius r, ``m(r) = W(<r) / (pi r²)``, falls to ``0.5 / ln 2``
-        (0.7213) of the centre density exactly at the half maximum of a Gaussian profile. The centre
-        density is ``m`` at ``max(3 bins, depth / 4)``.
-        """
-        dr = float(self.spread_r_mm[1] - self.spread_r_mm[0])
-        outer = self.spread_r_mm + 0.5 * dr
-        out = np.full(self.spread_depths_mm.size, np.nan)
-        for k, depth in enumerate(self.spread_depths_mm):
-            mean_within = np.cumsum(self.spread_weight[k]) / (np.pi * outer**2)
-            centre = max(3, int(0.25 * depth / dr)) - 1
-            h0 = float(mean_within[centre])
-            if h0 <= 0.0:
-                continue
-            below = np.flatnonzero(mean_within[centre:] < (0.5 / np.log(2.0)) * h0)
-            if below.size:
-                out[k] = 2.0 * float(outer[centre + below[0]])
-        return out
-
-    def to_dict(self) -> dict[str, object]:
-        """The totals as JSON-ready values: fractions [-], their standard errors [-], the photon count
-        and the throughput [s⁻¹]; the profiles are left out."""
-        return {
-            "specular": self.specular,
-            "diffuse_reflectance": self.diffuse_reflectance,
-            "absorbed": self.absorbed,
-            "absorbed_per_layer": self.absorbed_per_layer.tolist(),
-            "transmittance": self.transmittance,
-            "stderr": self.stderr,
-            "photons": self.photons,
-            "photons_per_s": round(self.photons_per_s, 1),
-        }
+#: Default photons per batch: enough for a batch mean to be near normal, few enough that two threads
+#: share a 10⁴-photon run evenly. [-]
+PHOTONS_PER_BATCH = 250
+#: Default largest number of batches (samples of the standard error). [-]
+MAX_BATCHES = 64
+#: Progress reports per run (besides the last). [-]
+PROGRESS_PARTS = 8
 
 
 def _specular(stack: LayerStack) -> float:
@@ -467,6 +81,46 @@ def _specular(stack: LayerStack) -> float:
         r2 = ((n1 - n2) / (n1 + n2)) ** 2
         return r1 + (1 - r1) ** 2 * r2 / (1 - r1 * r2)
     return r1
+
+
+def _run_batches(
+    run_one: Callable[[int], None],
+    batches: int,
+    threads: int,
+    on_batch_done: Callable[[int], None],
+) -> None:
+    """Run ``run_one(b)`` for every batch on ``threads`` threads, the caller's among them.
+
+    Each thread takes the next batch index from a shared counter; ``on_batch_done(count)`` is called
+    from the calling thread with the number of batches finished so far.
+    """
+    taken = itertools.count()
+    finished = itertools.count(1)
+    failures: list[BaseException] = []
+    last = [0]
+
+    def work(report: bool) -> None:
+        try:
+            while True:
+                b = next(taken)
+                if b >= batches or failures:
+                    return
+                run_one(b)
+                count = next(finished)
+                last[0] = max(last[0], count)
+                if report:
+                    on_batch_done(last[0])
+        except BaseException as exc:  # re-raised in the calling thread
+            failures.append(exc)
+
+    helpers = [threading.Thread(target=work, args=(False,), daemon=True) for _ in range(threads - 1)]
+    for helper in helpers:
+        helper.start()
+    work(True)
+    for helper in helpers:
+        helper.join()
+    if failures:
+        raise failures[0]
 
 
 def simulate(
@@ -493,7 +147,8 @@ def simulate(
         Seed of the random streams, 0 to 2⁶³ - 1; the same seed gives the same result at any thread
         count.
     batches : int, optional
-        Parallel tasks, and samples of the standard error; default ``min(64, max(1, photons // 1000))``.
+        Random streams, units of parallel work and samples of the standard error, 1 to ``photons``;
+        default ``min(64, max(1, photons // 250))``.
     radial_bins : tuple of (float, int), default (0.01, 200)
         ``(dr, count)`` of the radial diffuse-reflectance profile: bin width [mm] and number of bins.
     spread_depths_mm : tuple of float, default ()
@@ -501,7 +156,8 @@ def simulate(
     spread_bins : tuple of (float, int), default (0.01, 300)
         ``(dr, count)`` of the lateral-spread histograms: bin width [mm] and number of bins.
     progress : callable, optional
-        Called as ``progress(photons_done, photons)`` after each of about eight parts of the run.
+        Called as ``progress(photons_done, photons)`` about eight times during the run and once at its
+        end, always from the calling thread.
 
     Returns
     -------
@@ -513,7 +169,7 @@ def simulate(
     Raises
     ------
     InputError
-        If ``photons`` or ``seed`` is out of range.
+        If ``photons``, ``seed`` or ``batches`` is out of range.
 
     Notes
     -----
@@ -528,7 +184,10 @@ def simulate(
     .. math:: \\cos\\theta = \\frac{1}{2g}\\left[1 + g^2
        - \\left(\\frac{1 - g^2}{1 - g + 2g\\xi}\\right)^2\\right]
 
-    (``2ξ - 1`` for g = 0), as in Prahl et al. [3]_. Published cases ([2]_ Tables 6.1-6.2):
+    (``2ξ - 1`` for g = 0), as in Prahl et al. [3]_; the azimuth is uniform, its cosine and sine drawn
+    without trigonometric functions by von Neumann's method [6]_. The batches run on
+    ``numba.get_num_threads()`` threads, each batch on its own random stream, taken in turn by whichever
+    thread is free; the tallies are summed in batch order. Published cases ([2]_ Tables 6.1-6.2):
 
     * slab, n = 1 between matched media, mua 1 mm⁻¹, mus 9 mm⁻¹, g 0.75, 0.2 mm (MCML's 10 cm⁻¹,
       90 cm⁻¹, 0.02 cm): Rd = 0.09739 and Tt = 0.66096 (van de Hulst [5]_);
@@ -549,6 +208,8 @@ def simulate(
        1941. :doi:`10.1086/144246`
     .. [5] H. C. van de Hulst, "Multiple Light Scattering: Tables, Formulas, and Applications," Academic
        Press, New York, 1980.
+    .. [6] J. von Neumann, "Various techniques used in connection with random digits," National Bureau
+       of Standards Applied Mathematics Series 12, 36-38, 1951.
 
     Examples
     --------
@@ -563,7 +224,8 @@ def simulate(
     check_range("photons", photons, 1, MAX_PHOTONS)
     check_range("seed", seed, 0, 2**63 - 1)
     if batches is None:
-        batches = int(min(64, max(1, photons // 1000)))
+        batches = int(min(MAX_BATCHES, max(1, photons // PHOTONS_PER_BATCH)))
+    check_range("batches", batches, 1, photons)
     per = np.full(batches, photons // batches, dtype=np.int64)
     per[: photons % batches] += 1
     arr = stack.arrays()
@@ -571,39 +233,52 @@ def simulate(
     # As MCML: past a clear (glass) first layer, photons start at the top of the second.
     start = 1 if arr["mua"][0] == 0.0 and arr["mus"][0] == 0.0 and len(stack.layers) > 1 else 0
     w0 = 1.0 - rsp
+    table = layer_table(arr, float(stack.n_above), float(stack.n_below))
     probes = np.asarray(sorted(spread_depths_mm), dtype=np.float64)
-    dr, nr = radial_bins
-    sdr, sn = spread_bins
-    t0 = time.perf_counter()
-    parts = []
-    chunk = max(1, batches // 8) if progress is not None else batches
-    for first in range(0, batches, chunk):
-        parts.append(
-            _run(
-                per[first : first + chunk],
-                first,
-                int(seed),
-                w0,
-                start,
-                arr["n"],
-                arr["mua"],
-                arr["mus"],
-                arr["g"],
-                arr["z_top"],
-                arr["z_bottom"],
-                float(stack.n_above),
-                float(stack.n_below),
-                int(nr),
-                float(dr),
-                probes,
-                int(sn),
-                float(sdr),
-            )
+    dr, nr = float(radial_bins[0]), int(radial_bins[1])
+    sdr, sn = float(spread_bins[0]), int(spread_bins[1])
+    rd = np.zeros(batches)
+    tt = np.zeros(batches)
+    absorbed = np.zeros((batches, table.shape[0]))
+    radial = np.zeros((batches, nr))
+    spread = np.zeros((batches, probes.size, sn))
+    scratch = threading.local()
+
+    def run_one(b: int) -> None:
+        cross = getattr(scratch, "cross", None)
+        if cross is None:
+            cross = scratch.cross = np.empty((probes.size, 2))
+        rd[b], tt[b] = run_batch(
+            int(per[b]),
+            int(seed),
+            b,
+            w0,
+            start,
+            table,
+            probes,
+            dr,
+            sdr,
+            absorbed[b],
+            radial[b],
+            spread[b],
+            cross,
         )
-        if progress is not None:
-            progress(int(per[: first + chunk].sum()), photons)
-    rd, tt, absorbed, radial, spread = (np.concatenate([p[i] for p in parts]) for i in range(5))
+
+    done_at = np.cumsum(per)
+    reported = [0]
+
+    def on_batch_done(count: int) -> None:
+        part = count * PROGRESS_PARTS // batches
+        if progress is not None and part > reported[0] and count < batches:
+            reported[0] = part
+            progress(int(done_at[count - 1]), photons)
+
+    threads = max(1, min(nb.get_num_threads(), batches))
+    t0 = time.perf_counter()
+    _run_batches(run_one, batches, threads, on_batch_done)
     seconds = time.perf_counter() - t0
+    if progress is not None:
+        progress(photons, photons)
     frac = per.astype(np.float64)
     total = float(photons)
 
@@ -618,7 +293,6 @@ def simulate(
     _, a_se = mean_and_se(absorbed.sum(axis=1))
     r_centres: FloatArray = ((np.arange(nr) + 0.5) * dr).astype(np.float64)
     area = 2.0 * np.pi * r_centres * dr
-    radial_profile = radial.sum(axis=0) / total / area
     return TransportResult(
         specular=rsp,
         diffuse_reflectance=rd_m,
@@ -628,10 +302,10 @@ def simulate(
         photons=photons,
         seconds=seconds,
         radial_r_mm=r_centres,
-        radial_rd_per_mm2=radial_profile,
+        radial_rd_per_mm2=radial.sum(axis=0) / total / area,
         spread_depths_mm=probes,
         spread_r_mm=((np.arange(sn) + 0.5) * sdr).astype(np.float64),
-        spread_weight=spread.sum(axis=0)[: probes.size] / total,
+        spread_weight=spread.sum(axis=0) / total,
     )
 
 
