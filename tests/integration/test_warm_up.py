@@ -25,7 +25,7 @@ def test_every_kernel_entry_point_is_reached(warmed: tuple[WarmUpResult, list[tu
     assert {k.state for k in result.kernels} <= {"loaded", "compiled"}
     assert result.loaded + result.compiled == len(result.kernels)
     packages = {k.kernel.split(".")[1] for k in result.kernels}
-    assert packages == {"design", "render", "skin", "photo"}
+    assert packages == {"design", "render", "skin", "photo", "repair"}
     assert result.cache_dirs  # numba says where it keeps them
 
 

@@ -73,7 +73,7 @@ def configure(**options: Any) -> Settings:
 
 #: The folders that hold compiled kernels (numba ``cache=True``); numba keeps each one's cache in its
 #: ``__pycache__`` when that folder is writable.
-KERNEL_PACKAGES = ("design", "render", "skin")
+KERNEL_PACKAGES = ("design", "render", "skin", "photo", "repair")
 
 
 def _writable(folder: Path, *, parents: bool = False) -> bool:

@@ -24,7 +24,13 @@ from smpstudio.services.models import Result
 __all__ = ["KERNEL_PACKAGES", "WARM_UP_STEPS", "KernelState", "WarmUpResult", "WarmUpStep", "warm_up"]
 
 #: The core packages whose modules may hold compiled kernels.
-KERNEL_PACKAGES = ("smpstudio.design", "smpstudio.render", "smpstudio.skin", "smpstudio.photo")
+KERNEL_PACKAGES = (
+    "smpstudio.design",
+    "smpstudio.render",
+    "smpstudio.skin",
+    "smpstudio.photo",
+    "smpstudio.repair",
+)
 
 #: A two-layer skin (0.1 mm epidermis over a semi-infinite dermis, round optical properties): the light
 #: transport step only compiles the kernel, so the values need no source beyond being in range.
@@ -102,10 +108,18 @@ def _steps(state: dict[str, Any]) -> list[tuple[str, Callable[[], None]]]:
         img, mask = np.full((16, 16, 3), 180, dtype=np.uint8), np.full((16, 16), 255, dtype=np.uint8)
         draw_spots(img, mask, np.array([[8.0, 8.0]]), np.array([2.0]), np.full((1, 3), 0.1))
 
+    def repair() -> None:
+        from smpstudio.repair.detect import detect_dots
+        from smpstudio.repair.synthetic import synthetic_closeup
+
+        closeup = synthetic_closeup(size_px=(120, 120), seed=0)
+        detect_dots(closeup.image, closeup.mm_per_px)
+
     return [
         ("design sampler", design),
         ("preview renderer", preview),
         ("photo drawing", photo),
+        ("dot detection", repair),
         ("appearance table", table),
         ("light transport", transport),
     ]
