@@ -15,7 +15,18 @@ from collections.abc import Callable
 from rich.console import Console
 from rich.table import Table
 
-from benchmarks import appearance, design, optics, records, sampling, timeline
+from benchmarks import (
+    appearance,
+    design,
+    optics,
+    photo,
+    preview_memory,
+    records,
+    repair,
+    sampling,
+    startup,
+    timeline,
+)
 from benchmarks._timing import Row
 
 BENCHMARKS: dict[str, Callable[[argparse.Namespace], list[Row]]] = {
@@ -25,10 +36,18 @@ BENCHMARKS: dict[str, Callable[[argparse.Namespace], list[Row]]] = {
     "preview-1600": lambda a: design.run_preview(),
     "mcml-slab": lambda a: optics.run("slab", a.mcml),
     "mcml-skin": lambda a: optics.run("skin", a.mcml),
+    "mcml-pigment": lambda a: optics.run("pigment", a.mcml),
+    "mcml-bare-skin": lambda a: optics.run("bare-skin", a.mcml),
     "appearance-lookup": lambda a: appearance.run(),
     "timeline-8x1600": lambda a: timeline.run(),
     "records-sqlite": lambda a: records.run_sqlite(),
     "records-postgresql": lambda a: records.run_postgres(),
+    "startup": lambda a: startup.run(),
+    "repair-detect": lambda a: repair.run(),
+    "repair-detect-small": lambda a: repair.run(600, 1.0 / 30.0),
+    "photo-draw": lambda a: photo.run_draw(),
+    "photo-preview-12mp": lambda a: photo.run_preview(),
+    "preview-memory": lambda a: preview_memory.run(),
 }
 
 

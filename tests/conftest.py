@@ -57,6 +57,7 @@ def _remembering_hasher() -> Iterator[None]:
         patch.setattr(accounts, "_hasher", lambda: hasher)
         yield
 
+
 _cache: dict[tuple[object, ...], tuple[DesignSpec, DesignContext, DesignDocument]] = {}
 
 

@@ -193,7 +193,11 @@ def preview(
     depth_mm: Annotated[float, typer.Option(help="Depth of the healed pigment deposit [mm].")] = 0.2,
     pigment: PigmentOption = "carbon-black",
     photo: Annotated[
-        Path | None, typer.Option(help="The client's photo: draw the design on it (needs --landmarks).")
+        Path | None,
+        typer.Option(
+            help="The client's photo: draw the design on it at its own size (needs --landmarks; the view "
+            "comes from the landmarks file, --view, --size and --look do not apply)."
+        ),
     ] = None,
     landmarks: Annotated[
         Path | None, typer.Option(help="The photo's anchors (JSON: view, points_px, optional ruler).")

@@ -8,6 +8,8 @@ proportion (segments), so the tone of a dense area is the same at 300 px and at 
 
 from __future__ import annotations
 
+from typing import Any
+
 import numba as nb
 import numpy as np
 from numpy.typing import NDArray
@@ -15,6 +17,8 @@ from numpy.typing import NDArray
 __all__ = ["splat_discs", "splat_segments", "splat_spots"]
 
 FloatArray = NDArray[np.float64]
+#: Image planes: float32 (the preview's) or float64.
+ImageFloat = NDArray[np.floating[Any]]
 BoolArray = NDArray[np.bool_]
 
 #: A mark farther than this behind the z-buffer is hidden (behind an ear or the far side). [mm]
@@ -27,8 +31,8 @@ SUBPIXEL_SPOT_FWHM_PX = 1.2
 
 @nb.njit(cache=True)
 def splat_discs(
-    img: FloatArray,
-    zbuf: FloatArray,
+    img: ImageFloat,
+    zbuf: ImageFloat,
     rows_px: FloatArray,
     cols_px: FloatArray,
     depth: FloatArray,
@@ -82,8 +86,8 @@ def splat_discs(
 
 @nb.njit(cache=True)
 def splat_spots(
-    trans: FloatArray,
-    zbuf: FloatArray,
+    trans: ImageFloat,
+    zbuf: ImageFloat,
     rows_px: FloatArray,
     cols_px: FloatArray,
     depth: FloatArray,
@@ -139,8 +143,8 @@ def splat_spots(
 
 @nb.njit(cache=True)
 def splat_segments(
-    trans: FloatArray,
-    zbuf: FloatArray,
+    trans: ImageFloat,
+    zbuf: ImageFloat,
     ends_px: FloatArray,
     depth: FloatArray,
     width_px: FloatArray,

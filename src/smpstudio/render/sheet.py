@@ -23,6 +23,7 @@ __all__ = [
     "ANIMATION_FORMATS",
     "IMAGE_FORMATS",
     "contact_sheet",
+    "downscaled",
     "encode_animation",
     "encode_image",
     "with_inset",
@@ -164,6 +165,15 @@ def encode_animation(
         buffer, format=ANIMATION_FORMATS[fmt], save_all=True, append_images=pictures[1:], **options
     )
     return buffer.getvalue()
+
+
+def downscaled(image: ImageArray, side_px: int) -> ImageArray:
+    """``image`` resized (Lanczos) so that its longer side is ``side_px``."""
+    rows, cols = image.shape[:2]
+    scale = side_px / max(rows, cols)
+    size = (max(round(cols * scale), 1), max(round(rows * scale), 1))
+    resized = Image.fromarray(image).resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
+    return np.asarray(resized, dtype=np.uint8)
 
 
 def with_inset(

@@ -1,10 +1,13 @@
 """The timeline of a design: how the whole preview heals and ages, frame by frame, and by which technique.
 
-Each frame is the design's preview on one day. The dots' colours come from the appearance table through
-the technique simulator (:mod:`smpstudio.skin.technique`), their sizes from its healing model scaled so
-that the SMP technique's settled dot (day 30) has the design's diameter; every dot sheds its scab on its
-own day between 5 and 10; for the first two days a red halo of inflamed skin surrounds each dot
-(:mod:`smpstudio.skin.erythema`).
+Each frame is the design's preview on one day, drawn as the healed preview draws it: every dot's
+deposit is the calibrated apparent spot of :mod:`smpstudio.skin.healed_dot` (light-transport blur at the
+deposit's depth, the day's ink), so the settled frame is the healed preview. The dots' colours come from
+the appearance table through the technique simulator (:mod:`smpstudio.skin.technique`: the ink kept, the
+slow spread over the years), their sizes from its healing model scaled so that the SMP technique's
+settled dot (day 30) has the design's diameter; every dot sheds its scab on its own day between 5 and 10,
+the scab drawn as an opaque crust of its own size over the deposit; for the first two days a red halo of
+inflamed skin surrounds each dot (:mod:`smpstudio.skin.erythema`).
 
 Techniques for a design:
 
@@ -17,7 +20,7 @@ Techniques for a design:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
@@ -25,30 +28,31 @@ from numpy.typing import NDArray
 from smpstudio.design.document import DesignDocument
 from smpstudio.errors import InputError, check_range
 from smpstudio.render.chart import Curve
-from smpstudio.render.preview import RenderStyle, prepare_canvas, to_uint8
-from smpstudio.render.sheet import with_inset
+from smpstudio.render.preview import PreviewCanvas, RenderStyle, prepare_canvas, to_uint8
+from smpstudio.render.shading import encode_srgb, encode_srgb_uint8
+from smpstudio.render.sheet import downscaled, with_inset
+from smpstudio.render.touch_up_frames import (
+    TouchUpState,
+    deposit_blur_fwhm_mm,
+    touch_up_caption,
+    touch_up_states,
+)
 from smpstudio.render.views import design_camera
-from smpstudio.skin.appearance_table import AppearanceTable, packaged_table
+from smpstudio.skin.appearance_table import packaged_table
 from smpstudio.skin.erythema import erythema_srgb
 from smpstudio.skin.impression import TECHNIQUES, Impression
 from smpstudio.skin.kinetics import Kinetics, redness_state, scabbed, shed_days
 from smpstudio.skin.technique import (
     SETTLED_DAY,
     YEAR_DAYS,
+    DotsLook,
     DotTimeline,
     healed_diameter_mm,
     looks_on_day,
-    settled_look,
     simulate_impression,
 )
 from smpstudio.skin.touch_ups import (
-    HELMET_DARKER,
-    HELMET_MERGED_SHARE,
-    TouchUpStep,
-    area_darkening,
     design_impression,
-    merged_dots,
-    touch_up_course,
     touch_up_due_years,
 )
 
@@ -71,6 +75,8 @@ FloatArray = NDArray[np.float64]
 INSET_FRACTION = 0.4
 #: Frames smaller than this get no close-up. [px]
 INSET_MIN_FRAME_PX = 200
+#: Side of the copies of the frames kept for sheets and animations when frames go to a sink. [px]
+KEEP_PX = 640
 #: Skin the close-up frames. [mm]
 INSET_FRAMED_MM = 30.0
 TECHNIQUE_LABELS = {
@@ -78,47 +84,6 @@ TECHNIQUE_LABELS = {
     "tattoo": "Tattoo technique: 5RL-0.35, 1.0 mm, undiluted",
 }
 CURVE_COLOURS = {"smp": "#1f5fa8", "tattoo": "#b0452a"}
-
-
-@dataclass(frozen=True, eq=False)
-class TouchUpState:
-    """A design's dots 30 days after one session of a touch-up course, as the frame draws them.
-
-    ``diameter_mm`` is each dot's drawn diameter, ``apparent_diameter_mm`` that times the preview's
-    apparent spread (the spot the eye sees), ``ratio`` each dot's colour over the bare skin's (sRGB, 0-1),
-    ``merged`` whether its apparent spot touches a neighbour's, ``darkening`` the treated area's
-    (:func:`~smpstudio.skin.touch_ups.area_darkening`) and ``darker`` that over the first session's.
-
-    ``helmet``: the treated area reads as one solid shade, either because the apparent spots of
-    :data:`~smpstudio.skin.touch_ups.HELMET_MERGED_SHARE` of the dots touch a neighbour's (no stubble
-    texture left), or because the dots hold more ink than one undiluted session leaves and the area is
-    :data:`~smpstudio.skin.touch_ups.HELMET_DARKER` times darker than after the first session (a painted
-    shade) ([clinic-helmet] in docs/references.md).
-    """
-
-    step: TouchUpStep
-    diameter_mm: FloatArray
-    apparent_diameter_mm: FloatArray
-    ratio: FloatArray
-    merged: NDArray[np.bool_]
-    darkening: float
-    darker: float
-
-    @property
-    def merged_fraction(self) -> float:
-        """Share of the dots merged with a neighbour. [-]"""
-        return float(self.merged.mean()) if self.merged.size else 0.0
-
-    @property
-    def over_dark(self) -> bool:
-        """More ink in the dots than one undiluted session leaves."""
-        return self.step.ink_fraction > 1.0
-
-    @property
-    def helmet(self) -> bool:
-        """Whether the treated area reads as one solid shade (see the class docstring)."""
-        merged = self.merged_fraction >= HELMET_MERGED_SHARE
-        return bool(merged or (self.over_dark and self.darker >= HELMET_DARKER))
 
 
 @dataclass(frozen=True, eq=False)
@@ -203,76 +168,54 @@ def _impressions(doc: DesignDocument, techniques: Sequence[str]) -> dict[str, Im
     return out
 
 
-def touch_up_states(
-    doc: DesignDocument,
-    impression: Impression,
-    skin_type: str,
-    kinetics: Kinetics,
-    *,
-    touch_ups: int,
-    interval_years: float,
-    ink_scale: FloatArray | None = None,
-    size_scale: FloatArray | None = None,
-    apparent_spread: float | None = None,
-    table: AppearanceTable | None = None,
-) -> list[TouchUpState]:
-    """The design's dots after each session of a touch-up course (:func:`~smpstudio.skin.touch_ups.
-    touch_up_course`): ink piled up per dot, dots widened by the re-entries, and which have merged.
-
-    ``ink_scale`` multiplies the impression's ink per dot (default: the design's ink fractions over the
-    impression's), ``size_scale`` maps the course's dot diameter to each dot's drawn diameter (default:
-    the design's diameter over the SMP preset's healed one) and ``apparent_spread`` the drawn diameter to
-    the apparent one (default: the preview's :class:`~smpstudio.render.preview.RenderStyle`).
-    """
-    table = table or packaged_table()
-    n = len(doc.dots)
-    if ink_scale is None:
-        ink_scale = doc.dots.ink_fraction / impression.ink_fraction
-    if size_scale is None:
-        size_scale = doc.dots.diameter_mm / healed_diameter_mm(design_impression([]), kinetics, SETTLED_DAY)
-    spread = RenderStyle().apparent_spread if apparent_spread is None else apparent_spread
-    skin = table.skin(skin_type)[:3]
-    steps = touch_up_course(
-        impression, skin_type, kinetics, touch_ups=touch_ups, interval_years=interval_years, table=table
-    )
-    per_fraction = impression.ink_load / impression.ink_fraction
-    states: list[TouchUpState] = []
-    for step in steps:
-        single = replace(impression, ink_fraction=min(max(step.ink_fraction / per_fraction, 0.02), 1.0))
-        dot, _ = settled_look(table, skin_type, single, kinetics, 0.0, ink_scale=ink_scale)
-        diameter = np.asarray(size_scale * step.diameter_mm * np.ones(n), dtype=np.float64)
-        apparent = diameter * spread
-        ratio = np.clip(dot / np.maximum(skin, 1e-6), 0.0, 1.0)
-        # Luminance weights of linear sRGB (IEC 61966-2-1), applied to the drawn colour ratio.
-        dark = area_darkening(
-            doc.dots.position_mm, apparent, 1.0 - ratio @ np.array([0.2126, 0.7152, 0.0722])
-        )
-        first = states[0].darkening if states else dark
-        states.append(
-            TouchUpState(
-                step,
-                diameter,
-                apparent,
-                ratio,
-                merged_dots(doc.dots.position_mm, apparent),
-                dark,
-                dark / first if first > 0 else 1.0,
-            )
-        )
-    return states
+def _frame(
+    canvas: PreviewCanvas,
+    pigment: DotsLook,
+    scab: DotsLook,
+    size_scale: FloatArray,
+    blur_fwhm_mm: float,
+    halo_mm: FloatArray,
+    redness_ratio: FloatArray,
+    redness_alpha: float,
+) -> ImageArray:
+    """One frame on one canvas: the pigment under the skin as the healed preview's calibrated spots
+    (``pigment``: every dot's deposit on the day, scabbed or not, with the blur at its depth), the red halo
+    of the first days around each puncture, and the scabs still on (``scab``) as opaque crusts of their
+    own size on the surface (a crust on the skin is not blurred by it)."""
+    n = pigment.scab.size
+    linear = canvas.linear.copy()
+    if n:
+        ratio_linear = canvas.linear_ratio(pigment.srgb / np.asarray(canvas.style.skin_rgb))
+        canvas.spots_into(linear, size_scale * pigment.diameter_mm, ratio_linear, blur_fwhm_mm=blur_fwhm_mm)
+    on = scab.scab > 0.0
+    if not n or (redness_alpha <= 0 and not on.any()):
+        return encode_srgb_uint8(linear)
+    img = encode_srgb(linear, single=True)
+    del linear
+    if redness_alpha > 0:
+        canvas.draw(halo_mm, redness_ratio, np.full(n, redness_alpha), multiply=True, onto=img)
+    if on.any():
+        # The scab's own size: the disc kernel draws ``apparent_spread`` times the diameter it is given.
+        scab_mm = np.where(on, size_scale * scab.diameter_mm / canvas.style.apparent_spread, 0.0)
+        scab_ratio = np.clip(scab.srgb / np.asarray(canvas.style.skin_rgb), 0.0, 1.0)
+        canvas.draw(scab_mm, scab_ratio, np.where(on, 1.0, 0.0), multiply=True, onto=img)
+    return to_uint8(img)
 
 
-def _touch_up_caption(state: TouchUpState, first_ink: float) -> str:
-    step = state.step
-    what = "first session" if step.sessions == 1 else f"touch-up {step.sessions - 1}"
-    text = (
-        f"Year {step.year:.1f}: {what}, settled\n"
-        f"ink x{step.ink_fraction / max(first_ink, 1e-9):.2f}, dots {step.diameter_mm:.2f} mm, "
-        f"{state.merged_fraction:.0%} merged, area x{state.darker:.1f} darker"
-    )
-    if state.helmet:
-        text += "; HELMET: one solid shade"
-    return text
+def _keep(
+    image: ImageArray,
+    technique: str,
+    key: str,
+    sink: Callable[[str, str, ImageArray], None] | None,
+    keep_px: int,
+) -> ImageArray:
+    """The frame to keep: itself without a sink; else handed to the sink and kept downscaled."""
+    if sink is None:
+        return image
+    sink(technique, key, image)
+    if max(image.shape[:2]) <= keep_px:
+        return image
+    return downscaled(image, keep_px)
 
 
 def render_frames(
@@ -289,6 +232,8 @@ def render_frames(
     touch_ups: int = 0,
     touch_up_every_years: float | None = None,
     progress: Callable[[int, int], None] | None = None,
+    frame_sink: Callable[[str, str, ImageArray], None] | None = None,
+    keep_px: int = KEEP_PX,
 ) -> TimelineFrames:
     """Render every frame of the timeline (see the module docstring); ``techniques`` start with ``smp``.
 
@@ -296,13 +241,24 @@ def render_frames(
     touch-ups every ``touch_up_every_years`` (default: the SMP technique's touch-up date), each 30 days
     after its session (:func:`touch_up_states`). The design's maps come from ``doc.context`` (computed
     once per design).
+
+    With ``frame_sink``, each full-size frame goes to ``frame_sink(technique, key, image)`` as soon as it
+    is drawn (``key`` is ``"day-<index>"`` or ``"session-<k>"``) and the result keeps only a copy of at
+    most ``keep_px`` pixels a side (for contact sheets and animations): the timeline's memory then follows
+    one frame, not all of them.
     """
     check_range("touch_ups", touch_ups, 0, 10)
     table = packaged_table()
     skin = table.skin(skin_type)[:3]
     kin = kinetics
     ctx = doc.context
-    style = RenderStyle(skin_rgb=(float(skin[0]), float(skin[1]), float(skin[2])))
+    # The healed preview's style (services/preview.py): the client's hair and skin, the SMP deposit's blur.
+    style = RenderStyle(
+        skin_rgb=(float(skin[0]), float(skin[1]), float(skin[2])),
+        hair=doc.spec.hair,
+        skin_type=skin_type,
+        blur_fwhm_mm=deposit_blur_fwhm_mm(table, skin_type, design_impression([]), kin, SETTLED_DAY),
+    )
     head, grid, hair = ctx.grid.head, ctx.grid, ctx.maps.hair
     canvases = [prepare_canvas(head, grid, hair, doc.dots, design_camera(ctx, view, size_px), style=style)]
     if inset and view != "hairline" and size_px >= INSET_MIN_FRAME_PX:
@@ -339,16 +295,17 @@ def render_frames(
             scab = scabbed(kin, day, shed).astype(np.float64)
             look = looks_on_day(table, skin_type, impression, kin, day, ink_scale=ink_scale, scab=scab)
             red = redness_state(kin, day)
-            ratio = np.clip(look.srgb / np.maximum(skin, 1e-6), 0.0, 1.0)
-            pictures = []
-            for canvas in canvases:
-                img = canvas.image.copy()
-                if red > 0 and n:
-                    halo = size_scale * impression.fresh_diameter_mm * kin.redness_halo
-                    canvas.draw(halo, redness_ratio, np.full(n, 0.8 * red), multiply=True, onto=img)
-                canvas.draw(size_scale * look.diameter_mm, ratio, np.ones(n), multiply=True, onto=img)
-                pictures.append(to_uint8(img))
-            frames.images.append(with_inset(pictures[0], pictures[1]) if len(pictures) > 1 else pictures[0])
+            halo = size_scale * impression.fresh_diameter_mm * kin.redness_halo
+            blur = deposit_blur_fwhm_mm(table, skin_type, impression, kin, day)
+            # The deposit under the skin on the day, scabbed or not (the scab lies on top of it).
+            pigment = looks_on_day(table, skin_type, impression, kin, day, ink_scale=ink_scale, scab=0 * scab)
+            pictures = [
+                _frame(canvas, pigment, look, size_scale, blur, halo, redness_ratio, 0.8 * red)
+                for canvas in canvases
+            ]
+            image = with_inset(pictures[0], pictures[1]) if len(pictures) > 1 else pictures[0]
+            del pictures
+            frames.images.append(_keep(image, name, f"day-{len(frames.images)}", frame_sink, keep_px))
             share = float(scab.mean()) if n else 0.0
             frames.captions.append(_caption(name, day, curve, share, point.contrast))
             due = curve.touch_up_due_years
@@ -366,18 +323,22 @@ def render_frames(
                 interval_years=interval,
                 ink_scale=ink_scale,
                 size_scale=size_scale,
-                apparent_spread=style.apparent_spread,
+                dot_model=style.dot_model,
                 table=table,
             )
             for state in states:
                 pictures = [
-                    to_uint8(canvas.draw(state.diameter_mm, state.ratio, np.ones(n), multiply=True))
+                    canvas.spots_uint8(
+                        state.diameter_mm, canvas.linear_ratio(state.ratio), blur_fwhm_mm=state.blur_fwhm_mm
+                    )
                     for canvas in canvases
                 ]
                 image = with_inset(pictures[0], pictures[1]) if len(pictures) > 1 else pictures[0]
                 frames.touch_ups.append(state)
-                frames.touch_up_images.append(image)
-                frames.touch_up_captions.append(_touch_up_caption(state, states[0].step.ink_fraction))
+                frames.touch_up_images.append(
+                    _keep(image, name, f"session-{state.step.sessions}", frame_sink, keep_px)
+                )
+                frames.touch_up_captions.append(touch_up_caption(state, states[0].step.ink_fraction))
                 done += 1
                 if progress is not None:
                     progress(done, total)

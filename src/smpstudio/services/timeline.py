@@ -13,6 +13,8 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
+import numpy as np
+from numpy.typing import NDArray
 from pydantic import Field
 
 from smpstudio.design.document import DesignDocument
@@ -195,9 +197,14 @@ def _kinetics(request: TimelineRequest) -> Kinetics:
 
 
 def render_timeline(
-    doc: DesignDocument, request: TimelineRequest, *, progress: Callable[[int, int], None] | None = None
+    doc: DesignDocument,
+    request: TimelineRequest,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    frame_sink: Callable[[str, str, NDArray[np.uint8]], None] | None = None,
 ) -> TimelineFrames:
-    """Render every frame of the timeline (see :mod:`smpstudio.render.timeline`)."""
+    """Render every frame of the timeline (see :mod:`smpstudio.render.timeline`); with ``frame_sink``
+    each full-size frame goes there as it is drawn and the result keeps small copies."""
     kin = _kinetics(request)
     if request.compare is not None:
         check_choice("compare", request.compare, COMPARE)
@@ -217,6 +224,7 @@ def render_timeline(
         touch_ups=request.touch_ups,
         touch_up_every_years=request.touch_up_every_years,
         progress=progress,
+        frame_sink=frame_sink,
     )
 
 
@@ -284,22 +292,29 @@ def timeline(
     course if asked; every file's content comes back in the result (see the module docstring)."""
     t0 = time.perf_counter()
     check_range("touch_ups", request.touch_ups, 0, 10)
-    result = render_timeline(doc, request, progress=progress)
+    days = request.frame_days()
+    encoded: dict[tuple[str, str], bytes] = {}
+
+    def keep(technique: str, key: str, image: NDArray[np.uint8]) -> None:
+        # Each full-size frame is encoded as it is drawn: memory follows one frame, not the timeline.
+        encoded[(technique, key)] = encode_image(image)
+
+    result = render_timeline(doc, request, progress=progress, frame_sink=keep)
     techniques = result.techniques
     files: dict[str, bytes] = {}
     frame_rows: dict[str, list[FrameFile]] = {}
     for frames in techniques:
         frame_rows[frames.technique] = []
-        for day, image in zip(frames.days, frames.images, strict=True):
+        for k, day in enumerate(days):
             name = f"{FRAMES_FOLDER}/{frame_name(frames.technique, day)}"
-            files[name] = encode_image(image)
+            files[name] = encoded.pop((frames.technique, f"day-{k}"))
             frame_rows[frames.technique].append(FrameFile(day=round(day, 2), file=name))
     session_files: dict[str, list[str]] = {}
     for frames in techniques:
         session_files[frames.technique] = []
-        for state, image in zip(frames.touch_ups, frames.touch_up_images, strict=True):
+        for state in frames.touch_ups:
             name = f"{FRAMES_FOLDER}/{frames.technique}-session-{state.step.sessions}.png"
-            files[name] = encode_image(image)
+            files[name] = encoded.pop((frames.technique, f"session-{state.step.sessions}"))
             session_files[frames.technique].append(name)
     due = result.touch_up_due_years
     title = (
