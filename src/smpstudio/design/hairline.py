@@ -43,6 +43,7 @@ from numpy.typing import NDArray
 
 from smpstudio.design.head import Head, midline_arc_of_point_mm, surface_points_from_directions
 from smpstudio.design.landmarks import hairline_landmarks, landmarks, point_at
+from smpstudio.design.pchip import pchip
 from smpstudio.errors import InputError, check_choice, check_range
 
 __all__ = [
@@ -186,12 +187,10 @@ class EdgeCurve:
 
 
 def _periodic_pchip(x: FloatArray, y: FloatArray, at: FloatArray) -> FloatArray:
-    from scipy.interpolate import PchipInterpolator  # here: listing the styles needs no SciPy
-
     xs = np.concatenate([x - 2 * np.pi, x, x + 2 * np.pi])
     ys = np.concatenate([y, y, y])
     wrapped = (at + np.pi) % (2 * np.pi) - np.pi
-    return np.asarray(PchipInterpolator(xs, ys)(wrapped), dtype=np.float64)
+    return pchip(xs, ys, wrapped)
 
 
 def _polar(p: FloatArray) -> tuple[float, float]:

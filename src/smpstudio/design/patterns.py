@@ -52,6 +52,7 @@ from smpstudio.design.chart import ChartGrid
 from smpstudio.design.hairline import EdgeCurve
 from smpstudio.design.head import chart_from_points_mm
 from smpstudio.design.landmarks import landmarks
+from smpstudio.design.pchip import pchip
 from smpstudio.errors import InputError, check_choice
 
 __all__ = [
@@ -185,12 +186,10 @@ def region_mask(grid: ChartGrid, regions: Sequence[Polygon]) -> NDArray[np.bool_
 
 def _symmetric_profile(knots: list[tuple[float, float]], beta: FloatArray) -> FloatArray:
     """A profile over |beta| through (beta, value) knots, flat beyond the last one."""
-    from scipy.interpolate import PchipInterpolator  # here: listing the patterns needs no SciPy
-
     xs = np.array([k[0] for k in knots])
     ys = np.array([k[1] for k in knots])
     b = np.clip(np.abs(beta), xs[0], xs[-1])
-    return np.asarray(PchipInterpolator(xs, ys)(b), dtype=np.float64)
+    return pchip(xs, ys, b)
 
 
 def hair_fraction(pattern: Pattern, grid: ChartGrid, natural: EdgeCurve) -> FloatArray:

@@ -34,6 +34,7 @@ from smpstudio.render.hair import HairSegments, brow_segments, stubble_segments
 from smpstudio.render.landmarks_px import landmarks_px
 from smpstudio.render.mesh import Mesh, head_scene
 from smpstudio.render.shading import WRAP_RGB, encode_srgb_uint8, face_features, rasterise, shade
+from smpstudio.render.views import LOOKS
 from smpstudio.skin.healed_dot import srgb_to_linear
 from smpstudio.skin.stubble import stubble_texture
 
@@ -52,7 +53,6 @@ FloatArray = NDArray[np.float64]
 #: An image plane in float32 or float64 (the canvas keeps float32 planes).
 ImageFloat = NDArray[np.floating[Any]]
 
-LOOKS = ("before", "healed", "plan")
 
 #: Session colours of the plan look (sRGB, 0-1): blue, green, amber, purple, red.
 SESSION_RGB = np.array(

@@ -7,7 +7,10 @@ from smpstudio.design.spec import DesignContext
 from smpstudio.errors import check_choice, check_range
 from smpstudio.render.camera import CLOSE_UP_FRAMED_MM, VIEWS, Camera, close_up_camera, view_camera
 
-__all__ = ["HAIRLINE_VIEW_BEHIND_MM", "PREVIEW_SIZE_RANGE_PX", "PREVIEW_VIEWS", "design_camera"]
+__all__ = ["HAIRLINE_VIEW_BEHIND_MM", "LOOKS", "PREVIEW_SIZE_RANGE_PX", "PREVIEW_VIEWS", "design_camera"]
+
+#: The looks of a preview: the client today (remaining hair only), the healed result, the plan by session.
+LOOKS = ("before", "healed", "plan")
 
 #: Views of a design: the standard views of the head, and ``hairline``, a close-up of the frontal hairline.
 PREVIEW_VIEWS = (*VIEWS, "hairline")

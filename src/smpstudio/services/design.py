@@ -145,7 +145,7 @@ class Catalogue(Result):
 
 def catalogue() -> Catalogue:
     """What can be chosen: patterns, styles, heads, views and looks, with descriptions."""
-    from smpstudio.render.preview import LOOKS  # here: listing needs no compiled renderer
+    from smpstudio.render.views import LOOKS  # here: listing needs no compiled renderer
 
     return Catalogue(
         patterns={name: spec.description for name, spec in PATTERNS.items()},
