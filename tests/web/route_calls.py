@@ -290,6 +290,7 @@ BODIES: dict[tuple[str, str], Callable[[Entities], Parts]] = {
     ("POST", "/calendar/book"): lambda e: {"data": _appointment(e, form=True)},
     ("POST", "/calendar/appointments/{appointment_id}/move"): lambda e: {"data": _appointment(e, form=True)},
     ("POST", "/calendar/appointments/{appointment_id}/status"): _form({"status": "attended"}),
+    ("POST", "/calendar/appointments/{appointment_id}/call-outcome"): _form({"outcome": "healing well"}),
     ("POST", "/clients/{client_id}/patch-tests/{patch_test_id}/read"): _form({"result": "negative"}),
     ("POST", "/lots"): lambda e: {"data": _lot()},
     ("POST", "/lots/{lot_id}/adjust"): _form({"delta": "1", "reason": "stock count"}),

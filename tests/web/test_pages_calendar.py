@@ -10,10 +10,11 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from smpstudio.services import clients, lots
+from smpstudio.services import clients, lots, registers
 from tests.records.conftest import answers
-from tests.web.clinic_html import structure_problems, text_of
+from tests.web.clinic_html import days_later, structure_problems, text_of
 from tests.web.conftest import World, ctx_for
+from tests.web.populated import Populated, populated_fixture, populated_template_fixture  # noqa: F401
 
 
 def _day(n: int) -> str:
@@ -271,3 +272,51 @@ def test_book_it_opens_the_form_filled_in_full_and_books_in_one_press(world: Wor
     assert _practitioner_select(prac.get(touch_link).text)[1] == str(world.users["practitioner"])
     again = prac.post("/calendar/book", data=_posted(prac.get(touch_link).text) | {"time": "15:00"})
     assert again.status_code == 303, text_of(again)[:600]
+
+
+def test_a_follow_up_calls_outcome_is_recorded_from_its_appointment(populated: Populated) -> None:
+    desk = populated.cookie("front-desk")
+    tomorrow = (populated.today() + dt.timedelta(days=1)).isoformat()
+    booked = desk.post(
+        "/api/v1/appointments",
+        json={
+            "client_id": populated.a.client_id,
+            "practitioner_id": populated.users["practitioner"],
+            "kind": "follow-up-call",
+            "starts_at": f"{tomorrow}T11:00",
+            "minutes": 15,
+            "followup_id": populated.a.followup_id,
+        },
+    )
+    assert booked.status_code == 201, booked.text
+    ident = booked.json()["id"]
+    assert "The call's outcome" not in text_of(desk.get(f"/calendar/appointments/{ident}"))  # not yet
+    days_later(populated.app, 2)
+    desk = populated.cookie("front-desk")
+    assert "The call's outcome" in text_of(desk.get(f"/calendar/appointments/{ident}"))
+    empty = desk.post(f"/calendar/appointments/{ident}/call-outcome", data={"outcome": "  "})
+    assert empty.status_code == 422 and "Field: outcome" in text_of(empty)
+    done = desk.post(f"/calendar/appointments/{ident}/call-outcome", data={"outcome": "Phoned: all healed."})
+    assert done.status_code == 303 and done.headers["location"].endswith("?done=call")
+    detail = registers.followup_detail(
+        ctx_for(populated.store, populated.users["owner"]),
+        registers.FollowUpRequest.of(followup_id=populated.a.followup_id),
+    )
+    assert detail.done_at is not None and detail.outcome == "Phoned: all healed."
+
+
+def test_a_call_outcome_on_another_kind_of_appointment_is_refused(populated: Populated) -> None:
+    desk = populated.cookie("front-desk")
+    tomorrow = (populated.today() + dt.timedelta(days=1)).isoformat()
+    booked = desk.post(
+        "/api/v1/appointments",
+        json={
+            "client_id": populated.a.client_id,
+            "practitioner_id": populated.users["practitioner"],
+            "kind": "consultation",
+            "starts_at": f"{tomorrow}T12:00",
+            "minutes": 30,
+        },
+    ).json()
+    answer = desk.post(f"/calendar/appointments/{booked['id']}/call-outcome", data={"outcome": "Phoned."})
+    assert answer.status_code == 422 and "not booked for a follow-up" in text_of(answer)

@@ -82,6 +82,7 @@ PAGE_PERMISSIONS: dict[tuple[str, str], str] = {
     ("POST", "/calendar/appointments/{appointment_id}/move"): "appointment",
     ("POST", "/calendar/appointments/{appointment_id}/cancel"): "appointment",
     ("POST", "/calendar/appointments/{appointment_id}/status"): "appointment",
+    ("POST", "/calendar/appointments/{appointment_id}/call-outcome"): "followup",
     ("POST", "/clients/{client_id}/patch-tests/{patch_test_id}/read"): "patch_test",
     # --- end of the calendar's pages ---
     # --- clients' own links: the staff panel of the record, and the client's own pages (the token is

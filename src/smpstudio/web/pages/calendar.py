@@ -14,8 +14,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 
-from smpstudio.errors import SmpError
-from smpstudio.services import appointment_booking, calendar
+from smpstudio.errors import InputError, SmpError
+from smpstudio.services import appointment_booking, calendar, registers
 from smpstudio.services import appointments as ap
 from smpstudio.services.appointment_checks import ChecklistItem
 from smpstudio.services.context import ServiceContext
@@ -306,6 +306,7 @@ def _appointment_page(
     failed: str | None = None,
     values: dict[str, Any] | None = None,
     status_code: int = 200,
+    outcome: str = "",
 ) -> Response:
     entry = ap.appointment_detail(ctx, ap.AppointmentRequest.of(appointment_id=appointment_id))
     local = entry.starts_at
@@ -330,6 +331,7 @@ def _appointment_page(
         clash=(error.detail or {}).get("clash") if error is not None else None,
         started=local <= ctx.clock.now(),
         field_error=field_error,
+        outcome=outcome,
         **_words(request),
     )
 
@@ -380,6 +382,33 @@ def cancel(request: Request, ctx: Context, appointment_id: int) -> Response:
         return see_other(f"/calendar?day={gone.starts_at.date()}")
     status = error.http_status if error else 422
     return _appointment_page(request, ctx, appointment_id, error=error, failed="cancel", status_code=status)
+
+
+@router.post("/calendar/appointments/{appointment_id}/call-outcome")
+def call_outcome(
+    request: Request, ctx: Context, appointment_id: int, outcome: Annotated[str, Form(max_length=4000)] = ""
+) -> Response:
+    """A follow-up call's outcome, recorded from its appointment: it closes the follow-up it was booked
+    for (the same service as the dashboard's follow-up list)."""
+    entry = ap.appointment_detail(ctx, ap.AppointmentRequest.of(appointment_id=appointment_id))
+
+    def close() -> registers.FollowUpClosed:
+        if entry.kind != "follow-up-call" or entry.followup_id is None:
+            raise InputError(
+                "this appointment was not booked for a follow-up",
+                field="appointment",
+                allowed="a follow-up call booked from a follow-up due",
+            )
+        call = registers.CompleteFollowUpRequest.of(followup_id=entry.followup_id, outcome=outcome)
+        return registers.complete_followup(ctx, call)
+
+    closed, error = attempt(close)
+    if closed is not None:
+        return see_other(f"/calendar/appointments/{entry.id}?done=call")
+    code = error.http_status if error else 422
+    return _appointment_page(
+        request, ctx, appointment_id, error=error, failed="call", status_code=code, outcome=outcome
+    )
 
 
 @router.post("/calendar/appointments/{appointment_id}/status")
