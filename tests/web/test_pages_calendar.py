@@ -274,22 +274,29 @@ def test_book_it_opens_the_form_filled_in_full_and_books_in_one_press(world: Wor
     assert again.status_code == 303, text_of(again)[:600]
 
 
+def _book_tomorrow(
+    populated: Populated, c: TestClient, *, kind: str, at: str, minutes: int, **more: Any
+) -> int:
+    """Book clinic A's client with its practitioner tomorrow at ``at`` through the API; the new id."""
+    tomorrow = (populated.today() + dt.timedelta(days=1)).isoformat()
+    body = {
+        "client_id": populated.a.client_id,
+        "practitioner_id": populated.users["practitioner"],
+        "kind": kind,
+        "starts_at": f"{tomorrow}T{at}",
+        "minutes": minutes,
+        **more,
+    }
+    booked = c.post("/api/v1/appointments", json=body)
+    assert booked.status_code == 201, booked.text
+    return int(booked.json()["id"])
+
+
 def test_a_follow_up_calls_outcome_is_recorded_from_its_appointment(populated: Populated) -> None:
     desk = populated.cookie("front-desk")
-    tomorrow = (populated.today() + dt.timedelta(days=1)).isoformat()
-    booked = desk.post(
-        "/api/v1/appointments",
-        json={
-            "client_id": populated.a.client_id,
-            "practitioner_id": populated.users["practitioner"],
-            "kind": "follow-up-call",
-            "starts_at": f"{tomorrow}T11:00",
-            "minutes": 15,
-            "followup_id": populated.a.followup_id,
-        },
+    ident = _book_tomorrow(
+        populated, desk, kind="follow-up-call", at="11:00", minutes=15, followup_id=populated.a.followup_id
     )
-    assert booked.status_code == 201, booked.text
-    ident = booked.json()["id"]
     assert "The call's outcome" not in text_of(desk.get(f"/calendar/appointments/{ident}"))  # not yet
     days_later(populated.app, 2)
     desk = populated.cookie("front-desk")
@@ -307,16 +314,6 @@ def test_a_follow_up_calls_outcome_is_recorded_from_its_appointment(populated: P
 
 def test_a_call_outcome_on_another_kind_of_appointment_is_refused(populated: Populated) -> None:
     desk = populated.cookie("front-desk")
-    tomorrow = (populated.today() + dt.timedelta(days=1)).isoformat()
-    booked = desk.post(
-        "/api/v1/appointments",
-        json={
-            "client_id": populated.a.client_id,
-            "practitioner_id": populated.users["practitioner"],
-            "kind": "consultation",
-            "starts_at": f"{tomorrow}T12:00",
-            "minutes": 30,
-        },
-    ).json()
-    answer = desk.post(f"/calendar/appointments/{booked['id']}/call-outcome", data={"outcome": "Phoned."})
+    ident = _book_tomorrow(populated, desk, kind="consultation", at="12:00", minutes=30)
+    answer = desk.post(f"/calendar/appointments/{ident}/call-outcome", data={"outcome": "Phoned."})
     assert answer.status_code == 422 and "not booked for a follow-up" in text_of(answer)
