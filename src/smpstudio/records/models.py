@@ -67,7 +67,7 @@ __all__ = [
 ROLES = ("owner", "practitioner", "front-desk")
 LOT_KINDS = ("pigment", "needle", "diluent")
 CERTIFICATION_KINDS = ("smp-training", "bloodborne-pathogens")
-PHOTO_KINDS = ("before", "after", "progress", "reference")
+PHOTO_KINDS = ("before", "after", "progress", "reference", "consultation", "closeup")
 CONSENT_KINDS = ("treatment", "photography")
 
 NAMING = {
@@ -299,6 +299,11 @@ class Design(Base):
     version: Mapped[int] = mapped_column(Integer)
     document: Mapped[dict[str, Any]] = mapped_column()
     sha256: Mapped[str] = mapped_column(String(64))
+    #: The consultation photo the design was placed on (its anchors are the photo's landmarks), if any.
+    #: (Created after both tables: photos refer to sessions, sessions to designs.)
+    photo_id: Mapped[int | None] = mapped_column(
+        ForeignKey("photos.id", ondelete="RESTRICT", use_alter=True), nullable=True, index=True
+    )
     created_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
 
 
@@ -313,6 +318,22 @@ class Photo(Base):
     media_type: Mapped[str] = mapped_column(String(40))
     landmarks: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
+
+
+class RepairMap(Base):
+    """A repair consultation on a close-up photo: the photo's scale, the dot map with each dot's class (as
+    detected, then as the practitioner corrected it), and the removal-and-add plan, as one JSON document."""
+
+    __tablename__ = "repair_maps"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = fk_column("clients.id")
+    photo_id: Mapped[int] = fk_column("photos.id")
+    design_id: Mapped[int | None] = fk_column("designs.id", nullable=True, index=False)
+    mm_per_px: Mapped[float] = mapped_column(Float)
+    document: Mapped[dict[str, Any]] = mapped_column()
+    created_by: Mapped[int] = fk_column("users.id", index=False)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utc_now)
 
 
 class TreatmentPlan(Base):

@@ -62,7 +62,7 @@ __all__ = [
 
 #: Every migration, oldest first; a test checks it equals Alembic's history so opening a store needs no
 #: Alembic import.
-REVISIONS = ("0001", "0002", "0003", "0004")
+REVISIONS = ("0001", "0002", "0003", "0004", "0005")
 #: The newest migration: the only revision a store may be opened at.
 HEAD_REVISION = REVISIONS[-1]
 SQLITE_FILE = "smpstudio.sqlite3"

@@ -69,7 +69,7 @@ __all__ = [
 
 #: A Fitzpatrick skin type.
 SkinType = Literal["I", "II", "III", "IV", "V", "VI"]
-PhotoKind = Literal["before", "after", "progress", "reference"]
+PhotoKind = Literal["before", "after", "progress", "reference", "consultation", "closeup"]
 
 # --- adding and finding ------------------------------------------------------------------------------------
 

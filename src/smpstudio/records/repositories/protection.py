@@ -17,6 +17,7 @@ patch_tests: record, site              emptied (lot code, times and result stay:
 designs                                deleted (documents hold free text); sessions and plans keep no
                                        link to them
 photos                                 deleted, with their files (view and landmarks go with the row)
+repair_maps                            deleted (dot maps and plans of the client's close-ups)
 treatment_plans: notes                 blanked
 sessions: notes, override_reason       blanked (lots, times, zones, ink fraction, cycle and the
                                        overridden check codes stay)
@@ -60,6 +61,7 @@ from smpstudio.records.models import (
     FollowUpOutcome,
     PatchTest,
     Photo,
+    RepairMap,
     Reminder,
     Screening,
     Session,
@@ -168,10 +170,11 @@ def anonymise_client(db: Db, client: Client, erased_at: dt.datetime) -> list[str
         for sha in db.scalars(select(Consent.signature_sha256).where(Consent.client_id == cid))
         if sha is not None
     ]
-    db.execute(delete(Photo).where(Photo.client_id == cid))
+    db.execute(delete(RepairMap).where(RepairMap.client_id == cid))
     db.execute(update(Session).where(Session.client_id == cid).values(design_id=None))
     db.execute(update(TreatmentPlan).where(TreatmentPlan.client_id == cid).values(design_id=None, notes=None))
     db.execute(delete(Design).where(Design.client_id == cid))
+    db.execute(delete(Photo).where(Photo.client_id == cid))
     for screening in db.scalars(select(Screening).where(Screening.client_id == cid)):
         screening.answers, screening.result = {}, {ERASED: True}
     for consent in db.scalars(select(Consent).where(Consent.client_id == cid)):
