@@ -15,7 +15,7 @@ API_PERMISSIONS: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/login"): PUBLIC,
     ("POST", "/api/v1/logout"): SIGNED_IN,
     ("GET", "/api/v1/me"): SIGNED_IN,
-    # --- the clinic's registers, inventory, sterilisation, events, users, settings, care (helper C2) ---
+    # --- the clinic's registers, inventory, sterilisation, events, users, settings, care ---
     ("GET", "/api/v1/dashboard"): SIGNED_IN,
     ("GET", "/api/v1/lots"): "lot.read",
     ("POST", "/api/v1/lots"): "lot.write",
@@ -58,8 +58,8 @@ API_PERMISSIONS: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/care/aftercare"): SIGNED_IN,
     ("POST", "/api/v1/care/pigment-check"): SIGNED_IN,
     ("POST", "/api/v1/care/removal"): SIGNED_IN,
-    # --- end of helper C2's routes ---
-    # --- clients and their records (helper C1) ---
+    # --- end of the clinic's routes ---
+    # --- clients and their records ---
     ("GET", "/api/v1/clients"): "client.read",
     ("POST", "/api/v1/clients"): "client.write",
     ("POST", "/api/v1/clients/search"): "client.read",
@@ -85,7 +85,7 @@ API_PERMISSIONS: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/clients/{client_id}/sessions/check"): "session",
     ("GET", "/api/v1/clients/{client_id}/sessions/{session_id}/handout.pdf"): "client.read",
     ("GET", "/api/v1/clients/{client_id}/follow-ups"): "followup",
-    # --- end of helper C1's routes ---
+    # --- end of the clients' routes ---
     # --- appointments and the calendar; a pending patch test's reading ---
     ("POST", "/api/v1/appointments"): "appointment",
     ("GET", "/api/v1/appointments"): "appointment",
@@ -123,4 +123,8 @@ API_PERMISSIONS: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/reports/follow-ups"): "reports",
     ("GET", "/api/v1/reports/touch-ups"): "reports",
     # --- end of the reports' routes ---
+    # --- the consultation on the client's photo ---
+    # --- end of the consultation's routes ---
+    # --- the repair consultation on a close-up ---
+    # --- end of the repair consultation's routes ---
 }

@@ -11,12 +11,14 @@ from smpstudio.web.api import (
     client_links,
     client_record,
     clients,
+    consultation,
     dashboard,
     events,
     jobs,
     lots,
     mail,
     registers,
+    repair,
     reports,
     session,
     sterilisation,
@@ -26,7 +28,7 @@ __all__ = ["API_ROUTERS"]
 
 API_ROUTERS: list[APIRouter] = [
     session.router,
-    # helper C2: the clinic's registers, inventory, sterilisation, events, users, settings, care
+    # the clinic's registers, inventory, sterilisation, events, users, settings, care
     dashboard.router,
     lots.router,
     sterilisation.router,
@@ -34,7 +36,7 @@ API_ROUTERS: list[APIRouter] = [
     events.router,
     admin.router,
     care.router,
-    # helper C1: clients and their records
+    # clients and their records
     clients.router,
     client_record.router,
     # appointments and the calendar
@@ -47,4 +49,8 @@ API_ROUTERS: list[APIRouter] = [
     mail.router,
     # the owner's reports
     reports.router,
+    # the consultation on the client's photo
+    consultation.router,
+    # the repair consultation on a close-up
+    repair.router,
 ]

@@ -120,4 +120,8 @@ PAGE_PERMISSIONS: dict[tuple[str, str], str] = {
     ("GET", "/reports/follow-ups.csv"): "reports",
     ("GET", "/reports/touch-ups.csv"): "reports",
     # --- end of the reports' pages ---
+    # --- the consultation on the client's photo ---
+    # --- end of the consultation's pages ---
+    # --- the repair consultation on a close-up ---
+    # --- end of the repair consultation's pages ---
 }

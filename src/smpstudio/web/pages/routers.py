@@ -11,12 +11,14 @@ from smpstudio.web.pages import client_links as client_link_pages
 from smpstudio.web.pages import client_portal, session
 from smpstudio.web.pages import clients as client_pages
 from smpstudio.web.pages import consent as client_consent
+from smpstudio.web.pages import consultation as client_consultation
 from smpstudio.web.pages import dashboard as clinic_dashboard
 from smpstudio.web.pages import events as clinic_events
 from smpstudio.web.pages import inventory as clinic_inventory
 from smpstudio.web.pages import jobs as clinic_jobs
 from smpstudio.web.pages import mail as clinic_mail
 from smpstudio.web.pages import record as client_record
+from smpstudio.web.pages import repair as client_repair
 from smpstudio.web.pages import reports as clinic_reports
 from smpstudio.web.pages import sessions as client_sessions
 from smpstudio.web.pages import sterilisation as clinic_sterilisation
@@ -39,3 +41,5 @@ PAGE_ROUTERS += [clinic_mail.router]
 PAGE_ROUTERS += [clinic_calendar.router]
 # the owner's reports and their CSV files
 PAGE_ROUTERS += [clinic_reports.router]
+# the consultation on the client's photo, and the repair consultation on a close-up
+PAGE_ROUTERS += [client_consultation.router, client_repair.router]
