@@ -31,7 +31,7 @@ def test_design_takes_the_hair_and_reports_the_tone_match(tmp_path: Path) -> Non
     assert obj["hair"]["grey_fraction"] == 0.2 and obj["skin_type"] == "II"
     assert 0.0 <= obj["tone_match_delta_e00"] <= 2.0 and obj["greying_plan"]
     stored = json.loads((tmp_path / "d.json").read_text())
-    assert stored["schema_version"] == 3 and stored["hair"]["colour"] == "dark-brown"
+    assert stored["schema_version"] == 4 and stored["hair"]["colour"] == "dark-brown"
 
     res = smp_in_process(tmp_path, "preview", "d.json", "--size", "96", "--out", "p.png", "--json")
     assert res.returncode == 0, res.stderr

@@ -76,9 +76,20 @@ def test_not_json_and_missing_files(tmp_path: Path) -> None:
         load_design(b"\xff\xfe\x00garbage")
 
 
+def _as_version_3(text: str) -> dict:  # type: ignore[type-arg]
+    """A current document written the version-3 way (no hairline shifts, no tone target)."""
+    data = json.loads(text)
+    data["schema_version"] = 3
+    data["hairline"].pop("shift_mm")
+    if data["proposal"] is not None:
+        for key in ("tone_target", "stubble_rgb_linear"):
+            data["proposal"].pop(key)
+    return data  # type: ignore[no-any-return]
+
+
 def _as_version_2(text: str) -> dict:  # type: ignore[type-arg]
     """A current document written the version-2 way (no hair, no proposal, no body ink and size)."""
-    data = json.loads(text)
+    data = _as_version_3(text)
     data["schema_version"] = 2
     for key in ("hair", "proposal"):
         data.pop(key)
@@ -100,11 +111,11 @@ def test_a_version_1_document_still_reads_and_is_upgraded() -> None:
     _, _, doc = make_design("norwood-3", "natural")
     text = dump_design(doc)
     old = _as_version_1(text)
-    jsonschema.validate(old, packaged_schema(1))  # version 1 stays published beside version 3
+    jsonschema.validate(old, packaged_schema(1))  # version 1 stays published beside version 4
     upgraded = load_design(json.dumps(old))
-    assert upgraded.header.schema_version == SCHEMA_VERSION == 3
+    assert upgraded.header.schema_version == SCHEMA_VERSION == 4
     np.testing.assert_array_equal(upgraded.dots.ink_fraction, np.round(doc.dots.ink_fraction, 3))
-    assert dump_design(upgraded) == text  # written again as version 3, the same bytes
+    assert dump_design(upgraded) == text  # written again as version 4, the same bytes
 
 
 def test_a_version_2_document_gets_the_default_hair_and_the_body_values_it_was_drawn_with() -> None:
@@ -117,6 +128,21 @@ def test_a_version_2_document_gets_the_default_hair_and_the_body_values_it_was_d
     assert (upgraded.header.maps.ink_fraction, upgraded.header.maps.dot_diameter_mm) == (0.65, 0.12)
     assert upgraded.spec.hair == DEFAULT_HAIR
     assert dump_design(upgraded) == text
+
+
+def test_a_version_3_document_loads_with_the_style_curve_and_no_shift() -> None:
+    _, _, doc = make_design("norwood-3", "natural")
+    text = dump_design(doc)
+    old = _as_version_3(text)
+    jsonschema.validate(old, packaged_schema(3))
+    upgraded = load_design(json.dumps(old))
+    assert upgraded.header.hairline.shift_mm == {} and upgraded.spec.hairline_shift_mm == ()
+    assert upgraded.header.proposal is None or upgraded.header.proposal.tone_target == "hair model"
+    assert dump_design(upgraded) == text
+    old["hairline"]["shift_mm"] = {"frontal_right": 5.0}  # not a version-3 field
+    with pytest.raises(DocumentError) as info:
+        load_design(json.dumps(old))
+    assert info.value.field == "$.hairline.shift_mm"
 
 
 def test_the_hair_is_stored_and_read_back() -> None:
@@ -138,10 +164,10 @@ def test_version_1_errors_name_the_version_1_path_and_unknown_versions_the_reada
     with pytest.raises(DocumentError) as info:
         load_design(json.dumps(old))
     assert info.value.field == "$.dots[3].shade"
-    old["schema_version"] = 4
+    old["schema_version"] = 5
     with pytest.raises(DocumentError) as info:
         load_design(json.dumps(old))
-    assert info.value.field == "$.schema_version" and info.value.allowed == "1, 2, 3"
+    assert info.value.field == "$.schema_version" and info.value.allowed == "1, 2, 3, 4"
 
 
 def test_a_design_keeps_its_spec_and_computes_its_context_once(monkeypatch: pytest.MonkeyPatch) -> None:

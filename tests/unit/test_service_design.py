@@ -24,7 +24,7 @@ SMALL = {"pattern": "norwood-3", "style": "natural", "density_per_cm2": 30.0, "s
 def test_create_design_returns_the_summary_and_the_document() -> None:
     result = create_design(DesignRequest.of(**SMALL))
     obj = result.to_json()
-    assert "document" not in obj and obj["seed"] == 3 and obj["schema_version"] == 3
+    assert "document" not in obj and obj["seed"] == 3 and obj["schema_version"] == 4
     assert obj["dot_count"] == len(result.document.dots) > 100
     assert sum(obj["dots_per_session"]) == obj["dot_count"]
     # The content is the canonical document: parsing it gives the same bytes again.

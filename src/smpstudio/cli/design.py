@@ -78,6 +78,30 @@ def design(
         float, typer.Option(help="Follicular units per cm² of the client's hair, 60-100.")
     ] = 80.0,
     hairs_per_unit: Annotated[float, typer.Option(help="Hairs per follicular unit, 1-4.")] = 2.2,
+    hair_from_photo: Annotated[
+        Path | None,
+        typer.Option(
+            "--hair-from-photo",
+            help="Match the stubble this photo of the client shows instead of the hair options' model "
+            "(needs --landmarks; the photo must show remaining hair).",
+        ),
+    ] = None,
+    landmarks: Annotated[
+        Path | None,
+        typer.Option(
+            help="The photo's anchors (JSON: view, points_px, optional ruler), for --hair-from-photo."
+        ),
+    ] = None,
+    hairline_shift: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--hairline-shift",
+            help="Move a hairline control point along its radial line: NAME=MM over the scalp, positive "
+            "forward and lower, -30 to 30; repeatable. Names: temporal_peak_right, fronto_temporal_right, "
+            "frontal_right, mid_frontal_point, frontal_left, fronto_temporal_left, temporal_peak_left "
+            "(the client's sides).",
+        ),
+    ] = None,
     head: Annotated[str, typer.Option(help="Head preset: male or female.")] = "male",
     head_length_mm: Annotated[float | None, typer.Option(help="Glabella to occiput [mm].")] = None,
     head_width_mm: Annotated[float | None, typer.Option(help="Maximum head breadth [mm].")] = None,
@@ -92,17 +116,57 @@ def design(
     as_json: JsonFlag = False,
 ) -> None:
     """Design the dots for a hair-loss pattern and a hairline style, and write the design file."""
-    from smpstudio.errors import SmpError
+    from smpstudio.errors import InputError, SmpError
     from smpstudio.services.design import (
         DesignRequest,
         DesignResult,
         create_design,
+        parse_hairline_shifts,
         parse_regions,
         parse_sessions,
     )
 
+    def photo_target() -> tuple[float, float, float] | None:
+        if hair_from_photo is None:
+            if landmarks is not None:
+                raise InputError(
+                    "needs --hair-from-photo", field="landmarks", allowed="--hair-from-photo PHOTO"
+                )
+            return None
+        if landmarks is None:
+            raise InputError(
+                "required with --hair-from-photo",
+                field="landmarks",
+                allowed="a landmarks file (JSON); see smp landmarks",
+            )
+        from smpstudio.cli.common import settings
+        from smpstudio.cli.files import TEXT_LIMIT
+        from smpstudio.cli.photo import PHOTO_LIMIT
+        from smpstudio.services.photo_stubble import photo_stubble_target
+
+        with status("Measuring the hair on the photo...", as_json):
+            measured = photo_stubble_target(
+                read_input(hair_from_photo, "hair_from_photo", limit=PHOTO_LIMIT),
+                read_input(landmarks, "landmarks", limit=TEXT_LIMIT).decode("utf-8", "replace"),
+                skin_type=skin_type,
+                head=head,
+                head_length_mm=head_length_mm,
+                head_width_mm=head_width_mm,
+                head_height_mm=head_height_mm,
+                max_photo_pixels=settings().max_photo_pixels,
+            )
+        for warning in measured.warnings:
+            err.print(f"[yellow]warning:[/] {warning}")
+        return measured.stubble_target_rgb_linear
+
     def action() -> DesignResult:
         check_output(out_path, "out")
+        try:
+            shifts = parse_hairline_shifts(hairline_shift or [])
+        except SmpError as exc:
+            if exc.field == "hairline_shift":
+                exc.field = "--hairline-shift"
+            raise
         request = DesignRequest.of(
             pattern=pattern,
             style=style,
@@ -130,6 +194,8 @@ def design(
             follicular_units=follicular_units,
             seed=seed,
             force=force,
+            hairline_shift_mm=shifts,
+            stubble_target_rgb_linear=photo_target(),
         )
         with status("Designing dots...", as_json):
             try:
@@ -151,6 +217,7 @@ def design(
         "pattern",
         "style",
         "hairline_height_mm",
+        "hairline_shift_mm",
         "dot_count",
         "treated_area_cm2",
         "mean_density_per_cm2",
@@ -160,6 +227,7 @@ def design(
         "dot_diameter_mm",
         "ink_fraction",
         "sessions",
+        "tone_target",
         "tone_match_delta_e00",
         "seed",
     ):

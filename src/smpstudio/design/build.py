@@ -187,7 +187,12 @@ def build_design(spec: DesignSpec, proposal: ProposalSection | None = None) -> D
         head=HeadSection.model_validate(spec.head.to_dict()),
         pattern=PatternSection(name=spec.pattern.name, regions=[list(r) for r in spec.pattern.regions]),
         hairline=HairlineSection.model_validate(
-            {"style": spec.style, "height_mm": round(ctx.hairline_height_mm, 3), "forced": spec.force}
+            {
+                "style": spec.style,
+                "height_mm": round(ctx.hairline_height_mm, 3),
+                "forced": spec.force,
+                "shift_mm": spec.shifts_mm,
+            }
         ),
         maps=MapsSection(
             density_per_cm2=spec.maps.density_per_cm2,

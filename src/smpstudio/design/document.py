@@ -1,8 +1,8 @@
 """The design document: a versioned JSON file holding everything needed to regenerate a design.
 
-Layout (``schema_version`` 3; JSON Schema in ``smpstudio/data/schemas/design-3.schema.json``)::
+Layout (``schema_version`` 4; JSON Schema in ``smpstudio/data/schemas/design-4.schema.json``)::
 
-    {"schema_version": 3, "generator": "smpstudio 0.1.0", "seed": 7,
+    {"schema_version": 4, "generator": "smpstudio 0.1.0", "seed": 7,
      "head": {...}, "pattern": {...}, "hairline": {...}, "maps": {...}, "sampling": {...},
      "summary": {"dot_count", "treated_area_cm2", ...}, "warnings": [...],
      "hair": {"colour", "grey_fraction", "diameter_um", ...}, "proposal": {...} | null,
@@ -11,12 +11,16 @@ Layout (``schema_version`` 3; JSON Schema in ``smpstudio/data/schemas/design-3.s
 ``ink_fraction`` is the share of undiluted pigment in the dot's ink (0 = diluent only, 1 = undiluted).
 ``hair`` is the client's own hair (:class:`smpstudio.skin.stubble.Hair`), the stubble the treated area
 matches; ``maps`` holds the body's ink fraction and dot diameter the zones scale from; ``proposal`` says
-how the tone-match solver chose them (``null`` when every value was given).
+how the tone-match solver chose them (``null`` when every value was given). ``hairline`` holds the
+style, ``height_mm`` (the mid-frontal point's height above the glabella, after its shift) and
+``shift_mm``, the moves of the hairline's named control points along the chart's radial direction
+(:func:`smpstudio.design.hairline.design_edge`; positive forward and lower; version 4).
 
-Older versions are read and upgraded on load, and written again as version 3: version 1
+Older versions are read and upgraded on load, and written again as version 4: version 1
 (``design-1.schema.json``) called the ink fraction ``shade``; versions 1 and 2 had no ``hair`` (they get
 :data:`~smpstudio.skin.stubble.DEFAULT_HAIR`) and no body ink fraction and dot diameter (they get the
-values their zones were drawn with, 0.65 and 0.12 mm).
+values their zones were drawn with, 0.65 and 0.12 mm); versions 1-3 had no control-point shifts (the
+style's curve, no shift).
 
 Writing is canonical: fixed key order, numbers rounded (positions and diameters to 1 µm, ink fractions
 to 0.001), one dot per line. Reading a file and writing it again gives the same bytes.
@@ -35,6 +39,7 @@ from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from smpstudio import __version__
+from smpstudio.design.hairline import HAIRLINE_POINTS
 from smpstudio.design.head import Head
 from smpstudio.design.maps import ZONES, MapSettings
 from smpstudio.design.patterns import Pattern
@@ -58,9 +63,9 @@ __all__ = [
     "write_design",
 ]
 
-SCHEMA_VERSION: Literal[3] = 3
+SCHEMA_VERSION: Literal[4] = 4
 #: Versions :func:`load_design` reads (older ones are upgraded to :data:`SCHEMA_VERSION`).
-READABLE_VERSIONS = (1, 2, 3)
+READABLE_VERSIONS = (1, 2, 3, 4)
 ZoneName = Literal["hairline", "frontal", "midscalp", "crown", "fringe", "feather", "scar"]
 assert tuple(ZoneName.__args__) == ZONES  # type: ignore[attr-defined]
 
@@ -81,10 +86,28 @@ class PatternSection(_Strict):
     regions: list[list[tuple[float, float]]] = Field(default_factory=list)
 
 
-class HairlineSection(_Strict):
+class _HairlineV3(_Strict):
     style: Literal["natural", "soft", "defined", "mature", "widows-peak"]
     height_mm: Annotated[float, Field(ge=40, le=130)]
     forced: bool = False
+
+
+HairlinePointName = Literal[
+    "temporal_peak_right",
+    "fronto_temporal_right",
+    "frontal_right",
+    "mid_frontal_point",
+    "frontal_left",
+    "fronto_temporal_left",
+    "temporal_peak_left",
+]
+assert tuple(HairlinePointName.__args__) == HAIRLINE_POINTS  # type: ignore[attr-defined]
+
+
+class HairlineSection(_HairlineV3):
+    """The hairline: style, the MFP's height after its shift [mm] and the control points' shifts [mm]."""
+
+    shift_mm: dict[HairlinePointName, Annotated[float, Field(ge=-30, le=30)]] = Field(default_factory=dict)
 
 
 class MapsSection(_Strict):
@@ -122,7 +145,10 @@ class HairSection(_Strict):
         return Hair(**self.model_dump())
 
 
-class ProposalSection(_Strict):
+RgbShare = Annotated[float, Field(ge=0, le=1)]
+
+
+class _ProposalV3(_Strict):
     """What the tone-match solver proposed, for which skin and deposit, and how close it came."""
 
     skin_type: Literal["I", "II", "III", "IV", "V", "VI"]
@@ -132,6 +158,15 @@ class ProposalSection(_Strict):
     tone_match_delta_e00: Annotated[float, Field(ge=0)]
     reachable: bool
     note: str
+
+
+class ProposalSection(_ProposalV3):
+    """What the tone-match solver proposed, for which skin and deposit, how close it came, and to what."""
+
+    #: What the match is against: the stubble a photo of the client shows (``stubble_rgb_linear``, linear
+    #: sRGB on the client's skin type) or the stubble model of the design's hair (version 4).
+    tone_target: Literal["photo", "hair model"] = "hair model"
+    stubble_rgb_linear: tuple[RgbShare, RgbShare, RgbShare] | None = None
 
 
 class SamplingSection(_Strict):
@@ -180,7 +215,7 @@ class _Sections(_Strict):
     seed: Annotated[int, Field(ge=0)]
     head: HeadSection
     pattern: PatternSection
-    hairline: HairlineSection
+    hairline: _HairlineV3
     maps: MapsSection
     sampling: SamplingSection
     summary: SummarySection
@@ -190,9 +225,16 @@ class _Sections(_Strict):
 class DesignHeader(_Sections):
     """Everything in a design document but its dots, typed (the current version)."""
 
-    schema_version: Literal[3]
+    schema_version: Literal[4]
+    hairline: HairlineSection
     hair: HairSection
     proposal: ProposalSection | None = None
+
+
+class _HeaderV3(_Sections):
+    schema_version: Literal[3]
+    hair: HairSection
+    proposal: _ProposalV3 | None = None
 
 
 class _HeaderV2(_Sections):
@@ -201,6 +243,10 @@ class _HeaderV2(_Sections):
 
 class _HeaderV1(_Sections):
     schema_version: Literal[1]
+
+
+#: The header models of the versions read and upgraded.
+_OLD_HEADERS: dict[int, type[_Sections]] = {1: _HeaderV1, 2: _HeaderV2, 3: _HeaderV3}
 
 
 class _DocumentModel(DesignHeader):
@@ -224,6 +270,7 @@ class DotTable:
 def spec_of_header(header: DesignHeader) -> DesignSpec:
     """The :class:`DesignSpec` a header records (to regenerate the design's maps)."""
     h, m = header.head, header.maps
+    shifts = dict(header.hairline.shift_mm)
     return DesignSpec(
         head=Head(h.length_mm, h.width_mm, h.height_mm, h.preset),
         pattern=Pattern(
@@ -231,7 +278,8 @@ def spec_of_header(header: DesignHeader) -> DesignSpec:
             tuple(tuple((float(u), float(v)) for u, v in r) for r in header.pattern.regions),
         ),
         style=header.hairline.style,
-        hairline_height_mm=header.hairline.height_mm,
+        hairline_height_mm=header.hairline.height_mm + shifts.get("mid_frontal_point", 0.0),
+        hairline_shift_mm=tuple(shifts.items()),
         force=True,  # a stored design was accepted when it was made
         maps=MapSettings(
             density_per_cm2=m.density_per_cm2,
@@ -331,7 +379,8 @@ def load_design(text: str | bytes) -> DesignDocument:
     """Parse and validate a design's JSON text; errors name the JSON path of the problem.
 
     Older documents are upgraded: a version-1 dot's ``shade`` becomes ``ink_fraction``; versions 1
-    and 2 get the default hair and the body values their zones were drawn with.
+    and 2 get the default hair and the body values their zones were drawn with; versions 1-3 get no
+    hairline shifts.
     """
     try:
         data = json.loads(text)
@@ -353,20 +402,17 @@ def load_design(text: str | bytes) -> DesignDocument:
     if raw_dots is None:
         raise DocumentError("missing", field="$.dots", allowed="a list of dots")
     try:
-        if version in (1, 2):
-            old = (_HeaderV1 if version == 1 else _HeaderV2).model_validate(data)
-            header = DesignHeader.model_validate(
-                {**dict(old), "schema_version": SCHEMA_VERSION, "hair": HairSection.of(DEFAULT_HAIR)}
-            )
+        if version in (1, 2, 3):
+            old = _OLD_HEADERS[version].model_validate(data)
+            upgraded = {"hair": HairSection.of(DEFAULT_HAIR).model_dump()} | old.model_dump()
+            header = DesignHeader.model_validate({**upgraded, "schema_version": SCHEMA_VERSION})
+        else:
+            header = DesignHeader.model_validate(data)
         if version == 1:
             dots_v1 = _DOTS_V1_ADAPTER.validate_python(raw_dots)
             ink = [d.shade for d in dots_v1]
             dots: list[Dot] | list[_DotV1] = dots_v1
-        elif version == 2:
-            dots = _DOTS_ADAPTER.validate_python(raw_dots)
-            ink = [d.ink_fraction for d in dots]
         else:
-            header = DesignHeader.model_validate(data)
             dots = _DOTS_ADAPTER.validate_python(raw_dots)
             ink = [d.ink_fraction for d in dots]
     except ValidationError as exc:

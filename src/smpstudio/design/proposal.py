@@ -262,6 +262,7 @@ def propose(
     fixed: Fixed | None = None,
     depth_mm: float = DEFAULT_DEPTH_MM,
     pigment: str = DEFAULT_PIGMENT,
+    target_rgb_linear: RGB | None = None,
 ) -> Proposal:
     """Body density, dot diameter, ink fraction and sessions that match ``hair``'s stubble on the skin.
 
@@ -277,6 +278,9 @@ def propose(
         Depth of the healed deposit's top. [mm]
     pigment : str, default 'carbon-black'
         Pigment of the appearance table.
+    target_rgb_linear : tuple of float, optional
+        A measured stubble to match instead of ``hair``'s modelled one (a photo of the client's remaining
+        hair on the skin type's bare skin), linear sRGB. [-]
 
     Returns
     -------
@@ -291,7 +295,8 @@ def propose(
     """
     fixed = fixed or Fixed()
     check_range("depth_mm", depth_mm, 0.0, 3.0, unit="mm")
-    target = np.asarray(stubble_rgb(hair, skin_type))
+    model = stubble_rgb(hair, skin_type) if target_rgb_linear is None else target_rgb_linear
+    target = np.asarray(model, dtype=np.float64)
     dens = _axis(fixed.density_per_cm2, DENSITY_BOUNDS_PER_CM2, _DENSITY_STEP)
     dias = _axis(fixed.dot_diameter_mm, DIAMETER_BOUNDS_MM, _DIAMETER_STEP_MM)
     inks = _axis(fixed.ink_fraction, INK_BOUNDS, _INK_STEP)

@@ -75,6 +75,7 @@ def design_tone(
     hair: Hair | None = None,
     depth_mm: float = DEFAULT_DEPTH_MM,
     pigment: str = DEFAULT_PIGMENT,
+    stubble_rgb_linear: tuple[float, float, float] | None = None,
 ) -> DesignTone:
     """The tone match of ``doc`` healed on ``skin_type`` (see the module docstring).
 
@@ -90,6 +91,9 @@ def design_tone(
         Depth of the healed deposit's top. [mm]
     pigment : str, default 'carbon-black'
         Pigment of the appearance table.
+    stubble_rgb_linear : tuple of float, optional
+        A measured stubble (a photo's, on the skin type's bare skin) to match instead of the hair's
+        modelled one; the remaining hair darkens the cells by its share of it. Linear sRGB. [-]
 
     Returns
     -------
@@ -97,7 +101,8 @@ def design_tone(
     """
     hair = hair if hair is not None else doc.header.hair.hair()
     skin = skin_rgb_linear(skin_type)
-    stubble = np.asarray(stubble_reflectance_rgb(hair, skin, skin_type=skin_type))
+    model = stubble_reflectance_rgb(hair, skin, skin_type=skin_type)
+    stubble = np.asarray(model if stubble_rgb_linear is None else stubble_rgb_linear, dtype=np.float64)
     maps = doc.context.maps
     area = maps.grid.area_mm2
     dots = doc.dots

@@ -7,15 +7,17 @@ the document and its canonical bytes; the face stores them.
 
 from __future__ import annotations
 
+import math
 import secrets
 import time
 from collections.abc import Sequence
 from dataclasses import asdict
+from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field
 
 from smpstudio.design.document import DesignDocument, dump_design, load_design
-from smpstudio.design.hairline import STYLES
+from smpstudio.design.hairline import HAIRLINE_POINTS, STYLES, check_hairline_shifts
 from smpstudio.design.head import HEAD_PRESETS, head_preset
 from smpstudio.design.maps import MapSettings
 from smpstudio.design.patterns import PATTERNS, Pattern
@@ -41,11 +43,14 @@ __all__ = [
     "design_result",
     "design_tone_match",
     "parse_design",
+    "parse_hairline_shifts",
     "parse_regions",
     "parse_sessions",
 ]
 
 Region = tuple[tuple[float, float], ...]
+RgbShare = Annotated[float, Field(ge=0.0, le=1.0)]
+ToneTarget = Literal["photo", "hair model"]
 
 
 class DesignRequest(Request):
@@ -55,6 +60,13 @@ class DesignRequest(Request):
     matches the client's stubble on their skin (the tone-match solver); given ones win. The client's
     hair defaults to the stated default hair (dark brown, shaved to 0.5 mm); a clipper guard, by its
     barber's name, sets the shave length instead of ``shave_length_mm``.
+
+    ``hairline_shift_mm`` moves the hairline's named control points
+    (:data:`~smpstudio.design.hairline.HAIRLINE_POINTS`) along the chart's radial direction, in mm over the
+    scalp, positive forward and lower (empty: the style's curve). ``stubble_target_rgb_linear`` is a
+    measured stubble to match (linear sRGB on the client's skin type, as
+    :func:`smpstudio.services.photo_stubble.photo_stubble_target` gives it) instead of the modelled stubble
+    of the request's hair.
     """
 
     pattern: str
@@ -75,6 +87,8 @@ class DesignRequest(Request):
     hairs_per_unit: float = DEFAULT_HAIR.hairs_per_unit
     shave_length_mm: float | None = None
     clipper_guard: str | None = None
+    hairline_shift_mm: dict[str, float] = Field(default_factory=dict)
+    stubble_target_rgb_linear: tuple[RgbShare, RgbShare, RgbShare] | None = None
     head: str = "male"
     head_length_mm: float | None = None
     head_width_mm: float | None = None
@@ -96,7 +110,13 @@ class GreyingStepOut(Result):
 
 
 class DesignResult(Result):
-    """A design's summary (the ``--json`` object); ``document`` is the design itself, not printed."""
+    """A design's summary (the ``--json`` object); ``document`` is the design itself, not printed.
+
+    ``hairline_height_mm`` is the mid-frontal point's height after its shift; ``hairline_shift_mm`` the
+    control points' shifts [mm]. ``tone_target`` says what ``tone_match_delta_e00`` and
+    ``tone_match_zones`` are against: the stubble measured on a photo (``stubble_target_rgb_linear``) or
+    the stubble model of the design's hair.
+    """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
@@ -109,6 +129,7 @@ class DesignResult(Result):
     warnings: list[str]
     pattern: str
     style: str
+    hairline_shift_mm: dict[str, float]
     dots_per_session: list[int]
     remaining_hair_area_cm2: float
     density_per_cm2: float
@@ -117,6 +138,8 @@ class DesignResult(Result):
     sessions: list[float]
     hair: dict[str, str | float]
     skin_type: str
+    tone_target: ToneTarget
+    stubble_target_rgb_linear: tuple[float, float, float] | None
     tone_match_delta_e00: float
     tone_match_zones: dict[str, float]
     tone_match_reachable: bool
@@ -199,6 +222,24 @@ def parse_regions(texts: Sequence[str]) -> tuple[Region, ...]:
     return tuple(regions)
 
 
+def parse_hairline_shifts(texts: Sequence[str]) -> dict[str, float]:
+    """Control-point shifts from ``"NAME=MM"`` strings (names of
+    :data:`~smpstudio.design.hairline.HAIRLINE_POINTS`; a name given twice keeps the last)."""
+    allowed = "NAME=MM with NAME one of " + ", ".join(HAIRLINE_POINTS) + " and MM in millimetres"
+    shifts: dict[str, float] = {}
+    for text in texts:
+        name, sep, value = text.partition("=")
+        name = name.strip()
+        try:
+            mm = float(value)
+        except ValueError:
+            mm = float("nan")
+        if not sep or not name or not math.isfinite(mm):
+            raise InputError(f"{text!r} is not a shift", field="hairline_shift", allowed=allowed)
+        shifts[name] = mm
+    return check_hairline_shifts(shifts)
+
+
 def _hair(request: DesignRequest) -> Hair:
     if request.clipper_guard is not None and request.shave_length_mm is not None:
         raise InputError(
@@ -242,7 +283,26 @@ def _spec(request: DesignRequest, maps: MapSettings, hair: Hair) -> DesignSpec:
         follicular_units=request.follicular_units,
         seed=secrets.randbelow(2**31) if request.seed is None else request.seed,
         hair=hair,
+        hairline_shift_mm=tuple(check_hairline_shifts(request.hairline_shift_mm).items()),
     )
+
+
+def _photo_target(doc: DesignDocument, skin_type: str) -> tuple[float, float, float] | None:
+    """The stubble measured on a photo that ``doc`` was proposed for, on ``skin_type``'s bare skin (the
+    measured share of the skin's light carried over from the skin type it was measured for); ``None`` when
+    the design matches its hair's stubble model."""
+    p = doc.header.proposal
+    if p is None or p.tone_target != "photo" or p.stubble_rgb_linear is None:
+        return None
+    from smpstudio.design.proposal import skin_rgb_linear
+
+    measured = [
+        v * a / max(b, 1e-9)
+        for v, a, b in zip(
+            p.stubble_rgb_linear, skin_rgb_linear(skin_type), skin_rgb_linear(p.skin_type), strict=True
+        )
+    ]
+    return measured[0], measured[1], measured[2]
 
 
 def design_tone_match(
@@ -250,11 +310,19 @@ def design_tone_match(
 ) -> tuple[float, dict[str, float]]:
     """The design's ``tone_match_delta_e00`` against its client's stubble, and the same per zone.
 
-    For the preview and the timeline, which show a design on a skin type at a deposit depth.
+    For the preview and the timeline, which show a design on a skin type at a deposit depth. The stubble
+    is the one measured on the client's photo when the design was proposed for it, else the model of the
+    design's hair.
     """
     from smpstudio.design.tone_match import design_tone  # here: colour science loads with a match
 
-    tone = design_tone(doc, skin_type=skin_type, depth_mm=depth_mm, pigment=pigment)
+    target = _photo_target(doc, skin_type)
+    if target is None:
+        tone = design_tone(doc, skin_type=skin_type, depth_mm=depth_mm, pigment=pigment)
+    else:
+        tone = design_tone(
+            doc, skin_type=skin_type, depth_mm=depth_mm, pigment=pigment, stubble_rgb_linear=target
+        )
     return tone.delta_e00, tone.zones
 
 
@@ -296,6 +364,7 @@ def design_result(doc: DesignDocument, elapsed_s: float | None = None) -> Design
         warnings=list(h.warnings),
         pattern=h.pattern.name,
         style=h.hairline.style,
+        hairline_shift_mm={str(name): mm for name, mm in h.hairline.shift_mm.items()},
         dots_per_session=list(s.dots_per_session),
         remaining_hair_area_cm2=s.remaining_hair_area_cm2,
         density_per_cm2=h.maps.density_per_cm2,
@@ -304,6 +373,8 @@ def design_result(doc: DesignDocument, elapsed_s: float | None = None) -> Design
         sessions=list(h.maps.sessions),
         hair=h.hair.model_dump(),
         skin_type=skin_type,
+        tone_target=p.tone_target if p else "hair model",
+        stubble_target_rgb_linear=p.stubble_rgb_linear if p else None,
         tone_match_delta_e00=tone,
         tone_match_zones=zones,
         tone_match_reachable=reachable and tone <= 2.0,
@@ -318,8 +389,9 @@ def design_result(doc: DesignDocument, elapsed_s: float | None = None) -> Design
 def create_design(request: DesignRequest) -> DesignResult:
     """Build the design a request describes. A missing seed is drawn at random and stored.
 
-    Values the request leaves out come from the tone-match proposal for the client's hair and skin.
-    The result's document keeps the design's maps (its context), so previews of it reuse them.
+    Values the request leaves out come from the tone-match proposal for the client's hair and skin, or
+    for the stubble measured on their photo when the request carries it. The result's document keeps the
+    design's maps (its context), so previews of it reuse them.
     """
     from smpstudio.design.build import build_design  # here: the sampler's kernels load with a design
     from smpstudio.design.document import ProposalSection
@@ -341,7 +413,14 @@ def create_design(request: DesignRequest) -> DesignResult:
         MapSettings(sessions=fixed.sessions)  # checks the plan before the solver uses it
     if fixed.density_per_cm2 is not None:
         MapSettings(density_per_cm2=fixed.density_per_cm2)
-    p = propose(hair, request.skin_type, fixed=fixed, depth_mm=request.depth_mm, pigment=request.pigment)
+    target = request.stubble_target_rgb_linear
+    depth, pigment = request.depth_mm, request.pigment
+    if target is None:  # the stubble model of the request's hair
+        p = propose(hair, request.skin_type, fixed=fixed, depth_mm=depth, pigment=pigment)
+    else:
+        p = propose(
+            hair, request.skin_type, fixed=fixed, depth_mm=depth, pigment=pigment, target_rgb_linear=target
+        )
     maps = MapSettings(
         density_per_cm2=p.density_per_cm2,
         feather_mm=request.feather_mm,
@@ -358,6 +437,8 @@ def create_design(request: DesignRequest) -> DesignResult:
             "tone_match_delta_e00": p.tone_match_delta_e00,
             "reachable": p.reachable,
             "note": p.note,
+            "tone_target": "hair model" if target is None else "photo",
+            "stubble_rgb_linear": target,
         }
     )
     doc = build_design(_spec(request, maps, hair), section)

@@ -14,12 +14,12 @@ from numpy.typing import NDArray
 from pydantic import Field
 
 from smpstudio.design.document import DesignDocument
-from smpstudio.design.tone_match import design_tone
 from smpstudio.errors import check_choice, check_range
 from smpstudio.render.camera import CAMERA_DISTANCE_MM
 from smpstudio.render.preview import LOOKS, RenderStyle, landmarks_px, prepare_canvas, render_preview
 from smpstudio.render.sheet import encode_image
 from smpstudio.render.views import PREVIEW_VIEWS, design_camera
+from smpstudio.services.design import design_tone_match
 from smpstudio.services.models import Request, Result
 from smpstudio.skin.appearance_table import packaged_table
 from smpstudio.skin.healed_dot import srgb_to_linear
@@ -223,9 +223,9 @@ def preview(doc: DesignDocument, request: PreviewRequest) -> PreviewResult:
         skin_type=request.skin_type,
         depth_mm=request.depth_mm,
         pigment=request.pigment,
-        tone_match_delta_e00=design_tone(
+        tone_match_delta_e00=design_tone_match(
             doc, skin_type=request.skin_type, depth_mm=request.depth_mm, pigment=request.pigment
-        ).delta_e00,
+        )[0],
         elapsed_s=round(time.perf_counter() - t0, 3),
         landmarks_px=marks,
         px_per_mm=round(scale, 3),

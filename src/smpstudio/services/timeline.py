@@ -18,7 +18,6 @@ from numpy.typing import NDArray
 from pydantic import Field
 
 from smpstudio.design.document import DesignDocument
-from smpstudio.design.tone_match import design_tone
 from smpstudio.errors import InputError, check_choice, check_range
 from smpstudio.render.chart import timeline_chart
 from smpstudio.render.sheet import contact_sheet, encode_animation, encode_image
@@ -30,6 +29,7 @@ from smpstudio.render.timeline import (
     render_frames,
     touch_up_states,
 )
+from smpstudio.services.design import design_tone_match
 from smpstudio.services.models import Request, Result
 from smpstudio.services.optics import Risk
 from smpstudio.skin.kinetics import SCALP_FACTORS, UV_FACTORS, Kinetics
@@ -398,7 +398,7 @@ def timeline(
         animation=animation,
         skin_type=request.skin_type,
         dots=len(doc.dots),
-        tone_match_delta_e00=design_tone(doc, skin_type=request.skin_type).delta_e00,
+        tone_match_delta_e00=design_tone_match(doc, skin_type=request.skin_type)[0],
         compare=compare,
         helmet=helmet,
         elapsed_s=round(time.perf_counter() - t0, 2),
