@@ -11,7 +11,7 @@ from PIL import Image, ImageDraw
 
 from smpstudio.repair.dotmap import DotMap
 
-__all__ = ["CLASS_COLOURS", "annotate", "dot_class"]
+__all__ = ["CLASS_COLOURS", "annotate", "band_px", "dot_class", "draw_band"]
 
 #: Ring colour of each class (the first flag that applies, in this order), sRGB.
 CLASS_COLOURS: dict[str, tuple[int, int, int]] = {
@@ -40,6 +40,42 @@ def _scale_bar_mm(width_mm: float) -> float:
     return 100.0
 
 
+def band_px(rows: int, cols: int) -> int:
+    """Height of the legend band below a photo of ``rows`` x ``cols`` pixels. [px]"""
+    text_h = 11 * max(1, round(min(rows, cols) / 900))
+    return 2 * (text_h + 8) + 8
+
+
+def draw_band(
+    draw: ImageDraw.ImageDraw,
+    rows: int,
+    cols: int,
+    mm_per_px: float,
+    entries: list[tuple[str, tuple[int, int, int], str]],
+    note: str,
+) -> None:
+    """The legend (each entry a name, a colour and a marker, ``ring`` or ``cross``, then ``note``) and a
+    scale bar, in the band below a photo of ``rows`` x ``cols`` pixels."""
+    scale = max(1, round(min(rows, cols) / 900))
+    text_h = 11 * scale
+    line = max(1, round(min(rows, cols) / 600))
+    x, y = 8, rows + 6
+    for name, colour, marker in entries:
+        if marker == "cross":
+            draw.line((x, y, x + text_h, y + text_h), fill=colour, width=line)
+            draw.line((x, y + text_h, x + text_h, y), fill=colour, width=line)
+        else:
+            draw.ellipse((x, y, x + text_h, y + text_h), outline=colour, width=line)
+        draw.text((x + text_h + 4, y), name, fill=(255, 255, 255))
+        x += text_h + 12 + int(draw.textlength(name)) * scale
+    draw.text((x + 8, y), note, fill=(255, 255, 255))
+    length_mm = _scale_bar_mm(cols * mm_per_px)
+    length_px = length_mm / mm_per_px
+    y = rows + text_h + 14
+    draw.rectangle((8, y + text_h // 2 - 2, 8 + length_px, y + text_h // 2 + 2), fill=(255, 255, 255))
+    draw.text((16 + length_px, y), f"{length_mm:g} mm", fill=(255, 255, 255))
+
+
 def annotate(image: NDArray[np.uint8], dots: DotMap) -> bytes:
     """The photo with every deposit ringed by its class and, in a band below it, a legend and a scale bar,
     as PNG.
@@ -57,10 +93,7 @@ def annotate(image: NDArray[np.uint8], dots: DotMap) -> bytes:
         A PNG file, N pixels wide and M plus the band's height high.
     """
     rows, cols = dots.shape
-    scale = max(1, round(min(rows, cols) / 900))
-    text_h = 11 * scale
-    band = 2 * (text_h + 8) + 8
-    canvas = Image.new("RGB", (cols, rows + band), (0, 0, 0))
+    canvas = Image.new("RGB", (cols, rows + band_px(rows, cols)), (0, 0, 0))
     canvas.paste(Image.fromarray(np.ascontiguousarray(image[:, :, :3])).convert("RGB"), (0, 0))
     draw = ImageDraw.Draw(canvas)
     line = max(1, round(min(rows, cols) / 600))
@@ -73,19 +106,8 @@ def annotate(image: NDArray[np.uint8], dots: DotMap) -> bytes:
         half = max(3.0, min(0.5 * w / dots.mm_per_px, 20.0))
         draw.line((c - half, r - half, c + half, r + half), fill=grey, width=line)
         draw.line((c - half, r + half, c + half, r - half), fill=grey, width=line)
-    # Legend: one row in the band.
-    x, y = 8, rows + 6
-    for name, colour in CLASS_COLOURS.items():
-        draw.ellipse((x, y, x + text_h, y + text_h), outline=colour, width=max(1, line))
-        draw.text((x + text_h + 4, y), name, fill=(255, 255, 255))
-        x += text_h + 12 + int(draw.textlength(name)) * scale
-    draw.text((x + 8, y), f"{dots.count} dots", fill=(255, 255, 255))
-    # Scale bar: second row of the band.
-    length_mm = _scale_bar_mm(cols * dots.mm_per_px)
-    length_px = length_mm / dots.mm_per_px
-    y = rows + text_h + 14
-    draw.rectangle((8, y + text_h // 2 - 2, 8 + length_px, y + text_h // 2 + 2), fill=(255, 255, 255))
-    draw.text((16 + length_px, y), f"{length_mm:g} mm", fill=(255, 255, 255))
+    entries = [(name, colour, "ring") for name, colour in CLASS_COLOURS.items()]
+    draw_band(draw, rows, cols, dots.mm_per_px, entries, f"{dots.count} dots")
     buffer = io.BytesIO()
     canvas.save(buffer, format="PNG")
     return buffer.getvalue()
