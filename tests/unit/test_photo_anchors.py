@@ -109,3 +109,44 @@ def test_anchors_on_one_line_and_bad_rulers_are_refused() -> None:
         ({"a": [1, 1], "b": [900, 1], "mm": 20}, "landmarks.ruler.b"),
     ):
         assert _refused({"view": "front", "points_px": marks, "ruler": ruler}).field == field
+
+
+def test_outline_points_are_read_written_back_and_fitted() -> None:
+    outline = [[200.0, 60.0], [120.0, 100.0], [280.0, 100.0]]
+    doc = {"view": "front", "points_px": _front(), "outline_px": outline}
+    anchors = parse_anchors(json.dumps(doc), width=W, height=H)
+    assert anchors.outline_px == tuple(tuple(p) for p in outline)
+    assert anchors.to_json()["outline_px"] == outline
+    fit = fit_head(anchors, HEAD)
+    assert fit.outline_error_px is not None and len(fit.outline_residuals_px) == 3
+    assert "outline_error_px" in fit.to_json()
+    plain = parse_anchors(json.dumps({"view": "front", "points_px": _front()}), width=W, height=H)
+    assert plain.outline_px == () and "outline_px" not in plain.to_json()
+    assert fit_head(plain, HEAD).outline_error_px is None
+
+
+@pytest.mark.parametrize(
+    ("outline", "field"),
+    [
+        ("not a list", "landmarks.outline_px"),
+        ([[10.0, 10.0]] * 2, "landmarks.outline_px"),
+        ([[float(i), 5.0] for i in range(65)], "landmarks.outline_px"),
+        ([[10.0, 10.0], [500.0, 10.0]], "landmarks.outline_px.1"),
+        ([[10.0]], "landmarks.outline_px.0"),
+        ([[10.0, True]], "landmarks.outline_px.0"),
+    ],
+)
+def test_bad_outline_points_name_the_field(outline: object, field: str) -> None:
+    error = _refused({"view": "front", "points_px": _front(), "outline_px": outline})
+    assert error.field == field
+
+
+def test_a_top_view_is_read_at_any_turn_but_not_mirrored() -> None:
+    marks = {k: v for k, v in landmarks_px(HEAD, view_camera(HEAD, "top", W)).items() if k != "vertex"}
+    names = ["mid_frontal_point", "fronto_temporal_right", "fronto_temporal_left", "crown_whorl"]
+    turned = {n: [W - marks[n][0], H - marks[n][1]] for n in names}  # the face down instead of up
+    anchors = parse_anchors({"view": "top", "points_px": turned}, width=W, height=H)
+    assert fit_head(anchors, HEAD).error_px < 2.0
+    mirrored = {n: [W - marks[n][0], marks[n][1]] for n in names}  # the client's right on the left
+    error = _refused({"view": "top", "points_px": mirrored})
+    assert error.code == "impossible_anchor_order"

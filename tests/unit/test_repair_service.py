@@ -56,10 +56,16 @@ def test_too_many_pixels_is_refused_from_the_header() -> None:
     assert err.value.code == "image_too_large"
 
 
-def test_ruler_is_not_found_automatically_and_says_so() -> None:
+def test_a_photo_without_a_ruler_is_refused_when_the_scale_is_to_come_from_one() -> None:
     with pytest.raises(InputError) as err:
-        detect(RepairDetectRequest.of(image=photo_jpeg(), ruler_mm=10.0))
+        detect(RepairDetectRequest.of(image=photo_jpeg(), ruler_mm=1.0))
     assert err.value.code == "ruler_not_found" and err.value.field == "ruler_mm"
+
+
+def test_a_given_scale_has_no_ruler_in_the_result() -> None:
+    result = detect(RepairDetectRequest.of(image=photo_jpeg(), mm_per_px=MM_PER_PX))
+    assert result.ruler is None
+    assert not any(w.startswith("scale from ruler") for w in result.warnings)
 
 
 @pytest.mark.parametrize(

@@ -16,12 +16,13 @@ import pytest
 from numpy.typing import NDArray
 from PIL import Image
 from scipy import ndimage
+from scipy.spatial import ConvexHull
 from scipy.spatial.transform import Rotation
 
 from smpstudio.design.head import surface_points_from_directions
 from smpstudio.errors import InputError
 from smpstudio.photo.anchors import parse_anchors
-from smpstudio.photo.fit import fit_head
+from smpstudio.photo.fit import fit_head, vault_points
 from smpstudio.render.camera import Camera, view_camera
 from smpstudio.render.landmarks_px import landmarks_px
 from smpstudio.render.preview import render_preview
@@ -60,10 +61,10 @@ def synthetic_photo(
     _, ctx, doc = make_design("norwood-6", "soft")
     head = ctx.grid.head
     camera = turned_camera(view_camera(head, view, size_px), turn_deg)
-    img = render_preview(head, ctx.grid, ctx.maps.hair, doc.dots, camera, look="before").astype(np.float64)
+    lit = render_preview(head, ctx.grid, ctx.maps.hair, doc.dots, camera, look="before").astype(np.float64)
     gradient = light * np.linspace(0.8, 1.1, size_px)[None, :, None]
     rng = np.random.default_rng(seed)
-    img = np.clip(img * gradient + rng.normal(0.0, noise, img.shape), 0, 255).astype(np.uint8)
+    img = np.clip(lit * gradient + rng.normal(0.0, noise, lit.shape), 0, 255).astype(np.uint8)
     marks = landmarks_px(head, camera, hairline_height_mm=ctx.hairline_height_mm)
     marks.pop("vertex", None)  # the top of the outline, not a surface point
     return img, marks, camera, doc, ctx
@@ -193,3 +194,78 @@ def test_the_healing_day_changes_the_look() -> None:
         assert res.day == day
     assert not np.array_equal(frames[3.0], frames[30.0])  # scabs on day 3, healed dots on day 30
     assert touched[0.0] > touched[30.0]  # the redness halo around every fresh dot
+
+
+def _scalp_error(fit: Any, camera: Camera, head: Any) -> NDArray[np.float64]:
+    """Where the fit puts the visible scalp's points against where the true camera does, over the head's
+    image size. [-]"""
+    from smpstudio.design.head import surface_normals
+
+    d = np.random.default_rng(0).normal(size=(800, 3))
+    d[:, 2] = np.abs(d[:, 2])
+    pts = surface_points_from_directions(head, d / np.linalg.norm(d, axis=1, keepdims=True))
+    sight = camera.eye_mm - pts
+    seen = np.einsum("ij,ij->i", surface_normals(head, pts), sight) > 0.2 * np.linalg.norm(sight, axis=1)
+    rc, _ = camera.project(pts[seen])
+    xy, _ = fit.project(pts[seen])
+    head_px = float(np.ptp(rc[:, 0]) + np.ptp(rc[:, 1])) / 2.0
+    return np.asarray(np.linalg.norm(xy - rc[:, ::-1], axis=1) / head_px, dtype=np.float64)
+
+
+def test_outline_points_hold_the_scalp_where_three_face_anchors_drift() -> None:
+    """Three face anchors clicked to within 2 px leave the scalp loose (a short lever far from it); seven
+    points on the outline of the skull pull the fitted scalp back onto the true one."""
+    errors: dict[bool, list[float]] = {False: [], True: []}
+    for turn in ((20.0, 0.0, 0.0), (-15.0, 8.0, 5.0)):
+        _, marks, camera, _, ctx = synthetic_photo("front", turn_deg=turn)
+        head = ctx.grid.head
+        rc, _ = camera.project(vault_points(head))
+        xy = rc[:, ::-1]
+        hull = xy[ConvexHull(xy).vertices]
+        upper = hull[
+            (hull[:, 1] < np.median(xy[:, 1])) & (hull.min(axis=1) > 1) & (hull.max(axis=1) < SIZE_PX - 1)
+        ]
+        picked = upper[np.linspace(0, len(upper) - 1, 7).round().astype(int)]
+        for seed in range(3):
+            rng = np.random.default_rng(seed)
+            face = {
+                k: [marks[k][0] + rng.normal(0, 2.0), marks[k][1] + rng.normal(0, 2.0)]
+                for k in ("lateral_canthus_right", "lateral_canthus_left", "glabella")
+            }
+            outline = (picked + rng.normal(0, 1.0, picked.shape)).tolist()
+            for with_outline in (False, True):
+                doc = {"view": "front", "points_px": face, "outline_px": outline if with_outline else []}
+                fit = fit_head(parse_anchors(doc, width=SIZE_PX, height=SIZE_PX), head)
+                errors[with_outline].append(float(np.percentile(_scalp_error(fit, camera, head), 95)))
+                if with_outline:
+                    assert fit.outline_error_px is not None and fit.outline_error_px < 3.0
+    assert np.mean(errors[True]) < 0.75 * np.mean(errors[False]), errors
+    assert np.mean(errors[True]) < 0.04, errors
+
+
+def test_the_background_beside_a_too_large_fit_gets_no_dots() -> None:
+    """Anchors spread 20 % too wide place the head over the background; the mask keeps the dots on the
+    head."""
+    view = "front"
+    img, marks, camera, doc, ctx = synthetic_photo(view, turn_deg=(6.0, 0.0, -8.0), noise=2.0)
+    centre = np.mean(list(marks.values()), axis=0)
+    wide = {k: (centre + 1.2 * (np.array(v) - centre)).tolist() for k, v in marks.items()}
+    d = np.random.default_rng(0).normal(size=(3000, 3))
+    rc, _ = camera.project(
+        surface_points_from_directions(ctx.grid.head, d / np.linalg.norm(d, axis=1)[:, None])
+    )
+    hull = rc[ConvexHull(rc).vertices]
+    yy, xx = np.mgrid[0:SIZE_PX, 0:SIZE_PX] + 0.5
+    on_head = np.ones((SIZE_PX, SIZE_PX), dtype=bool)
+    for a, b in zip(hull, np.roll(hull, -1, axis=0), strict=True):
+        on_head &= (b[1] - a[1]) * (yy - a[0]) - (b[0] - a[0]) * (xx - a[1]) <= 0
+    if on_head.mean() < 0.05:  # the hull came out clockwise
+        on_head = ~on_head
+    result = photo_preview(
+        doc, PhotoPreviewRequest.of(photo=_jpeg(img), landmarks={"view": view, "points_px": wide})
+    )
+    before = np.asarray(Image.open(io.BytesIO(_jpeg(img))).convert("RGB"), dtype=np.int16)
+    after = np.asarray(Image.open(io.BytesIO(result.image)).convert("RGB"), dtype=np.int16)
+    changed = np.abs(after - before).max(axis=2) > 2
+    assert changed.sum() > 500
+    assert (changed & ~ndimage.binary_dilation(on_head, iterations=2)).sum() == 0

@@ -40,7 +40,13 @@ def detect(
     ] = None,
     ruler_mm: Annotated[
         float | None,
-        typer.Option("--ruler-mm", help="Length of a ruler in the photo (not found automatically yet). [mm]"),
+        typer.Option(
+            "--ruler-mm",
+            help=(
+                "Spacing of the finest ticks of a ruler or scale strip lying in the photo: 1 for a "
+                "millimetre ruler, 0.5 for a half-millimetre scale; the scale is found from it. [mm]"
+            ),
+        ),
     ] = None,
     front: Annotated[
         str, typer.Option(help="The photo's edge towards the forehead: top, bottom, left or right.")

@@ -1,10 +1,16 @@
-"""The landmarks file: clicked anchors on a photo, named as the project's landmarks, and an optional ruler.
+"""The landmarks file: clicked anchors on a photo, named as the project's landmarks, optional points on the
+head's outline and an optional ruler.
 
 ::
 
     {"view": "front",
      "points_px": {"glabella": [x, y], "lateral_canthus_right": [x, y], ...},
+     "outline_px": [[x, y], [x, y], ...],
      "ruler": {"a": [x, y], "b": [x, y], "mm": 50}}
+
+``outline_px`` (optional, up to :data:`MAX_OUTLINE_POINTS`) are points anywhere on the outline of the skull
+above the ears, where the scalp's skin (not the hair) meets the background: they hold the head's size,
+shape and tilt where the named anchors cannot (a bowed head, a shaved crown with no landmark on it).
 
 Pixels are image pixels, ``x`` to the right and ``y`` down, the top-left pixel's centre at ``[0.5, 0.5]``.
 Left and right are the client's own sides: in a front view ``lateral_canthus_right`` is on the image's left.
@@ -30,12 +36,22 @@ from smpstudio.errors import DocumentError, InputError, echo
 from smpstudio.render.camera import VIEWS, view_camera
 from smpstudio.render.landmarks_px import landmarks_px
 
-__all__ = ["MIN_ANCHORS", "PHOTO_VIEWS", "Anchors", "Ruler", "check_order", "parse_anchors"]
+__all__ = [
+    "MAX_OUTLINE_POINTS",
+    "MIN_ANCHORS",
+    "PHOTO_VIEWS",
+    "Anchors",
+    "Ruler",
+    "check_order",
+    "parse_anchors",
+]
 
 #: The views a photo can be taken from (the canonical cameras of :mod:`smpstudio.render.camera`).
 PHOTO_VIEWS = tuple(VIEWS)
 #: The fewest anchors the fit takes: pose, scale and position need at least three points off one line.
 MIN_ANCHORS = 3
+#: Most points on the head's outline a landmarks file may give. [-]
+MAX_OUTLINE_POINTS = 64
 #: Ruler lengths accepted. [mm]
 RULER_RANGE_MM = (5.0, 500.0)
 #: Two projected landmarks are ordered along an image axis when they lie this share of the projected
@@ -44,6 +60,11 @@ ORDER_SEPARATION = 0.12
 #: A landmark whose surface turns further than this from the view's camera (cosine between its normal and
 #: the line of sight; about 110 degrees) cannot be clicked in that view, however the head is turned. [-]
 HIDDEN_COSINE = -0.35
+
+#: Views photographed at any turn in the image's plane (a top view with the face up, down or aside): their
+#: canonical landmarks are first turned (no mirror) to match the clicked ones, so that only a mirrored
+#: order (the client's right on the wrong side) is refused.
+FREE_TURN_VIEWS = ("top",)
 
 #: Keys a suggested landmarks document carries besides the anchors (``smp landmarks``); read and ignored.
 INFORMATIONAL_KEYS = ("confidence", "mm_per_px", "width", "height", "method", "warnings")
@@ -66,17 +87,21 @@ class Ruler:
 
 @dataclass(frozen=True, slots=True)
 class Anchors:
-    """A photo's view, its clicked anchors ``{name: (x, y)}`` [px] and the optional ruler."""
+    """A photo's view, its clicked anchors ``{name: (x, y)}`` [px], points on the head's outline [px] and
+    the optional ruler."""
 
     view: str
     points_px: dict[str, tuple[float, float]]
     ruler: Ruler | None = None
+    outline_px: tuple[tuple[float, float], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         body: dict[str, Any] = {
             "view": self.view,
             "points_px": {k: [round(v[0], 2), round(v[1], 2)] for k, v in self.points_px.items()},
         }
+        if self.outline_px:
+            body["outline_px"] = [[round(x, 2), round(y, 2)] for x, y in self.outline_px]
         if self.ruler is not None:
             body["ruler"] = {"a": list(self.ruler.a_px), "b": list(self.ruler.b_px), "mm": self.ruler.mm}
         return body
@@ -138,10 +163,10 @@ def parse_anchors(document: str | bytes | dict[str, Any], *, width: int, height:
         raw = document
     if not isinstance(raw, dict):
         raise InputError("not an object", field="landmarks", allowed='{"view": ..., "points_px": {...}}')
-    unknown = sorted(set(raw) - {"view", "points_px", "ruler", *INFORMATIONAL_KEYS})
+    unknown = sorted(set(raw) - {"view", "points_px", "outline_px", "ruler", *INFORMATIONAL_KEYS})
     if unknown:
         raise InputError(
-            f"unknown key {echo(unknown[0])}", field="landmarks", allowed="view, points_px, ruler"
+            f"unknown key {echo(unknown[0])}", field="landmarks", allowed="view, points_px, outline_px, ruler"
         )
     view = raw.get("view")
     if view is None:
@@ -179,7 +204,22 @@ def parse_anchors(document: str | bytes | dict[str, Any], *, width: int, height:
             )
         seen[xy] = name
     ruler = _ruler(raw.get("ruler"), width, height)
-    return Anchors(view=view, points_px=parsed, ruler=ruler)
+    outline = _outline(raw.get("outline_px"), width, height)
+    return Anchors(view=view, points_px=parsed, ruler=ruler, outline_px=outline)
+
+
+def _outline(raw: object, width: int, height: int) -> tuple[tuple[float, float], ...]:
+    if raw is None:
+        return ()
+    allowed = f"a list of up to {MAX_OUTLINE_POINTS} points [x, y] on the head's outline"
+    if not isinstance(raw, list) or len(raw) > MAX_OUTLINE_POINTS:
+        raise InputError("not a list of points in range", field="landmarks.outline_px", allowed=allowed)
+    points = tuple(_point(v, f"landmarks.outline_px.{i}", width, height) for i, v in enumerate(raw))
+    if len(set(points)) != len(points):
+        raise InputError(
+            "a point is given twice", field="landmarks.outline_px", allowed=allowed, code="duplicate_point"
+        )
+    return points
 
 
 def _ruler(raw: object, width: int, height: int) -> Ruler | None:
@@ -204,6 +244,23 @@ def _ruler(raw: object, width: int, height: int) -> Ruler | None:
     if math.hypot(b[0] - a[0], b[1] - a[1]) < 2.0:
         raise InputError("a and b are less than 2 px apart", field="landmarks.ruler", allowed=allowed)
     return Ruler(a, b, float(mm))
+
+
+def _turned(canon: dict[str, list[float]], clicked: dict[str, tuple[float, float]]) -> dict[str, list[float]]:
+    """``canon`` turned in the image's plane about its centroid by the rotation (no reflection) that best
+    takes its points named in ``clicked`` onto them (the angle of the 2-D Procrustes fit)."""
+    names = list(clicked)
+    p = np.array([canon[n] for n in names], dtype=np.float64)
+    q = np.array([clicked[n] for n in names], dtype=np.float64)
+    pc, qc = p - p.mean(axis=0), q - q.mean(axis=0)
+    angle = float(np.arctan2(np.sum(pc[:, 0] * qc[:, 1] - pc[:, 1] * qc[:, 0]), np.sum(pc * qc)))
+    c, s = np.cos(angle), np.sin(angle)
+    centre = p.mean(axis=0)
+    out = {}
+    for name, (x, y) in canon.items():
+        dx, dy = x - centre[0], y - centre[1]
+        out[name] = [float(centre[0] + c * dx - s * dy), float(centre[1] + s * dx + c * dy)]
+    return out
 
 
 def check_order(anchors: Anchors, head: Head, *, hairline_height_mm: float = 80.0) -> None:
@@ -233,9 +290,11 @@ def check_order(anchors: Anchors, head: Head, *, hairline_height_mm: float = 80.
             allowed=", ".join(n for n in LANDMARK_NAMES if shown[n] >= HIDDEN_COSINE),
             code="impossible_anchor",
         )
+    names = list(anchors.points_px)
+    if anchors.view in FREE_TURN_VIEWS and len(names) >= 2:
+        canon = _turned(canon, {n: anchors.points_px[n] for n in names})
     pts = np.array([canon[n] for n in LANDMARK_NAMES if shown[n] > 0.0])
     span = float(np.max(np.ptp(pts, axis=0)))
-    names = list(anchors.points_px)
     for i, a in enumerate(names):
         for b in names[i + 1 :]:
             d = np.subtract(canon[b], canon[a])

@@ -16,6 +16,12 @@ with ``s`` the scale at the head centre [px/mm] and ``(t_x, t_y)`` the centre's 
 anchors, with weak priors that keep an under-determined fit (three anchors) near the view's usual pose
 (:data:`ROTATION_PRIOR_RAD`) and the average shape (:data:`SHAPE_PRIOR`).
 
+Points clicked on the head's outline (``outline_px``) add one residual each: the signed distance from the
+point to the outline of the projected cranial vault (the convex hull of the projected vault: the head model
+is convex, so its outline is the hull of its projection). They fix what face anchors alone leave loose: the
+head's size and shape in the photo and a bowed or raised head's tilt. With them the fit also starts from
+a head bowed and raised by :data:`TILT_STARTS_RAD`, and keeps the best.
+
 Bounds (anthropometric, [young1993] in docs/references.md): the shape stays within
 :data:`SHAPE_BOUNDS` of the canonical proportions, about the spread of adult head breadth and length around
 their means; with a ruler the head size ``g`` must stay within the adult ranges of
@@ -31,9 +37,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import least_squares
+from scipy.spatial import ConvexHull
 from scipy.spatial.transform import Rotation
 
-from smpstudio.design.head import LENGTH_RANGE_MM, Head, surface_normals
+from smpstudio.design.head import LENGTH_RANGE_MM, Head, surface_normals, surface_points_from_directions
 from smpstudio.design.landmarks import landmarks
 from smpstudio.errors import InputError
 from smpstudio.photo.anchors import Anchors, check_order
@@ -62,6 +69,14 @@ FIT_WARN_MM = 6.0
 ANCHOR_SIGMA_SHARE = 0.004
 #: The ruler's scale is held to this relative standard deviation. [-]
 RULER_SIGMA = 0.01
+#: Outline points are weighed against this many times the anchors' standard deviation: an outline is
+#: clicked less precisely than a landmark, and the canonical vault only approximates a skull (fit setting,
+#: [M]). [-]
+OUTLINE_SIGMA_FACTOR = 3.0
+#: Surface points sampled over the vault (a Fibonacci lattice of directions, z >= 0) for its outline. [-]
+OUTLINE_SAMPLES = 500
+#: Head tilts (about the camera's x axis) the fit also starts from when the outline is given. [rad]
+TILT_STARTS_RAD = (0.5, -0.5)
 #: Head sizes a ruler may imply, as a factor on the canonical head: adult head length range over 195 mm.
 SIZE_RANGE = (LENGTH_RANGE_MM[0] / 195.0, LENGTH_RANGE_MM[1] / 195.0)
 
@@ -84,6 +99,14 @@ class HeadFit:
     residuals_px: dict[str, tuple[float, float]]
     warnings: list[str] = field(default_factory=list)
     distance_mm: float = CAMERA_DISTANCE_MM
+    outline_residuals_px: tuple[float, ...] = ()
+
+    @property
+    def outline_error_px(self) -> float | None:
+        """RMS distance between the clicked outline points and the fitted head's outline; None without
+        outline points. [px]"""
+        r = np.asarray(self.outline_residuals_px)
+        return float(np.sqrt(np.mean(r * r))) if r.size else None
 
     @property
     def error_px(self) -> float:
@@ -135,7 +158,7 @@ class HeadFit:
 
     def to_json(self) -> dict[str, object]:
         angles = self.turn.as_euler("zyx", degrees=True)
-        return {
+        body: dict[str, object] = {
             "view": self.view,
             "scale_px_per_mm": round(self.scale_px_per_mm, 4),
             "centre_px": [round(self.centre_px[0], 2), round(self.centre_px[1], 2)],
@@ -143,6 +166,10 @@ class HeadFit:
             "size": round(self.size, 4),
             "turn_zyx_deg": [round(float(a), 2) for a in angles],
         }
+        outline = self.outline_error_px
+        if outline is not None:
+            body["outline_error_px"] = round(outline, 2)
+        return body
 
 
 def _view_rotation(head: Head, view: str) -> FloatArray:
@@ -162,6 +189,32 @@ def _similarity(p: FloatArray, q: FloatArray) -> tuple[float, float, FloatArray]
     scale = float(np.trace(np.diag(sv) @ d) / max(var, 1e-12))
     angle = float(np.arctan2(rot[1, 0], rot[0, 0]))
     return scale, angle, q.mean(axis=0) - scale * (rot @ p.mean(axis=0))
+
+
+def vault_points(head: Head, n: int = OUTLINE_SAMPLES) -> FloatArray:
+    """Points of the cranial vault (``z >= 0``) along a Fibonacci lattice of directions. [mm]"""
+    i = np.arange(n, dtype=np.float64) + 0.5
+    z = i / n  # uniform in z over the upper hemisphere: uniform over its area
+    phi = np.pi * (3.0 - np.sqrt(5.0)) * i
+    r = np.sqrt(1.0 - z * z)
+    directions = np.stack([r * np.cos(phi), r * np.sin(phi), z], axis=1)
+    ring = np.linspace(0.0, 2.0 * np.pi, 72, endpoint=False)
+    equator = np.stack([np.cos(ring), np.sin(ring), np.zeros_like(ring)], axis=1)
+    return surface_points_from_directions(head, np.vstack([directions, equator]))
+
+
+def outline_distances(outline_xy: FloatArray, points_xy: FloatArray) -> FloatArray:
+    """Signed distance [px] from each point to the convex hull of ``outline_xy`` (positive outside)."""
+    hull = outline_xy[ConvexHull(outline_xy).vertices]  # counter-clockwise
+    a, b = hull, np.roll(hull, -1, axis=0)
+    ab = b - a
+    ap = points_xy[:, None, :] - a[None, :, :]
+    t = np.clip(np.einsum("pek,ek->pe", ap, ab) / np.maximum(np.einsum("ek,ek->e", ab, ab), 1e-12), 0.0, 1.0)
+    nearest = a[None, :, :] + t[:, :, None] * ab[None, :, :]
+    dist = np.min(np.linalg.norm(points_xy[:, None, :] - nearest, axis=2), axis=1)
+    cross = ab[None, :, 0] * ap[:, :, 1] - ab[None, :, 1] * ap[:, :, 0]
+    inside = np.all(cross >= 0.0, axis=1)
+    return np.asarray(np.where(inside, -dist, dist), dtype=np.float64)
 
 
 def fit_head(anchors: Anchors, head: Head, *, hairline_height_mm: float = 80.0) -> HeadFit:
@@ -205,19 +258,27 @@ def fit_head(anchors: Anchors, head: Head, *, hairline_height_mm: float = 80.0) 
         mid = 0.5 * (np.asarray(ruler.a_px) + np.asarray(ruler.b_px))
         near = int(np.argmin(np.linalg.norm(q - mid, axis=1)))
 
+    outline = np.asarray(anchors.outline_px, dtype=np.float64).reshape(-1, 2)
+    vault = vault_points(head) if len(outline) else np.zeros((0, 3))
+    n_marks = len(p)
+    both = np.vstack([p, vault])
+
     def model(theta: FloatArray) -> tuple[FloatArray, FloatArray, float, float, FloatArray]:
         rot = Rotation.from_rotvec(theta[:3]).as_matrix() @ r_view
         k = np.exp(theta[6:9])
         g = float(np.exp(theta[9])) if ruler is not None else 1.0
-        c = (p * (g * k)) @ rot.T
+        c = (both * (g * k)) @ rot.T
         persp = dist / (dist + c[:, 2])
         s = float(np.exp(theta[3]))
         xy = np.stack([theta[4] + s * c[:, 0] * persp, theta[5] - s * c[:, 1] * persp], axis=1)
         return xy, rot, s, g, persp
 
     def residuals(theta: FloatArray) -> FloatArray:
-        xy, _, s, _, persp = model(theta)
+        xy_all, _, s, _, persp = model(theta)
+        xy = xy_all[:n_marks]
         parts = [((xy - q) / sigma).ravel(), theta[:3] / ROTATION_PRIOR_RAD, theta[6:9] / SHAPE_PRIOR]
+        if len(outline):
+            parts.append(outline_distances(xy_all[n_marks:], outline) / (OUTLINE_SIGMA_FACTOR * sigma))
         if s_ruler is not None:
             parts.append(np.array([(np.log(s * persp[near]) - np.log(s_ruler)) / RULER_SIGMA]))
         return np.concatenate(parts)
@@ -233,19 +294,22 @@ def fit_head(anchors: Anchors, head: Head, *, hairline_height_mm: float = 80.0) 
     if ruler is not None:
         lower[9], upper[9] = np.log(0.4), np.log(2.5)
     best = None
-    for sign in (1.0, -1.0):
+    tilts = (0.0, *TILT_STARTS_RAD) if len(outline) else (0.0,)
+    for sign, tilt in ((a, b) for a in (1.0, -1.0) for b in tilts):
         theta0 = np.zeros(n_par)
+        theta0[0] = tilt  # bowed (positive) or raised
         theta0[2] = sign * angle0  # a roll about the line of sight
         theta0[3] = np.log(s_ruler if s_ruler is not None else scale0)
         if ruler is not None:
             theta0[9] = np.log(np.clip(scale0 / s_ruler, 0.5, 2.0))  # type: ignore[operator]
-        xy0 = model(theta0)[0]
+        xy0 = model(theta0)[0][:n_marks]
         theta0[4:6] = (q - xy0).mean(axis=0)
         sol = least_squares(residuals, theta0, bounds=(lower, upper), x_scale="jac", max_nfev=400)
         if best is None or sol.cost < best.cost:
             best = sol
     assert best is not None
-    xy, rot, s, g, _ = model(best.x)
+    xy_all, rot, s, g, _ = model(best.x)
+    xy = xy_all[:n_marks]
     if ruler is not None and not SIZE_RANGE[0] <= g <= SIZE_RANGE[1]:
         length = g * head.length_mm
         raise InputError(
@@ -266,12 +330,21 @@ def fit_head(anchors: Anchors, head: Head, *, hairline_height_mm: float = 80.0) 
         size=g,
         residuals_px=res,
         distance_mm=dist,
+        outline_residuals_px=tuple(
+            float(v) for v in (outline_distances(xy_all[n_marks:], outline) if len(outline) else ())
+        ),
     )
     if fit.error_mm > FIT_WARN_MM:
         worst = max(res, key=lambda n: np.hypot(*res[n]))
         fit.warnings.append(
             f"the head fits the anchors only to {fit.error_mm:.1f} mm ({fit.error_px:.1f} px RMS; "
             f"{worst} is {np.hypot(*res[worst]):.0f} px off): check the anchors and the view"
+        )
+    outline_rms = fit.outline_error_px
+    if outline_rms is not None and outline_rms * fit.mm_per_px > FIT_WARN_MM:
+        fit.warnings.append(
+            f"the head's outline misses the clicked outline by {outline_rms * fit.mm_per_px:.1f} mm "
+            f"({outline_rms:.1f} px RMS): click the skin's edge above the ears, not the hair's"
         )
     at_bound = [
         a for a, v in zip("xyz", k, strict=True) if min(v / SHAPE_BOUNDS[0], SHAPE_BOUNDS[1] / v) < 1.01

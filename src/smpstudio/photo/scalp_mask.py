@@ -6,10 +6,15 @@ Classical methods only (no model is downloaded or bundled), on a copy of the pho
 1. the head's scalp: the chart cells of the design's scalp (where hair remains or dots go) placed on the
    photo by the fitted head (:mod:`smpstudio.photo.fit`), facing the camera, closed and filled into a
    region; the face and the background lie outside it;
-2. skin against remaining hair, by colour: the light falling on the skin is estimated locally (a wide
+2. the background the fitted head overlaps (the fit is seldom exact at the head's edge): when OpenCV is
+   installed, GrabCut ([rother2004]) separates the head from the background, seeded with the photo beyond
+   the fitted head's outline (background) and the middle of the head (head); the region keeps the head's
+   pixels. Without it, a white wall beside the head would pass for lit skin and pull the estimate of the
+   light up;
+3. skin against remaining hair, by colour: the light falling on the skin is estimated locally (a wide
    normalised blur of the luminance of the brighter half of the scalp's pixels), and a pixel whose luminance
    falls below :data:`HAIR_LUMINANCE_RATIO` of that is hair; the share between is a soft edge;
-3. when OpenCV is installed (the ``photo`` extra) and the colour model finds remaining hair, GrabCut
+4. when OpenCV is installed (the ``photo`` extra) and the colour model finds remaining hair, GrabCut
    ([rother2004] in docs/references.md) decides the pixels the colour model was unsure of, seeded with its
    confident skin and hair inside the scalp region.
 
@@ -25,8 +30,10 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 from scipy import ndimage
+from scipy.spatial import ConvexHull
 
 from smpstudio.design.chart import ChartGrid
+from smpstudio.design.head import surface_points_from_directions
 from smpstudio.errors import InputError
 from smpstudio.photo.fit import HeadFit
 from smpstudio.photo.image_io import linear_rgb
@@ -44,6 +51,11 @@ EDGE_WIDTH = 0.08
 #: Width of the blur that estimates the light on the skin, as a share of the scalp region's size. [-]
 LIGHT_BLUR_SHARE = 0.08
 GRABCUT_ITERATIONS = 2
+#: The background's seeds lie beyond the fitted head's outline by this share of the head's size, the
+#: head's seeds within the head's middle, this share of its size in from its outline. [-]
+BACKGROUND_MARGIN_SHARE, HEAD_CORE_SHARE = 0.12, 0.3
+#: The head is separated from the background only when its seeds cover this share of the copy. [-]
+BACKGROUND_MIN_SHARE = 0.03
 #: GrabCut refines the split only when the colour model finds at least this share of hair in the region. [-]
 GRABCUT_MIN_HAIR = 0.05
 
@@ -91,6 +103,68 @@ def _scalp_region(
     structure = np.ones((2 * reach + 1, 2 * reach + 1), dtype=np.bool_)
     region = ndimage.binary_closing(np.pad(region, reach), structure=structure)[reach:-reach, reach:-reach]
     return np.asarray(ndimage.binary_fill_holes(region), dtype=np.bool_)
+
+
+def _head_outline(fit: HeadFit, shape: tuple[int, int], factor: float) -> NDArray[np.bool_]:
+    """Pixels of the reduced copy inside the fitted head's outline (the whole head, face included)."""
+    i = np.arange(800, dtype=np.float64) + 0.5
+    z = 1.0 - 2.0 * i / 800.0
+    phi = np.pi * (3.0 - np.sqrt(5.0)) * i
+    r = np.sqrt(1.0 - z * z)
+    directions = np.stack([r * np.cos(phi), r * np.sin(phi), z], axis=1)
+    xy, _ = fit.project(surface_points_from_directions(fit.head, directions))
+    hull = xy[ConvexHull(xy).vertices] / factor
+    yy, xx = np.mgrid[0 : shape[0], 0 : shape[1]] + 0.5
+    side = np.ones(shape, dtype=np.bool_)  # left of every edge
+    other = np.ones(shape, dtype=np.bool_)  # right of every edge (the hull's order, turned by y down)
+    for a, b in zip(hull, np.roll(hull, -1, axis=0), strict=True):
+        cross = (b[0] - a[0]) * (yy - a[1]) - (b[1] - a[1]) * (xx - a[0])
+        side &= cross >= 0.0
+        other &= cross <= 0.0
+    return side if side.sum() >= other.sum() else other
+
+
+def _head_foreground(
+    small: NDArray[np.uint8], fit: HeadFit, region: NDArray[np.bool_], factor: float
+) -> NDArray[np.bool_] | None:
+    """The reduced copy's pixels GrabCut puts on the head rather than the background, seeded with the
+    photo well beyond the fitted head's outline (background) and the middle of the head (head); ``None``
+    without OpenCV or without enough of either seed."""
+    try:
+        import cv2
+    except ImportError:
+        return None
+    outline = _head_outline(fit, region.shape, factor)
+    rows, cols = np.nonzero(outline)
+    if rows.size == 0:
+        return None
+    size = max(float(np.ptp(rows)), float(np.ptp(cols)), 1.0)
+    margin = max(int(BACKGROUND_MARGIN_SHARE * size), 1)
+    core = max(int(HEAD_CORE_SHARE * size), 1)
+    grown = ndimage.binary_dilation(outline, iterations=margin)
+    middle = ndimage.binary_erosion(outline, iterations=core)
+    if (~grown).mean() < BACKGROUND_MIN_SHARE or middle.mean() < BACKGROUND_MIN_SHARE:
+        return None
+    gc = np.full(region.shape, cv2.GC_PR_BGD, dtype=np.uint8)
+    gc[outline] = cv2.GC_PR_FGD
+    gc[~grown] = cv2.GC_BGD
+    gc[middle] = cv2.GC_FGD
+    bgd, fgd = np.zeros((1, 65)), np.zeros((1, 65))
+    cv2.setRNGSeed(0)
+    cv2.grabCut(
+        np.ascontiguousarray(small[:, :, ::-1]),
+        gc,
+        (0, 0, 0, 0),
+        bgd,
+        fgd,
+        GRABCUT_ITERATIONS + 1,
+        cv2.GC_INIT_WITH_MASK,
+    )
+    head = (gc == cv2.GC_FGD) | (gc == cv2.GC_PR_FGD)
+    # The head is one piece: keep what touches its middle.
+    labels, _ = ndimage.label(head)
+    keep = np.unique(labels[middle & head])
+    return np.asarray(np.isin(labels, keep[keep > 0]), dtype=np.bool_)
 
 
 def _hair_share(linear: NDArray[np.float32], region: NDArray[np.bool_]) -> NDArray[np.float64]:
@@ -176,12 +250,17 @@ def scalp_mask(
     """
     small, factor = reduced(srgb8)
     region = _scalp_region(fit, grid, scalp_cells, small.shape[:2], factor)
-    hair = _hair_share(linear_rgb(small), region)
     method = "colour"
+    if refine:
+        head = _head_foreground(small, fit, region, factor)
+        if head is not None:
+            region = region & head
+            method = "head+colour"
+    hair = _hair_share(linear_rgb(small), region)
     if refine:
         refined = _grabcut(small, region, hair)
         if refined is not None:
-            hair, method = refined, "colour+grabcut"
+            hair, method = refined, f"{method}+grabcut"
     soft = np.where(region, 1.0 - hair, 0.0)
     mask8 = np.clip(np.rint(soft * 255.0), 0, 255).astype(np.uint8)
     rows, cols = srgb8.shape[:2]
