@@ -8,21 +8,14 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from scipy.spatial import cKDTree
 
 from smpstudio.design.hairline import STYLES
 from smpstudio.errors import InputError
-from smpstudio.repair.compare import (
-    DOT_CLASSES,
-    ZONE_NAMES,
-    CompareRules,
-    ExistingDots,
-    Target,
-    compare_dots,
-    target_from_hairline,
-    target_from_points,
-)
+from smpstudio.repair.compare import DOT_CLASSES, ExistingDots, compare_dots
 from smpstudio.repair.detect import detect_dots
 from smpstudio.repair.synthetic import SyntheticCloseup, synthetic_closeup
+from smpstudio.repair.target import ZONE_NAMES, CompareRules, Target, target_from_hairline, target_from_points
 
 MM_PER_PX = 1.0 / 30.0
 SIZE = (450, 450)
@@ -219,6 +212,31 @@ def test_a_placed_design_gives_its_density_and_zones() -> None:
     assert ZONE_NAMES[int(target.zone_at(np.array([[200.0, 170.0]]))[0])] == "hairline"
     assert ZONE_NAMES[int(target.zone_at(np.array([[200.0, 350.0]]))[0])] == "body"
     assert target.density_at(np.array([[225.0, 350.0]]))[0] == pytest.approx(1067.0, rel=0.15)
+
+
+def test_the_design_dots_added_keep_the_scale_they_are_seen_at() -> None:
+    # A design lattice 1 mm apart whose scale falls from the photo's to half of it across the photo, as a
+    # head's outline foreshortens it: each added dot carries its own design dot's scale.
+    g = (np.arange(0.0, 450.0, 1.0 / MM_PER_PX) + 15.0).clip(0, 449)
+    gx, gy = np.meshgrid(g, g)
+    xy = np.column_stack([gx.ravel(), gy.ravel()])
+    scale = (1.0 - 0.5 * xy[:, 0] / 450.0) / MM_PER_PX
+    target = target_from_points(
+        xy, ["midscalp"] * len(xy), SIZE, MM_PER_PX, body_density_per_cm2=100.0, px_per_mm=scale
+    )
+    empty = ExistingDots(np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0), ())
+    result = compare_dots(empty, target)
+    assert result.added_xy_px.shape[0] > 0.8 * len(xy)
+    _, k = cKDTree(xy).query(result.added_xy_px)
+    np.testing.assert_array_equal(result.added_px_per_mm, scale[k])
+    # Random candidates on a close-up are all seen at the photo's scale.
+    line = [[0.0, 100.0], [450.0, 100.0]]
+    flat = target_from_hairline(
+        line, SIZE, MM_PER_PX, front="top", body_density_per_cm2=80.0, style=STYLES["soft"]
+    )
+    filled = compare_dots(empty, flat)
+    assert filled.added_xy_px.shape[0] > 0
+    np.testing.assert_allclose(filled.added_px_per_mm, 30.0)
 
 
 @st.composite

@@ -23,7 +23,7 @@ from smpstudio.repair.plan import (
     resmp_plan,
 )
 from smpstudio.repair.synthetic import SyntheticCloseup, synthetic_closeup
-from smpstudio.services.repair_plan import RepairPlanRequest, plan_repair
+from smpstudio.services.repair_plan import RepairPlanRequest, RepairPlanResult, plan_repair
 from tests.conftest import make_design
 
 MM_PER_PX = 1.0 / 30.0
@@ -260,9 +260,11 @@ def test_without_a_design_the_default_target_is_used_and_said() -> None:
     assert any("no design" in w for w in result.warnings)
 
 
-def test_a_design_placed_by_anchors_on_a_wider_photo_is_the_target() -> None:
-    """A bare scalp seen from above at 0.15 mm/px: every dot of the design that shows is to be added, in
-    the design's zones, up to about its density."""
+@cache
+def placed() -> tuple[RepairPlanResult, tuple[Any, Any], dict[str, Any], np.ndarray, np.ndarray]:
+    """A bare scalp seen from above at about 0.15 mm/px with a defined norwood-6 design placed on it by
+    its anchors, planned with its images: the result, the design's context and document, the anchors and
+    the photo."""
     from smpstudio.render.camera import view_camera
     from smpstudio.render.landmarks_px import landmarks_px
 
@@ -271,16 +273,25 @@ def test_a_design_placed_by_anchors_on_a_wider_photo_is_the_target() -> None:
     marks = landmarks_px(ctx.grid.head, view_camera(ctx.grid.head, "top", width))
     rng = np.random.default_rng(1)
     skin = np.array([205.0, 160.0, 130.0]) + rng.normal(0.0, 1.5, size=(width, width, 3))
+    image = np.round(skin).clip(0, 255).astype(np.uint8)
     buffer = io.BytesIO()
-    Image.fromarray(np.round(skin).clip(0, 255).astype(np.uint8)).save(buffer, format="PNG", compress_level=1)
+    Image.fromarray(image).save(buffer, format="PNG", compress_level=1)
     result = plan_repair(
         RepairPlanRequest.of(
             image=buffer.getvalue(),
             design=json.loads(dump_design(doc)),
             landmarks={"view": "top", "points_px": marks},
             ink="carbon",
+            images=True,
         )
     )
+    return result, (ctx, doc), marks, image, skin
+
+
+def test_a_design_placed_by_anchors_on_a_wider_photo_is_the_target() -> None:
+    """A bare scalp seen from above at 0.15 mm/px: every dot of the design that shows is to be added, in
+    the design's zones, up to about its density."""
+    result, (_, doc), marks, _, skin = placed()
     assert result.target["source"] == "design placed by its anchors"
     assert 0.1 < result.mm_per_px < 0.2 and result.count == 0
     shown = result.target["design_dots_in_photo"]
@@ -300,3 +311,63 @@ def test_a_design_placed_by_anchors_on_a_wider_photo_is_the_target() -> None:
             )
         )
     assert err.value.field == "landmarks" and err.value.code == "photo_too_coarse"
+
+
+def test_each_added_dot_is_drawn_at_its_own_scale() -> None:
+    from smpstudio.repair.after_preview import after_resmp, new_dot_spots
+    from smpstudio.repair.contrast import LUMINANCE_WEIGHTS, SRGB_DECODE
+
+    grey = np.full((120, 240, 3), 190, dtype=np.uint8)
+    xy = np.array([[60.0, 60.0], [180.0, 60.0]])
+    fwhm, peak = new_dot_spots(
+        ["body", "body"], dot_diameter_mm=0.45, ink_fraction=0.6, skin_type="III", seed=0
+    )
+    fwhm, peak = np.full(2, fwhm[0]), np.tile(peak[0], (2, 1))
+    out = after_resmp(grey, xy, fwhm, peak, np.array([30.0, 15.0]))
+    weights = np.array(LUMINANCE_WEIGHTS)
+    lost = SRGB_DECODE[grey] @ weights - SRGB_DECODE[out] @ weights
+    # Half the scale: a quarter of the area, a quarter of the light taken.
+    assert lost[:, 120:].sum() / lost[:, :120].sum() == pytest.approx(0.25, rel=0.1)
+    same = after_resmp(grey, xy, fwhm, peak, 30.0)
+    np.testing.assert_array_equal(same[:, :120], out[:, :120])
+
+
+def test_added_dots_on_a_wider_photo_shrink_towards_the_heads_outline() -> None:
+    """The after-new-SMP preview draws each added dot at the fit's scale there times the square root of
+    its facing cosine, as the photo preview does: the light a dot takes falls from the crown to the
+    outline as the square of that scale, not as one head-centre scale would have it (the same)."""
+    from scipy.spatial import cKDTree
+
+    from smpstudio.photo.anchors import parse_anchors
+    from smpstudio.photo.fit import fit_head
+    from smpstudio.repair.contrast import LUMINANCE_WEIGHTS, SRGB_DECODE
+
+    result, (ctx, doc), marks, image, _ = placed()
+    rows, cols = image.shape[:2]
+    fit = fit_head(
+        parse_anchors({"view": "top", "points_px": marks}, width=cols, height=rows),
+        ctx.grid.head,
+        hairline_height_mm=ctx.hairline_height_mm,
+    )
+    _, cosine = fit.facing(doc.dots.position_mm)
+    xy, px_per_mm = fit.project(doc.dots.position_mm)
+    added = np.array([[d.x_px, d.y_px] for d in result.added])
+    gap, k = cKDTree(xy - 0.5).query(added)
+    assert gap.max() < 0.02  # every added dot is one of the design's own
+    area_scale = px_per_mm[k] ** 2 * np.clip(cosine[k], 0.02, 1.0)  # [px²/mm²]
+    assert result.after_resmp_png is not None
+    after = np.asarray(Image.open(io.BytesIO(result.after_resmp_png)).convert("RGB"))
+    weights = np.array(LUMINANCE_WEIGHTS)
+    lost = SRGB_DECODE[image] @ weights - SRGB_DECODE[after] @ weights
+    centre = added.mean(axis=0)
+    dot_r = np.hypot(*(added - centre).T)
+    reach = dot_r.max()
+    yy, xx = np.mgrid[0:rows, 0:cols]
+    pixel_r = np.hypot(xx - centre[0], yy - centre[1])
+    per_dot, expected = [], []
+    for lo, hi in ((0.0, 0.3), (0.6, 0.8)):
+        band = (dot_r >= lo * reach) & (dot_r < hi * reach)
+        per_dot.append(float(lost[(pixel_r >= lo * reach) & (pixel_r < hi * reach)].sum()) / band.sum())
+        expected.append(float(area_scale[band].mean()))
+    assert expected[1] / expected[0] < 0.6  # the outer band is foreshortened
+    assert per_dot[1] / per_dot[0] == pytest.approx(expected[1] / expected[0], rel=0.1)

@@ -13,9 +13,12 @@
   sessions cleared SMP in the one case series [wu2020], which gives no residual: a labelled default [M],
   range 0-0.5).
 * **After the new SMP** (:func:`after_resmp`): the added dots drawn on the after-removal image by
-  :func:`smpstudio.photo.draw.draw_spots` at the photo's scale, as settled healed dots of the target design
+  :func:`smpstudio.photo.draw.draw_spots` as settled healed dots of the target design
   (:func:`smpstudio.photo.day_look.day_spots`: the design's dot diameter and ink fraction, scaled per zone
-  as the design's maps scale them).
+  as the design's maps scale them), each at the scale it is seen at: the photo's on a close-up; on a wider
+  photo placed by anchors the fit's scale at the dot times the square root of its facing cosine, so dots
+  shrink towards the head's outline as the photo preview draws them
+  (:mod:`smpstudio.services.photo_preview`).
 """
 
 from __future__ import annotations
@@ -183,16 +186,27 @@ def after_resmp(
     added_xy_px: FloatArray,
     fwhm_mm: FloatArray,
     peak: FloatArray,
-    mm_per_px: float,
+    px_per_mm: FloatArray | float,
 ) -> NDArray[np.uint8]:
-    """``image`` (the after-removal look) with the added dots drawn as healed dots at the photo's scale.
+    """``image`` (the after-removal look) with the added dots drawn as healed dots.
 
-    ``added_xy_px`` are ``[x, y]`` with pixel centres at integers, as the detector gives them."""
+    Parameters
+    ----------
+    image : ndarray of shape (M, N, 3), uint8
+        The after-removal look, sRGB.
+    added_xy_px : ndarray of shape (K, 2)
+        ``[x, y]`` of the dots, pixel centres at integers, as the detector gives them. [px]
+    fwhm_mm, peak : ndarray of shape (K,) and (K, 3)
+        Their FWHM on the skin [mm] and per-channel peak darkening [-] (:func:`new_dot_spots`).
+    px_per_mm : ndarray of shape (K,) or float
+        The scale each dot is seen at, foreshortened on a wider photo (one number: the photo's). [px/mm]
+    """
     out = np.array(image[:, :, :3], dtype=np.uint8, copy=True)
     if added_xy_px.shape[0] == 0:
         return out
+    scale = np.broadcast_to(np.asarray(px_per_mm, dtype=np.float64), (added_xy_px.shape[0],))
     mask = np.full(out.shape[:2], 255, dtype=np.uint8)
-    draw_spots(out, mask, np.asarray(added_xy_px, dtype=np.float64) + 0.5, fwhm_mm / mm_per_px, peak)
+    draw_spots(out, mask, np.asarray(added_xy_px, dtype=np.float64) + 0.5, fwhm_mm * scale, peak)
     return out
 
 

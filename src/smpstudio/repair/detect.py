@@ -8,7 +8,9 @@ The pipeline, all in the photo's own scale (millimetres from ``mm_per_px``):
    Crocker & Grier [crocker1996].
 3. Candidates: local maxima of the smoothed contrast that stand above the local skin level (the 30th
    percentile of 0.5 mm blocks over 2 mm) by :attr:`DetectionRules.min_contrast` and a number of noise
-   deviations (measured on the photo's bare skin).
+   deviations (measured on the photo's bare skin); none on the photo's outermost pixels, where a slope
+   rising out of the photo cannot be told from a peak (a dot centred beyond the edge, or less than a
+   pixel inside it, is not reported).
 4. Measurement (:mod:`smpstudio.repair.measure`): sub-pixel centre on the full-resolution contrast (from
    the 8-bit photo, pixel by pixel), FWHM in 8 diameters from rays, edge width, peak contrast, the core's
    colour against the local skin; spots beside a strong highlight are set aside (``glint``).
@@ -100,9 +102,18 @@ def _skin_level(smooth: NDArray[np.float32], mm_per_w: float) -> NDArray[np.floa
 def _candidates(
     smooth: NDArray[np.float32], level: NDArray[np.float32], margin: float, radius: int
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """Local maxima of ``smooth`` at least ``margin`` above the local skin ``level`` (on blocks)."""
+    """Local maxima of ``smooth`` at least ``margin`` above the local skin ``level`` (on blocks).
+
+    None on the outermost pixels: the maximum filter compares a pixel there with the photo's edge
+    repeated, so a slope rising out of the photo (uneven light, a JPEG block's ringing in a corner, a dot
+    centred beyond the edge) reads there as a peak that nothing beyond the edge can confirm. A maximum a
+    pixel or more inside has the photo on every side of it and is kept.
+    """
     peak = ndimage.maximum_filter(smooth, size=2 * radius + 1, mode="nearest")
-    rows, cols = np.nonzero((smooth >= peak) & (smooth >= float(level.min()) + margin))
+    is_max = (smooth >= peak) & (smooth >= float(level.min()) + margin)
+    is_max[[0, -1], :] = False
+    is_max[:, [0, -1]] = False
+    rows, cols = np.nonzero(is_max)
     block = max(1, int(np.ceil(smooth.shape[0] / level.shape[0])))
     base = level[np.minimum(rows // block, level.shape[0] - 1), np.minimum(cols // block, level.shape[1] - 1)]
     keep = smooth[rows, cols] >= base + margin

@@ -7,7 +7,8 @@ candidates.
 
 * Centre: the contrast-weighted centroid inside a disc, moved and repeated until it settles, the refinement
   of Crocker & Grier [crocker1996]; the disc is centred on the sub-pixel estimate (its edge pixels
-  weighted by their coverage), so that it can settle between pixels.
+  weighted by their coverage), so that it can settle between pixels, and near the photo's edge it
+  shrinks to stay inside the photo (a disc cut by the edge would pull the centre inwards).
 * Outline: rays in :data:`N_RAYS` directions walk out from the centre on the smoothed contrast image and
   note, by linear interpolation, where the contrast falls through 80 %, 50 % and 20 % of the peak. A ray
   that starts climbing again (more than a tolerance above the lowest value it passed) has reached another
@@ -193,8 +194,12 @@ def centroids(
                     )
                     level = base + slope_r * (i - mid_r) + slope_c * (j - mid_c)
                     patch[a, b] = max(1.0 - lum / level, 0.0)
-        inner, outer = max(rad - 0.5, 0.0) ** 2, (rad + 0.5) ** 2
         for _ in range(iterations):
+            # Near the photo's edge the disc shrinks to the distance to the edge: a disc cut by the edge
+            # weighs only the inner side and pulls the centre inwards.
+            room = min(cr + 0.5, n_rows - 0.5 - cr, cc + 0.5, n_cols - 0.5 - cc)
+            r_in = max(min(rad, room), 0.5)
+            inner, outer = max(r_in - 0.5, 0.0) ** 2, (r_in + 0.5) ** 2
             sw = 0.0
             sr = 0.0
             sc = 0.0
@@ -211,7 +216,7 @@ def centroids(
                     if d2 > inner:
                         # A disc centred on the current sub-pixel estimate, its edge pixels weighted by
                         # how much of them it covers, so that the estimate can move by less than a pixel.
-                        w *= rad + 0.5 - math.sqrt(d2)
+                        w *= r_in + 0.5 - math.sqrt(d2)
                     sw += w
                     sr += w * (r0 + a)
                     sc += w * (c0 + b)

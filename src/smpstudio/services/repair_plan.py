@@ -2,171 +2,51 @@
 
 :func:`plan_repair` finds the dots (:func:`smpstudio.services.repair.detect`), builds the target from a new
 hairline drawn on a close-up (``hairline_px``) or from a design placed on a wider photo by its anchors
-(``landmarks``), classifies every dot and finds where dots must be added
-(:mod:`smpstudio.repair.compare`), plans the laser and the re-SMP sessions from the care rules
-(:mod:`smpstudio.repair.plan`) and, when asked, draws the plan map and the two previews on the photo
-(:mod:`smpstudio.repair.after_preview`). Pure: nothing is stored; the face stores the images the result
-carries and says where with :meth:`RepairPlanResult.stored_at`.
+(``landmarks``, :mod:`smpstudio.repair.target`), classifies every dot (:mod:`smpstudio.repair.compare`)
+and finds where dots must be added (:mod:`smpstudio.repair.fill`), plans the laser and the re-SMP sessions
+from the care rules (:mod:`smpstudio.repair.plan`) and, when asked, draws the plan map and the two
+previews on the photo (:mod:`smpstudio.repair.after_preview`). Pure: nothing is stored; the face stores
+the images the result carries and says where with :meth:`RepairPlanResult.stored_at`. The request and
+result models are in :mod:`smpstudio.services.repair_plan_models`.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import ConfigDict, Field
 
 from smpstudio.care.rules import RuleSet, load_rules
 from smpstudio.design.document import DesignDocument, load_design
 from smpstudio.design.hairline import STYLES
 from smpstudio.design.maps import DEFAULT_DENSITY_PER_CM2, DEFAULT_SESSIONS, MapSettings
 from smpstudio.errors import DocumentError, InputError
-from smpstudio.services.models import Request, Result
 from smpstudio.services.repair import MM_PER_PX_RANGE, RepairDetectRequest, RepairDetectResult, detect
+from smpstudio.services.repair_plan_models import (
+    AddedDot,
+    LaserPlanResult,
+    PlanDot,
+    RepairPlanRequest,
+    RepairPlanResult,
+    ResmpPlanResult,
+    ZoneCounts,
+)
 
 if TYPE_CHECKING:
-    from smpstudio.repair.compare import ExistingDots, Target
+    from smpstudio.repair.compare import ExistingDots
     from smpstudio.repair.plan import LaserPlan
+    from smpstudio.repair.target import Target
 
 __all__ = ["RepairPlanRequest", "RepairPlanResult", "plan_repair"]
 
-DotClass = Literal["keep", "remove", "watch"]
 #: Style of the default target when no design is given.
 DEFAULT_STYLE = "soft"
-
-
-class RepairPlanRequest(Request):
-    """A photo, its scale, the target (a design with a new hairline drawn on a close-up, or with the
-    photo's anchors) and what the photo cannot show: skin type, ink, scarring; the practitioner's
-    corrections (dot index to class) and whether to draw the images."""
-
-    image: bytes = Field(repr=False)
-    mm_per_px: float | None = Field(default=None, gt=0)
-    ruler_mm: float | None = Field(default=None, gt=0)
-    design: dict[str, Any] | None = None
-    landmarks: dict[str, Any] | None = None
-    hairline_px: list[list[float]] | None = None
-    skin_type: Literal["I", "II", "III", "IV", "V", "VI"] = "III"
-    front: Literal["top", "bottom", "left", "right"] = "top"
-    ink: Literal["carbon", "iron-oxide", "titanium-dioxide", "unknown"] = "unknown"
-    scarring: Literal["none", "minimal", "moderate", "significant"] = "none"
-    corrections: dict[int, DotClass] = Field(default_factory=dict)
-    over_dense_margin: float = Field(default=0.5, ge=0.2, le=1.0)
-    seed: int = Field(default=0, ge=0, le=2**32 - 1)
-    images: bool = False
-
-
-class PlanDot(Result):
-    """One existing dot: centre (x right, y down, pixel centres at integers), apparent diameter, the
-    detector's flags, its class and why, its zone, and whether a practitioner set the class."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, serialize_by_alias=True, populate_by_name=True)
-
-    index: int
-    x_px: float
-    y_px: float
-    diameter_mm: float
-    flags: list[str]
-    dot_class: DotClass = Field(alias="class")
-    reasons: list[str]
-    zone: str
-    corrected: bool
-
-
-class AddedDot(Result):
-    x_px: float
-    y_px: float
-    zone: str
-
-
-class ZoneCounts(Result):
-    """Dots per class in one zone, before and after, and the densities against the target. [per cm²]"""
-
-    zone: str
-    area_cm2: float
-    target_per_cm2: float
-    before: int
-    keep: int
-    remove: int
-    watch: int
-    added: int
-    after: int
-    density_before_per_cm2: float
-    density_after_per_cm2: float
-
-
-class LaserPlanResult(Result):
-    """The laser part: the Kirby-Desai inputs (``inputs``, each measured from the photo or given), the
-    care rules' estimate, the test spot and the schedule in days from the first visit."""
-
-    needed: bool
-    dots: int
-    inputs: dict[str, Any]
-    kirby_desai_score: int | None
-    sessions_kirby_desai: int | None
-    sessions_expected: int
-    sessions_expected_range: list[int] | None
-    interval_weeks: int | None
-    interval_weeks_range: list[int] | None
-    wavelength_nm: int | None
-    test_spot: bool
-    schedule_days: list[int]
-    recommendation: str | None
-    warnings: list[str]
-    sources: list[str]
-    rules_version: str
-
-
-class ResmpPlanResult(Result):
-    """The re-SMP part: dots and sessions, the wait after the laser and the interval with their sources,
-    the schedule in days from the first visit."""
-
-    needed: bool
-    dots: int
-    new_share: float
-    sessions: int
-    dots_per_session: list[int]
-    interval_days: int
-    wait_after_laser_days: int
-    wait_source: str
-    interval_source: str
-    schedule_days: list[int]
-
-
-class RepairPlanResult(Result):
-    """The plan (the JSON every face prints); the images are carried as PNG bytes, not printed."""
-
-    width: int
-    height: int
-    mm_per_px: float
-    scale_from: Literal["given", "ruler", "anchors"]
-    ruler: dict[str, Any] | None = None
-    count: int
-    target: dict[str, Any]
-    classes: dict[str, int]
-    dots: list[PlanDot]
-    zones: list[ZoneCounts]
-    added: list[AddedDot]
-    density_before_per_cm2: float
-    density_after_per_cm2: float
-    target_density_per_cm2: float
-    after_over_target_max: float
-    laser: LaserPlanResult
-    resmp: ResmpPlanResult
-    rules: dict[str, float]
-    warnings: list[str]
-    files: dict[str, str] = Field(default_factory=dict)
-    plan_png: bytes | None = Field(default=None, exclude=True, repr=False)
-    after_removal_png: bytes | None = Field(default=None, exclude=True, repr=False)
-    after_resmp_png: bytes | None = Field(default=None, exclude=True, repr=False)
-
-    def stored_at(self, files: dict[str, str]) -> RepairPlanResult:
-        """The same result, saying where the face stored the images (``plan``, ``after_removal``,
-        ``after_resmp``)."""
-        return self.model_copy(update={"files": dict(files)})
+#: Smallest facing cosine a projected dot is foreshortened by, as the photo preview clips it (a dot seen
+#: edge-on keeps sqrt(0.02), a seventh of its size, :mod:`smpstudio.services.photo_preview`). [-]
+FACING_COSINE_MIN = 0.02
 
 
 def _design(request: RepairPlanRequest) -> DesignDocument | None:
@@ -197,9 +77,11 @@ def _check_target(request: RepairPlanRequest) -> None:
 
 def _projected(
     doc: DesignDocument, request: RepairPlanRequest, photo: NDArray[np.uint8]
-) -> tuple[NDArray[np.float64], list[str], float, list[str]]:
+) -> tuple[NDArray[np.float64], NDArray[np.float64], list[str], float, list[str]]:
     """The design's dots that face the camera inside the photo ([x, y] with pixel centres at integers),
-    their zones, the fit's scale and its warnings."""
+    the scale each is drawn at [px/mm] (the fit's there times the square root of the facing cosine, as the
+    photo preview foreshortens its dots, :mod:`smpstudio.services.photo_preview`), their zones, the fit's
+    scale at the head centre [mm/px] and its warnings."""
     from smpstudio.design.maps import ZONES
     from smpstudio.photo.anchors import parse_anchors
     from smpstudio.photo.fit import fit_head
@@ -208,12 +90,13 @@ def _projected(
     anchors = parse_anchors(request.landmarks or {}, width=cols, height=rows)
     ctx = doc.context
     fit = fit_head(anchors, ctx.grid.head, hairline_height_mm=ctx.hairline_height_mm)
-    facing, _ = fit.facing(doc.dots.position_mm)
-    xy, _ = fit.project(doc.dots.position_mm)
+    facing, cosine = fit.facing(doc.dots.position_mm)
+    xy, px_per_mm = fit.project(doc.dots.position_mm)
     xy = xy - 0.5
     seen = facing & (xy[:, 0] >= 0) & (xy[:, 0] < cols) & (xy[:, 1] >= 0) & (xy[:, 1] < rows)
     zones = [ZONES[z] for z in doc.dots.zone[seen]]
-    return xy[seen], zones, fit.mm_per_px, list(fit.warnings)
+    drawn_px_per_mm = px_per_mm[seen] * np.sqrt(np.clip(cosine[seen], FACING_COSINE_MIN, 1.0))
+    return xy[seen], drawn_px_per_mm, zones, fit.mm_per_px, list(fit.warnings)
 
 
 def _existing(found: RepairDetectResult) -> ExistingDots:
@@ -258,11 +141,11 @@ def _placed_target(
 ) -> tuple[Target, float, dict[str, Any]]:
     """The target of a design placed on the photo by its anchors, the scale (the request's, else the
     fit's at the head centre) and what it is, for the result."""
-    from smpstudio.repair.compare import target_from_points
+    from smpstudio.repair.target import target_from_points
 
     maps = doc.header.maps
     body = float(maps.density_per_cm2)
-    xy, zones, fit_mm_per_px, fit_warnings = _projected(doc, request, photo)
+    xy, px_per_mm, zones, fit_mm_per_px, fit_warnings = _projected(doc, request, photo)
     warnings += fit_warnings
     mm_per_px = request.mm_per_px or fit_mm_per_px
     coarsest = MM_PER_PX_RANGE[1]
@@ -280,7 +163,10 @@ def _placed_target(
         "dot_diameter_mm": maps.dot_diameter_mm,
         "design_dots_in_photo": int(xy.shape[0]),
     }
-    return target_from_points(xy, zones, (rows, cols), mm_per_px, body_density_per_cm2=body), mm_per_px, about
+    target = target_from_points(
+        xy, zones, (rows, cols), mm_per_px, body_density_per_cm2=body, px_per_mm=px_per_mm
+    )
+    return target, mm_per_px, about
 
 
 def plan_repair(
@@ -293,8 +179,9 @@ def plan_repair(
     """
     from smpstudio.photo.image_io import read_photo
     from smpstudio.repair.after_preview import after_removal, after_resmp, new_dot_spots, plan_image, png
-    from smpstudio.repair.compare import CompareRules, check_polyline, compare_dots, target_from_hairline
+    from smpstudio.repair.compare import compare_dots
     from smpstudio.repair.plan import laser_plan, removal_inputs, resmp_plan
+    from smpstudio.repair.target import CompareRules, check_polyline, target_from_hairline
 
     care = rules if rules is not None else load_rules("care")
     _check_target(request)
@@ -395,7 +282,9 @@ def plan_repair(
             skin_type=request.skin_type,
             seed=request.seed,
         )
-        images["after_resmp"] = png(after_resmp(cleared, comparison.added_xy_px, fwhm, peak, mm_per_px))
+        images["after_resmp"] = png(
+            after_resmp(cleared, comparison.added_xy_px, fwhm, peak, comparison.added_px_per_mm)
+        )
     counts = {c: sum(1 for k in comparison.classes if k == c) for c in ("keep", "remove", "watch")}
     return RepairPlanResult(
         width=cols,
