@@ -67,6 +67,7 @@ AUDIT_ENTITY = {
     "event_id": "adverse_event",
     "user_id": "user",
     "token_id": "api_token",
+    "repair_id": "repair_map",
 }
 
 

@@ -24,6 +24,7 @@ from smpstudio.records import audit
 from smpstudio.records.files import FileStore
 from smpstudio.records.models import Clinic
 from smpstudio.records.repositories import protection as repo
+from smpstudio.records.repositories import repair_maps as repair_rows
 from smpstudio.records.repositories import sessions as session_rows
 from smpstudio.services.access import Actor, get_client, log, resolve_actor, transact
 from smpstudio.services.clients import record_of
@@ -57,7 +58,9 @@ class ExportResult(Result):
     out: str | None = Field(
         default=None, description="Where the face wrote the archive (the service only writes to a stream)."
     )
-    files: int = Field(description="Photos, drawn signatures and design documents in the archive.")
+    files: int = Field(
+        description="Photos, drawn signatures, design documents and repair maps in the archive."
+    )
     sessions: int = Field(description="Sessions in the record.")
 
     def stored_at(self, location: str) -> ExportResult:
@@ -92,13 +95,16 @@ def _write_export(
         for version, document in designs:
             zf.writestr(f"designs/design-v{version}.json", json.dumps(document))
             count += 1
+        for repair in record.get("repair_maps", []):
+            zf.writestr(f"repairs/repair-{repair['id']}.json", json.dumps(repair["document"]))
+            count += 1
     return count
 
 
 def export_client(ctx: ServiceContext, client_id: int, out: IO[bytes]) -> ExportResult:
-    """Write the client's whole record (JSON, photos, drawn signatures, design documents) as a zip archive;
-    the JSON also holds the client's appointments, the e-mails sent to them and their own links (never a
-    token).
+    """Write the client's whole record (JSON, photos, drawn signatures, design documents, repair maps) as a
+    zip archive; the JSON also holds the client's appointments, the e-mails sent to them, their own links
+    (never a token) and their repair maps (each close-up's dot map, corrections and plan).
 
     Parameters
     ----------
@@ -121,6 +127,7 @@ def export_client(ctx: ServiceContext, client_id: int, out: IO[bytes]) -> Export
         actor.require("client.export")
         client = get_client(db, actor, client_id)
         record = {**_plain(record_of(db, client)), **repo.clinic_day_of(db, client.id)}
+        record["repair_maps"] = repair_rows.repair_documents(db, client.id)
         designs = repo.design_documents(db, client.id)
         log(db, actor, "export", "client", client.id)
         return record, designs
