@@ -17,6 +17,7 @@ from rich.table import Table
 
 from benchmarks import (
     appearance,
+    consultation,
     design,
     optics,
     photo,
@@ -48,6 +49,7 @@ BENCHMARKS: dict[str, Callable[[argparse.Namespace], list[Row]]] = {
     "photo-draw": lambda a: photo.run_draw(),
     "photo-preview-12mp": lambda a: photo.run_preview(),
     "preview-memory": lambda a: preview_memory.run(),
+    "consultation-live": lambda a: consultation.run(),
 }
 
 

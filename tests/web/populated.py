@@ -13,6 +13,7 @@ the fixtures into a test module (pytest finds them by their ``name``):
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import shutil
 import tempfile
@@ -56,6 +57,7 @@ __all__ = [
     "Entities",
     "Populated",
     "Template",
+    "closeup_jpeg",
     "design_document",
     "open_populated",
     "png_bytes",
@@ -99,6 +101,9 @@ class Entities:
     certification_id: int
     job_id: int  # an export the owner asked for (queued: no worker runs in these tests)
     appointment_id: int  # a session booked for tomorrow with the staff practitioner
+    # --- the repair consultation: a map of a small synthetic close-up ---
+    repair_id: int
+    # --- end of the repair consultation's ids ---
 
 
 def png_bytes(size: tuple[int, int] = (120, 40)) -> bytes:
@@ -150,6 +155,18 @@ def design_document() -> dict[str, Any]:
         "warnings": [],
         "dots": dots,
     }
+
+
+# --- the repair consultation: a small synthetic close-up ---
+@functools.cache
+def closeup_jpeg() -> bytes:
+    """A small synthetic close-up of healed SMP (10 x 8 mm at 30 px/mm, one of each special dot), as JPEG."""
+    from smpstudio.repair.synthetic import synthetic_closeup
+
+    return synthetic_closeup(size_px=(240, 300), seed=3, special=1, decoys=False, helmet=False).jpeg
+
+
+# --- end of the repair consultation ---
 
 
 def populate_clinic(store: Store, owner_id: int, client_id: int, tag: str) -> Entities:
@@ -220,8 +237,21 @@ def populate_clinic(store: Store, owner_id: int, client_id: int, tag: str) -> En
         ),
     ).id
     photo_id = clients.add_photo(
-        staff, clients.AddPhotoRequest.of(client_id=client_id, image=png_bytes((64, 64)), view="front")
+        staff,
+        clients.AddPhotoRequest.of(
+            client_id=client_id, image=png_bytes((64, 64)), view="front", kind="consultation"
+        ),
     ).id
+    # --- the repair consultation: a map of a small synthetic close-up ---
+    from smpstudio.services import repair_records
+
+    repair_id = repair_records.start_repair(
+        staff,
+        repair_records.StartRepairRequest.of(
+            client_id=client_id, image=closeup_jpeg(), px_per_mm=30, skin_type="II", ink="carbon"
+        ),
+    ).id
+    # --- end of the repair consultation ---
     recorded = sessions.record_session(
         staff,
         sessions.SessionRequest.of(
@@ -301,6 +331,7 @@ def populate_clinic(store: Store, owner_id: int, client_id: int, tag: str) -> En
         certification_id=certification_id,
         job_id=job_id,
         appointment_id=appointment_id,
+        repair_id=repair_id,
     )
 
 

@@ -19,7 +19,7 @@ from smpstudio.records.models import AuditEntry, Base
 from smpstudio.records.store import Store
 from smpstudio.services.context import Clock
 from tests.records.conftest import answers
-from tests.web.populated import Entities, design_document, png_bytes
+from tests.web.populated import Entities, closeup_jpeg, design_document, png_bytes
 
 __all__ = [
     "BODIES",
@@ -64,6 +64,7 @@ PATH_IDS: dict[str, str] = {
     "link_id": "client_link_id",
     "job_id": "job_id",
     "appointment_id": "appointment_id",
+    "repair_id": "repair_id",
 }
 #: Path parameters that are not ids of a clinic's records: the value every test uses.
 PATH_WORDS: dict[str, str] = {
@@ -72,6 +73,8 @@ PATH_WORDS: dict[str, str] = {
     "format": "pdf",
     # a client's own link: the token is the credential (public routes); one that opens nothing
     "token": "no-such-link-token-0000000000000000000000000",
+    # a repair map's image
+    "which": "plan",
 }
 #: Tables whose rows change on any signed-in request (the session's last use, login throttling) or that
 #: record attempts (the audit trail): left out of :func:`snapshot`.
@@ -200,6 +203,21 @@ def _form(body: dict[str, Any]) -> Callable[[Entities], Parts]:
 
 _CYCLE = {"load": "L-next", "temperature_c": 134, "pressure_kpa": 210, "minutes": 4, "indicator": "pass"}
 _SCREENING_FORM = {f"q_{q}": "no" for q in answers()["answers"]}
+# --- the consultation on the client's photo: anchors of a front view on the populated 64 x 64 photo ---
+_CONSULTATION = {
+    "landmarks": '{"view": "front", "points_px": {"glabella": [32, 34], "lateral_canthus_right": [22, 38], '
+    '"lateral_canthus_left": [42, 38], "mid_frontal_point": [32, 14]}}'
+}
+_API_LANDMARKS = {
+    "view": "front",
+    "points_px": {
+        "glabella": [32, 34],
+        "lateral_canthus_right": [22, 38],
+        "lateral_canthus_left": [42, 38],
+        "mid_frontal_point": [32, 14],
+    },
+}
+# --- end of the consultation's bodies ---
 
 BODIES: dict[tuple[str, str], Callable[[Entities], Parts]] = {
     # --- the API ---
@@ -307,6 +325,54 @@ BODIES: dict[tuple[str, str], Callable[[Entities], Parts]] = {
         {"password": "another good passphrase", "password_again": "another good passphrase"}
     ),
     ("POST", "/users/{user_id}/tokens"): _form({"name": "phone"}),
+    # --- the repair consultation: a close-up, a dot's class, a target hairline ---
+    ("POST", "/api/v1/clients/{client_id}/repairs"): lambda e: {
+        "data": {"px_per_mm": "30", "skin_type": "II"},
+        "files": {"file": ("closeup.jpg", closeup_jpeg(), "image/jpeg")},
+    },
+    ("POST", "/api/v1/clients/{client_id}/repairs/{repair_id}/corrections"): _api(
+        {"corrections": {"0": "remove"}}
+    ),
+    ("POST", "/api/v1/clients/{client_id}/repairs/{repair_id}/hairline"): _api(
+        {"hairline_px": [[0, 120], [299, 120]]}
+    ),
+    ("POST", "/clients/{client_id}/repair"): lambda e: {
+        "data": {"scale": "30", "scale_unit": "px_per_mm", "skin_type": "II"},
+        "files": {"photo": ("closeup.jpg", closeup_jpeg(), "image/jpeg")},
+    },
+    ("POST", "/clients/{client_id}/repair/{repair_id}/corrections"): _form({"dot_0": "remove"}),
+    ("POST", "/clients/{client_id}/repair/{repair_id}/hairline"): _form(
+        {"hairline_px": "[[0, 120], [299, 120]]"}
+    ),
+    # --- end of the repair consultation ---
+    # --- the consultation on the client's photo ---
+    ("POST", "/clients/{client_id}/consultation"): lambda e: {
+        "data": {"view": "front"},
+        "files": {"photo": ("head.png", png_bytes((64, 64)), "image/png")},
+    },
+    ("POST", "/clients/{client_id}/consultation/{photo_id}/fit"): _form(_CONSULTATION),
+    ("POST", "/clients/{client_id}/consultation/{photo_id}/preview"): _form(
+        {**_CONSULTATION, "width_px": "64"}
+    ),
+    ("POST", "/clients/{client_id}/consultation/{photo_id}/hairline-drag"): _form(
+        {**_CONSULTATION, "name": "mid_frontal_point", "x_px": "32", "y_px": "12"}
+    ),
+    ("POST", "/clients/{client_id}/consultation/{photo_id}/save"): _form(_CONSULTATION),
+    ("POST", "/api/v1/clients/{client_id}/consultations"): lambda e: {
+        "data": {"view": "front"},
+        "files": {"file": ("head.png", png_bytes((64, 64)), "image/png")},
+    },
+    ("POST", "/api/v1/clients/{client_id}/consultations/{photo_id}/fit"): _api({"landmarks": _API_LANDMARKS}),
+    ("POST", "/api/v1/clients/{client_id}/consultations/{photo_id}/preview"): _api(
+        {"landmarks": _API_LANDMARKS, "width_px": 64}
+    ),
+    ("POST", "/api/v1/clients/{client_id}/consultations/{photo_id}/hairline-drag"): _api(
+        {"landmarks": _API_LANDMARKS, "name": "mid_frontal_point", "x_px": 32, "y_px": 12}
+    ),
+    ("POST", "/api/v1/clients/{client_id}/consultations/{photo_id}/save"): _api(
+        {"landmarks": _API_LANDMARKS}
+    ),
+    # --- end of the consultation's pages ---
 }
 
 

@@ -83,9 +83,17 @@ def latest_design_version(db: Db, client_id: int) -> int:
     return db.scalar(select(func.max(Design.version)).where(Design.client_id == client_id)) or 0
 
 
-def add_design(db: Db, client_id: int, *, version: int, document: dict[str, Any], sha256: str) -> Design:
-    """Insert a design version of the client."""
-    design = Design(client_id=client_id, version=version, document=document, sha256=sha256)
+def add_design(
+    db: Db,
+    client_id: int,
+    *,
+    version: int,
+    document: dict[str, Any],
+    sha256: str,
+    photo_id: int | None = None,
+) -> Design:
+    """Insert a design version of the client (``photo_id``: the consultation photo it was placed on)."""
+    design = Design(client_id=client_id, version=version, document=document, sha256=sha256, photo_id=photo_id)
     db.add(design)
     db.flush()
     return design

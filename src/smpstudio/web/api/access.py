@@ -124,7 +124,20 @@ API_PERMISSIONS: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/reports/touch-ups"): "reports",
     # --- end of the reports' routes ---
     # --- the consultation on the client's photo ---
+    ("POST", "/api/v1/clients/{client_id}/consultations"): "photo",
+    ("GET", "/api/v1/clients/{client_id}/consultations"): "photo",
+    ("GET", "/api/v1/clients/{client_id}/consultations/{photo_id}/photo.jpg"): "photo",
+    ("POST", "/api/v1/clients/{client_id}/consultations/{photo_id}/fit"): "design",
+    ("POST", "/api/v1/clients/{client_id}/consultations/{photo_id}/preview"): "design",
+    ("POST", "/api/v1/clients/{client_id}/consultations/{photo_id}/hairline-drag"): "design",
+    ("POST", "/api/v1/clients/{client_id}/consultations/{photo_id}/save"): "design",
     # --- end of the consultation's routes ---
     # --- the repair consultation on a close-up ---
+    ("POST", "/api/v1/clients/{client_id}/repairs"): "photo",
+    ("GET", "/api/v1/clients/{client_id}/repairs"): "photo",
+    ("GET", "/api/v1/clients/{client_id}/repairs/{repair_id}"): "photo",
+    ("POST", "/api/v1/clients/{client_id}/repairs/{repair_id}/corrections"): "session",
+    ("POST", "/api/v1/clients/{client_id}/repairs/{repair_id}/hairline"): "session",
+    ("GET", "/api/v1/clients/{client_id}/repairs/{repair_id}/{which}.png"): "photo",
     # --- end of the repair consultation's routes ---
 }

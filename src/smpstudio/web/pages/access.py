@@ -121,7 +121,22 @@ PAGE_PERMISSIONS: dict[tuple[str, str], str] = {
     ("GET", "/reports/touch-ups.csv"): "reports",
     # --- end of the reports' pages ---
     # --- the consultation on the client's photo ---
+    ("GET", "/clients/{client_id}/consultation"): "photo",
+    ("POST", "/clients/{client_id}/consultation"): "photo",
+    ("GET", "/clients/{client_id}/consultation/{photo_id}"): "photo",
+    ("GET", "/clients/{client_id}/consultation/{photo_id}/photo.jpg"): "photo",
+    ("POST", "/clients/{client_id}/consultation/{photo_id}/fit"): "design",
+    ("POST", "/clients/{client_id}/consultation/{photo_id}/preview"): "design",
+    ("POST", "/clients/{client_id}/consultation/{photo_id}/hairline-drag"): "design",
+    ("POST", "/clients/{client_id}/consultation/{photo_id}/save"): "design",
     # --- end of the consultation's pages ---
     # --- the repair consultation on a close-up ---
+    ("GET", "/clients/{client_id}/repair"): "photo",
+    ("POST", "/clients/{client_id}/repair"): "photo",
+    ("GET", "/clients/{client_id}/repair/{repair_id}"): "photo",
+    ("GET", "/clients/{client_id}/repair/{repair_id}/photo.jpg"): "photo",
+    ("GET", "/clients/{client_id}/repair/{repair_id}/{which}.png"): "photo",
+    ("POST", "/clients/{client_id}/repair/{repair_id}/corrections"): "session",
+    ("POST", "/clients/{client_id}/repair/{repair_id}/hairline"): "session",
     # --- end of the repair consultation's pages ---
 }

@@ -92,6 +92,8 @@ def record_context(request: Request, ctx: ServiceContext, record: ClientRecord) 
             "export": can(request, "GET", "/api/v1/clients/{client_id}/export"),
             "erase": can(request, "POST", "/clients/{client_id}/erase"),
             "audit": can(request, "GET", "/clients/{client_id}/audit"),
+            "consultation": can(request, "GET", "/clients/{client_id}/consultation"),
+            "repair": can(request, "GET", "/clients/{client_id}/repair"),
         },
         **link_panel(request, ctx, cid),
         **mail,

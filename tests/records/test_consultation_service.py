@@ -1,0 +1,209 @@
+"""The consultation on the client's photo, on both stores: the photo stored only with the photography consent,
+the head fitted to clicked anchors, the design drawn live (a density slider thins the same dots), the design
+kept as the next version linked to the photo, every read and write audited, and nothing of another clinic's
+or another role's reach."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from PIL import Image
+from sqlalchemy import select
+
+from smpstudio.errors import AccessError, InputError, NotFoundError
+from smpstudio.records.models import AuditEntry, Design, Photo
+from smpstudio.records.store import Store
+from smpstudio.services import clients, clinics, consent
+from smpstudio.services import consultation as svc
+from tests.records.conftest import acting
+from tests.records.helpers import setup_clinic
+from tests.validation.test_photo_fit import synthetic_photo
+
+SIZE_PX = 480
+
+
+@pytest.fixture(scope="module")
+def photo() -> tuple[bytes, dict[str, Any]]:
+    """A rendered front photo of a Norwood-6 head (JPEG) and its true anchors."""
+    img, marks, _, _, _ = synthetic_photo("front", turn_deg=(6.0, -4.0, 8.0), noise=2.0, size_px=SIZE_PX)
+    buf = io.BytesIO()
+    Image.fromarray(img).save(buf, "JPEG", quality=92)
+    return buf.getvalue(), {"view": "front", "points_px": marks}
+
+
+def _client(store: Store, tmp_path: Path, *, photography: bool = True) -> dict[str, int]:
+    ids = setup_clinic(store, tmp_path)
+    ids["client"] = clients.add_client(  # with a hair-loss pattern
+        acting(store, ids["owner"]),
+        clients.AddClientRequest.of(
+            name="Sam Doe", date_of_birth="1979-03-04", skin_type="III", hair_loss_pattern="norwood-6"
+        ),
+    ).id
+    if photography:
+        consent.sign_consent(
+            acting(store, ids["prac"]),
+            consent.SignConsentRequest.of(client_id=ids["client"], signed_name="Sam Doe", kind="photography"),
+        )
+    return ids
+
+
+def _audit(store: Store) -> list[tuple[str, str, str | None, dict[str, Any]]]:
+    return store.read(
+        lambda db: [
+            (e.action, e.entity, e.entity_id, json.loads(e.detail))
+            for e in db.scalars(select(AuditEntry).order_by(AuditEntry.seq))
+        ]
+    )
+
+
+def test_a_photo_needs_the_photography_consent(store: Store, tmp_path: Path, photo: Any) -> None:
+    ids = _client(store, tmp_path, photography=False)
+    request = svc.StartConsultationRequest.of(client_id=ids["client"], image=photo[0], view="front")
+    with pytest.raises(InputError) as info:
+        svc.start_consultation(acting(store, ids["prac"]), request)
+    assert info.value.code == "photo_consent_missing"
+    assert store.read(lambda db: db.scalar(select(Photo.id))) is None
+    bad = svc.StartConsultationRequest.of(client_id=ids["client"], image=photo[0], view="sideways")
+    with pytest.raises(InputError) as info:
+        svc.start_consultation(acting(store, ids["prac"]), bad)
+    assert info.value.field == "view" and "front" in str(info.value.allowed)
+
+
+def test_the_consultation_fits_draws_and_keeps_the_design_on_the_photo(
+    store: Store, tmp_path: Path, photo: Any
+) -> None:
+    ids = _client(store, tmp_path)
+    ctx = acting(store, ids["prac"])
+    started = svc.start_consultation(
+        ctx, svc.StartConsultationRequest.of(client_id=ids["client"], image=photo[0], view="front")
+    )
+    assert (started.width, started.height, started.view) == (SIZE_PX, SIZE_PX, "front")
+    assert started.landmarks is None and (started.preview_width, started.preview_height) == (SIZE_PX, SIZE_PX)
+    base = {"client_id": ids["client"], "photo_id": started.photo_id, "landmarks": photo[1]}
+
+    fit = svc.fit_consultation(ctx, svc.FitConsultationRequest.of(**base))
+    assert fit.fit_error_px < 2.0 and 0.1 < fit.mm_per_px < 2.0
+    assert len(fit.wireframe) >= 5 and all(len(line) >= 2 for line in fit.wireframe)
+    assert fit.hairline_px and all(run in fit.wireframe for run in fit.hairline_px)
+    assert "mid_frontal_point" in fit.hairline_points_px and "glabella" in fit.landmarks_px
+    glabella = photo[1]["points_px"]["glabella"]
+    assert np.hypot(*np.subtract(fit.landmarks_px["glabella"], glabella)) < 3.0
+
+    shown = svc.live_preview(ctx, svc.LivePreviewRequest.of(**base, width_px=320))
+    assert (shown.width, shown.height) == (320, 320) and shown.dots_drawn > 100
+    assert shown.tone_match_delta_e00 is not None and shown.density_per_cm2 > 0
+    image = Image.open(io.BytesIO(shown.image))
+    assert image.format == "JPEG" and image.size == (320, 320) and not image.getexif()
+    before = svc.live_preview(ctx, svc.LivePreviewRequest.of(**base, width_px=320, want="before"))
+    assert before.image != shown.image
+
+    saved = svc.save_consultation(ctx, svc.SaveConsultationRequest.of(**base, density_per_cm2=70.0))
+    assert (saved.version, saved.photo_id) == (1, started.photo_id)
+    row = store.read(lambda db: db.get(Design, saved.design_id))
+    assert row.photo_id == started.photo_id and row.document["maps"]["density_per_cm2"] == 70.0
+    kept = store.read(lambda db: db.get(Photo, started.photo_id).landmarks)
+    assert kept["view"] == "front" and set(kept["points_px"]) == set(photo[1]["points_px"])
+
+    again = svc.save_consultation(ctx, svc.SaveConsultationRequest.of(**base, design_version=1))
+    assert again.version == 2
+    history = svc.consultation_history(ctx, svc.ConsultationHistoryRequest.of(client_id=ids["client"]))
+    assert [p.photo_id for p in history.photos] == [started.photo_id]
+    assert [d.version for d in history.photos[0].designs] == [1, 2] and history.photos[0].has_landmarks
+    assert history.photos[0].landmarks == kept
+
+    small = svc.consultation_photo(
+        ctx,
+        svc.ConsultationImageRequest.of(client_id=ids["client"], photo_id=started.photo_id, max_width_px=120),
+    )
+    assert (small.width, small.height) == (120, 120) and small.scale == pytest.approx(0.25)
+
+    trail = _audit(store)
+    reads = [d.get("use") for a, e, _, d in trail if (a, e) == ("read", "photo")]
+    assert {"fit", "preview", "save", "show", "history"} <= set(reads)
+    assert ("create", "photo", str(started.photo_id)) in [(a, e, i) for a, e, i, _ in trail]
+    assert ("update", "photo", str(started.photo_id)) in [(a, e, i) for a, e, i, _ in trail]
+    assert ("create", "design", str(saved.design_id)) in [(a, e, i) for a, e, i, _ in trail]
+    assert all("Sam" not in str(d) for *_, d in trail)  # ids and codes only
+
+
+def test_the_density_slider_thins_the_same_dots(store: Store, tmp_path: Path, photo: Any) -> None:
+    ids = _client(store, tmp_path)
+    ctx = acting(store, ids["prac"])
+    started = svc.start_consultation(
+        ctx, svc.StartConsultationRequest.of(client_id=ids["client"], image=photo[0], view="front")
+    )
+    base = {"client_id": ids["client"], "photo_id": started.photo_id, "landmarks": photo[1], "width_px": 320}
+    dense = svc.live_preview(ctx, svc.LivePreviewRequest.of(**base, density_per_cm2=120.0))
+    sparse = svc.live_preview(ctx, svc.LivePreviewRequest.of(**base, density_per_cm2=60.0))
+    again = svc.live_preview(ctx, svc.LivePreviewRequest.of(**base, density_per_cm2=60.0))
+    assert not sparse.resampled and not again.resampled
+    assert again.image == sparse.image and again.dots_drawn == sparse.dots_drawn
+    assert 0.4 < sparse.dots_drawn / dense.dots_drawn < 0.6
+    shade = svc.live_preview(ctx, svc.LivePreviewRequest.of(**base, density_per_cm2=60.0, ink_fraction=0.3))
+    assert shade.dots_drawn == sparse.dots_drawn and shade.image != sparse.image
+    with pytest.raises(InputError) as info:
+        svc.live_preview(ctx, svc.LivePreviewRequest.of(**base, density_per_cm2=500.0))
+    assert info.value.field == "density_per_cm2"
+
+
+def test_bad_anchors_are_refused_naming_the_point(store: Store, tmp_path: Path, photo: Any) -> None:
+    ids = _client(store, tmp_path)
+    ctx = acting(store, ids["prac"])
+    started = svc.start_consultation(
+        ctx, svc.StartConsultationRequest.of(client_id=ids["client"], image=photo[0], view="front")
+    )
+    points = dict(photo[1]["points_px"])
+    points["lateral_canthus_right"], points["lateral_canthus_left"] = (
+        points["lateral_canthus_left"],
+        points["lateral_canthus_right"],
+    )
+    request = svc.FitConsultationRequest.of(
+        client_id=ids["client"], photo_id=started.photo_id, landmarks={"view": "front", "points_px": points}
+    )
+    with pytest.raises(InputError) as info:
+        svc.fit_consultation(ctx, request)
+    assert info.value.field is not None and info.value.field.startswith("landmarks.points_px.")
+
+
+def test_another_clinics_photo_and_the_front_desk_are_refused(
+    store: Store, tmp_path: Path, photo: Any
+) -> None:
+    ids = _client(store, tmp_path)
+    started = svc.start_consultation(
+        acting(store, ids["prac"]),
+        svc.StartConsultationRequest.of(client_id=ids["client"], image=photo[0], view="front"),
+    )
+    other = clinics.init_clinic(
+        acting(store, ids["owner"]), clinics.InitClinicRequest.of(name="Other", owner_email="o@b.example.org")
+    )
+    their_client = clients.add_client(
+        acting(store, other.owner_id), clients.AddClientRequest.of(name="Bo", date_of_birth="1970-01-01")
+    ).id
+    for client_id in (ids["client"], their_client):
+        request = svc.ConsultationImageRequest.of(client_id=client_id, photo_id=started.photo_id)
+        with pytest.raises(NotFoundError):
+            svc.consultation_photo(acting(store, other.owner_id), request)
+    with pytest.raises(AccessError):
+        svc.fit_consultation(
+            acting(store, ids["desk"]),
+            svc.FitConsultationRequest.of(
+                client_id=ids["client"], photo_id=started.photo_id, landmarks=photo[1]
+            ),
+        )
+    # Another photo of the same client that is no consultation photo answers as not found too.
+    progress = clients.add_photo(
+        acting(store, ids["prac"]),
+        clients.AddPhotoRequest.of(client_id=ids["client"], image=photo[0], view="top", kind="progress"),
+    )
+    with pytest.raises(NotFoundError):
+        svc.consultation_photo(
+            acting(store, ids["prac"]),
+            svc.ConsultationImageRequest.of(client_id=ids["client"], photo_id=progress.id),
+        )
+    refusals = [(a, e, i) for a, e, i, _ in _audit(store) if a == "refuse"]
+    assert ("refuse", "photo", str(started.photo_id)) in refusals
