@@ -124,6 +124,19 @@ def test_written_images_carry_no_metadata(fmt: str) -> None:
     assert b"PhoneMaker" not in out
 
 
+@pytest.mark.parametrize("fmt", ["png", "jpeg", "webp"])
+def test_written_images_decode_to_the_pixels_png_exactly(fmt: str) -> None:
+    rng = np.random.default_rng(8)
+    ramp = np.linspace(90.0, 200.0, 160)[None, :, None] * np.array([1.0, 0.8, 0.7])
+    pixels = np.clip(ramp + rng.normal(0, 3, (120, 160, 3)), 0, 255).astype(np.uint8)
+    pixels[40:60] = 0  # runs, which the PNG encoding compresses
+    back = np.asarray(Image.open(io.BytesIO(encode_rgb(pixels, fmt))).convert("RGB"))
+    if fmt == "png":
+        assert np.array_equal(back, pixels)
+    else:  # lossy at quality 92: close
+        assert back.shape == pixels.shape and np.abs(back.astype(int) - pixels).mean() < 3
+
+
 def test_spots_keep_their_integral_and_respect_the_mask() -> None:
     """A Gaussian spot darkens a flat grey patch by its model integral, peak x pi w^2 / (4 ln 2) (3 %)."""
     img = np.full((64, 64, 3), 160, dtype=np.uint8)
@@ -163,7 +176,7 @@ def test_spots_drawn_in_parallel_bands_give_the_same_image_on_any_thread_count()
     images = []
     before = numba.get_num_threads()
     try:
-        for threads in (1, min(2, numba.config.NUMBA_NUM_THREADS)):
+        for threads in (1, min(2, numba.config.NUMBA_NUM_THREADS)):  # type: ignore[attr-defined]
             numba.set_num_threads(threads)
             out = img.copy()
             assert draw_spots(out, mask, xy, fwhm, peak) == 3000

@@ -109,20 +109,20 @@ def _lab(rgb_linear: NDArray[np.float64]) -> NDArray[np.float64]:
 def _photo_tone(
     doc: DesignDocument,
     skin_type: str,
-    before: NDArray[np.uint8],
+    small_before: NDArray[np.uint8],
     after: NDArray[np.uint8],
     hair_share: NDArray[np.float64],
     region: NDArray[np.bool_],
     drawn_xy: NDArray[np.float64],
 ) -> tuple[float, str | None]:
-    """CIEDE2000 between the treated scalp in the preview and the stubble to match, on the reduced copies.
+    """CIEDE2000 between the treated scalp in the preview and the stubble to match, on the reduced copies
+    (``small_before``: the photo's, reduced before the dots were drawn).
 
     The stubble is the remaining hair the photo shows; when it shows too little, the stubble the design's
     hair would make on the photo's own skin there (:func:`smpstudio.skin.stubble.stubble_reflectance_rgb`),
     with a note. ``nan`` when no dot was drawn on the scalp.
     """
     small_after, factor = reduced(after)
-    small_before, _ = reduced(before)
     region = ndimage.binary_erosion(region, iterations=3)  # not the shaded rim of the head's outline
     marks = np.zeros(region.shape, dtype=np.bool_)
     r = np.clip((drawn_xy[:, 1] / factor).astype(np.int64), 0, region.shape[0] - 1)
@@ -183,14 +183,16 @@ def photo_preview(doc: DesignDocument, request: PhotoPreviewRequest) -> PhotoPre
     idx = np.flatnonzero(visible)
     on_skin = mask[xy[idx, 1].astype(np.int64), xy[idx, 0].astype(np.int64)] > 0
     idx = idx[on_skin]
-    out = photo.srgb8.copy()
+    small_before, _ = reduced(photo.srgb8)
+    # The dots are drawn on the decoded photo itself (it is this call's own) unless the pair needs it.
+    out = photo.srgb8.copy() if request.before_after_format is not None else photo.srgb8
     shrink = px_per_mm[idx] * np.sqrt(np.clip(cosine[idx], 0.02, 1.0))
     if spots.halo_fwhm_mm is not None and spots.halo_peak is not None:
         draw_spots(out, mask, xy[idx], spots.halo_fwhm_mm[idx] * shrink, spots.halo_peak[idx])
     drawn = draw_spots(out, mask, xy[idx], spots.fwhm_mm[idx] * shrink, spots.peak[idx])
     if len(dots) and not drawn:
         warnings.append("no dot of the design falls on scalp skin in this photo: check the view and the mask")
-    delta, note = _photo_tone(doc, request.skin_type, photo.srgb8, out, auto.hair, auto.region, xy[idx])
+    delta, note = _photo_tone(doc, request.skin_type, small_before, out, auto.hair, auto.region, xy[idx])
     if note is not None:
         warnings.append(note)
     marks = landmarks(head, ctx.hairline_height_mm)
