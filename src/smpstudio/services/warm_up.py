@@ -109,17 +109,27 @@ def _steps(state: dict[str, Any]) -> list[tuple[str, Callable[[], None]]]:
         draw_spots(img, mask, np.array([[8.0, 8.0]]), np.array([2.0]), np.full((1, 3), 0.1))
 
     def repair() -> None:
-        from smpstudio.repair.detect import detect_dots
+        import io
+
+        from PIL import Image
+
         from smpstudio.repair.synthetic import synthetic_closeup
+        from smpstudio.services.repair_plan import RepairPlanRequest, plan_repair
 
         closeup = synthetic_closeup(size_px=(120, 120), seed=0)
-        detect_dots(closeup.image, closeup.mm_per_px)
+        png = io.BytesIO()
+        Image.fromarray(closeup.image).save(png, format="PNG")
+        plan_repair(
+            RepairPlanRequest(
+                image=png.getvalue(), mm_per_px=closeup.mm_per_px, hairline_px=[[0.0, 30.0], [119.0, 30.0]]
+            )
+        )
 
     return [
         ("design sampler", design),
         ("preview renderer", preview),
         ("photo drawing", photo),
-        ("dot detection", repair),
+        ("dot detection and repair plan", repair),
         ("appearance table", table),
         ("light transport", transport),
     ]
