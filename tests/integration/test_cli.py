@@ -266,6 +266,7 @@ def test_a_version_1_design_file_still_previews(workdir: Path, design_file: Path
     data["schema_version"] = 1
     for key in ("hair", "proposal"):  # version 3 fields
         data.pop(key)
+    data["hairline"].pop("shift_mm", None)  # a version 4 field
     for key in ("ink_fraction", "dot_diameter_mm"):
         data["maps"].pop(key)
     for dot in data["dots"]:
@@ -411,6 +412,8 @@ def test_care_commands_refuse_unknowns_with_the_valid_list(workdir: Path) -> Non
     (workdir / "bad-answers.json").write_text(
         json.dumps({"date_of_birth": "1990-05-01", "answers": {"x": True}})
     )
+    product = {"name": "Black", "brand": "B", "lot": "L7", "expires": "2099-01-01", "ci_numbers": ["77266"]}
+    (workdir / "product.json").write_text(json.dumps(product))  # this test on its own needs it too
     for args, valid in (
         (["triage", "--day", "3", "--symptom", "sneezing"], "red_streaks"),
         (["screen", "bad-answers.json"], "keloid_history"),

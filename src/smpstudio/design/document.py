@@ -16,11 +16,9 @@ style, ``height_mm`` (the mid-frontal point's height above the glabella, after i
 ``shift_mm``, the moves of the hairline's named control points along the chart's radial direction
 (:func:`smpstudio.design.hairline.design_edge`; positive forward and lower; version 4).
 
-Older versions are read and upgraded on load, and written again as version 4: version 1
-(``design-1.schema.json``) called the ink fraction ``shade``; versions 1 and 2 had no ``hair`` (they get
-:data:`~smpstudio.skin.stubble.DEFAULT_HAIR`) and no body ink fraction and dot diameter (they get the
-values their zones were drawn with, 0.65 and 0.12 mm); versions 1-3 had no control-point shifts (the
-style's curve, no shift).
+The header's sections are typed in :mod:`smpstudio.design.document_sections`. Older versions are read and
+upgraded on load, and written again as version 4 (:mod:`smpstudio.design.document_versions` says how);
+every section model and the readable versions are importable from here too.
 
 Writing is canonical: fixed key order, numbers rounded (positions and diameters to 1 µm, ink fractions
 to 0.001), one dot per line. Reading a file and writing it again gives the same bytes.
@@ -32,20 +30,32 @@ import json
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import ValidationError
 
 from smpstudio import __version__
-from smpstudio.design.hairline import HAIRLINE_POINTS
+from smpstudio.design.document_sections import (
+    SCHEMA_VERSION,
+    DesignHeader,
+    Dot,
+    HairlineSection,
+    HairSection,
+    HeadSection,
+    MapsSection,
+    PatternSection,
+    ProposalSection,
+    SamplingSection,
+    SummarySection,
+)
+from smpstudio.design.document_versions import READABLE_VERSIONS, dots_of_version, header_of_version
 from smpstudio.design.head import Head
 from smpstudio.design.maps import ZONES, MapSettings
 from smpstudio.design.patterns import Pattern
 from smpstudio.design.spec import DesignContext, DesignSpec
 from smpstudio.errors import DocumentError
-from smpstudio.skin.stubble import DEFAULT_HAIR, Hair
 
 __all__ = [
     "READABLE_VERSIONS",
@@ -54,199 +64,21 @@ __all__ = [
     "DesignHeader",
     "DotTable",
     "HairSection",
+    "HairlineSection",
+    "HeadSection",
+    "MapsSection",
+    "PatternSection",
     "ProposalSection",
+    "SamplingSection",
+    "SummarySection",
     "dump_design",
     "json_schema",
     "load_design",
     "packaged_schema",
     "read_design",
+    "spec_of_header",
     "write_design",
 ]
-
-SCHEMA_VERSION: Literal[4] = 4
-#: Versions :func:`load_design` reads (older ones are upgraded to :data:`SCHEMA_VERSION`).
-READABLE_VERSIONS = (1, 2, 3, 4)
-ZoneName = Literal["hairline", "frontal", "midscalp", "crown", "fringe", "feather", "scar"]
-assert tuple(ZoneName.__args__) == ZONES  # type: ignore[attr-defined]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class HeadSection(_Strict):
-    preset: Literal["male", "female", "custom"]
-    length_mm: Annotated[float, Field(ge=150, le=240)]
-    width_mm: Annotated[float, Field(ge=120, le=190)]
-    height_mm: Annotated[float, Field(ge=100, le=160)]
-
-
-class PatternSection(_Strict):
-    name: str
-    regions: list[list[tuple[float, float]]] = Field(default_factory=list)
-
-
-class _HairlineV3(_Strict):
-    style: Literal["natural", "soft", "defined", "mature", "widows-peak"]
-    height_mm: Annotated[float, Field(ge=40, le=130)]
-    forced: bool = False
-
-
-HairlinePointName = Literal[
-    "temporal_peak_right",
-    "fronto_temporal_right",
-    "frontal_right",
-    "mid_frontal_point",
-    "frontal_left",
-    "fronto_temporal_left",
-    "temporal_peak_left",
-]
-assert tuple(HairlinePointName.__args__) == HAIRLINE_POINTS  # type: ignore[attr-defined]
-
-
-class HairlineSection(_HairlineV3):
-    """The hairline: style, the MFP's height after its shift [mm] and the control points' shifts [mm]."""
-
-    shift_mm: dict[HairlinePointName, Annotated[float, Field(ge=-30, le=30)]] = Field(default_factory=dict)
-
-
-class MapsSection(_Strict):
-    density_per_cm2: Annotated[float, Field(ge=10, le=200)]
-    feather_mm: Annotated[float, Field(ge=0, le=30)]
-    sessions: list[Annotated[float, Field(gt=0, le=1)]]
-    chart_step_mm: Annotated[float, Field(gt=0, le=5)]
-    #: Body ink fraction and healed dot diameter [mm] the zones scale from (version 3; older documents
-    #: were drawn with these values).
-    ink_fraction: Annotated[float, Field(ge=0.05, le=1)] = 0.65
-    dot_diameter_mm: Annotated[float, Field(ge=0.07, le=0.25)] = 0.12
-
-
-HairColour = Literal["black", "dark-brown", "brown", "light-brown", "red", "blond", "grey", "white"]
-
-
-class HairSection(_Strict):
-    """The client's hair (:class:`smpstudio.skin.stubble.Hair`; ranges there)."""
-
-    colour: HairColour
-    grey_fraction: Annotated[float, Field(ge=0, le=1)]
-    diameter_um: Annotated[float, Field(ge=60, le=120)]
-    units_per_cm2: Annotated[float, Field(ge=60, le=100)]
-    hairs_per_unit: Annotated[float, Field(ge=1, le=4)]
-    shave_length_mm: Annotated[float, Field(ge=0, le=3)]
-    exit_angle_deg: Annotated[float, Field(ge=15, le=90)]
-
-    @classmethod
-    def of(cls, hair: Hair) -> HairSection:
-        return cls.model_validate(
-            {name: getattr(hair, name) for name in cls.model_fields}  # the same names
-        )
-
-    def hair(self) -> Hair:
-        return Hair(**self.model_dump())
-
-
-RgbShare = Annotated[float, Field(ge=0, le=1)]
-
-
-class _ProposalV3(_Strict):
-    """What the tone-match solver proposed, for which skin and deposit, and how close it came."""
-
-    skin_type: Literal["I", "II", "III", "IV", "V", "VI"]
-    depth_mm: Annotated[float, Field(gt=0, le=3)]
-    pigment: Literal["carbon-black", "tattoo-black", "iron-oxide-black"]
-    proposed: list[Literal["density_per_cm2", "dot_diameter_mm", "ink_fraction", "sessions"]]
-    tone_match_delta_e00: Annotated[float, Field(ge=0)]
-    reachable: bool
-    note: str
-
-
-class ProposalSection(_ProposalV3):
-    """What the tone-match solver proposed, for which skin and deposit, how close it came, and to what."""
-
-    #: What the match is against: the stubble a photo of the client shows (``stubble_rgb_linear``, linear
-    #: sRGB on the client's skin type) or the stubble model of the design's hair (version 4).
-    tone_target: Literal["photo", "hair model"] = "hair model"
-    stubble_rgb_linear: tuple[RgbShare, RgbShare, RgbShare] | None = None
-
-
-class SamplingSection(_Strict):
-    method: Literal["bridson2007-variable"]
-    packing_constant: Annotated[float, Field(gt=0.3, lt=0.95)]
-    candidates_k: Annotated[int, Field(ge=1, le=200)]
-    follicular_units: bool
-    min_spacing_tolerance_mm: float
-
-
-class SummarySection(_Strict):
-    dot_count: Annotated[int, Field(ge=0)]
-    site_count: Annotated[int, Field(ge=0)]
-    expected_site_count: Annotated[float, Field(ge=0)]
-    treated_area_cm2: Annotated[float, Field(ge=0)]
-    remaining_hair_area_cm2: Annotated[float, Field(ge=0)]
-    mean_density_per_cm2: Annotated[float, Field(ge=0)]
-    dots_per_session: list[Annotated[int, Field(ge=0)]]
-
-
-class Dot(BaseModel):
-    """One pigment dot (validated as a list, see :data:`_DOTS_ADAPTER`)."""
-
-    model_config = ConfigDict(extra="forbid")
-    position_mm: tuple[float, float, float]
-    diameter_mm: Annotated[float, Field(gt=0, le=2)]
-    ink_fraction: Annotated[float, Field(ge=0, le=1)]
-    zone: ZoneName
-    session: Annotated[int, Field(ge=1, le=5)]
-
-
-class _DotV1(BaseModel):
-    """A version-1 dot: ``shade`` was the name of the ink fraction."""
-
-    model_config = ConfigDict(extra="forbid")
-    position_mm: tuple[float, float, float]
-    diameter_mm: Annotated[float, Field(gt=0, le=2)]
-    shade: Annotated[float, Field(ge=0, le=1)]
-    zone: ZoneName
-    session: Annotated[int, Field(ge=1, le=5)]
-
-
-class _Sections(_Strict):
-    schema_version: int
-    generator: str
-    seed: Annotated[int, Field(ge=0)]
-    head: HeadSection
-    pattern: PatternSection
-    hairline: _HairlineV3
-    maps: MapsSection
-    sampling: SamplingSection
-    summary: SummarySection
-    warnings: list[str]
-
-
-class DesignHeader(_Sections):
-    """Everything in a design document but its dots, typed (the current version)."""
-
-    schema_version: Literal[4]
-    hairline: HairlineSection
-    hair: HairSection
-    proposal: ProposalSection | None = None
-
-
-class _HeaderV3(_Sections):
-    schema_version: Literal[3]
-    hair: HairSection
-    proposal: _ProposalV3 | None = None
-
-
-class _HeaderV2(_Sections):
-    schema_version: Literal[2]
-
-
-class _HeaderV1(_Sections):
-    schema_version: Literal[1]
-
-
-#: The header models of the versions read and upgraded.
-_OLD_HEADERS: dict[int, type[_Sections]] = {1: _HeaderV1, 2: _HeaderV2, 3: _HeaderV3}
 
 
 class _DocumentModel(DesignHeader):
@@ -325,10 +157,6 @@ class DesignDocument:
         return self.spec.context
 
 
-_DOTS_ADAPTER: TypeAdapter[list[Dot]] = TypeAdapter(list[Dot])
-_DOTS_V1_ADAPTER: TypeAdapter[list[_DotV1]] = TypeAdapter(list[_DotV1])
-
-
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of the current document version (generated from the models)."""
     schema = _DocumentModel.model_json_schema()
@@ -402,19 +230,8 @@ def load_design(text: str | bytes) -> DesignDocument:
     if raw_dots is None:
         raise DocumentError("missing", field="$.dots", allowed="a list of dots")
     try:
-        if version in (1, 2, 3):
-            old = _OLD_HEADERS[version].model_validate(data)
-            upgraded = {"hair": HairSection.of(DEFAULT_HAIR).model_dump()} | old.model_dump()
-            header = DesignHeader.model_validate({**upgraded, "schema_version": SCHEMA_VERSION})
-        else:
-            header = DesignHeader.model_validate(data)
-        if version == 1:
-            dots_v1 = _DOTS_V1_ADAPTER.validate_python(raw_dots)
-            ink = [d.shade for d in dots_v1]
-            dots: list[Dot] | list[_DotV1] = dots_v1
-        else:
-            dots = _DOTS_ADAPTER.validate_python(raw_dots)
-            ink = [d.ink_fraction for d in dots]
+        header = header_of_version(data, version)
+        dots, ink = dots_of_version(raw_dots, version)
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = tuple(err["loc"])
