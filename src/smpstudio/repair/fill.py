@@ -4,7 +4,8 @@ Random sequential adsorption of candidates (uniform random points on a close-up,
 projected dots on a wider photo) at least ``max(r(p), r(q))`` from every kept and added dot,
 ``r = sqrt(c / D)`` with :data:`FILL_PACKING` (the Poisson-disc spacing rule of Bridson 2007
 [bridson2007]); an added dot that would lift a neighbourhood over the target by more than the margin is
-dropped again, the last added first (the density estimator of :mod:`smpstudio.repair.target`).
+dropped again, the last added first (the density estimator of :mod:`smpstudio.repair.target`). On a
+close-up nothing is added within one spacing of the photo's edge, where the dots beyond the frame are unseen.
 
 Each added dot carries the scale it is seen at [px/mm]: the photo's on a close-up; on a wider photo the
 design dot's own, foreshortened towards the head's outline (:attr:`Target.candidates_px_per_mm`).
@@ -111,6 +112,11 @@ def fill_gaps(
     cand, scale = cand[seen], scale[seen]
     cand_r = _spacing_px(target, cand)
     wanted = cand_r > 0
+    if target.candidates_xy_px is None:
+        # On a close-up nothing is added within one spacing of the photo's edge: the dots just beyond the
+        # frame are unseen, and a gap there may be no gap.
+        edge_px = np.minimum.reduce([cand[:, 0], cand[:, 1], cols - 1 - cand[:, 0], rows - 1 - cand[:, 1]])
+        wanted &= edge_px >= cand_r
     cand, cand_r, scale = cand[wanted], cand_r[wanted], scale[wanted]
     if cand.shape[0] == 0:
         return np.zeros((0, 2)), np.zeros(0)
