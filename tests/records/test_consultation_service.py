@@ -207,3 +207,61 @@ def test_another_clinics_photo_and_the_front_desk_are_refused(
         )
     refusals = [(a, e, i) for a, e, i, _ in _audit(store) if a == "refuse"]
     assert ("refuse", "photo", str(started.photo_id)) in refusals
+
+
+def test_the_fit_follows_the_hairline_shifts_and_style_and_gives_the_designs_own_values(
+    store: Store, tmp_path: Path, photo: Any
+) -> None:
+    ids = _client(store, tmp_path)
+    ctx = acting(store, ids["prac"])
+    started = svc.start_consultation(
+        ctx, svc.StartConsultationRequest.of(client_id=ids["client"], image=photo[0], view="front")
+    )
+    base = {"client_id": ids["client"], "photo_id": started.photo_id, "landmarks": photo[1]}
+    own = svc.fit_consultation(ctx, svc.FitConsultationRequest.of(**base))
+    shifted = svc.fit_consultation(
+        ctx, svc.FitConsultationRequest.of(**base, hairline_shift_mm={"mid_frontal_point": 8.0})
+    )
+    # forward (towards the brow) is down the photo of a front view; the wire-frame's hairline moves with it
+    moved = np.subtract(
+        shifted.hairline_points_px["mid_frontal_point"], own.hairline_points_px["mid_frontal_point"]
+    )
+    assert moved[1] > 8.0 * 0.5 / own.mm_per_px and abs(moved[0]) < moved[1]
+    assert shifted.hairline_px != own.hairline_px and shifted.wireframe != own.wireframe
+    assert shifted.hairline_points_px["temporal_peak_right"] == own.hairline_points_px["temporal_peak_right"]
+    assert shifted.fit_error_px == own.fit_error_px  # the shifts move the hairline, not the head
+
+    mature = svc.fit_consultation(ctx, svc.FitConsultationRequest.of(**base, style="mature"))
+    assert (own.style, mature.style) == ("soft", "mature")
+    mfp = mature.hairline_points_px["mid_frontal_point"][1] - own.hairline_points_px["mid_frontal_point"][1]
+    assert mfp < -1.0  # the mature hairline sits higher in the middle (foreshortened on the top)
+
+    # the design's own values are what the preview draws when no slider was moved
+    drawn = svc.live_preview(ctx, svc.LivePreviewRequest.of(**base, width_px=160))
+    assert (own.density_per_cm2, own.dot_diameter_mm, own.ink_fraction) == (
+        drawn.density_per_cm2,
+        drawn.dot_diameter_mm,
+        drawn.ink_fraction,
+    )
+    saved = svc.save_consultation(ctx, svc.SaveConsultationRequest.of(**base, density_per_cm2=140.0))
+    stored = svc.fit_consultation(ctx, svc.FitConsultationRequest.of(**base, design_version=saved.version))
+    assert stored.density_per_cm2 == 140.0 and stored.style == "soft"
+
+
+def test_the_image_carries_the_photos_own_size(store: Store, tmp_path: Path) -> None:
+    ids = _client(store, tmp_path)
+    ctx = acting(store, ids["prac"])
+    rng = np.random.default_rng(7)
+    pixels = rng.integers(60, 200, size=(333, 487, 3), dtype=np.uint8)
+    buf = io.BytesIO()
+    Image.fromarray(pixels).save(buf, "PNG")
+    started = svc.start_consultation(
+        ctx, svc.StartConsultationRequest.of(client_id=ids["client"], image=buf.getvalue(), view="back")
+    )
+    request = svc.ConsultationImageRequest.of(
+        client_id=ids["client"], photo_id=started.photo_id, max_width_px=100
+    )
+    shown = svc.consultation_photo(ctx, request)
+    assert (shown.width, shown.height) == (100, 68)
+    assert (shown.photo_width, shown.photo_height) == (487, 333) == (started.width, started.height)
+    assert round(shown.height / shown.scale) != 333  # what the scaled image alone would have given

@@ -148,7 +148,14 @@ def consultation_photo(ctx: ServiceContext, request: ConsultationImageRequest) -
     seen = read_seen(ctx, request, "photo", "show")
     photo = scaled_photo(ctx, seen.sha256, request.max_width_px)
     rows_px, cols_px = photo.srgb8.shape[:2]
-    return ConsultationImage(image=encode_jpeg(photo.srgb8), width=cols_px, height=rows_px, scale=photo.scale)
+    return ConsultationImage(
+        image=encode_jpeg(photo.srgb8),
+        width=cols_px,
+        height=rows_px,
+        scale=photo.scale,
+        photo_width=photo.width,
+        photo_height=photo.height,
+    )
 
 
 def _landmarks_px(
@@ -159,8 +166,9 @@ def _landmarks_px(
 
 
 def fit_consultation(ctx: ServiceContext, request: FitConsultationRequest) -> ConsultationFit:
-    """The head fitted to the anchors clicked so far, with the wire-frame and the hairline's control points
-    in photo pixels (bad anchors are refused with the fit's errors naming the point)."""
+    """The head fitted to the anchors clicked so far (and the outline points), with the wire-frame and the
+    hairline's control points after the request's shifts in photo pixels (bad anchors are refused with the
+    fit's errors naming the point), and the design's own values."""
     seen = read_seen(ctx, request, "design", "fit")
     design = design_of(seen, request)
     photo = scaled_photo(ctx, seen.sha256, MAX_PREVIEW_WIDTH_PX)
@@ -175,6 +183,10 @@ def fit_consultation(ctx: ServiceContext, request: FitConsultationRequest) -> Co
         wireframe=wireframe(fit, hairline),
         hairline_px=facing_runs(fit, hairline),
         hairline_points_px=points_px(fit, design.control_points_mm()),
+        density_per_cm2=round(design.density_per_cm2, 2),
+        dot_diameter_mm=round(design.dot_diameter_mm, 4),
+        ink_fraction=round(design.ink_fraction, 4),
+        style=design.style,
     )
 
 

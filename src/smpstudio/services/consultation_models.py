@@ -40,7 +40,8 @@ __all__ = [
 
 #: The widest image the consultation draws or sends (a tablet's or a desktop's screen). [px]
 MAX_PREVIEW_WIDTH_PX = 1600
-#: The landmarks document: ``{"view": ..., "points_px": {name: [x, y]}, "ruler"?: {...}}``.
+#: The landmarks document: ``{"view": ..., "points_px": {name: [x, y]}, "outline_px"?: [[x, y], ...],
+#: "ruler"?: {...}}`` (``outline_px``: points on the skull's outline, :mod:`smpstudio.photo.anchors`).
 Landmarks = Annotated[dict[str, Any], nested_at_most()]
 Technique = Literal["smp", "tattoo"]
 Want = Literal["after", "before", "overlay"]
@@ -80,13 +81,16 @@ class ConsultationImageRequest(Request):
 
 
 class ConsultationImage(Result):
-    """The photo as JPEG without metadata, at most ``max_width_px`` wide; ``scale`` is image pixels per
-    photo pixel (multiply photo pixels by it to place them on this image) [-]."""
+    """The photo as JPEG without metadata, at most ``max_width_px`` wide (``width`` x ``height``); ``scale``
+    is image pixels per photo pixel (multiply photo pixels by it to place them on this image) [-];
+    ``photo_width`` x ``photo_height`` is the stored photo's own size, the pixels every anchor is in [px]."""
 
     image: bytes = Field(exclude=True, repr=False)
     width: int
     height: int
     scale: float
+    photo_width: int
+    photo_height: int
 
 
 class ConsultationFit(Result):
@@ -94,7 +98,9 @@ class ConsultationFit(Result):
     the fitted landmarks that face the camera ``{name: [x, y]}``, the wire-frame as polylines of ``[x, y]``
     (head outline, the design's hairline, the midline, meridians and parallels facing the camera), the
     design's hairline alone (``hairline_px``: its runs facing the camera, to draw it apart) and its control
-    points ``{name: [x, y]}`` (those facing the camera), all in photo pixels."""
+    points ``{name: [x, y]}`` (those facing the camera), all in photo pixels, after the request's hairline
+    shifts; and the design's own density [cm⁻²], dot size [mm], shade [-] and hairline style, where the
+    page's sliders and style chooser start."""
 
     fit_error_px: float
     fit_error_mm: float
@@ -104,6 +110,10 @@ class ConsultationFit(Result):
     wireframe: list[list[list[float]]]
     hairline_px: list[list[list[float]]]
     hairline_points_px: dict[str, list[float]]
+    density_per_cm2: float
+    dot_diameter_mm: float
+    ink_fraction: float
+    style: str
 
 
 class DesignInputs(Request):
@@ -126,7 +136,11 @@ class DesignInputs(Request):
 
 class FitConsultationRequest(DesignInputs):
     """The photo and the anchors clicked on it so far (photo pixels), with the design whose hairline and
-    control points are drawn (density, dot size and shade play no part in the fit)."""
+    control points are drawn: its style and the hairline's shifts (positive: forward, towards the brow)
+    [mm], so the wire-frame's hairline follows a drag (density, dot size and shade play no part in the
+    fit)."""
+
+    hairline_shift_mm: dict[str, float] = Field(default_factory=dict, max_length=16)
 
 
 class LivePreviewRequest(DesignInputs):

@@ -1,9 +1,11 @@
 """The consultation on a photo in a real browser, at the desk (1280 px) and on a tablet at the chair (820 px):
 the practitioner uploads a phone-style photo of a balding head (rendered by the project with known
 landmarks), taps four anchors where the head's landmarks are, sees the fitted head's wire-frame and the
-design drawn on the photo, moves the density slider and sees the picture change, drags the hairline's middle
-handle down and sees the dots placed again, moves the before/after divider with the keyboard and saves a
-design version. Every state is checked with axe-core; screenshots go to ``build/screenshots/``."""
+design drawn on the photo, sees the sliders start at the design's own values, moves the density slider and
+sees the picture change, drags the hairline's middle handle down and sees the dots placed again, taps three
+points of the head's outline and removes one, chooses another hairline style, moves the before/after divider
+with the keyboard and saves a design version. Every state is checked with axe-core; screenshots go to
+``build/screenshots/``."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from smpstudio.records.models import Photo
 from tests.web.browser.conftest import TIMEOUT_MS, LiveStudio, run_axe, screenshot, serious, use_session
 from tests.web.browser.test_pages import SMALL_TARGETS
 
@@ -43,6 +46,32 @@ BUSY_SEEN = """() => {
   new MutationObserver(() => { if (!busy.hidden) { window.busySeen = busy.textContent; } })
     .observe(busy, {attributes: true});
 }"""
+
+
+#: Three points of the fitted head's outline (the wire-frame's first line) inside the photo and away from
+#: the anchors: its top, and its left and right ends a third of the way down. [photo px]
+OUTLINE_TAPS = """() => {
+  const root = document.getElementById('consultation');
+  const w = Number(root.dataset.width), h = Number(root.dataset.height);
+  const pts = document.querySelector('#wire polyline[data-line="0"]').getAttribute('points').trim().split(' ')
+    .map(p => p.split(',').map(Number))
+    .filter(p => p[0] > 0.04 * w && p[0] < 0.96 * w && p[1] > 0.04 * h && p[1] < 0.96 * h);
+  const top = pts.reduce((a, b) => (b[1] < a[1] ? b : a));
+  const low = Math.max(...pts.map(p => p[1]));
+  const y = top[1] + (low - top[1]) / 3;
+  const band = pts.filter(p => Math.abs(p[1] - y) < (low - top[1]) / 8);
+  const left = band.reduce((a, b) => (b[0] < a[0] ? b : a));
+  const right = band.reduce((a, b) => (b[0] > a[0] ? b : a));
+  return [top, left, right];
+}"""
+#: The hairline's handles as drawn. [photo px]
+HANDLES = """() => Array.from(document.querySelectorAll('#hairline g.handle circle.dot'))
+  .map(c => [c.getAttribute('cx'), c.getAttribute('cy')])"""
+
+
+def editor_photo(url: str) -> str:
+    """The photo id of an editor's address."""
+    return url.rstrip("/").rsplit("/", 1)[1]
 
 
 @pytest.fixture(scope="module")
@@ -108,6 +137,9 @@ def test_a_practitioner_places_the_design_on_the_clients_photo(
         _wait_drawn_after(page, 0)
         before = page.evaluate(CHECKSUM)
         dots = page.locator("#fact-dots").inner_text()
+        own = page.locator("#f-density_per_cm2").input_value()  # the sliders start at the design's own
+        assert f"{float(own):.0f} dots/cm²" in page.locator("#fact-drawn").inner_text()
+        assert page.locator("#o-density_per_cm2").inner_text() == own
         assert int(dots.split(" ")[0].replace(",", "")) > 100, dots
 
         count = _drawn(page)
@@ -133,6 +165,34 @@ def test_a_practitioner_places_the_design_on_the_clients_photo(
         assert "middle of the hairline" in page.locator("#shifts").inner_text()
         assert page.evaluate("() => window.busySeen") == "re-placing the dots…"
 
+        # the head's outline: three taps on the fitted outline add three small dots, a tap on a dot removes it
+        outline = page.evaluate(OUTLINE_TAPS)
+        page.locator("#a-outline").check()
+        for x_px, y_px in outline:
+            page.mouse.click(*_on_photo(page, x_px, y_px))
+        assert page.locator("#outline g.outline-point").count() == 3
+        page.wait_for_function(
+            "() => document.getElementById('fit-status').innerText.includes('3 outline points')"
+        )
+        dot = page.locator('#outline g[data-name="1"] circle.dot').bounding_box()
+        assert dot is not None
+        page.mouse.click(dot["x"] + dot["width"] / 2, dot["y"] + dot["height"] / 2)
+        assert page.locator("#outline g.outline-point").count() == 2
+        assert page.locator("#outline-state").inner_text() == "2 points"
+        page.wait_for_function(
+            "() => document.getElementById('fit-status').innerText.includes('2 outline points')"
+        )
+
+        # the style chooser: the design's own first, another style redraws the hairline and the dots
+        assert page.locator("#own-style").inner_text().startswith("The design's own: ")
+        handles = page.evaluate(HANDLES)
+        count = _drawn(page)
+        page.locator("#f-style").select_option("widows-peak")
+        _wait_drawn_after(page, count)
+        page.wait_for_function("h => JSON.stringify(" + HANDLES + "()) !== h", arg=handles)
+        page.locator("#a-glabella").check()  # back to the anchors: the handles take the pointer again
+
+        page.locator("#divider-knob").scroll_into_view_if_needed()  # the photo fills the screen's height
         knob = page.locator("#divider-knob").bounding_box()
         stage = page.locator("#stage").bounding_box()
         assert knob is not None and stage is not None
@@ -158,6 +218,8 @@ def test_a_practitioner_places_the_design_on_the_clients_photo(
         saved = page.locator("#save-status").inner_text()
         assert saved.startswith("Saved as version "), saved
         version = saved.removeprefix("Saved as version ").rstrip(".")
+        kept = live.store.read(lambda db: db.get(Photo, int(editor_photo(page.url))).landmarks)
+        assert len(kept["outline_px"]) == 2 and set(kept["points_px"]) == set(TAPPED)
         assert f"Version {version}" in page.locator("#versions").inner_text()
         editor = page.url
     finally:

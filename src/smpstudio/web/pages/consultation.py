@@ -4,9 +4,11 @@
 and takes a new photo (a tablet's camera or a file). ``/clients/{id}/consultation/{photo_id}`` is the editor:
 the photo with the anchors clicked on it, the fitted head's wire-frame, the design drawn on the photo as it
 looks on a day of its timeline, the hairline's control points dragged with the client watching, a
-before/after divider, and saving the design as the client's next version. The editor's script
-(``static/consultation.js``) calls the page's own endpoints (``.../fit``, ``.../preview``,
-``.../hairline-drag``, ``.../save``) with the session's CSRF token; every one is one call of
+before/after divider, and saving the design as the client's next version. The editor's scripts
+(``static/consultation.js``: the shared state and requests; ``consultation-anchors.js``: the anchors, the
+head's outline and the fit; ``consultation-design.js``: the design's controls, the preview and the hairline's
+handles; ``consultation-divider.js``: the before/after divider) call the page's own endpoints (``.../fit``,
+``.../preview``, ``.../hairline-drag``, ``.../save``) with the session's CSRF token; every one is one call of
 :mod:`smpstudio.services.consultation`. Ids only in the URLs; the anchors and the design go in the body.
 """
 
@@ -28,7 +30,7 @@ from smpstudio.web.pages.client_forms import Context, can, client_path
 from smpstudio.web.pages.clinic_forms import FORM_ERRORS, attempt, field_error, json_document, see_other
 from smpstudio.web.pages.rendering import page
 
-__all__ = ["DAY_STOPS", "LANDMARK_WORDS", "VIEW_ANCHORS", "VIEW_WORDS", "router"]
+__all__ = ["DAY_STOPS", "LANDMARK_WORDS", "STYLE_WORDS", "VIEW_ANCHORS", "VIEW_WORDS", "router"]
 
 router = APIRouter(include_in_schema=False)
 
@@ -59,8 +61,9 @@ LANDMARK_WORDS = {
     "ear_left": ("Left ear", "the top of where the left ear meets the head"),
 }
 #: The landmarks each view shows, easiest to click first: those facing the canonical camera of the view
-#: (``smpstudio.render.camera.VIEWS``), as ``tests/web/test_pages_consultation.py`` checks. The others are
-#: offered under "other landmarks".
+#: (``smpstudio.render.camera.VIEWS``), and the ears of a back view, on its outline but within what the fit
+#: takes (``smpstudio.photo.anchors.HIDDEN_COSINE``), as ``tests/web/test_pages_consultation.py`` checks. The
+#: others are offered under "other landmarks".
 VIEW_ANCHORS = {
     "front": (
         "glabella",
@@ -83,7 +86,7 @@ VIEW_ANCHORS = {
     ),
     "left": ("lateral_canthus_left", "ear_left", "temporal_peak_left", "fronto_temporal_left"),
     "right": ("lateral_canthus_right", "ear_right", "temporal_peak_right", "fronto_temporal_right"),
-    "back": ("occiput", "crown_whorl", "vertex"),
+    "back": ("occiput", "ear_left", "ear_right", "crown_whorl", "vertex"),
     "three-quarter": (
         "glabella",
         "lateral_canthus_right",
@@ -104,15 +107,25 @@ HAIRLINE_WORDS = {
     "fronto_temporal_left": "left front corner",
     "temporal_peak_left": "left temple peak",
 }
+#: The hairline styles of the design engine (``smpstudio.design.hairline_styles.STYLES``) in words, as the
+#: page tests check.
+STYLE_WORDS = {
+    "natural": "Natural: soft, slightly irregular edge",
+    "soft": "Soft: a wide, feathered edge",
+    "defined": "Defined: a crisp, even edge",
+    "mature": "Mature: higher in the middle, receded corners",
+    "widows-peak": "Widow's peak: a point in the middle",
+}
 #: The timeline's stops [days after the session]: scabs (day 3), flaking (day 10), healed (day 30, the
 #: settled colour of ``smpstudio.skin.technique.SETTLED_DAY``), one year and four years of fading.
 DAY_STOPS = ((3, "Day 3: scabs"), (10, "Day 10"), (30, "Day 30: healed"), (365, "1 year"), (1461, "4 years"))
 #: The sliders' ranges and steps, the design engine's own (``smpstudio.design.maps``: density
-#: 10-200 dots/cm², healed dot diameter 0.07-0.25 mm, ink fraction 0.05-1), as the page tests check.
+#: 10-200 dots/cm², healed dot diameter 0.07-0.25 mm, ink fraction 0.05-1), as the page tests check. They
+#: start at the design's own values, which the fit answers with (until then they are disabled).
 SLIDERS = {
-    "density_per_cm2": {"min": 10.0, "max": 200.0, "step": 1.0, "value": 80.0},
-    "dot_diameter_mm": {"min": 0.07, "max": 0.25, "step": 0.01, "value": 0.12},
-    "ink_fraction": {"min": 0.05, "max": 1.0, "step": 0.05, "value": 0.65},
+    "density_per_cm2": {"min": 10.0, "max": 200.0, "step": 1.0},
+    "dot_diameter_mm": {"min": 0.07, "max": 0.25, "step": 0.01},
+    "ink_fraction": {"min": 0.05, "max": 1.0, "step": 0.05},
 }
 #: The media types the upload form offers (a phone's photo; the service checks the bytes themselves).
 ACCEPTED = "image/*"
@@ -224,7 +237,7 @@ def consultation_editor(request: Request, client_id: int, photo_id: int, ctx: Co
     )
     record = client_record(ctx, client_id)
     photo = _photo_of(record, photo_id)
-    width, height = round(shown.width / shown.scale), round(shown.height / shown.scale)
+    width, height = shown.photo_width, shown.photo_height
     stored = photo.landmarks if photo.landmarks and photo.landmarks.get("points_px") else None
     suggested = None if stored else _suggested(shown, photo.view)
     history = consultation.consultation_history(
@@ -253,6 +266,7 @@ def consultation_editor(request: Request, client_id: int, photo_id: int, ctx: Co
         saved=saved,
         selected_version=saved[-1].version if saved else None,
         sliders=SLIDERS,
+        styles=STYLE_WORDS,
         days=DAY_STOPS,
         may_save=can(request, "POST", "/clients/{client_id}/consultation/{photo_id}/save"),
     )
@@ -322,11 +336,15 @@ def consultation_fit(
     ctx: Context,
     landmarks: Document = "",
     design_version: Number = "",
+    hairline_shift_mm: Document = "",
+    style: Text = "",
 ) -> Response:
-    """The head fitted to the anchors so far: the wire-frame, the error and the hairline's handles."""
+    """The head fitted to the anchors so far: the wire-frame (its hairline after the shifts and in the
+    chosen style), the error, the hairline's handles and the design's own values."""
+    form = _fields(landmarks, design_version, "", "", "", hairline_shift_mm, style)
 
     def call() -> consultation.ConsultationFit:
-        values = _design(client_id, photo_id, {"landmarks": landmarks, "design_version": design_version})
+        values = _design(client_id, photo_id, form)
         return consultation.fit_consultation(ctx, consultation.FitConsultationRequest.of(**values))
 
     return _answer(call, lambda fit: JSONResponse(fit.to_json()))
