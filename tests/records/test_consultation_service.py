@@ -131,6 +131,7 @@ def test_the_consultation_fits_draws_and_keeps_the_design_on_the_photo(
     assert all("Sam" not in str(d) for *_, d in trail)  # ids and codes only
 
 
+@pytest.mark.parametrize("store", ["sqlite"], indirect=True)  # drawing: one store is enough
 def test_the_density_slider_thins_the_same_dots(store: Store, tmp_path: Path, photo: Any) -> None:
     ids = _client(store, tmp_path)
     ctx = acting(store, ids["prac"])
@@ -209,6 +210,7 @@ def test_another_clinics_photo_and_the_front_desk_are_refused(
     assert ("refuse", "photo", str(started.photo_id)) in refusals
 
 
+@pytest.mark.parametrize("store", ["sqlite"], indirect=True)  # drawing: one store is enough
 def test_the_fit_follows_the_hairline_shifts_and_style_and_gives_the_designs_own_values(
     store: Store, tmp_path: Path, photo: Any
 ) -> None:
