@@ -47,7 +47,7 @@ def run_design() -> list[Row]:
     peer_s, n_peer = best_of(peer)
     params = {"pattern": "full", "dots": n, "json_mb": round(size_mb, 1)}
     return [
-        Row("design-50k", params, ours_s, "budget 1 s (issue 2)", 1.0),
+        Row("design-50k", params, ours_s, "budget 1 s", 1.0),
         Row(
             "design-50k",
             {**params, "peer_points": n_peer},
@@ -106,7 +106,7 @@ def run_preview() -> list[Row]:
             "preview-1600",
             {**params, "includes": "head render + dots + PNG write"},
             ours_s,
-            "budget 1 s (issue 2)",
+            "budget 1 s",
             1.0,
         ),
         Row(

@@ -1,4 +1,4 @@
-"""Clinic records at scale (issue 6): 100k clients, 1M sessions, 1M audit entries, on SQLite and PostgreSQL.
+"""Clinic records at scale: 100k clients, 1M sessions, 1M audit entries, on SQLite and PostgreSQL.
 
 Generated straight into a fresh store (bulk inserts; the audit entries form a valid hash chain), then
 timed through the services a clinic uses: a recall lookup of one pigment lot (``smp lot clients``: the

@@ -2,8 +2,8 @@
 
 Every command runs as the user runs it (the ``smp`` script beside this Python, a new process each time,
 imports and compiled-kernel loading included), the minimum of :data:`RUNS` runs after one untimed run,
-once ``smp warm-up`` has filled the kernel cache. The "peer" of each row is the command's goal in
-issue 17 (1 s for a table lookup, the catalogue and the records commands, 1.5 s for a design), so a
+once ``smp warm-up`` has filled the kernel cache. The "peer" of each row is the command's goal from
+the start-up goals (1 s for a table lookup, the catalogue and the records commands, 1.5 s for a design), so a
 speedup of at least 1× meets it; ``x_help`` is the command's time over ``smp --help`` (the floor every
 command pays: the interpreter, Typer and the command tree); ``cpu_s`` is the least CPU time (user and
 system) of the runs, which a busy machine disturbs less than the wall time.
@@ -28,7 +28,7 @@ from benchmarks._timing import Row
 RUNS = 5
 #: Clients in the records store.
 CLIENTS = 3
-#: The goals of issue 17 [s].
+#: The start-up goals [s].
 GOAL_LOOKUP_S = 1.0
 GOAL_DESIGN_S = 1.5
 
@@ -103,6 +103,6 @@ def run() -> list[Row]:
             "x_help": round(wall_s / help_s, 1),
             "cpu_s": round(cpu_s, 2),
         }
-        peer = "no goal" if goal is None else f"goal {goal:g} s (issue 17)"
+        peer = "no goal" if goal is None else f"goal {goal:g} s"
         rows.append(Row("startup", params, wall_s, peer, goal))
     return rows

@@ -367,7 +367,7 @@ def write_docs(section: str) -> None:
         head, rest = text.split(BEGIN, 1)
         text = head + section + rest.split(END, 1)[1]
     else:
-        text = text.rstrip("\n") + "\n\n## Load (issue 15)\n\n" + _LOAD_INTRO + "\n\n" + section + "\n"
+        text = text.rstrip("\n") + "\n\n## Load\n\n" + _LOAD_INTRO + "\n\n" + section + "\n"
     DOCS.write_text(text)
 
 

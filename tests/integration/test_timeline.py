@@ -1,4 +1,4 @@
-"""The timeline of a design: frames that show healing and ageing as the seeds describe them (issue 4)."""
+"""The timeline of a design: frames that show healing and ageing as the seeds describe them."""
 
 from __future__ import annotations
 

@@ -101,7 +101,7 @@ def test_restore_into_an_empty_place_and_erase_refusal_json(
     restored = ok(fresh, "restore", "b.zip")
     assert restored["restored"] is True and restored["kept"] is None
     assert ok(fresh, "audit", "verify")["ok"] is True
-    # A client never treated is erased at once (issue 13); the restored record is an ordinary one.
+    # A client never treated is erased at once; the restored record is an ordinary one.
     erased = smp(fresh, "client", "erase", "1", "--json")
     assert erased.returncode == 0 and json.loads(erased.stdout) == {"erased": True, "client": 1}
 

@@ -1,4 +1,4 @@
-"""`smp session record`, `smp sterilisation add` and `smp lot add --product-file` on the floors of issue 12:
+"""`smp session record`, `smp sterilisation add` and `smp lot add --product-file` on the safety floors:
 exit codes, the refusal's JSON and the field each error names (in-process)."""
 
 from __future__ import annotations

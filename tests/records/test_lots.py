@@ -97,7 +97,7 @@ def test_a_lot_received_twice_is_refused_in_domain_words(store: Store, tmp_path:
     assert [(x["lot"], x["quantity"]) for x in listed["lots"]] == [("D1", 2), ("N1", 3), ("P1", 2)]
 
 
-# --- issue 12: a product file describes its lot; another clinic's lots answer as missing ones -------------
+# --- a product file describes its lot; another clinic's lots answer as missing ones -------------
 
 PRODUCT = {"name": "Scalp Black", "brand": "Acme", "lot": "PIG-1", "ci_numbers": ["77266"]}
 

@@ -250,7 +250,7 @@ def test_a_forecast_touch_up_comes_from_the_healing_model(store: Store, tmp_path
     assert "ink fraction 0.5" in res.touch_up.basis
 
 
-# --- issue 12: floors no override lowers, the clinic's rules, dates ------------------------------------
+# --- floors no override lowers, the clinic's rules, dates ------------------------------------
 
 
 def _owner_override(store: Store, ids: dict[str, int], **kw: Any) -> sessions.SessionRefused:

@@ -58,7 +58,7 @@ def test_failed_spore_test_lists_loads_since_last_pass(store: Store, tmp_path: P
     assert sterilisation.sessions_for_cycle(acting(store, ids["prac"]), c2).sessions[0].id == sid
 
 
-# --- issue 12: failed cycles, spore-test holds, another clinic's cycle ----------------------------------
+# --- failed cycles, spore-test holds, another clinic's cycle ----------------------------------
 
 
 def _cycle(store: Store, user: int, **kw: object) -> sterilisation.CycleAdded:

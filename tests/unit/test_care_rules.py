@@ -1,5 +1,5 @@
 """Care rules, table-driven: every screening question, every triage symptom and red flag, every pigment
-limit, the Kirby-Desai points, aftercare formats, and a clinic's overrides (issue 5)."""
+limit, the Kirby-Desai points, aftercare formats, and a clinic's overrides."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ SCANNED = ("src", "tests", "benchmarks")
 SUFFIXES = {".py", ".toml", ".json", ".md", ".csv"}
 #: Research notes outside the repository that code once cited (the pattern is built so this file passes).
 OUTSIDE = re.compile(r"\b(?:domain|optics|look|peers|product|style)\.md\b|\bshared" + "/")
-#: Files owned by other work in progress that still cite notes outside the repository (issue 11); each must
+#: Files owned by other work in progress that still cite notes outside the repository; each must
 #: drop out of this set once its citation points at docs/references.md.
 PENDING: set[str] = set()
 KEY = re.compile(r"\[([a-z][a-z0-9]*(?:-[a-z0-9]+)*)\]")

@@ -1,4 +1,4 @@
-"""The physics a pigment dot must show ([jacques1998], [jacques2013] in docs/references.md; issue 3): a
+"""The physics a pigment dot must show ([jacques1998], [jacques2013] in docs/references.md): a
 shallow dot reads dark and almost neutral; with depth its blue/red ratio stays above the skin's and it
 fades to a faint bluish shadow past 1 mm; darker skin lowers the contrast; the blur widens with depth.
 

@@ -1,4 +1,4 @@
-"""The technique simulator against the seeds' claims ([clinic-healing], [clinic-touchup]; issue 4)."""
+"""The technique simulator against the seeds' claims ([clinic-healing], [clinic-touchup])."""
 
 from __future__ import annotations
 
