@@ -267,3 +267,83 @@ def test_the_image_carries_the_photos_own_size(store: Store, tmp_path: Path) -> 
     assert (shown.width, shown.height) == (100, 68)
     assert (shown.photo_width, shown.photo_height) == (487, 333) == (started.width, started.height)
     assert round(shown.height / shown.scale) != 333  # what the scaled image alone would have given
+
+
+def hair_photo(*, bald: bool) -> tuple[bytes, dict[str, Any], np.ndarray]:
+    """A left-side photo of a Norwood-6 head with dense black stubble left 3 mm long (none when ``bald``),
+    its true anchors, and the stubble's known share of the skin's light per channel (the renderer's hair
+    model, :mod:`smpstudio.render.hair`)."""
+    from smpstudio.render.camera import view_camera
+    from smpstudio.render.canvas import RenderStyle
+    from smpstudio.render.landmarks_px import landmarks_px
+    from smpstudio.render.preview import render_preview
+    from smpstudio.skin.healed_dot import srgb_to_linear
+    from smpstudio.skin.stubble import Hair, stubble_texture
+    from tests.conftest import make_design
+    from tests.validation.test_photo_fit import turned_camera
+
+    dark = Hair(colour="black", shave_length_mm=3.0, units_per_cm2=100, hairs_per_unit=4, diameter_um=120)
+    _, design_ctx, doc = make_design("norwood-6", "soft")
+    head = design_ctx.grid.head
+    camera = turned_camera(view_camera(head, "left", 320), (4.0, -3.0, 5.0))
+    style = RenderStyle(hair=dark)
+    hair = design_ctx.maps.hair * (0.0 if bald else 1.0)
+    image = render_preview(head, design_ctx.grid, hair, doc.dots, camera, look="before", style=style)
+    noisy = image.astype(np.float64) + np.random.default_rng(1).normal(0.0, 2.0, image.shape)
+    buf = io.BytesIO()
+    Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8)).save(buf, "JPEG", quality=92)
+    marks = landmarks_px(head, camera, hairline_height_mm=design_ctx.hairline_height_mm)
+    marks.pop("vertex", None)
+    skin = srgb_to_linear(np.asarray(style.skin_rgb))
+    known = np.asarray(stubble_texture(dark, skin, skin_type=style.skin_type).mean_rgb_linear) / skin
+    return buf.getvalue(), {"view": "left", "points_px": marks}, known
+
+
+@pytest.mark.parametrize("store", ["sqlite"], indirect=True)  # measuring and solving: one store is enough
+def test_the_hair_the_photo_shows_is_matched_or_refused(store: Store, tmp_path: Path) -> None:
+    from smpstudio.design.proposal import delta_e00, skin_rgb_linear
+
+    ids = _client(store, tmp_path)
+    ctx = acting(store, ids["prac"])
+    shot, marks, known = hair_photo(bald=False)
+    started = svc.start_consultation(
+        ctx, svc.StartConsultationRequest.of(client_id=ids["client"], image=shot, view="left")
+    )
+    base = {"client_id": ids["client"], "photo_id": started.photo_id, "landmarks": marks}
+    match = svc.match_photo_hair(ctx, svc.MatchPhotoHairRequest.of(**base))
+    assert match.tone_target == "photo" and match.nearest_hair_colour in ("black", "dark-brown")
+    # The measured stubble against the known one on skin type III: within ΔE00 5, as the command line's
+    # photo match (the shaded hair near the silhouette; smpstudio.photo.photo_stubble).
+    truth = skin_rgb_linear("III") * known
+    assert float(delta_e00(np.asarray(match.stubble_target_rgb_linear), truth)) < 5.0
+    # Dark dense hair asks for a darker treatment than the client's default design proposes.
+    fit = svc.fit_consultation(ctx, svc.FitConsultationRequest.of(**base))
+    proposed = (match.density_per_cm2, match.dot_diameter_mm, match.ink_fraction)
+    own = (fit.density_per_cm2, fit.dot_diameter_mm, fit.ink_fraction)
+    assert all(a >= b for a, b in zip(proposed, own, strict=True)) and proposed != own
+    # The proposal is the design engine's own for that stubble: a preview at the values draws them.
+    drawn = svc.live_preview(
+        ctx,
+        svc.LivePreviewRequest.of(
+            **base, width_px=160, density_per_cm2=match.density_per_cm2,
+            dot_diameter_mm=match.dot_diameter_mm, ink_fraction=match.ink_fraction,
+        ),
+    )  # fmt: skip
+    assert drawn.density_per_cm2 == match.density_per_cm2
+    reads = [d.get("use") for a, e, _, d in _audit(store) if (a, e) == ("read", "photo")]
+    assert "hair match" in reads
+
+    bald, bald_marks, _ = hair_photo(bald=True)
+    bare = svc.start_consultation(
+        ctx, svc.StartConsultationRequest.of(client_id=ids["client"], image=bald, view="left")
+    )
+    with pytest.raises(InputError) as info:
+        svc.match_photo_hair(
+            ctx,
+            svc.MatchPhotoHairRequest.of(
+                client_id=ids["client"], photo_id=bare.photo_id, landmarks=bald_marks
+            ),
+        )
+    assert info.value.field == "photo" and info.value.code == "too_little_hair"
+    with pytest.raises(AccessError):
+        svc.match_photo_hair(acting(store, ids["desk"]), svc.MatchPhotoHairRequest.of(**base))

@@ -357,6 +357,7 @@ BODIES: dict[tuple[str, str], Callable[[Entities], Parts]] = {
     ("POST", "/clients/{client_id}/consultation/{photo_id}/hairline-drag"): _form(
         {**_CONSULTATION, "name": "mid_frontal_point", "x_px": "32", "y_px": "12"}
     ),
+    ("POST", "/clients/{client_id}/consultation/{photo_id}/match-hair"): _form(_CONSULTATION),
     ("POST", "/clients/{client_id}/consultation/{photo_id}/save"): _form(_CONSULTATION),
     ("POST", "/api/v1/clients/{client_id}/consultations"): lambda e: {
         "data": {"view": "front"},

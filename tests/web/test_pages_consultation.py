@@ -314,3 +314,33 @@ def test_a_photo_that_shows_a_face_opens_with_the_automatic_guess_marked(world: 
         factor = 3000 / 512
         assert abs(points[name][0] - factor * x) < 60 and abs(points[name][1] - factor * y) < 60, name
     assert min(guess["confidence"].values()) > 0.5
+
+
+def test_the_editor_matches_the_hair_the_photo_shows_or_says_why_not(world: World) -> None:
+    from smpstudio.web.pages import consultation as pages
+    from tests.records.test_consultation_service import hair_photo
+
+    _consent(world)
+    c = world.signed_in("practitioner")
+    answers = {}
+    for name, bald in (("hair", False), ("bald", True)):
+        data, marks, _ = hair_photo(bald=bald)
+        stored = _upload(world, data, view="left")
+        assert stored.status_code == 303, stored.text[:600]
+        ask = {"landmarks": json.dumps(marks)}
+        answers[name] = c.post(f"{stored.headers['location']}/match-hair", data=ask)
+    editor = c.get(stored.headers["location"])
+    button = re.search(r'<button type="button" id="match-hair"[^>]*>([^<]*)</button>', editor.text)
+    assert button and button.group(1) == "Match the hair in this photo" and " disabled" in button.group(0)
+    assert 'id="match-hair-status"' in editor.text and not structure_problems(editor.text)
+
+    match = answers["hair"]
+    assert match.status_code == 200, match.text[:600]
+    body = match.json()
+    assert body["tone_target"] == "photo" and body["nearest_hair_colour"]
+    for key, s in pages.SLIDERS.items():  # the sliders can take the proposal as it is
+        steps = (body[key] - s["min"]) / s["step"]
+        assert s["min"] <= body[key] <= s["max"] and abs(steps - round(steps)) < 1e-6, (key, body[key])
+    refused = answers["bald"]
+    assert refused.status_code == 422 and refused.json()["field"] == "photo"
+    assert "too little remaining hair" in refused.json()["error"]

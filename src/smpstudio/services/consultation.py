@@ -53,6 +53,8 @@ from smpstudio.services.consultation_models import (
     FitConsultationRequest,
     LivePreview,
     LivePreviewRequest,
+    MatchPhotoHairRequest,
+    PhotoHairMatch,
     SaveConsultationRequest,
     SavedVersion,
     StartConsultationRequest,
@@ -70,6 +72,7 @@ from smpstudio.services.consultation_state import (
 from smpstudio.services.context import ServiceContext
 from smpstudio.services.design import create_design
 from smpstudio.services.landmarks_guess import LandmarksGuessRequest, guess_landmarks
+from smpstudio.services.photo_stubble import photo_stubble_target
 
 __all__ = [
     "ConsultationDrag",
@@ -84,6 +87,8 @@ __all__ = [
     "FitConsultationRequest",
     "LivePreview",
     "LivePreviewRequest",
+    "MatchPhotoHairRequest",
+    "PhotoHairMatch",
     "SaveConsultationRequest",
     "StartConsultationRequest",
     "consultation_history",
@@ -91,6 +96,7 @@ __all__ = [
     "drag_hairline_point",
     "fit_consultation",
     "live_preview",
+    "match_photo_hair",
     "save_consultation",
     "start_consultation",
 ]
@@ -283,6 +289,46 @@ def drag_hairline_point(ctx: ServiceContext, request: DragHairlineRequest) -> Co
         point_px=points.get(request.name, [request.x_px, request.y_px]),
         hairline_points_px=points,
         warnings=warnings,
+    )
+
+
+def match_photo_hair(ctx: ServiceContext, request: MatchPhotoHairRequest) -> PhotoHairMatch:
+    """The density, dot size and shade that match the stubble the photo shows: the remaining hair measured
+    beside the bare scalp (:func:`~smpstudio.services.photo_stubble.photo_stubble_target`, on the design's
+    head and the client's skin type) and the tone-match solver run for it with the design's hair, deposit
+    and pigment, as :func:`~smpstudio.services.design.create_design` does for a photo's stubble (audited;
+    permission ``design``). A photo showing too little hair is refused (field ``photo``, code
+    ``too_little_hair``)."""
+    from smpstudio.design.proposal import propose  # here: the solver loads with a proposal
+
+    seen = read_seen(ctx, request, "design", "hair match")
+    design = design_of(seen, request)
+    head = design.head
+    measured = photo_stubble_target(
+        ctx.db.files.get(seen.sha256),
+        request.landmarks,
+        skin_type=design.skin_type,
+        head=head.preset if head.preset in ("male", "female") else "male",
+        head_length_mm=head.length_mm,
+        head_width_mm=head.width_mm,
+        head_height_mm=head.height_mm,
+        max_photo_pixels=ctx.max_image_pixels,
+    )
+    target = measured.stubble_target_rgb_linear
+    hair = design.spec(*design.values).hair
+    p = propose(
+        hair, design.skin_type, depth_mm=design.depth_mm, pigment=design.pigment, target_rgb_linear=target
+    )
+    return PhotoHairMatch(
+        density_per_cm2=round(p.density_per_cm2, 2),
+        dot_diameter_mm=round(p.dot_diameter_mm, 4),
+        ink_fraction=round(p.ink_fraction, 4),
+        tone_match_delta_e00=round(p.tone_match_delta_e00, 2),
+        reachable=p.reachable,
+        stubble_target_rgb_linear=target,
+        nearest_hair_colour=measured.hair_colour,
+        grey_fraction=measured.grey_fraction,
+        warnings=[*measured.warnings, *design.warnings, *([p.note] if p.note else [])],
     )
 
 

@@ -33,6 +33,8 @@ __all__ = [
     "FitConsultationRequest",
     "LivePreview",
     "LivePreviewRequest",
+    "MatchPhotoHairRequest",
+    "PhotoHairMatch",
     "SaveConsultationRequest",
     "SavedVersion",
     "StartConsultationRequest",
@@ -198,6 +200,31 @@ class ConsultationDrag(Result):
     shift_mm: float
     point_px: list[float]
     hairline_points_px: dict[str, list[float]]
+    warnings: list[str]
+
+
+class MatchPhotoHairRequest(DesignInputs):
+    """The photo whose remaining hair the design is to match, placed by its anchors, and the design whose
+    hair, skin, deposit and head the proposal keeps (density, dot size and shade given here play no part:
+    they are what the proposal answers)."""
+
+
+class PhotoHairMatch(Result):
+    """The tone-match proposal for the stubble the photo shows: density [cm⁻²], dot size [mm] and shade [-]
+    that match it, the healed treatment's CIEDE2000 from it at 1 m [-] (``tone_target`` ``"photo"``: the
+    measured stubble, not the hair model), whether that reaches the proposal's goal, the measured stubble
+    on the modelled bare skin of the client's skin type (linear sRGB) [-], the nearest named hair colour and
+    its grey fraction [-], and the measurement's and the proposal's warnings."""
+
+    density_per_cm2: float
+    dot_diameter_mm: float
+    ink_fraction: float
+    tone_match_delta_e00: float
+    reachable: bool
+    tone_target: Literal["photo"] = "photo"
+    stubble_target_rgb_linear: tuple[float, float, float]
+    nearest_hair_colour: str
+    grey_fraction: float
     warnings: list[str]
 
 

@@ -128,6 +128,7 @@ PAGE_PERMISSIONS: dict[tuple[str, str], str] = {
     ("POST", "/clients/{client_id}/consultation/{photo_id}/fit"): "design",
     ("POST", "/clients/{client_id}/consultation/{photo_id}/preview"): "design",
     ("POST", "/clients/{client_id}/consultation/{photo_id}/hairline-drag"): "design",
+    ("POST", "/clients/{client_id}/consultation/{photo_id}/match-hair"): "design",
     ("POST", "/clients/{client_id}/consultation/{photo_id}/save"): "design",
     # --- end of the consultation's pages ---
     # --- the repair consultation on a close-up ---

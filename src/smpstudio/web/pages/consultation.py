@@ -7,8 +7,9 @@ looks on a day of its timeline, the hairline's control points dragged with the c
 before/after divider, and saving the design as the client's next version. The editor's scripts
 (``static/consultation.js``: the shared state and requests; ``consultation-anchors.js``: the anchors, the
 head's outline and the fit; ``consultation-design.js``: the design's controls, the preview and the hairline's
-handles; ``consultation-divider.js``: the before/after divider) call the page's own endpoints (``.../fit``,
-``.../preview``, ``.../hairline-drag``, ``.../save``) with the session's CSRF token; every one is one call of
+handles, and the proposal matching the hair the photo shows; ``consultation-divider.js``: the before/after
+divider) call the page's own endpoints (``.../fit``, ``.../preview``, ``.../hairline-drag``,
+``.../match-hair``, ``.../save``) with the session's CSRF token; every one is one call of
 :mod:`smpstudio.services.consultation`. Ids only in the URLs; the anchors and the design go in the body.
 """
 
@@ -120,12 +121,13 @@ STYLE_WORDS = {
 #: settled colour of ``smpstudio.skin.technique.SETTLED_DAY``), one year and four years of fading.
 DAY_STOPS = ((3, "Day 3: scabs"), (10, "Day 10"), (30, "Day 30: healed"), (365, "1 year"), (1461, "4 years"))
 #: The sliders' ranges and steps, the design engine's own (``smpstudio.design.maps``: density
-#: 10-200 dots/cm², healed dot diameter 0.07-0.25 mm, ink fraction 0.05-1), as the page tests check. They
-#: start at the design's own values, which the fit answers with (until then they are disabled).
+#: 10-200 dots/cm², healed dot diameter 0.07-0.25 mm, ink fraction 0.05-1), as the page tests check, with
+#: steps that hold the tone-match proposal's values (``smpstudio.design.proposal``: 5 dots/cm², 0.01 mm,
+#: 0.01). They start at the design's own values, which the fit answers with (until then they are disabled).
 SLIDERS = {
     "density_per_cm2": {"min": 10.0, "max": 200.0, "step": 1.0},
     "dot_diameter_mm": {"min": 0.07, "max": 0.25, "step": 0.01},
-    "ink_fraction": {"min": 0.05, "max": 1.0, "step": 0.05},
+    "ink_fraction": {"min": 0.05, "max": 1.0, "step": 0.01},
 }
 #: The media types the upload form offers (a phone's photo; the service checks the bytes themselves).
 ACCEPTED = "image/*"
@@ -408,6 +410,27 @@ def consultation_drag(
         return consultation.drag_hairline_point(ctx, ask)
 
     return _answer(call, lambda drag: JSONResponse(drag.to_json()))
+
+
+@router.post("/clients/{client_id}/consultation/{photo_id}/match-hair")
+def consultation_match_hair(
+    client_id: int,
+    photo_id: int,
+    ctx: Context,
+    landmarks: Document = "",
+    design_version: Number = "",
+    hairline_shift_mm: Document = "",
+    style: Text = "",
+) -> Response:
+    """The density, dot size and shade that match the hair the photo shows (the sliders take them), or the
+    refusal when it shows too little hair."""
+    form = _fields(landmarks, design_version, "", "", "", hairline_shift_mm, style)
+
+    def call() -> consultation.PhotoHairMatch:
+        ask = consultation.MatchPhotoHairRequest.of(**_design(client_id, photo_id, form))
+        return consultation.match_photo_hair(ctx, ask)
+
+    return _answer(call, lambda match: JSONResponse(match.to_json()))
 
 
 @router.post("/clients/{client_id}/consultation/{photo_id}/save")

@@ -2,7 +2,8 @@
 // photo (POST .../preview, a JPEG with what was drawn in its X-Preview header) as the sliders, the day, the
 // technique and the hairline style change, newest request wins; the sliders start at the design's own values
 // (the fit answers with them); the hairline's handles are dragged (POST .../hairline-drag) and the dots placed
-// again; "Save as design version" keeps it (POST .../save).
+// again; "Match the hair in this photo" sets the sliders to the proposal for the stubble the photo shows
+// (POST .../match-hair) or shows its refusal in place; "Save as design version" keeps it (POST .../save).
 (function () {
   "use strict";
 
@@ -17,6 +18,7 @@
 
   // --- the design's own values: where the sliders and the style chooser start ---------------------------------
   C.designOwn = function (own) {
+    if (matchButton) { matchButton.disabled = false; }
     Object.keys(OWN).forEach(function (key) {
       var input = document.getElementById("f-" + key);
       input.disabled = false;
@@ -201,6 +203,45 @@
   document.getElementById("show-wire").addEventListener("change", function (event) {
     document.getElementById("wire").classList.toggle("off", !event.target.checked);
   });
+  // --- the proposal that matches the hair the photo shows ---------------------------------------------------
+  function matchHair() {
+    var status = document.getElementById("match-hair-status");
+    if (!state.fitted) {
+      status.textContent = "Place the anchors first: the hair is measured on the fitted head.";
+      status.className = "fit-status bad";
+      return;
+    }
+    var call = C.latest("match-hair");
+    var fields = C.designFields();
+    Object.keys(OWN).forEach(function (key) { delete fields[key]; });
+    matchButton.disabled = true;
+    status.textContent = "Measuring the hair on the photo…";
+    status.className = "fit-status";
+    C.post("/match-hair", fields, call.signal)
+      .then(function (response) { return response.ok ? response.json() : C.failure(response); })
+      .then(function (match) {
+        Object.keys(OWN).forEach(function (key) {
+          var input = document.getElementById("f-" + key);
+          input.value = match[key];
+          state.touched[key] = true;
+          document.getElementById("o-" + key).textContent = Number(input.value).toString();
+        });
+        status.textContent = "Set to match the photo's hair (nearest: " + match.nearest_hair_colour.replace("-", " ") +
+          "): ΔE00 " + match.tone_match_delta_e00.toFixed(1) + (match.reachable ? "." : ", short of the goal.") +
+          (match.warnings.length ? " " + match.warnings.join("; ") + "." : "");
+        status.className = "";
+        C.preview();
+      })
+      .catch(function (error) {
+        if (error.name === "AbortError") { return; }
+        status.textContent = "Not matched: " + error.message;
+        status.className = "fit-status bad";
+      })
+      .then(function () { matchButton.disabled = !state.fitted; });
+  }
+  var matchButton = document.getElementById("match-hair");
+  if (matchButton) { matchButton.addEventListener("click", matchHair); }
+
   var saveButton = C.saveButton;
   if (saveButton) {
     var saveStatus = document.getElementById("save-status");
