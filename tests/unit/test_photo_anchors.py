@@ -16,6 +16,7 @@ from smpstudio.render.landmarks_px import landmarks_px
 
 HEAD = head_preset("male")
 W = H = 400
+STROKES = "landmarks.mask_strokes"
 
 
 def _front() -> dict[str, list[float]]:
@@ -150,3 +151,39 @@ def test_a_top_view_is_read_at_any_turn_but_not_mirrored() -> None:
     mirrored = {n: [W - marks[n][0], marks[n][1]] for n in names}  # the client's right on the left
     error = _refused({"view": "top", "points_px": mirrored})
     assert error.code == "impossible_anchor_order"
+
+
+def test_brush_strokes_are_read_in_order_and_written_back() -> None:
+    strokes = [
+        {"mode": "not_skin", "radius_px": 12, "points_px": [[10, 20], [30.25, 40]]},
+        {"mode": "skin", "radius_px": 3.5, "points_px": [[200, 100]]},
+    ]
+    doc = {"view": "front", "points_px": _front(), "mask_strokes": strokes}
+    anchors = parse_anchors(json.dumps(doc), width=W, height=H)
+    assert [s.mode for s in anchors.mask_strokes] == ["not_skin", "skin"]
+    assert anchors.mask_strokes[0].points_px == ((10.0, 20.0), (30.25, 40.0))
+    assert anchors.mask_strokes[1].radius_px == 3.5
+    assert anchors.to_json()["mask_strokes"] == strokes
+    assert parse_anchors(anchors.to_json(), width=W, height=H) == anchors
+    plain = parse_anchors({"view": "front", "points_px": _front()}, width=W, height=H)
+    assert plain.mask_strokes == () and "mask_strokes" not in plain.to_json()
+
+
+@pytest.mark.parametrize(
+    ("stroke", "field"),
+    [
+        ("skin", "landmarks.mask_strokes.0"),
+        ({"mode": "skin", "radius_px": 5, "points_px": [[1, 1]], "x": 1}, "landmarks.mask_strokes.0"),
+        ({"mode": None, "radius_px": 5, "points_px": [[1, 1]]}, "landmarks.mask_strokes.0.mode"),
+        ({"mode": "skin", "radius_px": True, "points_px": [[1, 1]]}, "landmarks.mask_strokes.0.radius_px"),
+        (
+            {"mode": "skin", "radius_px": 5, "points_px": [[1, 1]] * 2001},
+            "landmarks.mask_strokes.0.points_px",
+        ),
+        ({"mode": "skin", "radius_px": 5, "points_px": [[1, "a"]]}, "landmarks.mask_strokes.0.points_px.0"),
+        ({"mode": "skin", "radius_px": 5, "points_px": [[-1, 1]]}, "landmarks.mask_strokes.0.points_px.0"),
+    ],
+)
+def test_bad_brush_strokes_are_refused_naming_the_field(stroke: object, field: str) -> None:
+    err = _refused({"view": "front", "points_px": _front(), "mask_strokes": [stroke]})
+    assert err.field == field and err.allowed

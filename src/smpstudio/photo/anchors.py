@@ -6,11 +6,18 @@ head's outline and an optional ruler.
     {"view": "front",
      "points_px": {"glabella": [x, y], "lateral_canthus_right": [x, y], ...},
      "outline_px": [[x, y], [x, y], ...],
-     "ruler": {"a": [x, y], "b": [x, y], "mm": 50}}
+     "ruler": {"a": [x, y], "b": [x, y], "mm": 50},
+     "mask_strokes": [{"mode": "not_skin", "radius_px": 12, "points_px": [[x, y], ...]}, ...]}
 
 ``outline_px`` (optional, up to :data:`MAX_OUTLINE_POINTS`) are points anywhere on the outline of the skull
 above the ears, where the scalp's skin (not the hair) meets the background: they hold the head's size,
 shape and tilt where the named anchors cannot (a bowed head, a shaved crown with no landmark on it).
+
+``mask_strokes`` (optional, up to :data:`MAX_MASK_STROKES`) are the practitioner's brush strokes on the
+scalp mask, in order: round-capped polylines of ``radius_px`` (1-500 px) through up to
+:data:`MAX_STROKE_POINTS` points; a ``"skin"`` stroke marks scalp skin (dots may go there), a
+``"not_skin"`` stroke removes it (hair, ear, background). :func:`smpstudio.photo.scalp_mask.apply_strokes`
+paints them on the automatic mask.
 
 Pixels are image pixels, ``x`` to the right and ``y`` down, the top-left pixel's centre at ``[0.5, 0.5]``.
 Left and right are the client's own sides: in a front view ``lateral_canthus_right`` is on the image's left.
@@ -37,12 +44,18 @@ from smpstudio.render.camera import VIEWS, view_camera
 from smpstudio.render.landmarks_px import landmarks_px
 
 __all__ = [
+    "MAX_MASK_STROKES",
     "MAX_OUTLINE_POINTS",
+    "MAX_STROKE_POINTS",
     "MIN_ANCHORS",
     "PHOTO_VIEWS",
+    "STROKE_MODES",
+    "STROKE_RADIUS_RANGE_PX",
     "Anchors",
+    "MaskStroke",
     "Ruler",
     "check_order",
+    "mask_strokes",
     "parse_anchors",
 ]
 
@@ -52,6 +65,12 @@ PHOTO_VIEWS = tuple(VIEWS)
 MIN_ANCHORS = 3
 #: Most points on the head's outline a landmarks file may give. [-]
 MAX_OUTLINE_POINTS = 64
+#: Most brush strokes on the scalp mask, and most points in one stroke. [-]
+MAX_MASK_STROKES, MAX_STROKE_POINTS = 200, 2000
+#: Brush radii accepted, in the photo's own pixels. [px]
+STROKE_RADIUS_RANGE_PX = (1.0, 500.0)
+#: What a brush stroke paints: scalp skin (dots may go there) or not scalp skin.
+STROKE_MODES = ("skin", "not_skin")
 #: Ruler lengths accepted. [mm]
 RULER_RANGE_MM = (5.0, 500.0)
 #: Two projected landmarks are ordered along an image axis when they lie this share of the projected
@@ -86,6 +105,23 @@ class Ruler:
 
 
 @dataclass(frozen=True, slots=True)
+class MaskStroke:
+    """One brush stroke on the scalp mask: ``mode`` (``"skin"`` or ``"not_skin"``), its radius [px] and
+    the points of its polyline [px], in the photo's own pixels."""
+
+    mode: str
+    radius_px: float
+    points_px: tuple[tuple[float, float], ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "mode": self.mode,
+            "radius_px": round(self.radius_px, 2),
+            "points_px": [[round(x, 2), round(y, 2)] for x, y in self.points_px],
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class Anchors:
     """A photo's view, its clicked anchors ``{name: (x, y)}`` [px], points on the head's outline [px] and
     the optional ruler."""
@@ -94,6 +130,7 @@ class Anchors:
     points_px: dict[str, tuple[float, float]]
     ruler: Ruler | None = None
     outline_px: tuple[tuple[float, float], ...] = ()
+    mask_strokes: tuple[MaskStroke, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -104,6 +141,8 @@ class Anchors:
             body["outline_px"] = [[round(x, 2), round(y, 2)] for x, y in self.outline_px]
         if self.ruler is not None:
             body["ruler"] = {"a": list(self.ruler.a_px), "b": list(self.ruler.b_px), "mm": self.ruler.mm}
+        if self.mask_strokes:
+            body["mask_strokes"] = [stroke.to_json() for stroke in self.mask_strokes]
         return body
 
 
@@ -163,10 +202,13 @@ def parse_anchors(document: str | bytes | dict[str, Any], *, width: int, height:
         raw = document
     if not isinstance(raw, dict):
         raise InputError("not an object", field="landmarks", allowed='{"view": ..., "points_px": {...}}')
-    unknown = sorted(set(raw) - {"view", "points_px", "outline_px", "ruler", *INFORMATIONAL_KEYS})
+    known = {"view", "points_px", "outline_px", "ruler", "mask_strokes", *INFORMATIONAL_KEYS}
+    unknown = sorted(set(raw) - known)
     if unknown:
         raise InputError(
-            f"unknown key {echo(unknown[0])}", field="landmarks", allowed="view, points_px, outline_px, ruler"
+            f"unknown key {echo(unknown[0])}",
+            field="landmarks",
+            allowed="view, points_px, outline_px, ruler, mask_strokes",
         )
     view = raw.get("view")
     if view is None:
@@ -205,7 +247,55 @@ def parse_anchors(document: str | bytes | dict[str, Any], *, width: int, height:
         seen[xy] = name
     ruler = _ruler(raw.get("ruler"), width, height)
     outline = _outline(raw.get("outline_px"), width, height)
-    return Anchors(view=view, points_px=parsed, ruler=ruler, outline_px=outline)
+    strokes = mask_strokes(raw.get("mask_strokes"), width, height)
+    return Anchors(view=view, points_px=parsed, ruler=ruler, outline_px=outline, mask_strokes=strokes)
+
+
+def mask_strokes(raw: object, width: int, height: int) -> tuple[MaskStroke, ...]:
+    """Check the ``mask_strokes`` of a landmarks document (``None``: no stroke) against a ``width`` x
+    ``height`` photo; each problem is an :class:`InputError` naming ``landmarks.mask_strokes.<i>...``."""
+    if raw is None:
+        return ()
+    field = "landmarks.mask_strokes"
+    allowed = (
+        f'a list of up to {MAX_MASK_STROKES} strokes {{"mode": "skin" | "not_skin", "radius_px": r, '
+        '"points_px": [[x, y], ...]}'
+    )
+    if not isinstance(raw, list) or len(raw) > MAX_MASK_STROKES:
+        raise InputError("not a list of strokes in range", field=field, allowed=allowed)
+    out = []
+    for i, item in enumerate(raw):
+        at = f"{field}.{i}"
+        if not isinstance(item, dict) or set(item) != {"mode", "radius_px", "points_px"}:
+            raise InputError("not a stroke", field=at, allowed=allowed)
+        mode = item["mode"]
+        if not isinstance(mode, str) or mode not in STROKE_MODES:
+            raise InputError(
+                f"unknown mode {echo(mode)}", field=f"{at}.mode", allowed=", ".join(STROKE_MODES)
+            )
+        radius = item["radius_px"]
+        low, high = STROKE_RADIUS_RANGE_PX
+        if (
+            isinstance(radius, bool)
+            or not isinstance(radius, int | float)
+            or not math.isfinite(radius)
+            or not low <= radius <= high
+        ):
+            raise InputError(
+                f"{echo(radius)} is not a radius in range",
+                field=f"{at}.radius_px",
+                allowed=f"{low:g} to {high:g} px",
+            )
+        points = item["points_px"]
+        if not isinstance(points, list) or not 1 <= len(points) <= MAX_STROKE_POINTS:
+            raise InputError(
+                "not a list of points in range",
+                field=f"{at}.points_px",
+                allowed=f"1 to {MAX_STROKE_POINTS} points [x, y] in image pixels",
+            )
+        xy = tuple(_point(v, f"{at}.points_px.{j}", width, height) for j, v in enumerate(points))
+        out.append(MaskStroke(mode, float(radius), xy))
+    return tuple(out)
 
 
 def _outline(raw: object, width: int, height: int) -> tuple[tuple[float, float], ...]:

@@ -32,11 +32,12 @@ from PIL import Image
 from scipy import ndimage
 
 from smpstudio.design.document import DesignDocument, DotTable
+from smpstudio.photo.anchors import MaskStroke
 from smpstudio.photo.day_look import REDNESS_OPACITY, DaySpots, day_spots, design_impression
 from smpstudio.photo.draw import draw_spots
 from smpstudio.photo.fit import HeadFit
 from smpstudio.photo.image_io import linear_rgb
-from smpstudio.photo.scalp_mask import ScalpMask, reduced, scalp_mask
+from smpstudio.photo.scalp_mask import ScalpMask, apply_strokes, reduced, scalp_mask
 from smpstudio.skin.appearance_table import packaged_table
 from smpstudio.skin.cielab import delta_e2000, linear_srgb_to_xyz, xyz_to_lab
 from smpstudio.skin.erythema import erythema_srgb
@@ -217,14 +218,21 @@ def mask_cells(doc: DesignDocument) -> NDArray[np.bool_]:
 
 
 def prepare_scene(
-    photo: PreviewPhoto, fit: HeadFit, doc: DesignDocument, auto: ScalpMask | None = None
+    photo: PreviewPhoto,
+    fit: HeadFit,
+    doc: DesignDocument,
+    auto: ScalpMask | None = None,
+    strokes: tuple[MaskStroke, ...] = (),
 ) -> LiveScene:
     """Prepare the design ``doc`` (densely sampled: :func:`sampling_density`) on the photo, with the head
     ``fit`` to the photo's own pixels; ``auto`` is a scalp mask of the same photo, fit and
-    :func:`mask_cells` (or more) made before, else it is made here."""
+    :func:`mask_cells` (or more) made before, else it is made here. The practitioner's brush ``strokes``
+    (photo pixels) are painted on a copy of it (:func:`apply_strokes`), so ``auto`` can be kept."""
     view = scaled_fit(fit, photo.scale)
     if auto is None:
         auto = scalp_mask(photo.srgb8, view, doc.context.grid, mask_cells(doc))
+    if strokes:
+        auto = replace(auto, mask=apply_strokes(auto.mask, strokes, photo.scale))
     rows, cols = photo.srgb8.shape[:2]
     dots = doc.dots
     facing, cosine = view.facing(dots.position_mm)

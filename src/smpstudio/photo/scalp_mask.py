@@ -19,7 +19,9 @@ Classical methods only (no model is downloaded or bundled), on a copy of the pho
    confident skin and hair inside the scalp region.
 
 The mask is 8-bit: 255 scalp skin, 0 elsewhere, values between where skin and hair share a pixel, so a dot
-fades into the remaining hair. A mask drawn by the practitioner replaces it (:func:`mask_from_image`).
+fades into the remaining hair. A mask drawn by the practitioner replaces it (:func:`mask_from_image`);
+the practitioner's brush strokes (:class:`~smpstudio.photo.anchors.MaskStroke`) are painted on top of it
+(:func:`apply_strokes`).
 """
 
 from __future__ import annotations
@@ -28,17 +30,25 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from PIL import Image
+from PIL import Image, ImageDraw
 from scipy import ndimage
 from scipy.spatial import ConvexHull
 
 from smpstudio.design.chart import ChartGrid
 from smpstudio.design.head import surface_points_from_directions
 from smpstudio.errors import InputError
+from smpstudio.photo.anchors import MaskStroke
 from smpstudio.photo.fit import HeadFit
 from smpstudio.photo.image_io import linear_rgb
 
-__all__ = ["HAIR_LUMINANCE_RATIO", "WORK_SIDE_PX", "ScalpMask", "mask_from_image", "scalp_mask"]
+__all__ = [
+    "HAIR_LUMINANCE_RATIO",
+    "WORK_SIDE_PX",
+    "ScalpMask",
+    "apply_strokes",
+    "mask_from_image",
+    "scalp_mask",
+]
 
 #: Long side of the reduced copy the mask is computed on (the mask's edges are soft over the rest). [px]
 WORK_SIDE_PX = 400
@@ -281,3 +291,26 @@ def mask_from_image(srgb8_or_grey: NDArray[np.uint8], rows: int, cols: int) -> N
         )
     grey = a if a.ndim == 2 else np.rint(a[..., :3].astype(np.float64) @ np.array([0.299, 0.587, 0.114]))
     return np.ascontiguousarray(np.clip(grey, 0, 255).astype(np.uint8))
+
+
+def apply_strokes(
+    mask: NDArray[np.uint8], strokes: tuple[MaskStroke, ...] | list[MaskStroke], scale: float = 1.0
+) -> NDArray[np.uint8]:
+    """``mask`` (8-bit, 255 scalp skin) with the brush ``strokes`` painted on it in order: each a
+    round-capped, round-jointed polyline of its radius, 255 for a ``"skin"`` stroke and 0 for a
+    ``"not_skin"`` one. Strokes are in the photo's own pixels, ``mask`` is the photo scaled by ``scale``
+    (mask pixels per photo pixel). A new array; ``mask`` is left as it is."""
+    if not strokes:
+        return mask
+    im = Image.fromarray(np.ascontiguousarray(mask, dtype=np.uint8), "L")
+    draw = ImageDraw.Draw(im)
+    for stroke in strokes:
+        fill = 255 if stroke.mode == "skin" else 0
+        r = max(stroke.radius_px * scale, 0.5)
+        # pixel centres at half-integers in the landmarks file, at integers for the drawing
+        pts = [(x * scale - 0.5, y * scale - 0.5) for x, y in stroke.points_px]
+        if len(pts) > 1:
+            draw.line(pts, fill=fill, width=max(round(2.0 * r), 1), joint="curve")
+        for x, y in pts:
+            draw.ellipse((x - r, y - r, x + r, y + r), fill=fill)
+    return np.asarray(im, dtype=np.uint8).copy()

@@ -43,7 +43,10 @@ __all__ = [
 #: The widest image the consultation draws or sends (a tablet's or a desktop's screen). [px]
 MAX_PREVIEW_WIDTH_PX = 1600
 #: The landmarks document: ``{"view": ..., "points_px": {name: [x, y]}, "outline_px"?: [[x, y], ...],
-#: "ruler"?: {...}}`` (``outline_px``: points on the skull's outline, :mod:`smpstudio.photo.anchors`).
+#: "ruler"?: {...}, "mask_strokes"?: [{"mode": "skin" | "not_skin", "radius_px": r,
+#: "points_px": [[x, y], ...]}]}``
+#: (``outline_px``: points on the skull's outline; ``mask_strokes``: the brush on the scalp mask;
+#: :mod:`smpstudio.photo.anchors`).
 Landmarks = Annotated[dict[str, Any], nested_at_most()]
 Technique = Literal["smp", "tattoo"]
 Want = Literal["after", "before", "overlay"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -31,7 +31,7 @@ from smpstudio.design.maps import DENSITY_RANGE_PER_CM2, DIAMETER_RANGE_MM, INK_
 from smpstudio.design.patterns import PATTERNS, Pattern
 from smpstudio.design.spec import DesignSpec
 from smpstudio.errors import InputError, check_choice, check_range
-from smpstudio.photo.anchors import parse_anchors
+from smpstudio.photo.anchors import mask_strokes, parse_anchors
 from smpstudio.photo.fit import HeadFit, fit_head
 from smpstudio.photo.image_io import read_photo
 from smpstudio.photo.live_preview import (
@@ -43,8 +43,9 @@ from smpstudio.photo.live_preview import (
     prepare_scene,
     preview_photo,
     sampling_density,
+    scaled_fit,
 )
-from smpstudio.photo.scalp_mask import ScalpMask
+from smpstudio.photo.scalp_mask import ScalpMask, scalp_mask
 from smpstudio.records.models import Client, Design, Photo
 from smpstudio.services.access import Actor, get_client, log, not_in_clinic, transact
 from smpstudio.services.consultation_models import ConsultationImageRequest, DesignInputs
@@ -384,11 +385,12 @@ def fit_of(
     seen: Seen, photo: PreviewPhoto, landmarks: dict[str, Any], design: ConsultationDesign
 ) -> tuple[HeadFit, str]:
     """The head fitted to the anchors in the photo's own pixels (kept by photo, anchors and head), and the
-    anchors' key."""
+    anchors' key: the fit's, then (after :data:`STROKES_MARK`) the brush strokes on the scalp mask, which
+    do not change the fit."""
     anchors = parse_anchors(landmarks, width=photo.width, height=photo.height)
     key = (
         seen.sha256,
-        json.dumps(anchors.to_json(), sort_keys=True),
+        json.dumps(replace(anchors, mask_strokes=()).to_json(), sort_keys=True),
         repr(design.head),
         f"{design.height_mm:.3f}",
     )
@@ -396,7 +398,13 @@ def fit_of(
     if fit is None:
         fit = fit_head(anchors, design.head, hairline_height_mm=design.height_mm)
         _FITS.put(key, fit, 4096)
-    return fit, "|".join(key[1:])
+    strokes = [stroke.to_json() for stroke in anchors.mask_strokes]
+    painted = STROKES_MARK + json.dumps(strokes, separators=(",", ":")) if strokes else ""
+    return fit, "|".join(key[1:]) + painted
+
+
+#: Separates the fit's part of the anchors' key from the brush strokes' part.
+STROKES_MARK = "|mask_strokes="
 
 
 def scene_of(
@@ -407,7 +415,7 @@ def scene_of(
     from smpstudio.design.build import build_design  # here: the sampler's kernels load with a design
 
     sampling = design.sampling_key()
-    key = (seen.sha256, str(photo.srgb8.shape[1]), fit_key, sampling)
+    key = (seen.sha256, str(photo.srgb8.shape[1]), fit_key, sampling)  # the strokes change the dots shown
     scene = _SCENES.get(key)
     if scene is not None and scene.sampled_density_per_cm2 >= density:
         return scene, False
@@ -418,14 +426,18 @@ def scene_of(
     if doc is None:
         doc = build_design(design.spec(sampled, design.dot_diameter_mm, design.ink_fraction))
         _DESIGNS.put(doc_key, doc, 160 * len(doc.dots) + MAPS_BYTES)
-    # The mask is kept across hairline drags while it covers every treated cell (it reaches 30 mm beyond).
-    mask_key = (seen.sha256, str(photo.srgb8.shape[1]), fit_key, repr(design.head), design.base["pattern"])
+    # The mask is kept across hairline drags while it covers every treated cell (it reaches 30 mm beyond),
+    # and across brush strokes, painted on a copy of it.
+    fit_part, _, painted = fit_key.partition(STROKES_MARK)
+    strokes = mask_strokes(json.loads(painted), photo.width, photo.height) if painted else ()
+    mask_key = (seen.sha256, str(photo.srgb8.shape[1]), fit_part, repr(design.head), design.base["pattern"])
     kept = _MASKS.get(mask_key)
     treated = doc.context.maps.density_per_mm2 > 0.0
     auto = kept[1] if kept is not None and not np.any(treated & ~kept[0]) else None
-    scene = prepare_scene(photo, fit, doc, auto)
     if auto is None:
         cells = mask_cells(doc)
-        _MASKS.put(mask_key, (cells, scene.auto), int(cells.nbytes + scene.auto.mask.nbytes))
+        auto = scalp_mask(photo.srgb8, scaled_fit(fit, photo.scale), doc.context.grid, cells)
+        _MASKS.put(mask_key, (cells, auto), int(cells.nbytes + auto.mask.nbytes))
+    scene = prepare_scene(photo, fit, doc, auto, strokes)
     _SCENES.put(key, scene, scene.nbytes)
     return scene, resampled

@@ -3,7 +3,8 @@ and drawn, on any day of the healing timeline, in the photo's own light and at i
 
 One call: :func:`photo_preview` reads the photo (refused before decoding when it is not an image or declares
 too many pixels), checks the anchors, fits the canonical head (:mod:`smpstudio.photo.fit`), builds or takes
-the scalp mask, draws the dots on scalp skin only, and encodes the preview, the fit overlay and the
+the scalp mask (a mask image replaces it; else the landmarks' brush strokes are painted on it), draws
+the dots on scalp skin only, and encodes the preview, the fit overlay and the
 before/after pair it was asked for. Nothing is stored: the face stores what the result carries.
 """
 
@@ -25,7 +26,7 @@ from smpstudio.photo.draw import draw_spots
 from smpstudio.photo.fit import fit_head
 from smpstudio.photo.image_io import encode_rgb, linear_rgb, read_photo, read_photo_header
 from smpstudio.photo.overlay import before_after, draw_overlay
-from smpstudio.photo.scalp_mask import mask_from_image, reduced, scalp_mask
+from smpstudio.photo.scalp_mask import apply_strokes, mask_from_image, reduced, scalp_mask
 from smpstudio.services.models import Request, Result
 from smpstudio.skin.cielab import delta_e2000, linear_srgb_to_xyz, xyz_to_lab
 from smpstudio.skin.stubble import stubble_reflectance_rgb
@@ -166,7 +167,10 @@ def photo_preview(doc: DesignDocument, request: PhotoPreviewRequest) -> PhotoPre
     warnings = list(fit.warnings)
     scalp_cells = (grid.area_mm2 > 0.0) & ((maps.hair > 0.0) | (maps.density_per_mm2 > 0.0))
     auto = scalp_mask(photo.srgb8, fit, grid, scalp_cells, refine=user_mask is None)
-    mask = user_mask if user_mask is not None else auto.mask
+    # A mask image replaces the automatic mask and the landmarks' brush strokes; else the strokes paint on it.
+    brushed = user_mask is None and bool(anchors.mask_strokes)
+    mask = user_mask if user_mask is not None else apply_strokes(auto.mask, anchors.mask_strokes)
+    mask_name = "drawn" if user_mask is not None else auto.method + ("+brush" if brushed else "")
     dots = doc.dots
     spots = day_spots(
         dots,
@@ -207,7 +211,6 @@ def photo_preview(doc: DesignDocument, request: PhotoPreviewRequest) -> PhotoPre
     }
     overlay_image = pair_image = None
     if request.overlay_format is not None:
-        mask_name = "drawn" if user_mask is not None else auto.method
         legend = [
             f"{anchors.view} view, day {request.day:g}, skin type {request.skin_type}",
             f"fit error {fit.error_px:.1f} px = {fit.error_mm:.1f} mm; {fit.mm_per_px:.3f} mm/px",
@@ -236,7 +239,7 @@ def photo_preview(doc: DesignDocument, request: PhotoPreviewRequest) -> PhotoPre
         fit_error_mm=round(fit.error_mm, 2),
         tone_match_delta_e00=None if np.isnan(delta) else delta,
         landmarks_px=shown,
-        mask_method="drawn" if user_mask is not None else auto.method,
+        mask_method=mask_name,
         fit=fit.to_json(),
         warnings=warnings,
         elapsed_s=round(time.perf_counter() - t0, 3),

@@ -3,7 +3,8 @@ the practitioner uploads a phone-style photo of a balding head (rendered by the 
 landmarks), taps four anchors where the head's landmarks are, sees the fitted head's wire-frame and the
 design drawn on the photo, sees the sliders start at the design's own values, moves the density slider and
 sees the picture change, drags the hairline's middle handle down and sees the dots placed again, taps three
-points of the head's outline and removes one, chooses another hairline style, moves the before/after divider
+points of the head's outline and removes one, paints one brush stroke off the scalp mask and sees the
+picture change, chooses another hairline style, moves the before/after divider
 with the keyboard and saves a design version. Every state is checked with axe-core; screenshots go to
 ``build/screenshots/``."""
 
@@ -27,8 +28,12 @@ TAPPED = ("glabella", "lateral_canthus_right", "lateral_canthus_left", "mid_fron
 VIEWPORTS = {"desktop": (1280, 900), "tablet": (820, 1180)}
 
 #: A checksum of the design image as drawn in the page (its pixels read back through a canvas).
-CHECKSUM = """() => {
+CHECKSUM = """async () => {
   const img = document.getElementById('photo-after');
+  // a new preview may still be loading: wait until the image shown is decoded
+  for (let i = 0; i < 50 && !(img.complete && img.naturalWidth > 0); i++) {
+    try { await img.decode(); } catch (e) { await new Promise((r) => setTimeout(r, 100)); }
+  }
   const c = document.createElement('canvas');
   c.width = img.naturalWidth; c.height = img.naturalHeight;
   const g = c.getContext('2d');
@@ -183,6 +188,26 @@ def test_a_practitioner_places_the_design_on_the_clients_photo(
             "() => document.getElementById('fit-status').innerText.includes('2 outline points')"
         )
 
+        # the brush on the scalp mask: one "not scalp" stroke across the crown takes its dots away
+        top, left, right = outline
+        y_px = top[1] + (left[1] - top[1]) / 2
+        count, before = _drawn(page), page.evaluate(CHECKSUM)
+        page.locator("#a-brush").check()
+        page.get_by_label("not scalp", exact=True).check()
+        page.locator("#brush-size").fill("30")
+        assert not serious(run_axe(page)), serious(run_axe(page))
+        page.mouse.move(*_on_photo(page, left[0], y_px))
+        page.mouse.down()
+        page.mouse.move(*_on_photo(page, (left[0] + right[0]) / 2, y_px), steps=5)
+        page.mouse.move(*_on_photo(page, right[0], y_px), steps=5)
+        page.mouse.up()
+        assert page.locator("#mask-strokes polyline.not-skin").count() == 1
+        assert page.locator("#brush-state").inner_text() == "1 stroke"
+        assert page.get_by_role("button", name="Undo the last stroke").is_enabled()
+        _wait_drawn_after(page, count)
+        assert page.evaluate(CHECKSUM) != before, "the brush stroke changed the picture"
+        screenshot(page, "consultation-editor", "brush-desktop-1280")
+
         # the style chooser: the design's own first, another style redraws the hairline and the dots
         assert page.locator("#own-style").inner_text().startswith("The design's own: ")
         handles = page.evaluate(HANDLES)
@@ -220,6 +245,7 @@ def test_a_practitioner_places_the_design_on_the_clients_photo(
         version = saved.removeprefix("Saved as version ").rstrip(".")
         kept = live.store.read(lambda db: db.get(Photo, int(editor_photo(page.url))).landmarks)
         assert len(kept["outline_px"]) == 2 and set(kept["points_px"]) == set(TAPPED)
+        assert [s["mode"] for s in kept["mask_strokes"]] == ["not_skin"]
         assert f"Version {version}" in page.locator("#versions").inner_text()
         editor = page.url
     finally:
@@ -231,6 +257,7 @@ def test_a_practitioner_places_the_design_on_the_clients_photo(
         page.goto(editor)  # the saved anchors come back; the design is drawn again
         _wait_drawn_after(page, 0)
         assert page.locator("#anchors g.anchor").count() == len(TAPPED)
+        assert page.locator("#mask-strokes polyline.not-skin").count() == 1, "the brush stroke comes back"
         assert f"Version {version}" in page.locator("#versions").inner_text()
         assert page.locator("#f-design").input_value() == version, "the version saved on the photo is drawn"
         # a finger's tap places the next anchor, and the head is fitted again

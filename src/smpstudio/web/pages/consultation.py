@@ -49,6 +49,8 @@ router = APIRouter(include_in_schema=False)
 T = TypeVar("T")
 Text = Annotated[str, Form(max_length=40)]
 Document = Annotated[str, Form(max_length=20_000)]
+#: The landmarks document, with the brush's strokes (at most 200 of up to 2,000 points each are accepted).
+LandmarksDocument = Annotated[str, Form(max_length=200_000)]
 Number = Annotated[str, Form(max_length=24)]
 
 
@@ -250,7 +252,7 @@ def consultation_fit(
     client_id: int,
     photo_id: int,
     ctx: Context,
-    landmarks: Document = "",
+    landmarks: LandmarksDocument = "",
     design_version: Number = "",
     hairline_shift_mm: Document = "",
     style: Text = "",
@@ -271,7 +273,7 @@ def consultation_preview(
     client_id: int,
     photo_id: int,
     ctx: Context,
-    landmarks: Document = "",
+    landmarks: LandmarksDocument = "",
     design_version: Number = "",
     density_per_cm2: Number = "",
     dot_diameter_mm: Number = "",
@@ -310,7 +312,7 @@ def consultation_drag(
     name: Text = "",
     x_px: Number = "",
     y_px: Number = "",
-    landmarks: Document = "",
+    landmarks: LandmarksDocument = "",
     design_version: Number = "",
     hairline_shift_mm: Document = "",
     style: Text = "",
@@ -331,7 +333,7 @@ def consultation_match_hair(
     client_id: int,
     photo_id: int,
     ctx: Context,
-    landmarks: Document = "",
+    landmarks: LandmarksDocument = "",
     design_version: Number = "",
     hairline_shift_mm: Document = "",
     style: Text = "",
@@ -352,7 +354,7 @@ def consultation_save(
     client_id: int,
     photo_id: int,
     ctx: Context,
-    landmarks: Document = "",
+    landmarks: LandmarksDocument = "",
     design_version: Number = "",
     density_per_cm2: Number = "",
     dot_diameter_mm: Number = "",

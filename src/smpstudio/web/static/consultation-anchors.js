@@ -2,6 +2,8 @@
 // on the photo (the next one is chosen for you) and dragged or moved with the arrow keys; in the "Outline of
 // the head" mode each tap adds a point on the skull's outline (a small dot; tapping a dot again, or Delete on
 // it, removes it). After each change the head is fitted again (POST .../fit) and its wire-frame follows.
+// In the "Brush" mode a drag paints on the automatic scalp mask ("scalp skin": dots may go there; "not
+// scalp": hair, ear, background), drawn as translucent strokes; each finished stroke redraws the design.
 // The pointer on the photo also drags the hairline's handles (consultation-design.js draws and sends them).
 (function () {
   "use strict";
@@ -21,6 +23,7 @@
     return checked ? checked.value : null;
   }
   function outlineMode() { return chosenName() === "outline"; }
+  function brushMode() { return chosenName() === "brush"; }
   function choose(name) {
     var input = document.getElementById("a-" + name);
     if (!input) { return; }
@@ -61,11 +64,15 @@
       span.className = "anchor-state" + (placed ? (state.guessed[name] ? " guess" : " placed") : "");
     });
     C.root.classList.toggle("outline-mode", outlineMode());
+    C.root.classList.toggle("brush-mode", brushMode());
+    brushTools.hidden = !brushMode();
+    document.getElementById("remove-anchor").hidden = brushMode();
     document.getElementById("remove-anchor").textContent =
       outlineMode() ? "Remove the last outline point" : "Remove the chosen point";
     var note = document.getElementById("guess-note");
     if (note) { note.hidden = !Object.keys(state.guessed).length; }
     drawOutline();
+    drawBrush(null);
   }
   function nextUnplaced() {
     var names = Array.prototype.map.call(document.querySelectorAll('input[name="anchor"]:not([data-mode])'), function (i) { return i.value; });
@@ -109,6 +116,73 @@
     drawOutline();
     fitSoon();
   }
+
+  // --- the brush on the scalp mask: strokes in photo pixels, painted in order (photo/anchors.py's limits) ---
+  var MAX_STROKES = 200;
+  var MAX_STROKE_POINTS = 2000;
+  // the longest landmarks document the page's form takes (web/pages/consultation.py's Document) [characters]
+  var MAX_DOCUMENT_CHARS = 200000;
+  var brushLayer = C.el("g", { id: "mask-strokes", "class": "mask-strokes", "aria-hidden": "true" });
+  svg.insertBefore(brushLayer, outlineLayer);
+  var brushRow = document.createElement("div");
+  brushRow.className = "choice anchor-choice brush-choice";
+  brushRow.innerHTML =
+    '<input type="radio" name="anchor" id="a-brush" value="brush" data-mode="brush">' +
+    '<label for="a-brush"><span class="anchor-name">Brush on the scalp mask</span> <span class="muted anchor-hint">' +
+    "drag on the photo where the automatic mask is wrong: scalp skin takes dots, not scalp (hair, ear, background) " +
+    'takes none</span> <span class="anchor-state" id="brush-state">no strokes</span></label>';
+  var brushTools = document.createElement("fieldset");
+  brushTools.className = "brush-tools";
+  brushTools.id = "brush-tools";
+  brushTools.hidden = true;
+  brushTools.innerHTML =
+    "<legend>The brush paints</legend>" +
+    '<div class="brush-modes"><label><input type="radio" name="brush-mode" value="skin" checked> scalp skin</label>' +
+    '<label><input type="radio" name="brush-mode" value="not_skin"> not scalp</label></div>' +
+    '<div class="slider-field"><label for="brush-size">Size <output id="brush-size-out" for="brush-size">16 px</output>' +
+    '</label><input type="range" id="brush-size" min="4" max="80" step="1" value="16" ' +
+    'aria-describedby="brush-size-out"></div>' +
+    '<button type="button" id="undo-stroke" disabled>Undo the last stroke</button> ' +
+    '<button type="button" id="clear-brush" disabled>Clear the brush</button>';
+  var outlineRow = document.querySelector(".outline-choice");
+  outlineRow.parentNode.insertBefore(brushRow, outlineRow.nextSibling);
+  brushRow.parentNode.insertBefore(brushTools, brushRow.nextSibling);
+  var brushSize = document.getElementById("brush-size");
+  var undoStroke = document.getElementById("undo-stroke");
+  var clearBrush = document.getElementById("clear-brush");
+  function brushStroke(p) {
+    var mode = document.querySelector('input[name="brush-mode"]:checked').value;
+    // the size is the brush's radius on screen; the stroke keeps it in photo pixels
+    var radius = C.round1(C.clamp(Number(brushSize.value) * C.perDisplayPx(), 1, 500));
+    return { mode: mode, radius_px: radius, points_px: [p] };
+  }
+  function drawBrush(current) {
+    brushLayer.textContent = "";
+    state.strokes.concat(current ? [current] : []).forEach(function (s) {
+      var kind = "stroke " + (s.mode === "skin" ? "skin" : "not-skin");
+      var p = s.points_px;
+      if (p.length === 1) {
+        brushLayer.appendChild(C.el("circle", { cx: p[0][0], cy: p[0][1], r: s.radius_px, "class": kind }));
+      } else {
+        var points = p.map(function (q) { return q[0] + "," + q[1]; }).join(" ");
+        brushLayer.appendChild(C.el("polyline", { points: points, "stroke-width": 2 * s.radius_px, "class": kind }));
+      }
+    });
+    var count = state.strokes.length;
+    var words = document.getElementById("brush-state");
+    words.textContent = count ? count + (count === 1 ? " stroke" : " strokes") + (count >= MAX_STROKES ? " (the most kept)" : "") : "no strokes";
+    words.className = "anchor-state" + (count ? " placed" : "");
+    undoStroke.disabled = clearBrush.disabled = !count;
+  }
+  function brushChanged() {
+    drawBrush(null);
+    if (C.preview) { C.preview(); }
+  }
+  brushSize.addEventListener("input", function () {
+    document.getElementById("brush-size-out").textContent = brushSize.value + " px";
+  });
+  undoStroke.addEventListener("click", function () { state.strokes.pop(); brushChanged(); });
+  clearBrush.addEventListener("click", function () { state.strokes = []; brushChanged(); });
 
   // --- the fit: the wire-frame follows every change ---------------------------------------------------------
   function drawWire(fit) {
@@ -174,6 +248,14 @@
   var dragging = null;
   C.isDragging = function (kind) { return Boolean(dragging && dragging.kind === kind); };
   svg.addEventListener("pointerdown", function (event) {
+    if (brushMode()) {
+      if (state.strokes.length >= MAX_STROKES) { return; }
+      dragging = { kind: "brush", stroke: brushStroke(C.photoPoint(event)), id: event.pointerId };
+      drawBrush(dragging.stroke);
+      svg.setPointerCapture(event.pointerId);
+      event.preventDefault();
+      return;
+    }
     var target = event.target.closest("[data-kind]");
     var kind = target ? target.dataset.kind : (outlineMode() ? "add-outline" : "place");
     dragging = { kind: kind, name: target ? target.dataset.name : chosenName(),
@@ -185,6 +267,16 @@
   svg.addEventListener("pointermove", function (event) {
     if (!dragging || event.pointerId !== dragging.id) { return; }
     var p = C.photoPoint(event);
+    if (dragging.kind === "brush") {
+      var pts = dragging.stroke.points_px;
+      var last = pts[pts.length - 1];
+      var step = Math.max(dragging.stroke.radius_px / 2, 2 * C.perDisplayPx());
+      if (pts.length < MAX_STROKE_POINTS && Math.hypot(p[0] - last[0], p[1] - last[1]) >= step) {
+        pts.push(p);
+        drawBrush(dragging.stroke);
+      }
+      return;
+    }
     var far = Math.hypot(p[0] - dragging.start[0], p[1] - dragging.start[1]) / C.perDisplayPx() > 3;
     if (!far && !dragging.moved) { return; }
     dragging.moved = true;
@@ -206,7 +298,17 @@
     var done = dragging;
     dragging = null;
     var p = C.photoPoint(event);
-    if (done.kind === "place" && done.name) {
+    if (done.kind === "brush") {
+      state.strokes.push(done.stroke);
+      if (C.landmarksDocument().length > MAX_DOCUMENT_CHARS) {
+        state.strokes.pop();  // the studio would refuse the document: the stroke is not kept
+        drawBrush(null);
+        document.getElementById("brush-state").textContent =
+          state.strokes.length + " strokes: the brush holds no more; undo or clear strokes, or paint shorter ones";
+        return;
+      }
+      brushChanged();
+    } else if (done.kind === "place" && done.name) {
       placeAnchor(done.name, p);
       nextUnplaced();
     } else if (done.kind === "add-outline" && !done.moved) {
@@ -221,7 +323,7 @@
   }
   svg.addEventListener("pointerup", release);
   svg.addEventListener("pointercancel", function (event) {
-    if (dragging && event.pointerId === dragging.id) { dragging = null; drawAnchors(); C.drawHandles(); }
+    if (dragging && event.pointerId === dragging.id) { dragging = null; drawAnchors(); C.drawHandles(); }  // a cancelled stroke is dropped
   });
 
   // --- keyboard: arrow keys move a focused anchor, outline point or handle; Delete removes a point ----------
@@ -264,7 +366,7 @@
   });
 
   // --- the panel's controls -------------------------------------------------------------------------------------
-  document.querySelectorAll('input[name="anchor"]').forEach(function (input) {
+  document.querySelectorAll('input[name="anchor"]').forEach(function (input) {  // the brush's too
     input.addEventListener("change", drawAnchors);
   });
   document.getElementById("remove-anchor").addEventListener("click", function () {

@@ -1,9 +1,10 @@
 // smpstudio: the consultation on a photo, its shared part. The editor's scripts share one namespace,
 // window.smpConsultation: this one holds the page's state (the anchors and the head's outline clicked, the
-// hairline's shifts and handles, the design's controls), the requests to the page's endpoints (POST with the
-// session's CSRF token, newest request of a kind wins) and the helpers; consultation-anchors.js places the
-// anchors and the outline and fits the head, consultation-design.js draws the design and moves the hairline,
-// consultation-divider.js shows before and after. Every point is in the photo's own pixels (x right, y down).
+// brush strokes on the scalp mask, the hairline's shifts and handles, the design's controls), the requests to
+// the page's endpoints (POST with the session's CSRF token, newest request of a kind wins) and the helpers;
+// consultation-anchors.js places the anchors and the outline, paints the brush strokes and fits the head,
+// consultation-design.js draws the design and moves the hairline, consultation-divider.js shows before and
+// after. Every point is in the photo's own pixels (x right, y down).
 // No inline script: the page's data comes in data- attributes.
 (function () {
   "use strict";
@@ -30,6 +31,10 @@
       points: {},
       guessed: {},
       outline: (stored.outline_px || []).map(function (p) { return p.slice(0, 2); }),
+      // {mode: "skin" | "not_skin", radius_px, points_px}: painted in order on the automatic scalp mask
+      strokes: (stored.mask_strokes || []).map(function (s) {
+        return { mode: s.mode, radius_px: s.radius_px, points_px: s.points_px.map(function (p) { return p.slice(0, 2); }) };
+      }),
       fitted: false,
       shifts: {},
       handles: {},
@@ -108,10 +113,12 @@
     pending[kind] = new AbortController();
     return pending[kind];
   };
-  // The landmarks document of photo/anchors.py: the view, the anchors and the points on the head's outline.
+  // The landmarks document of photo/anchors.py: the view, the anchors, the points on the head's outline and
+  // the brush strokes on the scalp mask.
   C.landmarksDocument = function () {
     var doc = { view: C.state.view, points_px: C.state.points };
     if (C.state.outline.length) { doc.outline_px = C.state.outline; }
+    if (C.state.strokes.length) { doc.mask_strokes = C.state.strokes; }
     return JSON.stringify(doc);
   };
   // The design as the fit, the drag, the preview and the save take it (sliders only once moved).
