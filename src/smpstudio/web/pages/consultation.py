@@ -19,7 +19,7 @@ import json
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 
 from smpstudio.errors import InputError, NotFoundError, SmpError
@@ -227,24 +227,41 @@ def _answer(call: Callable[[], T], render: Callable[[T], Response]) -> Response:
     return render(result)
 
 
-def _fields(
-    landmarks: str,
-    design_version: str,
-    density_per_cm2: str,
-    dot_diameter_mm: str,
-    ink_fraction: str,
-    hairline_shift_mm: str,
-    style: str,
+def _placing(
+    landmarks: LandmarksDocument = "",
+    design_version: Number = "",
+    hairline_shift_mm: Document = "",
+    style: Text = "",
 ) -> dict[str, str]:
+    """The fields every editor call sends: the anchors, the design version, the hairline's shifts, style."""
     return {
         "landmarks": landmarks,
         "design_version": design_version,
-        "density_per_cm2": density_per_cm2,
-        "dot_diameter_mm": dot_diameter_mm,
-        "ink_fraction": ink_fraction,
+        "density_per_cm2": "",
+        "dot_diameter_mm": "",
+        "ink_fraction": "",
         "hairline_shift_mm": hairline_shift_mm,
         "style": style,
     }
+
+
+def _drawing(
+    placing: Annotated[dict[str, str], Depends(_placing)],
+    density_per_cm2: Number = "",
+    dot_diameter_mm: Number = "",
+    ink_fraction: Number = "",
+) -> dict[str, str]:
+    """:func:`_placing` and the sliders' values (density, dot size, shade) of the calls that draw or save."""
+    return {
+        **placing,
+        "density_per_cm2": density_per_cm2,
+        "dot_diameter_mm": dot_diameter_mm,
+        "ink_fraction": ink_fraction,
+    }
+
+
+Placing = Annotated[dict[str, str], Depends(_placing)]
+Drawing = Annotated[dict[str, str], Depends(_drawing)]
 
 
 @router.post("/clients/{client_id}/consultation/{photo_id}/fit")
@@ -252,14 +269,10 @@ def consultation_fit(
     client_id: int,
     photo_id: int,
     ctx: Context,
-    landmarks: LandmarksDocument = "",
-    design_version: Number = "",
-    hairline_shift_mm: Document = "",
-    style: Text = "",
+    form: Placing,
 ) -> Response:
     """The head fitted to the anchors so far: the wire-frame (its hairline after the shifts and in the
     chosen style), the error, the hairline's handles and the design's own values."""
-    form = _fields(landmarks, design_version, "", "", "", hairline_shift_mm, style)
 
     def call() -> consultation.ConsultationFit:
         values = _design(client_id, photo_id, form)
@@ -273,22 +286,13 @@ def consultation_preview(
     client_id: int,
     photo_id: int,
     ctx: Context,
-    landmarks: LandmarksDocument = "",
-    design_version: Number = "",
-    density_per_cm2: Number = "",
-    dot_diameter_mm: Number = "",
-    ink_fraction: Number = "",
-    hairline_shift_mm: Document = "",
-    style: Text = "",
+    form: Drawing,
     day: Number = "30",
     technique: Text = "smp",
     width_px: Number = "1600",
     want: Text = "after",
 ) -> Response:
     """The design on the photo (JPEG); what was drawn in the ``X-Preview`` header (JSON)."""
-    form = _fields(
-        landmarks, design_version, density_per_cm2, dot_diameter_mm, ink_fraction, hairline_shift_mm, style
-    )
 
     def call() -> consultation.LivePreview:
         values = _design(client_id, photo_id, form)
@@ -309,16 +313,12 @@ def consultation_drag(
     client_id: int,
     photo_id: int,
     ctx: Context,
+    form: Placing,
     name: Text = "",
     x_px: Number = "",
     y_px: Number = "",
-    landmarks: LandmarksDocument = "",
-    design_version: Number = "",
-    hairline_shift_mm: Document = "",
-    style: Text = "",
 ) -> Response:
     """A hairline control point dragged to a pixel: the shifts [mm] with the point's new one."""
-    form = _fields(landmarks, design_version, "", "", "", hairline_shift_mm, style)
 
     def call() -> consultation.ConsultationDrag:
         values = _design(client_id, photo_id, form)
@@ -333,14 +333,10 @@ def consultation_match_hair(
     client_id: int,
     photo_id: int,
     ctx: Context,
-    landmarks: LandmarksDocument = "",
-    design_version: Number = "",
-    hairline_shift_mm: Document = "",
-    style: Text = "",
+    form: Placing,
 ) -> Response:
     """The density, dot size and shade that match the hair the photo shows (the sliders take them), or the
     refusal when it shows too little hair."""
-    form = _fields(landmarks, design_version, "", "", "", hairline_shift_mm, style)
 
     def call() -> consultation.PhotoHairMatch:
         ask = consultation.MatchPhotoHairRequest.of(**_design(client_id, photo_id, form))
@@ -354,18 +350,9 @@ def consultation_save(
     client_id: int,
     photo_id: int,
     ctx: Context,
-    landmarks: LandmarksDocument = "",
-    design_version: Number = "",
-    density_per_cm2: Number = "",
-    dot_diameter_mm: Number = "",
-    ink_fraction: Number = "",
-    hairline_shift_mm: Document = "",
-    style: Text = "",
+    form: Drawing,
 ) -> Response:
     """The anchors kept on the photo and the design saved as the client's next version."""
-    form = _fields(
-        landmarks, design_version, density_per_cm2, dot_diameter_mm, ink_fraction, hairline_shift_mm, style
-    )
 
     def call() -> consultation.ConsultationSaved:
         ask = consultation.SaveConsultationRequest.of(**_design(client_id, photo_id, form))
